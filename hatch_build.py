@@ -1,0 +1,27 @@
+"""Hatch build hook: bundle the front end (js/) into nblabel/static with esbuild."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+
+
+class BundleFrontEnd(BuildHookInterface):
+    """Run ``npm ci`` (when needed) and ``npm run build`` before the wheel is assembled."""
+
+    PLUGIN_NAME = "custom"
+
+    def initialize(self, version: str, build_data: dict) -> None:
+        root = Path(self.root)
+        npm = shutil.which("npm")
+        if npm is None:
+            raise RuntimeError("nblabel's build needs Node.js and npm to bundle js/ (none found).")
+        if not (root / "node_modules" / ".bin" / "esbuild").exists():
+            cmd = "ci" if (root / "package-lock.json").exists() else "install"
+            subprocess.run([npm, cmd, "--no-audit", "--no-fund"], cwd=root, check=True)
+        subprocess.run([npm, "run", "build"], cwd=root, check=True)
+        if not (root / "nblabel" / "static" / "classify.js").exists():
+            raise RuntimeError("esbuild did not produce nblabel/static/classify.js")

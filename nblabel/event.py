@@ -1,0 +1,89 @@
+"""The annotation event and the rule that turns an event log into current labels."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .schema import EVENT_KINDS
+
+
+def now_us() -> int:
+    """Current UTC time in microseconds since the epoch."""
+    return time.time_ns() // 1000
+
+
+@dataclass(frozen=True)
+class Event:
+    """One row of the append-only event log.
+
+    ``item_id`` is the encoded id (see :mod:`nblabel.ids`); ``value`` and ``suggestion`` are
+    JSON-serialisable Python values.
+    """
+
+    task: str
+    item_id: str
+    annotator: str
+    kind: str
+    value: Any = None
+    item_kind: str = "str"
+    comment: str | None = None
+    active_ms: int | None = None
+    guideline_version: str | None = None
+    suggestion: Any = None
+    client_id: str | None = None
+    client_seq: int | None = None
+    created_us: int = field(default_factory=now_us)
+
+    def __post_init__(self) -> None:
+        if self.kind not in EVENT_KINDS:
+            raise ValueError(f"event kind {self.kind!r} is not one of {EVENT_KINDS}")
+
+    def row(self) -> dict[str, Any]:
+        """The event as a row of the ``nbl_events`` table."""
+        return {
+            "task": self.task,
+            "item_id": self.item_id,
+            "item_kind": self.item_kind,
+            "annotator": self.annotator,
+            "kind": self.kind,
+            "value": dump_json(self.value),
+            "comment": self.comment,
+            "created_us": self.created_us,
+            "active_ms": self.active_ms,
+            "guideline_version": self.guideline_version,
+            "suggestion": dump_json(self.suggestion),
+            "client_id": self.client_id,
+            "client_seq": self.client_seq,
+        }
+
+
+def dump_json(value: Any) -> str | None:
+    """JSON text for a value column (``None`` stays NULL)."""
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def reduce_state(rows: Iterable[tuple[str, str, str, Any]]) -> dict[tuple[str, str], tuple[str, Any]]:
+    """Current state per (item_id, annotator) from ``(item_id, annotator, kind, value)`` rows.
+
+    Rows must be in log order. ``label`` and ``skip`` events push onto a per-item stack, a
+    ``retract`` pops the latest one, ``flag`` events do not change the state. The result maps
+    ``(item_id, annotator)`` to ``(kind, value)`` of the event on top of the stack.
+    """
+    stacks: dict[tuple[str, str], list[tuple[str, Any]]] = {}
+    for item_id, annotator, kind, value in rows:
+        if kind == "flag":
+            continue
+        key = (item_id, annotator)
+        stack = stacks.setdefault(key, [])
+        if kind == "retract":
+            if stack:
+                stack.pop()
+        else:
+            stack.append((kind, value))
+    return {key: stack[-1] for key, stack in stacks.items() if stack}

@@ -1,0 +1,65 @@
+"""Export a task's current labels to the files training code reads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from .store import Store
+
+FORMATS = ("jsonl", "csv", "parquet")
+
+
+def export_current(store: Store, task: str, path: Path, format: str) -> Path:
+    """Write one row per (item_id, annotator) with the current label of ``task``.
+
+    Skipped items are left out. ``jsonl`` keeps values as JSON (lists for multi-label);
+    ``csv`` and ``parquet`` store a value as itself when every value is a string, as JSON text
+    otherwise.
+    """
+    if format not in FORMATS:
+        raise ValueError(f"format {format!r} is not one of {FORMATS}")
+    store.task(task)  # KeyError naming the known tasks
+    current = store.current(task)
+    labels = current[current["kind"] == "label"].drop(columns=["kind"]).reset_index(drop=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if format == "jsonl":
+        with path.open("w", encoding="utf-8") as fh:
+            for row in labels.to_dict("records"):
+                fh.write(json.dumps(_jsonable(row), ensure_ascii=False) + "\n")
+        return path
+    flat = labels.copy()
+    for col in ("value", "suggestion"):
+        if not all(isinstance(v, str) for v in flat[col].dropna()):
+            flat[col] = [None if v is None else json.dumps(v, ensure_ascii=False) for v in flat[col]]
+    flat["created_at"] = flat["created_at"].astype(str) if format == "csv" else flat["created_at"]
+    if format == "csv":
+        flat.to_csv(path, index=False)
+    else:
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError(
+                "format='parquet' needs pyarrow: pip install 'nblabel[parquet]'"
+            ) from exc
+        flat["item_id"] = flat["item_id"].astype(str) if flat["item_id"].dtype == object else flat["item_id"]
+        flat.to_parquet(path, index=False)
+    return path
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if isinstance(value, pd.Timestamp):
+            out[key] = value.isoformat()
+        elif value is pd.NA or (isinstance(value, float) and value != value):
+            out[key] = None
+        elif hasattr(value, "item"):
+            out[key] = value.item()
+        else:
+            out[key] = value
+    return out

@@ -1,0 +1,62 @@
+"""SQLAlchemy Core tables of the nblabel store (the same on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+#: Schema version and other store-wide facts.
+meta = Table(
+    "nbl_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+#: One row per task: its kind, label set and widget configuration.
+tasks = Table(
+    "nbl_tasks",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("labels", Text, nullable=False),  # JSON list
+    Column("config", Text, nullable=False),  # JSON object
+    Column("created_us", BigInteger, nullable=False),
+)
+
+#: The append-only annotation event log. Rows are never updated or deleted.
+events = Table(
+    "nbl_events",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("task", String(255), nullable=False),
+    Column("item_id", Text, nullable=False),
+    Column("item_kind", String(16), nullable=False),
+    Column("annotator", String(255), nullable=False),
+    Column("kind", String(16), nullable=False),  # label | skip | flag | retract
+    Column("value", Text),  # JSON
+    Column("comment", Text),
+    Column("created_us", BigInteger, nullable=False),  # UTC, microseconds since the epoch
+    Column("active_ms", Integer),
+    Column("guideline_version", String(64)),
+    Column("suggestion", Text),  # JSON
+    Column("client_id", String(64)),
+    Column("client_seq", BigInteger),
+    Index("nbl_events_task_annotator", "task", "annotator", "id"),
+    Index("nbl_events_task_item", "task", "item_id"),
+    Index("nbl_events_client", "client_id", "client_seq", unique=True),
+)
+
+EVENT_KINDS = ("label", "skip", "flag", "retract")

@@ -1,0 +1,505 @@
+"""The annotation store: an append-only event log over SQLAlchemy Core.
+
+SQLite (a file, the default ``./nblabel.db``) is the embedded backend; PostgreSQL
+(``postgresql://...``) is the team backend. Both run the same code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from . import ids, schema
+from .event import Event, dump_json, now_us, reduce_state
+
+__all__ = ["Store", "StoreError", "TaskInfo", "default_store"]
+
+DEFAULT_FILENAME = "nblabel.db"
+
+EVENT_COLUMNS = [
+    "id",
+    "task",
+    "item_id",
+    "item_kind",
+    "annotator",
+    "kind",
+    "value",
+    "comment",
+    "created_us",
+    "active_ms",
+    "guideline_version",
+    "suggestion",
+    "client_id",
+    "client_seq",
+]
+
+
+class StoreError(RuntimeError):
+    """A store operation that cannot succeed as asked (not a transient failure)."""
+
+
+class TaskInfo(dict):
+    """A task's registered kind, labels and config (a plain dict with attribute access)."""
+
+    __getattr__ = dict.__getitem__
+
+
+class Store:
+    """An annotation store.
+
+    ``url`` is a SQLAlchemy URL (``"sqlite:///pilot.db"``, ``"postgresql://user@host/db"``) or a
+    file path for SQLite; ``None`` means ``./nblabel.db``. PostgreSQL credentials may come from
+    the URL or the standard ``PG*`` environment variables; they are never shown.
+    """
+
+    def __init__(self, url: str | os.PathLike[str] | None = None) -> None:
+        self.url: URL = _parse_url(url)
+        self.backend = self.url.get_backend_name()
+        self.engine: Engine = _make_engine(self.url)
+        self._lock = threading.RLock()
+        self._ensure_schema()
+
+    # ------------------------------------------------------------------ description
+    @property
+    def location(self) -> str:
+        """Where the data lives, safe to display: a file path or ``backend://host/db``."""
+        if self.backend == "sqlite":
+            return self.url.database or ":memory:"
+        host = self.url.host or "localhost"
+        port = f":{self.url.port}" if self.url.port else ""
+        return f"{self.backend}://{host}{port}/{self.url.database or ''}"
+
+    def __repr__(self) -> str:
+        return f"Store({self.location!r})"
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()
+
+    # ------------------------------------------------------------------ schema
+    def _ensure_schema(self) -> None:
+        # Several processes may open a new file at once: creating tables is retried when a
+        # concurrent creator wins the race.
+        for attempt in range(5):
+            try:
+                schema.metadata.create_all(self.engine, checkfirst=True)
+                break
+            except (OperationalError, IntegrityError, sa.exc.ProgrammingError):
+                if attempt == 4:
+                    raise
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                sa.select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")
+            ).first()
+            if row is None:
+                conn.execute(
+                    _insert_ignore(self.backend, schema.meta, ["key"]).values(
+                        key="schema_version", value=str(schema.SCHEMA_VERSION)
+                    )
+                )
+            elif int(row[0]) > schema.SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.location} was written by a newer nblabel (schema {row[0]}); upgrade nblabel"
+                )
+
+    # ------------------------------------------------------------------ tasks
+    def register_task(
+        self,
+        name: str,
+        kind: str,
+        labels: Sequence[Any] = (),
+        config: dict[str, Any] | None = None,
+    ) -> TaskInfo:
+        """Create the task, or re-open it.
+
+        Re-opening with a different label set is allowed only additively: new labels are
+        appended; a label that the task had but the new set lacks is an error, and so is a
+        different kind.
+        """
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"task must be a non-empty string, got {name!r}")
+        labels = list(labels)
+        t = schema.tasks
+        with self._lock, self.engine.begin() as conn:
+            conn.execute(
+                _insert_ignore(self.backend, t, ["name"]).values(
+                    name=name,
+                    kind=kind,
+                    labels=json.dumps(labels, ensure_ascii=False),
+                    config=json.dumps(config or {}, ensure_ascii=False, default=str),
+                    created_us=now_us(),
+                )
+            )
+            row = conn.execute(sa.select(t).where(t.c.name == name)).mappings().one()
+            if row["kind"] != kind:
+                raise ValueError(
+                    f"task {name!r} is a {row['kind']!r} task in {self.location}; "
+                    f"it cannot be re-opened as {kind!r}"
+                )
+            old = json.loads(row["labels"])
+            missing = [label for label in old if label not in labels]
+            if missing:
+                raise ValueError(
+                    f"task {name!r} already has labels {old}; the new label set lacks {missing}. "
+                    "Label sets may only grow: add labels, or use a new task name."
+                )
+            if labels != old:
+                merged = old + [label for label in labels if label not in old]
+                conn.execute(
+                    t.update()
+                    .where(t.c.name == name)
+                    .values(labels=json.dumps(merged, ensure_ascii=False))
+                )
+                old = merged
+            return TaskInfo(
+                name=name,
+                kind=row["kind"],
+                labels=old,
+                config=json.loads(row["config"]),
+                created_at=_to_datetime([row["created_us"]])[0],
+            )
+
+    def tasks(self) -> pd.DataFrame:
+        """One row per task: name, kind, labels, created_at, events, annotators, items."""
+        t, e = schema.tasks, schema.events
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(t.c.name, t.c.kind, t.c.labels, t.c.created_us)).all()
+            counts = {
+                r[0]: r[1:]
+                for r in conn.execute(
+                    sa.select(
+                        e.c.task,
+                        sa.func.count(),
+                        sa.func.count(sa.distinct(e.c.annotator)),
+                        sa.func.count(sa.distinct(e.c.item_id)),
+                    ).group_by(e.c.task)
+                )
+            }
+        frame = pd.DataFrame(
+            {
+                "task": [r[0] for r in rows],
+                "kind": [r[1] for r in rows],
+                "labels": [json.loads(r[2]) for r in rows],
+                "created_at": _to_datetime([r[3] for r in rows]),
+                "events": [counts.get(r[0], (0, 0, 0))[0] for r in rows],
+                "annotators": [counts.get(r[0], (0, 0, 0))[1] for r in rows],
+                "items": [counts.get(r[0], (0, 0, 0))[2] for r in rows],
+            }
+        )
+        return frame.sort_values("task", ignore_index=True)
+
+    def task(self, name: str) -> TaskInfo:
+        """The registered task ``name`` (``KeyError`` naming the known tasks if absent)."""
+        t = schema.tasks
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(t).where(t.c.name == name)).mappings().first()
+            if row is None:
+                known = [r[0] for r in conn.execute(sa.select(t.c.name))]
+                raise KeyError(f"no task {name!r} in {self.location}; tasks: {known}")
+        return TaskInfo(
+            name=name,
+            kind=row["kind"],
+            labels=json.loads(row["labels"]),
+            config=json.loads(row["config"]),
+            created_at=_to_datetime([row["created_us"]])[0],
+        )
+
+    # ------------------------------------------------------------------ writing
+    def append(self, event: Event) -> bool:
+        """Write one event in its own durable transaction.
+
+        Returns ``False`` when an event with the same ``(client_id, client_seq)`` is already
+        stored (a retried write), ``True`` otherwise. Transient failures (locked database,
+        server down, disk full) raise the driver's exception; the caller retries.
+        """
+        stmt = _insert_ignore(self.backend, schema.events, ["client_id", "client_seq"])
+        with self._lock, self.engine.begin() as conn:
+            result = conn.execute(stmt.values(**event.row()))
+            return result.rowcount != 0
+
+    def append_many(self, events: Iterable[Event]) -> int:
+        """Write many events in one transaction (bulk import); returns how many were new."""
+        rows = [e.row() for e in events]
+        if not rows:
+            return 0
+        stmt = _insert_ignore(self.backend, schema.events, ["client_id", "client_seq"])
+        with self._lock, self.engine.begin() as conn:
+            result = conn.execute(stmt, rows)
+            return result.rowcount if result.rowcount >= 0 else len(rows)
+
+    def import_annotations(
+        self, frame: pd.DataFrame, task: str, *, kind: str = "label", chunk_size: int = 100_000
+    ) -> int:
+        """Bulk-import labels from a DataFrame with ``item_id``, ``annotator`` and ``value``.
+
+        Optional columns: ``kind`` (default ``kind=``), ``created_at``, ``active_ms``,
+        ``comment``, ``guideline_version``. The task must already exist. Returns the number of
+        events written.
+        """
+        for col in ("item_id", "annotator", "value"):
+            if col not in frame.columns:
+                raise KeyError(f"column {col!r} is missing; columns: {list(frame.columns)}")
+        self.task(task)
+        n = len(frame)
+        item_col = frame["item_id"]
+        if pd.api.types.is_integer_dtype(item_col.dtype):
+            keys = item_col.astype("int64").astype(str).tolist()
+            kinds = ["int"] * n
+        else:
+            pairs = [ids.encode(v) for v in item_col]
+            keys = [p[0] for p in pairs]
+            kinds = [p[1] for p in pairs]
+        values = [dump_json(v) for v in frame["value"].tolist()]
+        if "created_at" in frame.columns:
+            created = pd.to_datetime(frame["created_at"], utc=True)
+            created_us = (created.astype("int64") // 1000).tolist()
+        else:
+            created_us = [now_us()] * n
+
+        def column(name: str, default: Any) -> list[Any]:
+            if name in frame.columns:
+                return [None if pd.isna(v) else v for v in frame[name].tolist()]
+            return [default] * n
+
+        event_kinds = column("kind", kind)
+        bad = sorted({k for k in event_kinds if k not in schema.EVENT_KINDS})
+        if bad:
+            raise ValueError(f"column 'kind' has values {bad}; allowed: {schema.EVENT_KINDS}")
+        active = [None if v is None else int(v) for v in column("active_ms", None)]
+        comments = column("comment", None)
+        versions = column("guideline_version", None)
+        annotators = [str(a) for a in frame["annotator"].tolist()]
+        names = [
+            "task", "item_id", "item_kind", "annotator", "kind", "value", "comment",
+            "created_us", "active_ms", "guideline_version",
+        ]  # fmt: skip
+        sql = (
+            f"INSERT INTO {schema.events.name} ({', '.join(names)}) VALUES "
+            f"({', '.join(['%s' if self.backend == 'postgresql' else '?'] * len(names))})"
+        )
+        written = 0
+        with self._lock, self.engine.begin() as conn:
+            raw = conn.connection.driver_connection
+            cur = raw.cursor()
+            for start in range(0, n, chunk_size):
+                stop = min(n, start + chunk_size)
+                batch = list(
+                    zip(
+                        [task] * (stop - start),
+                        keys[start:stop],
+                        kinds[start:stop],
+                        annotators[start:stop],
+                        event_kinds[start:stop],
+                        values[start:stop],
+                        comments[start:stop],
+                        created_us[start:stop],
+                        active[start:stop],
+                        versions[start:stop],
+                        strict=True,
+                    )
+                )
+                cur.executemany(sql, batch)
+                written += len(batch)
+            cur.close()
+        return written
+
+    # ------------------------------------------------------------------ reading
+    def events(
+        self,
+        task: str | None = None,
+        *,
+        annotator: str | None = None,
+        after_id: int = 0,
+    ) -> list[tuple]:
+        """Raw event rows in log order, as tuples in the order of ``EVENT_COLUMNS``."""
+        e = schema.events
+        query = sa.select(*[e.c[name] for name in EVENT_COLUMNS]).order_by(e.c.id)
+        if task is not None:
+            query = query.where(e.c.task == task)
+        if annotator is not None:
+            query = query.where(e.c.annotator == annotator)
+        if after_id:
+            query = query.where(e.c.id > after_id)
+        with self.engine.connect() as conn:
+            # The raw driver cursor skips per-row Row objects: ~3x faster for a million events.
+            compiled = query.compile(dialect=conn.dialect)
+            params: Any = compiled.params
+            if compiled.positional:
+                params = tuple(params[name] for name in compiled.positiontup or ())
+            return conn.exec_driver_sql(str(compiled), params).fetchall()
+
+    def annotations(self, task: str | None = None, *, annotator: str | None = None) -> pd.DataFrame:
+        """Every event as a long DataFrame (one row per event, in log order).
+
+        Columns: ``id, task, item_id, annotator, kind, value, comment, created_at, active_ms,
+        guideline_version, suggestion, client_id, client_seq, item_kind``. ``item_id`` has the
+        original index dtype; ``value`` and ``suggestion`` are decoded JSON.
+        """
+        return _frame(self.events(task, annotator=annotator))
+
+    def current(self, task: str, *, annotator: str | None = None) -> pd.DataFrame:
+        """The current state: one row per (item_id, annotator) whose latest non-retracted
+        label or skip event stands, with ``kind`` telling which."""
+        frame = self.annotations(task, annotator=annotator)
+        return current_from_annotations(frame)
+
+    def export(self, task: str, path: str | os.PathLike[str], format: str = "jsonl") -> Path:
+        """Write the current labels of ``task`` to ``path`` as ``jsonl``, ``csv`` or ``parquet``."""
+        from .export import export_current
+
+        return export_current(self, task, Path(path), format)
+
+
+def current_from_annotations(frame: pd.DataFrame) -> pd.DataFrame:
+    """Reduce a long annotations frame to one row per (task, item_id, annotator)."""
+    columns = [
+        "task", "item_id", "annotator", "kind", "value", "created_at", "active_ms",
+        "guideline_version", "suggestion",
+    ]  # fmt: skip
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    keep: list[int] = []
+    for _task, part in frame.groupby("task", sort=False):
+        rows = zip(part["item_id"], part["annotator"], part["kind"], part["id"], strict=True)
+        keep.extend(event_id for _kind, event_id in reduce_state(rows).values())
+    result = frame[frame["id"].isin(keep)]
+    return result[columns].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------- helpers
+def default_store() -> Store:
+    """The store used when a widget gets no ``store=``: ``./nblabel.db``."""
+    return Store(Path.cwd() / DEFAULT_FILENAME)
+
+
+def _parse_url(url: str | os.PathLike[str] | None) -> URL:
+    if url is None:
+        return make_url(f"sqlite:///{Path.cwd() / DEFAULT_FILENAME}")
+    if isinstance(url, URL):
+        return url
+    text = os.fspath(url)
+    if "://" not in text:
+        return make_url(f"sqlite:///{Path(text).expanduser().resolve()}")
+    parsed = make_url(text)
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        parsed = parsed.set(database=str(Path(parsed.database).expanduser().resolve()))
+    return parsed
+
+
+def _make_engine(url: URL) -> Engine:
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        if url.database:
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @sa.event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            # Let SQLAlchemy's "begin" event issue BEGIN IMMEDIATE: writers then queue on the
+            # busy timeout instead of failing on a lock upgrade.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA busy_timeout = 30000")
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = FULL")
+            cur.close()
+
+        @sa.event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    if backend == "postgresql":
+        return sa.create_engine(url, pool_pre_ping=True)
+    return sa.create_engine(url)
+
+
+def _insert_ignore(backend: str, table: sa.Table, conflict_columns: list[str]) -> Any:
+    if backend == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    elif backend == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        raise StoreError(f"unsupported backend {backend!r}; use sqlite or postgresql")
+    return insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
+
+
+def _to_datetime(values: Sequence[int]) -> pd.DatetimeIndex:
+    return pd.to_datetime(pd.Series(values, dtype="int64"), unit="us", utc=True)
+
+
+def _decode_json_column(values: list[Any]) -> list[Any]:
+    """Decode JSON text, parsing each distinct string once (labels repeat a lot)."""
+    cache: dict[str, Any] = {}
+    out = []
+    for text in values:
+        if text is None:
+            out.append(None)
+            continue
+        try:
+            out.append(cache[text])
+        except KeyError:
+            decoded = json.loads(text)
+            if not isinstance(decoded, (list, dict)):
+                cache[text] = decoded
+            out.append(decoded)
+    return out
+
+
+def _decode_ids(keys: list[str], kinds: list[str]) -> Any:
+    distinct = set(kinds)
+    if distinct == {"str"}:
+        return keys
+    if distinct == {"int"}:
+        return pd.array([int(k) for k in keys], dtype="int64") if keys else keys
+    return [ids.decode(k, t) for k, t in zip(keys, kinds, strict=True)]
+
+
+def _frame(rows: list[tuple]) -> pd.DataFrame:
+    if not rows:
+        frame = pd.DataFrame({c: [] for c in EVENT_COLUMNS})
+        frame["created_at"] = pd.to_datetime(frame.pop("created_us"), unit="us", utc=True)
+        return frame[_ANNOTATION_ORDER]
+    cols = list(zip(*rows, strict=True))
+    data = dict(zip(EVENT_COLUMNS, cols, strict=True))
+    frame = pd.DataFrame(
+        {
+            "id": pd.array(data["id"], dtype="int64"),
+            "task": data["task"],
+            "item_id": _decode_ids(list(data["item_id"]), list(data["item_kind"])),
+            "annotator": data["annotator"],
+            "kind": data["kind"],
+            "value": pd.Series(_decode_json_column(list(data["value"])), dtype=object),
+            "comment": pd.Series(data["comment"], dtype=object),
+            "created_at": pd.to_datetime(
+                pd.Series(data["created_us"], dtype="int64"), unit="us", utc=True
+            ),
+            "active_ms": pd.array(data["active_ms"], dtype="Int64"),
+            "guideline_version": pd.Series(data["guideline_version"], dtype=object),
+            "suggestion": pd.Series(_decode_json_column(list(data["suggestion"])), dtype=object),
+            "client_id": pd.Series(data["client_id"], dtype=object),
+            "client_seq": pd.array(data["client_seq"], dtype="Int64"),
+            "item_kind": data["item_kind"],
+        }
+    )
+    return frame
+
+
+_ANNOTATION_ORDER = [
+    "id", "task", "item_id", "annotator", "kind", "value", "comment", "created_at", "active_ms",
+    "guideline_version", "suggestion", "client_id", "client_seq", "item_kind",
+]  # fmt: skip
+
+# reduce_state is re-exported for callers that hold raw rows.
+__all__ += ["reduce_state", "current_from_annotations", "EVENT_COLUMNS"]
