@@ -1,0 +1,581 @@
+"""The shared base of every labeling widget: queue, navigation, undo, skip, flag, timing,
+progress, guidelines, the save pipeline and the status banner.
+
+A task widget (``Classify``, ...) subclasses :class:`LabelWidget` and supplies three things:
+how to validate and encode a value, what an item looks like in the browser, and its ESM bundle.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import pandas as pd
+import traitlets
+
+from .event import Event
+from .guidelines import Guidelines, load_guidelines
+from .items import ItemSource
+from .media import ImageError, image_payload
+from .queue import Queue
+from .store import Store, default_store
+
+STATIC = Path(__file__).parent / "static"
+
+#: How many upcoming items the browser holds, so the next item paints without the kernel.
+PREFETCH = 5
+#: An active-time gap longer than this is idle time and is not counted (also enforced in JS).
+IDLE_MS = 60_000
+#: Longest accepted flag comment.
+MAX_COMMENT = 5_000
+
+
+class LabelWidget(anywidget.AnyWidget):
+    """Base class of the labeling widgets (not used directly)."""
+
+    #: Task kind stored with the task ("classify", "spans", ...).
+    kind: str = ""
+
+    _css = STATIC / "nblabel.css"
+    _config = traitlets.Dict().tag(sync=True)
+    _progress = traitlets.Dict().tag(sync=True)
+    _status = traitlets.Dict().tag(sync=True)
+    _guidelines_html = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(
+        self,
+        df: pd.DataFrame,
+        *,
+        columns: dict[str, str | None],
+        labels: list[Any],
+        task: str,
+        annotator: str | None = None,
+        store: Store | str | os.PathLike[str] | None = None,
+        guidelines: str | os.PathLike[str] | None = None,
+        order: str | Callable[[pd.DataFrame], Any] | None = None,
+        config: dict[str, Any] | None = None,
+    ) -> None:
+        if not isinstance(task, str) or not task.strip():
+            raise ValueError(f"task= must be a non-empty string naming the labeling task, got {task!r}")
+        self.task = task
+        self.annotator = _annotator_name(annotator)
+        self.items = ItemSource(df, columns)
+        self._labels = _check_labels(labels)
+        self._label_index = {label: i for i, label in enumerate(self._labels)}
+        self.store = store if isinstance(store, Store) else (default_store() if store is None else Store(store))
+        self.guidelines: Guidelines | None = load_guidelines(guidelines)
+        self.queue = Queue(len(self.items), self.items.priority_order(order))
+        self.store.register_task(task, self.kind, self._labels, {"columns": self.items.columns, **(config or {})})
+
+        self._client_id = uuid.uuid4().hex
+        self._client_seq = 0
+        self._lock = threading.RLock()
+        self._pending: list[tuple[Event, list[int]]] = []  # events not yet committed, in order
+        self._retry_timer: Any = None
+        self._retry_delay = 0.25
+        self._state: dict[str, tuple[str, Any]] = {}  # key -> (kind, value), committed
+        self._stacks: dict[str, list[tuple[str, Any]]] = {}  # key -> standing label/skip events
+        self._flags: dict[str, str] = {}  # key -> latest comment
+        self._history: list[str] = []  # keys of label/skip events still standing, oldest first
+        self._callbacks: list[Callable[[Any, Any], None]] = []
+        self._current: int | None = None
+        self._client_view = 0  # latest browser view number processed
+        self._load_state()
+
+        super().__init__(
+            _config=self._base_config(config or {}),
+            _guidelines_html=self.guidelines.html if self.guidelines else "",
+            _status={"state": "ok", "message": "", "pending": 0},
+        )
+        self._current = self._first_position()
+        self._update_progress()
+        self.on_msg(self._on_browser_message)
+
+    # ------------------------------------------------------------------ subclass hooks
+    def _validate_value(self, value: Any) -> Any:
+        """Check a value given from Python; return it in stored form or raise ``ValueError``."""
+        raise NotImplementedError
+
+    def _value_from_browser(self, payload: Any) -> Any:
+        """Turn the browser's encoding of a value into the stored form (``ValueError`` if bad)."""
+        raise NotImplementedError
+
+    def _value_to_browser(self, value: Any) -> Any:
+        """Encode a stored value for the browser."""
+        raise NotImplementedError
+
+    def _item_fields(self, pos: int, buffers: list[bytes]) -> dict[str, Any]:
+        """Task-specific fields of the item at ``pos``; binary data is appended to ``buffers``."""
+        raise NotImplementedError
+
+    def _suggestion(self, pos: int) -> Any:
+        """The model suggestion for the item at ``pos`` in stored form, or ``None``."""
+        return None
+
+    def _count_labels(self, counts: dict[Any, int], value: Any) -> None:
+        """Add one stored value to the per-label counts."""
+        counts[value] = counts.get(value, 0) + 1
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def current(self) -> Any:
+        """The id of the item on screen, or ``None`` when nothing is left to label."""
+        if self._current is None:
+            return None
+        return self.items.label(self._current)
+
+    @property
+    def labels(self) -> pd.Series:
+        """This annotator's current labels, aligned with the DataFrame index (``None`` = none)."""
+        values: list[Any] = [None] * len(self.items)
+        with self._lock:
+            for key, (kind, value) in self._state.items():
+                if kind == "label":
+                    try:
+                        values[self.items.position_of_key(key)] = value
+                    except KeyError:
+                        continue  # labeled in the store but no longer in this DataFrame
+        return pd.Series(values, index=self.items.index, dtype=object, name=self.task)
+
+    @property
+    def annotations(self) -> pd.DataFrame:
+        """Every event this annotator wrote for this task, as a long DataFrame."""
+        return self.store.annotations(self.task, annotator=self.annotator)
+
+    @property
+    def pending(self) -> int:
+        """Events accepted but not yet committed to the store (non-zero only while it fails)."""
+        return len(self._pending)
+
+    def annotate(self, item_id: Any, value: Any) -> None:
+        """Label ``item_id`` with ``value`` — the same path as a key press: validated, stored,
+        and the widget moves on to the next unlabeled item."""
+        pos = self.items.position(item_id)
+        stored = self._validate_value(value)
+        self._record(pos, "label", stored, active_ms=None)
+        self._move_after(pos)
+        self._push_window()
+
+    def skip(self, item_id: Any = None) -> None:
+        """Skip ``item_id`` (default: the current item) and move on."""
+        pos = self._resolve(item_id)
+        self._record(pos, "skip", None, active_ms=None)
+        self._move_after(pos)
+        self._push_window()
+
+    def flag(self, item_id: Any = None, comment: str = "") -> None:
+        """Flag ``item_id`` (default: the current item) as an edge case, with a comment."""
+        pos = self._resolve(item_id)
+        self._record(pos, "flag", None, active_ms=None, comment=_check_comment(comment))
+        self._push_window()
+
+    def undo(self) -> Any:
+        """Retract this annotator's latest standing label or skip and go back to that item.
+
+        Returns the item id that was undone, or ``None`` when there is nothing to undo.
+        """
+        pos = self._undo()
+        self._push_window()
+        return None if pos is None else self.items.label(pos)
+
+    def goto(self, item_id: Any) -> None:
+        """Show ``item_id``."""
+        self._current = self.items.position(item_id)
+        self._push_window()
+
+    def on_label(self, callback: Callable[[Any, Any], None]) -> None:
+        """Call ``callback(item_id, value)`` after each label is committed to the store."""
+        self._callbacks.append(callback)
+
+    def retry(self) -> bool:
+        """Try to write pending events now; ``True`` when none is left."""
+        return self._flush()
+
+    # ------------------------------------------------------------------ state
+    def _load_state(self) -> None:
+        """Rebuild this annotator's state from the store (resume after a kernel restart)."""
+        rows = self.store.events(self.task, annotator=self.annotator)
+        for row in rows:
+            key, kind, comment = row[2], row[5], row[7]
+            if kind == "flag":
+                self._flags[key] = comment or ""
+                continue
+            self._apply(key, kind, _loads(row[6]))
+        for key, (_kind, _value) in self._state.items():
+            try:
+                self.queue.mark(self.items.position_of_key(key))
+            except KeyError:
+                continue
+
+    def _apply(self, key: str, kind: str, value: Any) -> None:
+        """Apply one committed label/skip/retract to the in-memory state."""
+        if kind == "retract":
+            stack = self._stacks.setdefault(key, [])
+            if stack:
+                stack.pop()
+            for i in range(len(self._history) - 1, -1, -1):
+                if self._history[i] == key:
+                    del self._history[i]
+                    break
+        else:
+            self._stacks.setdefault(key, []).append((kind, value))
+            self._history.append(key)
+        stack = self._stacks.get(key)
+        if stack:
+            self._state[key] = stack[-1]
+        else:
+            self._state.pop(key, None)
+
+    def _first_position(self) -> int | None:
+        first = self.queue.next_undone(None, 1)
+        return first[0] if first else None
+
+    def _resolve(self, item_id: Any) -> int:
+        if item_id is None:
+            if self._current is None:
+                raise ValueError("there is no current item (everything is labeled)")
+            return self._current
+        return self.items.position(item_id)
+
+    def _move_after(self, pos: int) -> None:
+        nxt = self.queue.next_undone(pos, 1)
+        self._current = nxt[0] if nxt else None
+
+    # ------------------------------------------------------------------ the save pipeline
+    def _record(
+        self,
+        pos: int,
+        kind: str,
+        value: Any,
+        *,
+        active_ms: int | None,
+        comment: str | None = None,
+        browser_seqs: list[int] | None = None,
+    ) -> None:
+        """Queue one event for the store, in order, and try to write it now."""
+        key, item_kind = self.items.key_and_kind(pos)
+        with self._lock:
+            self._client_seq += 1
+            event = Event(
+                task=self.task,
+                item_id=key,
+                item_kind=item_kind,
+                annotator=self.annotator,
+                kind=kind,
+                value=value,
+                comment=comment,
+                active_ms=active_ms,
+                guideline_version=self.guidelines.version if self.guidelines else None,
+                suggestion=self._suggestion(pos) if kind == "label" else None,
+                client_id=self._client_id,
+                client_seq=self._client_seq,
+            )
+            self._pending.append((event, browser_seqs or []))
+            if kind in ("label", "skip"):
+                self.queue.mark(pos, True)
+            elif kind == "retract":
+                self.queue.mark(pos, False)  # settled from the committed state in _apply_committed
+        self._flush()
+
+    def _flush(self) -> bool:
+        """Write pending events in order; on failure keep them, show a banner and retry."""
+        acked: list[int] = []
+        committed: list[Event] = []
+        with self._lock:
+            while self._pending:
+                event, seqs = self._pending[0]
+                try:
+                    self.store.append(event)
+                except Exception as exc:  # any failure: keep the event, never drop or reorder
+                    self._set_status("retrying", f"Not saved yet — the store failed: {_short(exc)}")
+                    self._schedule_retry()
+                    break
+                self._pending.pop(0)
+                self._apply_committed(event)
+                acked.extend(seqs)
+                committed.append(event)
+            else:
+                self._retry_delay = 0.25
+                if self._status.get("state") != "ok" or self._status.get("pending"):
+                    self._set_status("ok", "")
+            if self._pending:
+                self._status = {**self._status, "pending": len(self._pending)}
+        if committed:
+            self._update_progress()
+        if acked:
+            self.send({"type": "ack", "seqs": acked})
+        for event in committed:
+            if event.kind == "label":
+                for callback in self._callbacks:
+                    callback(self.items.label(self.items.position_of_key(event.item_id)), event.value)
+        return not self._pending
+
+    def _apply_committed(self, event: Event) -> None:
+        if event.kind == "flag":
+            self._flags[event.item_id] = event.comment or ""
+            return
+        self._apply(event.item_id, event.kind, event.value)
+        if event.kind == "retract":
+            pos = self.items.position_of_key(event.item_id)
+            self.queue.mark(pos, event.item_id in self._state or self._is_pending(event.item_id))
+
+    def _is_pending(self, key: str) -> bool:
+        return any(e.item_id == key and e.kind in ("label", "skip") for e, _ in self._pending)
+
+    def _schedule_retry(self) -> None:
+        if self._retry_timer is not None:
+            return
+        delay = self._retry_delay
+        self._retry_delay = min(self._retry_delay * 2, 10.0)
+
+        def fire() -> None:
+            self._retry_timer = None
+            self._flush()
+
+        try:
+            import asyncio
+
+            loop = asyncio.get_running_loop()
+            self._retry_timer = loop.call_later(delay, fire)
+        except RuntimeError:
+            timer = threading.Timer(delay, fire)
+            timer.daemon = True
+            self._retry_timer = timer
+            timer.start()
+
+    def _set_status(self, state: str, message: str) -> None:
+        self._status = {"state": state, "message": message, "pending": len(self._pending)}
+
+    def _undo(self, browser_seqs: list[int] | None = None) -> int | None:
+        with self._lock:
+            pending_keys = [e.item_id for e, _ in self._pending if e.kind in ("label", "skip")]
+            retracts = [e.item_id for e, _ in self._pending if e.kind == "retract"]
+            standing = list(self._history) + pending_keys
+            for key in retracts:  # a pending retract already cancels the latest of its item
+                for i in range(len(standing) - 1, -1, -1):
+                    if standing[i] == key:
+                        del standing[i]
+                        break
+            if not standing:
+                if browser_seqs:
+                    self.send({"type": "ack", "seqs": browser_seqs})
+                return None
+            key = standing[-1]
+        pos = self.items.position_of_key(key)
+        self._record(pos, "retract", None, active_ms=None, browser_seqs=browser_seqs)
+        self._current = pos
+        return pos
+
+    # ------------------------------------------------------------------ progress
+    def _update_progress(self) -> None:
+        counts: dict[Any, int] = {}
+        labeled = skipped = 0
+        with self._lock:
+            for kind, value in self._state.values():
+                if kind == "label":
+                    labeled += 1
+                    self._count_labels(counts, value)
+                else:
+                    skipped += 1
+            flagged = len(self._flags)
+        self._progress = {
+            "total": len(self.items),
+            "labeled": labeled,
+            "skipped": skipped,
+            "flagged": flagged,
+            "remaining": self.queue.remaining,
+            "counts": [counts.get(label, 0) for label in self._labels],
+        }
+
+    # ------------------------------------------------------------------ browser protocol
+    def _base_config(self, extra: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "task": self.task,
+            "annotator": self.annotator,
+            "store": self.store.location,
+            "total": len(self.items),
+            "empty_message": "" if len(self.items) else "This DataFrame has no rows: nothing to label.",
+            "idle_ms": IDLE_MS,
+            "has_guidelines": self.guidelines is not None,
+            "guideline_version": self.guidelines.version if self.guidelines else None,
+            **self._browser_config(),
+        }
+
+    def _browser_config(self) -> dict[str, Any]:
+        """Task-specific configuration for the browser (labels, hotkeys, ...)."""
+        return {}
+
+    def _on_browser_message(self, _widget: Any, msg: dict[str, Any], _buffers: list[bytes]) -> None:
+        kind = msg.get("type")
+        view = msg.get("view")
+        if isinstance(view, int):
+            self._client_view = max(self._client_view, view)
+        have = set(msg.get("have") or [])
+        try:
+            if kind == "hello":
+                pass
+            elif kind in ("label", "skip"):
+                pos = self.items.position_of_key(str(msg["key"]))
+                value = self._value_from_browser(msg.get("value")) if kind == "label" else None
+                self._record(
+                    pos,
+                    kind,
+                    value,
+                    active_ms=_clamp_ms(msg.get("active_ms")),
+                    browser_seqs=[int(msg["seq"])] if "seq" in msg else None,
+                )
+                self._move_after(pos)
+            elif kind == "flag":
+                pos = self.items.position_of_key(str(msg["key"]))
+                self._record(
+                    pos,
+                    "flag",
+                    None,
+                    active_ms=None,
+                    comment=_check_comment(str(msg.get("comment") or "")),
+                    browser_seqs=[int(msg["seq"])] if "seq" in msg else None,
+                )
+            elif kind == "undo":
+                self._undo(browser_seqs=[int(msg["seq"])] if "seq" in msg else None)
+            elif kind == "goto":
+                self._current = self.items.position_of_key(str(msg["key"]))
+            elif kind == "nav":
+                step = 1 if msg.get("step", 1) > 0 else -1
+                anchor = self._current
+                if msg.get("key") is not None:
+                    anchor = self.items.position_of_key(str(msg["key"]))
+                if anchor is None and len(self.items):  # past the end: step back onto the queue
+                    self._current = self.queue.at_rank(len(self.items) - 1 if step < 0 else 0)
+                elif anchor is not None:
+                    nxt = self.queue.neighbour(anchor, step)
+                    if nxt is not None:
+                        self._current = nxt
+            else:
+                return
+        except (KeyError, ValueError, TypeError) as exc:
+            self.send({"type": "error", "seq": msg.get("seq"), "message": _short(exc)})
+        self._push_window(have)
+
+    def _push_window(self, have: set[str] | None = None) -> None:
+        """Send the current item, the next unlabeled items and the neighbours to the browser."""
+        have = have or set()
+        buffers: list[bytes] = []
+        cur = self._current
+        positions: list[int] = []
+        upcoming: list[int] = []
+        prev = nxt = None
+        if cur is not None:
+            upcoming = self.queue.next_undone(cur, PREFETCH)
+            prev = self.queue.neighbour(cur, -1)
+            nxt = self.queue.neighbour(cur, 1)
+            positions = [cur, *upcoming] + [p for p in (prev, nxt) if p is not None]
+        items = []
+        seen: set[int] = set()
+        for pos in positions:
+            if pos in seen:
+                continue
+            seen.add(pos)
+            items.append(self._item(pos, buffers, include_payload=self.items.key(pos) not in have))
+        key = self.items.key
+        self.send(
+            {
+                "type": "window",
+                "view": self._client_view,
+                "current": None if cur is None else key(cur),
+                "upcoming": [key(p) for p in upcoming],
+                "prev": None if prev is None else key(prev),
+                "next": None if nxt is None else key(nxt),
+                "items": items,
+                "prefetch": PREFETCH,
+            },
+            buffers,
+        )
+
+    def _item(self, pos: int, buffers: list[bytes], *, include_payload: bool) -> dict[str, Any]:
+        key = self.items.key(pos)
+        state = self._state.get(key)
+        item: dict[str, Any] = {
+            "key": key,
+            "rank": self.queue.rank_of(pos) + 1,
+            "status": state[0] if state else None,
+            "value": self._value_to_browser(state[1]) if state and state[0] == "label" else None,
+            "flag": self._flags.get(key),
+        }
+        if include_payload:
+            item["payload"] = self._item_fields(pos, buffers)
+        return item
+
+    def _image_field(self, pos: int, buffers: list[bytes]) -> dict[str, Any] | None:
+        """The ``image`` field of an item: a buffer reference, or the error to show."""
+        if not self.items.has("image"):
+            return None
+        cell = self.items.cell("image", pos)
+        if cell is None:
+            return {"error": "(no image)"}
+        try:
+            data, mime = image_payload(cell)
+        except ImageError as exc:
+            return {"error": str(exc)}
+        buffers.append(data)
+        return {"buffer": len(buffers) - 1, "mime": mime}
+
+    def _repr_keys(self) -> list[str]:  # pragma: no cover - debugging aid
+        return list(self._state)
+
+
+# ---------------------------------------------------------------------- helpers
+def _annotator_name(annotator: str | None) -> str:
+    if annotator is None:
+        annotator = os.environ.get("NBLABEL_ANNOTATOR") or os.environ.get("USER") or "anonymous"
+    if not isinstance(annotator, str) or not annotator.strip():
+        raise ValueError(f"annotator= must be a non-empty string, got {annotator!r}")
+    return annotator
+
+
+def _check_labels(labels: Any) -> list[Any]:
+    if isinstance(labels, (str, bytes)) or not hasattr(labels, "__iter__"):
+        raise TypeError(f"labels= must be a list of labels, got {labels!r}")
+    labels = list(labels)
+    if not labels:
+        raise ValueError("labels= must name at least one label")
+    seen: set[Any] = set()
+    for label in labels:
+        if not isinstance(label, (str, int)) or isinstance(label, bool):
+            raise TypeError(f"label {label!r} must be a string or an integer")
+        if isinstance(label, str) and not label.strip():
+            raise ValueError(f"label {label!r} is blank")
+        if label in seen:
+            raise ValueError(f"label {label!r} appears twice in labels=")
+        seen.add(label)
+    return labels
+
+
+def _check_comment(comment: Any) -> str:
+    if not isinstance(comment, str):
+        raise TypeError(f"a flag comment must be text, got {type(comment).__name__}")
+    if len(comment) > MAX_COMMENT:
+        raise ValueError(f"a flag comment may hold {MAX_COMMENT} characters, got {len(comment)}")
+    return comment
+
+
+def _clamp_ms(value: Any) -> int | None:
+    if not isinstance(value, (int, float)) or value != value:
+        return None
+    return max(0, min(int(value), 24 * 3600 * 1000))
+
+
+def _loads(text: str | None) -> Any:
+    import json
+
+    return None if text is None else json.loads(text)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:300]

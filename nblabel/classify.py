@@ -1,0 +1,144 @@
+"""``Classify``: one label (or a set of labels) per item; text and/or image items."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from .base import STATIC, LabelWidget
+from .store import Store
+
+
+class Classify(LabelWidget):
+    """Label each row of a DataFrame with one of ``labels`` (or several with ``multi=True``).
+
+    >>> w = nl.Classify(df, text="review", labels=["positive", "negative", "neutral"],
+    ...                 task="sentiment-pilot", annotator="ana")
+
+    Keys: ``1``–``9``, ``0`` then letters pick a label (shown on the buttons); ``Enter``
+    confirms (multi-label, or accepts the suggestion); arrows or ``j``/``k`` navigate; ``u`` or
+    Backspace undoes; ``s`` skips; ``f`` flags with a comment; ``g`` shows the guidelines.
+    """
+
+    kind = "classify"
+    _esm = STATIC / "classify.js"
+
+    def __init__(
+        self,
+        df: pd.DataFrame,
+        *,
+        labels: list[Any],
+        task: str,
+        text: str | None = None,
+        image: str | None = None,
+        annotator: str | None = None,
+        store: Store | str | os.PathLike[str] | None = None,
+        multi: bool = False,
+        suggestions: str | None = None,
+        guidelines: str | os.PathLike[str] | None = None,
+        order: str | Callable[[pd.DataFrame], Any] | None = None,
+    ) -> None:
+        if text is None and image is None:
+            raise TypeError("Classify needs text= (a column of text) and/or image= (a column of images)")
+        self.multi = bool(multi)
+        super().__init__(
+            df,
+            columns={"text": text, "image": image, "suggestions": suggestions},
+            labels=labels,
+            task=task,
+            annotator=annotator,
+            store=store,
+            guidelines=guidelines,
+            order=order,
+            config={"multi": self.multi},
+        )
+        if suggestions is not None:
+            self._check_suggestions(df[suggestions], suggestions)
+
+    # values ---------------------------------------------------------------
+    def _validate_value(self, value: Any) -> Any:
+        if self.multi:
+            if isinstance(value, (str, int)):
+                value = [value]
+            if not isinstance(value, (list, tuple, set, frozenset)):
+                raise ValueError(f"a multi-label value must be a list of labels, got {value!r}")
+            for v in value:
+                self._check_label(v)
+            chosen = set(value)
+            return [label for label in self._labels if label in chosen]
+        self._check_label(value)
+        return value
+
+    def _check_label(self, value: Any) -> None:
+        if isinstance(value, bool) or value not in self._label_index:
+            raise ValueError(f"{value!r} is not one of the labels {self._labels}")
+
+    def _value_from_browser(self, payload: Any) -> Any:
+        def label_at(i: Any) -> Any:
+            if not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < len(self._labels):
+                raise ValueError(f"label index {i!r} is out of range")
+            return self._labels[i]
+
+        if self.multi:
+            if not isinstance(payload, list):
+                raise ValueError("a multi-label value must be a list of label indices")
+            return self._validate_value([label_at(i) for i in payload])
+        return label_at(payload)
+
+    def _value_to_browser(self, value: Any) -> Any:
+        if self.multi:
+            values = value if isinstance(value, list) else [value]
+            return [self._label_index[v] for v in values if v in self._label_index]
+        return self._label_index.get(value)
+
+    def _count_labels(self, counts: dict[Any, int], value: Any) -> None:
+        for v in value if isinstance(value, list) else [value]:
+            counts[v] = counts.get(v, 0) + 1
+
+    # suggestions ------------------------------------------------------------
+    def _check_suggestions(self, column: pd.Series, name: str) -> None:
+        cells = column.dropna() if column.dtype != object else column[column.notna()]
+        for row, cell in cells.items():
+            values = cell if isinstance(cell, (list, tuple, set)) else [cell]
+            if not self.multi and len(values) > 1:
+                raise ValueError(f"suggestions column {name!r}, row {row!r}: {cell!r} has several labels but multi=False")
+            for v in values:
+                if isinstance(v, bool) or v not in self._label_index:
+                    raise ValueError(
+                        f"suggestions column {name!r}, row {row!r}: {v!r} is not one of the labels {self._labels}"
+                    )
+
+    def _suggestion(self, pos: int) -> Any:
+        if not self.items.has("suggestions"):
+            return None
+        cell = self.items.cell("suggestions", pos)
+        if cell is None:
+            return None
+        if self.multi:
+            return self._validate_value(list(cell) if isinstance(cell, (list, tuple, set)) else [cell])
+        return cell[0] if isinstance(cell, (list, tuple)) else cell
+
+    # browser ----------------------------------------------------------------
+    def _browser_config(self) -> dict[str, Any]:
+        return {
+            "labels": [str(label) for label in self._labels],
+            "multi": self.multi,
+            "has_text": self.items.has("text"),
+            "has_image": self.items.has("image"),
+        }
+
+    def _item_fields(self, pos: int, buffers: list[bytes]) -> dict[str, Any]:
+        fields: dict[str, Any] = {"id": str(self.items.label(pos))}
+        if self.items.has("text"):
+            fields["text"] = self.items.text("text", pos)
+        image = self._image_field(pos, buffers)
+        if image is not None:
+            fields["image"] = image
+        suggestion = self._suggestion(pos)
+        if suggestion is not None:
+            fields["suggestion"] = self._value_to_browser(suggestion)
+        return fields
+

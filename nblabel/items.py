@@ -1,0 +1,143 @@
+"""Binding to a pandas DataFrame: the index is the item id, columns hold what each item shows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import ids
+
+EMPTY = None  # what an item field holds when the cell is NaN/None
+
+
+class ItemSource:
+    """Read-only access to the rows of a DataFrame by position or by encoded id.
+
+    The DataFrame is not copied; only the columns named in ``columns`` are read, one cell at a
+    time, when an item is sent to the browser.
+    """
+
+    def __init__(self, df: pd.DataFrame, columns: dict[str, str | None]) -> None:
+        if not isinstance(df, pd.DataFrame):
+            raise TypeError(f"expected a pandas DataFrame, got {type(df).__name__}")
+        for role, column in columns.items():
+            if column is not None and column not in df.columns:
+                raise KeyError(
+                    f"{role}={column!r}: no column {column!r} in the DataFrame; "
+                    f"columns: {list(df.columns)}"
+                )
+        index = df.index
+        if not index.is_unique:
+            duplicate = index[index.duplicated()][0]
+            raise ValueError(
+                f"the DataFrame index is the item id and must be unique; {duplicate!r} appears "
+                f"{int((index == duplicate).sum())} times (use df.reset_index() or set a unique index)"
+            )
+        self.df = df
+        self.index = index
+        self.columns = {role: col for role, col in columns.items() if col is not None}
+        self._series = {role: df[col] for role, col in self.columns.items()}
+        self._int_index = pd.api.types.is_integer_dtype(index.dtype) and not pd.api.types.is_bool_dtype(
+            index.dtype
+        )
+        self._str_index = pd.api.types.is_string_dtype(index.dtype) and all(
+            isinstance(v, str) for v in index[:1000]
+        ) and index.inferred_type == "string"
+        self._key_to_pos: dict[str, int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    # ids -----------------------------------------------------------------
+    def key(self, pos: int) -> str:
+        """Encoded id of the item at ``pos``."""
+        return ids.encode(self.index[pos])[0]
+
+    def key_and_kind(self, pos: int) -> tuple[str, str]:
+        """Encoded id and id kind of the item at ``pos``."""
+        return ids.encode(self.index[pos])
+
+    def label(self, pos: int) -> Any:
+        """The original index label at ``pos`` (as a plain Python value)."""
+        value = self.index[pos]
+        return value.item() if isinstance(value, np.generic) else value
+
+    def position(self, item_id: Any) -> int:
+        """Position of the item whose index label is ``item_id`` (``KeyError`` if absent)."""
+        try:
+            pos = self.index.get_loc(item_id)
+        except (KeyError, TypeError):
+            raise KeyError(f"item id {item_id!r} is not in the DataFrame index") from None
+        if not isinstance(pos, (int, np.integer)):
+            raise KeyError(f"item id {item_id!r} does not name a single row")
+        return int(pos)
+
+    def position_of_key(self, key: str) -> int:
+        """Position of the item with encoded id ``key`` (``KeyError`` if absent)."""
+        if self._int_index:
+            try:
+                return self.position(int(key))
+            except ValueError:
+                raise KeyError(f"item id {key!r} is not in the DataFrame index") from None
+        if self._str_index:
+            return self.position(key)
+        if self._key_to_pos is None:
+            self._key_to_pos = {ids.encode(v)[0]: i for i, v in enumerate(self.index)}
+        try:
+            return self._key_to_pos[key]
+        except KeyError:
+            raise KeyError(f"item id {key!r} is not in the DataFrame index") from None
+
+    # cells ---------------------------------------------------------------
+    def has(self, role: str) -> bool:
+        """Whether a column was bound to ``role``."""
+        return role in self._series
+
+    def cell(self, role: str, pos: int) -> Any:
+        """The cell for ``role`` at ``pos``; NaN/None/NA become ``None``."""
+        value = self._series[role].iloc[pos]
+        if value is None:
+            return EMPTY
+        if not isinstance(value, (list, tuple, dict, np.ndarray)) and pd.isna(value):
+            return EMPTY
+        return value
+
+    def text(self, role: str, pos: int) -> str | None:
+        """The cell as display text (``None`` when empty)."""
+        value = self.cell(role, pos)
+        if value is None:
+            return None
+        return value if isinstance(value, str) else str(value)
+
+    def priority_order(self, order: str | Callable[[pd.DataFrame], Any] | None) -> np.ndarray | None:
+        """Positions sorted by descending priority, or ``None`` for DataFrame order.
+
+        ``order`` is a column name or a callable returning one priority per row; higher
+        priorities come first and ties keep DataFrame order.
+        """
+        if order is None:
+            return None
+        if callable(order):
+            priority = np.asarray(order(self.df))
+            source = "order= callable"
+        else:
+            if order not in self.df.columns:
+                raise KeyError(
+                    f"order={order!r}: no column {order!r} in the DataFrame; "
+                    f"columns: {list(self.df.columns)}"
+                )
+            priority = self.df[order].to_numpy()
+            source = f"order column {order!r}"
+        if priority.shape != (len(self),):
+            raise ValueError(f"{source} must give one priority per row ({len(self)}), got shape {priority.shape}")
+        try:
+            keys = -priority.astype("float64")
+        except (TypeError, ValueError):
+            raise ValueError(f"{source} must be numeric priorities") from None
+        if np.isnan(keys).any():
+            bad = self.index[np.flatnonzero(np.isnan(keys))[0]]
+            raise ValueError(f"{source} has a missing priority at row {bad!r}")
+        return np.argsort(keys, kind="stable")

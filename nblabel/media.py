@@ -1,0 +1,80 @@
+"""Images from DataFrame cells to bytes the browser can show (sent as binary buffers)."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+#: Formats every browser decodes natively; these are sent as the original bytes.
+BROWSER_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
+#: Images larger than this on either side are downscaled before sending (display only).
+MAX_SIDE = 4096
+
+
+class ImageError(ValueError):
+    """A cell that cannot be turned into an image; the message says why."""
+
+
+def image_payload(value: Any) -> tuple[bytes, str]:
+    """Return ``(data, mime)`` for a path, bytes, PIL image or numpy array."""
+    if isinstance(value, Image.Image):
+        return _encode(value)
+    if isinstance(value, np.ndarray):
+        return _encode(array_to_image(value))
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return _from_bytes(bytes(value), "bytes")
+    if isinstance(value, (str, os.PathLike)):
+        path = Path(value).expanduser()
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise ImageError(f"image file not found: {os.fspath(value)}") from None
+        except OSError as exc:
+            raise ImageError(f"cannot read image {os.fspath(value)}: {exc.strerror or exc}") from None
+        return _from_bytes(data, os.fspath(value))
+    raise ImageError(f"cannot show a {type(value).__name__} as an image (use a path, bytes, PIL image or array)")
+
+
+def array_to_image(array: np.ndarray) -> Image.Image:
+    """A PIL image from a grey (H×W), RGB or RGBA (H×W×3/4) array, uint8 or float in [0, 1]."""
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
+        raise ImageError(f"image array has shape {array.shape}; expected H×W, H×W×3 or H×W×4")
+    if np.issubdtype(array.dtype, np.floating):
+        array = (np.clip(np.nan_to_num(array), 0.0, 1.0) * 255).round().astype(np.uint8)
+    elif array.dtype == np.bool_:
+        array = array.astype(np.uint8) * 255
+    elif array.dtype != np.uint8:
+        array = np.clip(array, 0, 255).astype(np.uint8)
+    return Image.fromarray(np.ascontiguousarray(array))
+
+
+def _from_bytes(data: bytes, source: str) -> tuple[bytes, str]:
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            fmt = img.format
+            size = img.size
+            if fmt in BROWSER_FORMATS and max(size) <= MAX_SIDE:
+                img.verify()
+                return data, BROWSER_FORMATS[fmt]
+            img.load()
+            return _encode(img)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ImageError(f"{source} is not a readable image ({exc})") from None
+
+
+def _encode(img: Image.Image) -> tuple[bytes, str]:
+    if max(img.size) > MAX_SIDE:
+        img = img.copy()
+        img.thumbnail((MAX_SIDE, MAX_SIDE))
+    if img.mode not in ("RGB", "RGBA", "L", "LA"):
+        img = img.convert("RGBA")
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", compress_level=1)
+    return buf.getvalue(), "image/png"
