@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Install everything the tests need on a fresh machine (system packages included) and run the
+# whole suite: lint, JS unit tests, Python unit/property/store tests, notebooks, and end-to-end
+# tests in JupyterLab + Chromium. Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! command -v chromium >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  echo "== installing chromium and postgresql (apt)"
+  as_root apt-get update -q
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium postgresql
+fi
+
+echo "== installing nblabel with its test dependencies"
+python -m pip install -q --disable-pip-version-check -e ".[test]"
+npm ci --no-audit --no-fund --loglevel=error
+npm run build --silent
+
+echo "== lint"
+python -m ruff check nblabel tests benchmarks hatch_build.py
+
+echo "== JS unit tests (vitest)"
+npx vitest run
+
+echo "== Python tests (unit, store, notebooks, end-to-end in JupyterLab + Chromium)"
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+python -m pytest -q -p no:cacheprovider "$@"
