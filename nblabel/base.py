@@ -67,10 +67,14 @@ class LabelWidget(anywidget.AnyWidget):
         self.items = ItemSource(df, columns)
         self._labels = _check_labels(labels)
         self._label_index = {label: i for i, label in enumerate(self._labels)}
-        self.store = store if isinstance(store, Store) else (default_store() if store is None else Store(store))
+        self.store = (
+            store if isinstance(store, Store) else (default_store() if store is None else Store(store))
+        )
         self.guidelines: Guidelines | None = load_guidelines(guidelines)
         self.queue = Queue(len(self.items), self.items.priority_order(order))
-        self.store.register_task(task, self.kind, self._labels, {"columns": self.items.columns, **(config or {})})
+        self.store.register_task(
+            task, self.kind, self._labels, {"columns": self.items.columns, **(config or {})}
+        )
 
         self._client_id = uuid.uuid4().hex
         self._client_seq = 0

@@ -104,11 +104,14 @@ class Classify(LabelWidget):
         for row, cell in cells.items():
             values = cell if isinstance(cell, (list, tuple, set)) else [cell]
             if not self.multi and len(values) > 1:
-                raise ValueError(f"suggestions column {name!r}, row {row!r}: {cell!r} has several labels but multi=False")
+                raise ValueError(
+                    f"suggestions column {name!r}, row {row!r}: {cell!r} has several labels but multi=False"
+                )
             for v in values:
                 if isinstance(v, bool) or v not in self._label_index:
                     raise ValueError(
-                        f"suggestions column {name!r}, row {row!r}: {v!r} is not one of the labels {self._labels}"
+                        f"suggestions column {name!r}, row {row!r}: {v!r} is not one of the labels "
+                        f"{self._labels}"
                     )
 
     def _suggestion(self, pos: int) -> Any:
@@ -141,4 +144,3 @@ class Classify(LabelWidget):
         if suggestion is not None:
             fields["suggestion"] = self._value_to_browser(suggestion)
         return fields
-

@@ -43,9 +43,7 @@ def export_current(store: Store, task: str, path: Path, format: str) -> Path:
         try:
             import pyarrow  # noqa: F401
         except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError(
-                "format='parquet' needs pyarrow: pip install 'nblabel[parquet]'"
-            ) from exc
+            raise ImportError("format='parquet' needs pyarrow: pip install 'nblabel[parquet]'") from exc
         flat["item_id"] = flat["item_id"].astype(str) if flat["item_id"].dtype == object else flat["item_id"]
         flat.to_parquet(path, index=False)
     return path

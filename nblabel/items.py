@@ -26,8 +26,7 @@ class ItemSource:
         for role, column in columns.items():
             if column is not None and column not in df.columns:
                 raise KeyError(
-                    f"{role}={column!r}: no column {column!r} in the DataFrame; "
-                    f"columns: {list(df.columns)}"
+                    f"{role}={column!r}: no column {column!r} in the DataFrame; columns: {list(df.columns)}"
                 )
         index = df.index
         if not index.is_unique:
@@ -43,9 +42,11 @@ class ItemSource:
         self._int_index = pd.api.types.is_integer_dtype(index.dtype) and not pd.api.types.is_bool_dtype(
             index.dtype
         )
-        self._str_index = pd.api.types.is_string_dtype(index.dtype) and all(
-            isinstance(v, str) for v in index[:1000]
-        ) and index.inferred_type == "string"
+        self._str_index = (
+            pd.api.types.is_string_dtype(index.dtype)
+            and all(isinstance(v, str) for v in index[:1000])
+            and index.inferred_type == "string"
+        )
         self._key_to_pos: dict[str, int] | None = None
 
     def __len__(self) -> int:
@@ -126,13 +127,14 @@ class ItemSource:
         else:
             if order not in self.df.columns:
                 raise KeyError(
-                    f"order={order!r}: no column {order!r} in the DataFrame; "
-                    f"columns: {list(self.df.columns)}"
+                    f"order={order!r}: no column {order!r} in the DataFrame; columns: {list(self.df.columns)}"
                 )
             priority = self.df[order].to_numpy()
             source = f"order column {order!r}"
         if priority.shape != (len(self),):
-            raise ValueError(f"{source} must give one priority per row ({len(self)}), got shape {priority.shape}")
+            raise ValueError(
+                f"{source} must give one priority per row ({len(self)}), got shape {priority.shape}"
+            )
         try:
             keys = -priority.astype("float64")
         except (TypeError, ValueError):

@@ -37,7 +37,9 @@ def image_payload(value: Any) -> tuple[bytes, str]:
         except OSError as exc:
             raise ImageError(f"cannot read image {os.fspath(value)}: {exc.strerror or exc}") from None
         return _from_bytes(data, os.fspath(value))
-    raise ImageError(f"cannot show a {type(value).__name__} as an image (use a path, bytes, PIL image or array)")
+    raise ImageError(
+        f"cannot show a {type(value).__name__} as an image (use a path, bytes, PIL image or array)"
+    )
 
 
 def array_to_image(array: np.ndarray) -> Image.Image:

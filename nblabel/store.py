@@ -155,9 +155,7 @@ class Store:
             if labels != old:
                 merged = old + [label for label in labels if label not in old]
                 conn.execute(
-                    t.update()
-                    .where(t.c.name == name)
-                    .values(labels=json.dumps(merged, ensure_ascii=False))
+                    t.update().where(t.c.name == name).values(labels=json.dumps(merged, ensure_ascii=False))
                 )
                 old = merged
             return TaskInfo(
@@ -482,9 +480,7 @@ def _frame(rows: list[tuple]) -> pd.DataFrame:
             "kind": data["kind"],
             "value": pd.Series(_decode_json_column(list(data["value"])), dtype=object),
             "comment": pd.Series(data["comment"], dtype=object),
-            "created_at": pd.to_datetime(
-                pd.Series(data["created_us"], dtype="int64"), unit="us", utc=True
-            ),
+            "created_at": pd.to_datetime(pd.Series(data["created_us"], dtype="int64"), unit="us", utc=True),
             "active_ms": pd.array(data["active_ms"], dtype="Int64"),
             "guideline_version": pd.Series(data["guideline_version"], dtype=object),
             "suggestion": pd.Series(_decode_json_column(list(data["suggestion"])), dtype=object),
