@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import traceback
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -73,7 +74,11 @@ class LabelWidget(anywidget.AnyWidget):
         self.guidelines: Guidelines | None = load_guidelines(guidelines)
         self.queue = Queue(len(self.items), self.items.priority_order(order))
         self.store.register_task(
-            task, self.kind, self._labels, {"columns": self.items.columns, **(config or {})}
+            task,
+            self.kind,
+            self._labels,
+            {"columns": self.items.columns, **(config or {})},
+            fixed=tuple(config or {}),
         )
 
         self._client_id = uuid.uuid4().hex
@@ -315,8 +320,12 @@ class LabelWidget(anywidget.AnyWidget):
             self.send({"type": "ack", "seqs": acked})
         for event in committed:
             if event.kind == "label":
+                item_id = self.items.label(self.items.position_of_key(event.item_id))
                 for callback in self._callbacks:
-                    callback(self.items.label(self.items.position_of_key(event.item_id)), event.value)
+                    try:
+                        callback(item_id, event.value)
+                    except Exception:  # a broken callback must not stop saving
+                        traceback.print_exc()
         return not self._pending
 
     def _apply_committed(self, event: Event) -> None:

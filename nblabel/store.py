@@ -118,12 +118,15 @@ class Store:
         kind: str,
         labels: Sequence[Any] = (),
         config: dict[str, Any] | None = None,
+        *,
+        fixed: tuple[str, ...] = (),
     ) -> TaskInfo:
         """Create the task, or re-open it.
 
         Re-opening with a different label set is allowed only additively: new labels are
         appended; a label that the task had but the new set lacks is an error, and so is a
-        different kind.
+        different kind or a different value of a ``config`` key named in ``fixed`` (settings
+        that change what a stored value means, such as ``multi``).
         """
         if not isinstance(name, str) or not name:
             raise ValueError(f"task must be a non-empty string, got {name!r}")
@@ -145,6 +148,13 @@ class Store:
                     f"task {name!r} is a {row['kind']!r} task in {self.location}; "
                     f"it cannot be re-opened as {kind!r}"
                 )
+            stored_config = json.loads(row["config"])
+            for key in fixed:
+                if key in stored_config and stored_config[key] != (config or {}).get(key):
+                    raise ValueError(
+                        f"task {name!r} was created with {key}={stored_config[key]!r}; it cannot be "
+                        f"re-opened with {key}={(config or {}).get(key)!r} (use a new task name)"
+                    )
             old = json.loads(row["labels"])
             missing = [label for label in old if label not in labels]
             if missing:
