@@ -23,7 +23,8 @@ export function shouldIsolate(event) {
  */
 export function actionFor(event, hotkeys) {
   if (event.ctrlKey || event.metaKey || event.altKey) return null;
-  const key = event.key;
+  // Letters act the same with Shift or Caps Lock ("S" skips as "s" does, "A" labels as "a").
+  const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
   switch (key) {
     case "ArrowRight":
     case "ArrowDown":
@@ -49,7 +50,7 @@ export function actionFor(event, hotkeys) {
     case "Escape":
       return { type: "escape" };
     default: {
-      const index = hotkeys.indexOf(key.length === 1 ? key.toLowerCase() : key);
+      const index = hotkeys.indexOf(key);
       return index >= 0 ? { type: "label", index } : null;
     }
   }

@@ -99,6 +99,7 @@ export function mountLabeler({ model, el }, task) {
       send({ type: "label", key: item.key, value, active_ms: timer.elapsed() }, true);
       win.commitCurrent("label", value);
       shown();
+      render(); // paint the prefetched next item now, without waiting for the kernel
     },
     rerender: () => render(),
   };
@@ -145,6 +146,7 @@ export function mountLabeler({ model, el }, task) {
       if (applied) {
         if (win.current !== before) shown();
         render();
+        replayDeferred();
       }
     } else if (msg.type === "ack") {
       for (const s of msg.seqs) pending.delete(s);
@@ -163,8 +165,22 @@ export function mountLabeler({ model, el }, task) {
     timer.start();
   }
 
+  // Keys pressed while the screen waits for the kernel (after an undo, or a step past the
+  // prefetched items) act on the item that arrives, in order, instead of being dropped.
+  const deferred = [];
+  const DEFERRABLE = new Set(["label", "confirm", "skip"]);
+
+  function replayDeferred() {
+    while (deferred.length && win.item) perform(deferred.shift());
+    if (!win.item && !win.waiting) deferred.length = 0; // nothing left to label
+  }
+
   function perform(action) {
     const item = win.item;
+    if (!item && win.waiting && DEFERRABLE.has(action.type)) {
+      deferred.push(action);
+      return;
+    }
     if (task.onAction(ctx, action, item)) return;
     switch (action.type) {
       case "next":
@@ -381,12 +397,13 @@ export function mountLabeler({ model, el }, task) {
     const meta = [`Item ${item.payload.id}`, `#${item.rank} of ${c.total}`];
     if (item.status === "label") meta.push("labeled");
     if (item.status === "skip") meta.push("skipped");
-    itemMeta.replaceChildren(
-      h("span", { class: "nbl-item-id", text: meta.join(" · ") }),
-      item.flag !== null && item.flag !== undefined
-        ? h("span", { class: "nbl-flag-note", text: `⚑ flagged${item.flag ? `: ${item.flag}` : ""}` })
-        : null,
-    );
+    const idNode = h("span", { class: "nbl-item-id", text: meta.join(" · ") });
+    if (item.flag !== null && item.flag !== undefined) {
+      // (replaceChildren turns a null argument into the text "null": append only real nodes)
+      itemMeta.replaceChildren(idNode, h("span", { class: "nbl-flag-note", text: `⚑ flagged${item.flag ? `: ${item.flag}` : ""}` }));
+    } else {
+      itemMeta.replaceChildren(idNode);
+    }
     task.renderItem(ctx, item, body);
     task.renderControls(ctx, item, controls);
   }

@@ -137,11 +137,14 @@ export class ItemWindow {
   /** Move to the previous (-1) or next (+1) item in serving order, if the browser has it. */
   step(direction) {
     const key = this.stale ? null : direction < 0 ? this.prev : this.next;
+    // The kernel said there is nothing that way (first or last item): stay on this one.
+    if (key === null && !this.stale && this.current !== null) return null;
     if (key !== null && this.items.has(key)) {
       this.current = key;
       this.waiting = false;
     } else {
-      this.waiting = this.current !== null || key !== null;
+      // Already waiting stays waiting (a second key press must not show "All done").
+      this.waiting = this.waiting || this.current !== null || key !== null;
       if (this.waiting) this.current = null;
     }
     this.stale = true;

@@ -24,7 +24,7 @@ from .guidelines import Guidelines, load_guidelines
 from .items import ItemSource
 from .media import ImageError, image_payload
 from .queue import Queue
-from .store import Store, default_store
+from .store import Store, decode_json_column, default_store
 
 STATIC = Path(__file__).parent / "static"
 
@@ -90,6 +90,7 @@ class LabelWidget(anywidget.AnyWidget):
         self._state: dict[str, tuple[str, Any]] = {}  # key -> (kind, value), committed
         self._stacks: dict[str, list[tuple[str, Any]]] = {}  # key -> standing label/skip events
         self._flags: dict[str, str] = {}  # key -> latest comment
+        self._in_frame_cache: dict[str, bool] = {}  # key -> whether it is a row of the DataFrame
         self._history: list[str] = []  # keys of label/skip events still standing, oldest first
         self._callbacks: list[Callable[[Any, Any], None]] = []
         self._current: int | None = None
@@ -209,12 +210,13 @@ class LabelWidget(anywidget.AnyWidget):
     def _load_state(self) -> None:
         """Rebuild this annotator's state from the store (resume after a kernel restart)."""
         rows = self.store.events(self.task, annotator=self.annotator)
-        for row in rows:
+        values = decode_json_column([row[6] for row in rows])  # each distinct label parsed once
+        for row, value in zip(rows, values, strict=True):
             key, kind, comment = row[2], row[5], row[7]
             if kind == "flag":
                 self._flags[key] = comment or ""
                 continue
-            self._apply(key, kind, _loads(row[6]))
+            self._apply(key, kind, value)
         for key, (_kind, _value) in self._state.items():
             try:
                 self.queue.mark(self.items.position_of_key(key))
@@ -284,6 +286,9 @@ class LabelWidget(anywidget.AnyWidget):
                 client_id=self._client_id,
                 client_seq=self._client_seq,
             )
+            # A value the store cannot hold is the caller's error, raised now: queued, it would
+            # fail every retry and hold back every later event.
+            event.row()
             self._pending.append((event, browser_seqs or []))
             if kind in ("label", "skip"):
                 self.queue.mark(pos, True)
@@ -295,6 +300,9 @@ class LabelWidget(anywidget.AnyWidget):
         """Write pending events in order; on failure keep them, show a banner and retry."""
         acked: list[int] = []
         committed: list[Event] = []
+        # The whole flush holds the lock: a retry on a timer thread and a key press must not
+        # interleave their progress updates, acks and callbacks (each would see the other's
+        # events as done before they were announced).
         with self._lock:
             while self._pending:
                 event, seqs = self._pending[0]
@@ -314,19 +322,19 @@ class LabelWidget(anywidget.AnyWidget):
                     self._set_status("ok", "")
             if self._pending:
                 self._status = {**self._status, "pending": len(self._pending)}
-        if committed:
-            self._update_progress()
-        if acked:
-            self.send({"type": "ack", "seqs": acked})
-        for event in committed:
-            if event.kind == "label":
-                item_id = self.items.label(self.items.position_of_key(event.item_id))
-                for callback in self._callbacks:
-                    try:
-                        callback(item_id, event.value)
-                    except Exception:  # a broken callback must not stop saving
-                        traceback.print_exc()
-        return not self._pending
+            if committed:
+                self._update_progress()
+            if acked:
+                self.send({"type": "ack", "seqs": acked})
+            for event in committed:
+                if event.kind == "label":
+                    item_id = self.items.label(self.items.position_of_key(event.item_id))
+                    for callback in self._callbacks:
+                        try:
+                            callback(item_id, event.value)
+                        except Exception:  # a broken callback must not stop saving
+                            traceback.print_exc()
+            return not self._pending
 
     def _apply_committed(self, event: Event) -> None:
         if event.kind == "flag":
@@ -374,6 +382,9 @@ class LabelWidget(anywidget.AnyWidget):
                     if standing[i] == key:
                         del standing[i]
                         break
+            # Only items of this DataFrame can be undone here (the task may hold labels given
+            # through another DataFrame, e.g. a different sample of the same data).
+            standing = [key for key in standing if self._in_frame(key)]
             if not standing:
                 if browser_seqs:
                     self.send({"type": "ack", "seqs": browser_seqs})
@@ -384,18 +395,32 @@ class LabelWidget(anywidget.AnyWidget):
         self._current = pos
         return pos
 
+    def _in_frame(self, key: str) -> bool:
+        """Whether the item with encoded id ``key`` is a row of this widget's DataFrame."""
+        known = self._in_frame_cache.get(key)
+        if known is None:
+            try:
+                self.items.position_of_key(key)
+                known = True
+            except KeyError:
+                known = False
+            self._in_frame_cache[key] = known
+        return known
+
     # ------------------------------------------------------------------ progress
     def _update_progress(self) -> None:
         counts: dict[Any, int] = {}
         labeled = skipped = 0
         with self._lock:
-            for kind, value in self._state.values():
+            for key, (kind, value) in self._state.items():
+                if not self._in_frame(key):
+                    continue  # labeled through another DataFrame of the same task
                 if kind == "label":
                     labeled += 1
                     self._count_labels(counts, value)
                 else:
                     skipped += 1
-            flagged = len(self._flags)
+            flagged = sum(1 for key in self._flags if self._in_frame(key))
         self._progress = {
             "total": len(self.items),
             "labeled": labeled,
@@ -581,12 +606,6 @@ def _clamp_ms(value: Any) -> int | None:
     if not isinstance(value, (int, float)) or value != value:
         return None
     return max(0, min(int(value), 24 * 3600 * 1000))
-
-
-def _loads(text: str | None) -> Any:
-    import json
-
-    return None if text is None else json.loads(text)
 
 
 def _short(exc: BaseException) -> str:

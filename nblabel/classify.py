@@ -6,10 +6,14 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .base import STATIC, LabelWidget
 from .store import Store
+
+#: Cells holding several labels (parquet list columns come back as numpy arrays).
+_LIST_CELLS = (list, tuple, set, frozenset, np.ndarray)
 
 
 class Classify(LabelWidget):
@@ -70,10 +74,15 @@ class Classify(LabelWidget):
             chosen = set(value)
             return [label for label in self._labels if label in chosen]
         self._check_label(value)
-        return value
+        # The label as given in labels=: numpy.int64(2) (from a DataFrame cell) is stored as 2.
+        return self._labels[self._label_index[value]]
 
     def _check_label(self, value: Any) -> None:
-        if isinstance(value, bool) or value not in self._label_index:
+        try:
+            known = not isinstance(value, bool) and value in self._label_index
+        except TypeError:  # unhashable, e.g. a list given without multi=True
+            known = False
+        if not known:
             raise ValueError(f"{value!r} is not one of the labels {self._labels}")
 
     def _value_from_browser(self, payload: Any) -> Any:
@@ -102,17 +111,19 @@ class Classify(LabelWidget):
     def _check_suggestions(self, column: pd.Series, name: str) -> None:
         cells = column.dropna() if column.dtype != object else column[column.notna()]
         for row, cell in cells.items():
-            values = cell if isinstance(cell, (list, tuple, set)) else [cell]
+            values = list(cell) if isinstance(cell, _LIST_CELLS) else [cell]
             if not self.multi and len(values) > 1:
                 raise ValueError(
                     f"suggestions column {name!r}, row {row!r}: {cell!r} has several labels but multi=False"
                 )
             for v in values:
-                if isinstance(v, bool) or v not in self._label_index:
+                try:
+                    self._check_label(v)
+                except ValueError:
                     raise ValueError(
                         f"suggestions column {name!r}, row {row!r}: {v!r} is not one of the labels "
                         f"{self._labels}"
-                    )
+                    ) from None
 
     def _suggestion(self, pos: int) -> Any:
         if not self.items.has("suggestions"):
@@ -121,8 +132,9 @@ class Classify(LabelWidget):
         if cell is None:
             return None
         if self.multi:
-            return self._validate_value(list(cell) if isinstance(cell, (list, tuple, set)) else [cell])
-        return cell[0] if isinstance(cell, (list, tuple)) else cell
+            return self._validate_value(list(cell) if isinstance(cell, _LIST_CELLS) else [cell])
+        # in stored form: the label as given in labels= (a numpy.int64 cell is not JSON)
+        return self._validate_value(cell[0] if isinstance(cell, _LIST_CELLS) else cell)
 
     # browser ----------------------------------------------------------------
     def _browser_config(self) -> dict[str, Any]:

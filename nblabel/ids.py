@@ -6,7 +6,9 @@ that ``decode(key, kind)`` gives back a label equal to the original index value.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from typing import Any
 
 import numpy as np
@@ -54,7 +56,26 @@ def decode(key: str, kind: str) -> Any:
     if kind == "bool":
         return key == "true"
     if kind == "timestamp":
-        return pd.Timestamp(key)
+        return _timestamp(key)
     if kind == "tuple":
         return tuple(decode(k, t) for k, t in json.loads(key))
     raise ValueError(f"unknown item id kind {kind!r}")
+
+
+_SECONDS_OFFSET = re.compile(r"(.+)([+-])(\d\d):(\d\d):(\d\d)")
+
+
+def _timestamp(key: str) -> pd.Timestamp:
+    try:
+        return pd.Timestamp(key)
+    except ValueError:
+        # pandas cannot parse a UTC offset with seconds (historic local mean time, such as
+        # Europe/Paris before 1911: "+00:09:21"), which its own isoformat() writes.
+        match = _SECONDS_OFFSET.fullmatch(key)
+        if match is None:
+            raise
+        local, sign, hours, minutes, seconds = match.groups()
+        offset = dt.timedelta(hours=int(hours), minutes=int(minutes), seconds=int(seconds))
+        offset = -offset if sign == "-" else offset
+        utc = (pd.Timestamp(local) - offset).tz_localize("UTC")
+        return utc.tz_convert(dt.timezone(offset))

@@ -30,7 +30,7 @@ class ItemSource:
                 )
         index = df.index
         if not index.is_unique:
-            duplicate = index[index.duplicated()][0]
+            duplicate = _plain(index[index.duplicated()][0])
             raise ValueError(
                 f"the DataFrame index is the item id and must be unique; {duplicate!r} appears "
                 f"{int((index == duplicate).sum())} times (use df.reset_index() or set a unique index)"
@@ -48,6 +48,25 @@ class ItemSource:
             and index.inferred_type == "string"
         )
         self._key_to_pos: dict[str, int] | None = None
+        if len(index):
+            ids.encode(index[0])  # an index of an unsupported type fails here, not on first display
+        if not isinstance(index, pd.MultiIndex) and index.inferred_type.startswith("mixed"):
+            self._check_keys_distinct()
+
+    def _check_keys_distinct(self) -> None:
+        """In an index of mixed types, ``1`` and ``"1"`` are different rows but would share the
+        stored id ``"1"``: refuse such an index rather than mix up their labels."""
+        seen: dict[str, int] = {}
+        for pos, value in enumerate(self.index):
+            key = ids.encode(value)[0]
+            if key in seen:
+                other = _plain(self.index[seen[key]])
+                raise ValueError(
+                    f"index labels {other!r} and {_plain(value)!r} are different but both are stored "
+                    f"as item id {key!r}; use one type for the index (e.g. df.index.astype(str))"
+                )
+            seen[key] = pos
+        self._key_to_pos = seen
 
     def __len__(self) -> int:
         return len(self.index)
@@ -63,8 +82,7 @@ class ItemSource:
 
     def label(self, pos: int) -> Any:
         """The original index label at ``pos`` (as a plain Python value)."""
-        value = self.index[pos]
-        return value.item() if isinstance(value, np.generic) else value
+        return _plain(self.index[pos])
 
     def position(self, item_id: Any) -> int:
         """Position of the item whose index label is ``item_id`` (``KeyError`` if absent)."""
@@ -140,6 +158,11 @@ class ItemSource:
         except (TypeError, ValueError):
             raise ValueError(f"{source} must be numeric priorities") from None
         if np.isnan(keys).any():
-            bad = self.index[np.flatnonzero(np.isnan(keys))[0]]
+            bad = _plain(self.index[np.flatnonzero(np.isnan(keys))[0]])
             raise ValueError(f"{source} has a missing priority at row {bad!r}")
         return np.argsort(keys, kind="stable")
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value (so messages read ``7``, not ``np.int64(7)``)."""
+    return value.item() if isinstance(value, np.generic) else value
