@@ -132,7 +132,8 @@ def bench_construction(tmp: Path) -> None:
         ]
         figure(
             f"Classify construction ({title})",
-            f"median {median(times) * 1e3:.0f} ms, p95 {p95(times) * 1e3:.0f} ms ({TIME_RUNS} fresh processes)",
+            f"median {median(times) * 1e3:.0f} ms, p95 {p95(times) * 1e3:.0f} ms "
+            f"({TIME_RUNS} fresh processes)",
             median(times) <= 1.0,
             "<= 1 s",
         )
@@ -172,11 +173,14 @@ def bench_state(tmp: Path) -> None:
         # state keeps them, so the full form (drop_defaults=False) is the one that counts.
         embedded = embed_size(w, drop_defaults=True)
         full = embed_size(w, drop_defaults=False)
-        esm = len(json.dumps(state.get("_esm", "")).encode()) + len(json.dumps(state.get("_css", "")).encode())
+        esm = len(json.dumps(state.get("_esm", "")).encode()) + len(
+            json.dumps(state.get("_css", "")).encode()
+        )
         sizes[n] = (own, full)
         figure(
             f"saved widget state ({n:,} rows)",
-            f"w.get_state() {own / 1024:.1f} KB; ipywidgets embed state {full / 1024:.1f} KB with every trait, "
+            f"w.get_state() {own / 1024:.1f} KB; "
+            f"ipywidgets embed state {full / 1024:.1f} KB with every trait, "
             f"{embedded / 1024:.1f} KB with defaults dropped (JS bundle + CSS: {esm / 1024:.1f} KB)",
             max(own, full, embedded) <= 50 * 1024,
             "<= 50 KB",

@@ -167,7 +167,8 @@ def bench_import_and_read(tmp: Path) -> None:
     figure(
         f"store.annotations() of {label} events into a DataFrame",
         f"median {median(reads):.2f} s, p95 {p95(reads):.2f} s ({READ_RUNS} runs); "
-        f"peer: raw sqlite3 fetchall of the same rows as tuples (no DataFrame) median {median(peer_reads):.2f} s, "
+        f"peer: raw sqlite3 fetchall of the same rows as tuples (no DataFrame) "
+        f"median {median(peer_reads):.2f} s, "
         f"ratio {median(reads) / median(peer_reads):.2f}",
         median(reads) <= budget,
         "<= 2 s per 1,000,000",

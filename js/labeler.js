@@ -23,6 +23,7 @@ export function mountLabeler({ model, el }, task) {
   const timer = createActiveTimer({ idleMs: model.get("_config").idle_ms || 60000 });
   const imageUrls = new Set();
   let seq = 0;
+  const client = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
   const pending = new Set();
   let transientError = "";
   let showHelp = false;
@@ -108,7 +109,8 @@ export function mountLabeler({ model, el }, task) {
 
   // ---------------------------------------------------------------- kernel messages
   function send(msg, tracked) {
-    const out = { ...msg, view: win.nextView(), have: win.haveKeys() };
+    // `client` + `view` (1, 2, 3, ...) let the kernel handle this view's messages in order.
+    const out = { ...msg, client: undefined, view: win.nextView(), have: win.haveKeys() };
     if (tracked) {
       seq += 1;
       out.seq = seq;
@@ -166,21 +168,22 @@ export function mountLabeler({ model, el }, task) {
   }
 
   // Keys pressed while the screen waits for the kernel (after an undo, or a step past the
-  // prefetched items) act on the item that arrives, in order, instead of being dropped.
+  // prefetched items) are kept and replayed, in order, once the item arrives, instead of being
+  // dropped; while any are kept, later keys queue behind them so the order never changes.
   const deferred = [];
-  const DEFERRABLE = new Set(["label", "confirm", "skip"]);
+  const ORDERED = new Set(["label", "confirm", "skip", "undo", "next", "prev"]);
 
   function replayDeferred() {
-    while (deferred.length && win.item) perform(deferred.shift());
-    if (!win.item && !win.waiting) deferred.length = 0; // nothing left to label
+    while (deferred.length && !win.waiting) perform(deferred.shift(), true);
   }
 
-  function perform(action) {
+  function perform(action, replaying = false) {
     const item = win.item;
-    if (!item && win.waiting && DEFERRABLE.has(action.type)) {
+    if (!replaying && ORDERED.has(action.type) && (deferred.length || (!item && win.waiting))) {
       deferred.push(action);
       return;
     }
+    if (action.type === "flag" && deferred.length) return; // its item is not on screen yet
     if (task.onAction(ctx, action, item)) return;
     switch (action.type) {
       case "next":

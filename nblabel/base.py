@@ -90,11 +90,22 @@ class LabelWidget(anywidget.AnyWidget):
         self._state: dict[str, tuple[str, Any]] = {}  # key -> (kind, value), committed
         self._stacks: dict[str, list[tuple[str, Any]]] = {}  # key -> standing label/skip events
         self._flags: dict[str, str] = {}  # key -> latest comment
-        self._in_frame_cache: dict[str, bool] = {}  # key -> whether it is a row of the DataFrame
+        # Keys with a label or flag in the store but no row in this DataFrame (the task was also
+        # labeled through another DataFrame, e.g. a different sample): left out of progress/undo.
+        self._foreign: set[str] = set()
         self._history: list[str] = []  # keys of label/skip events still standing, oldest first
+        # Progress tallies of _state (foreign keys left out), kept up to date by _apply so a
+        # label costs O(1) however many items are already labeled.
+        self._labeled = 0
+        self._skipped = 0
+        self._label_counts: dict[Any, int] = {}
         self._callbacks: list[Callable[[Any, Any], None]] = []
         self._current: int | None = None
         self._client_view = 0  # latest browser view number processed
+        # Per browser view ("client"): the next message number to handle, and messages that
+        # arrived before it (ipykernel >= 7 may hand one comm's messages to several threads).
+        self._next_view: dict[str, int] = {}
+        self._inbox: dict[str, dict[int, dict[str, Any]]] = {}
         self._load_state()
 
         super().__init__(
@@ -221,10 +232,46 @@ class LabelWidget(anywidget.AnyWidget):
             try:
                 self.queue.mark(self.items.position_of_key(key))
             except KeyError:
-                continue
+                self._foreign.add(key)
+        for key in self._flags:
+            try:
+                self.items.position_of_key(key)
+            except KeyError:
+                self._foreign.add(key)
+        self._recount()
 
     def _apply(self, key: str, kind: str, value: Any) -> None:
         """Apply one committed label/skip/retract to the in-memory state."""
+        old = self._state.get(key)
+        self._apply_to_stacks(key, kind, value)
+        new = self._state.get(key)
+        if old is not new and key not in self._foreign:
+            if old is not None:
+                self._tally(old, -1)
+            if new is not None:
+                self._tally(new, 1)
+
+    def _tally(self, entry: tuple[str, Any], sign: int) -> None:
+        """Add (``sign=1``) or remove (``-1``) one standing label/skip from the progress tallies."""
+        kind, value = entry
+        if kind != "label":
+            self._skipped += sign
+            return
+        self._labeled += sign
+        counts: dict[Any, int] = {}
+        self._count_labels(counts, value)
+        for label, n in counts.items():
+            self._label_counts[label] = self._label_counts.get(label, 0) + sign * n
+
+    def _recount(self) -> None:
+        """Recompute the progress tallies from ``_state`` (after loading, once foreign keys are known)."""
+        self._labeled = self._skipped = 0
+        self._label_counts = {}
+        for key, entry in self._state.items():
+            if key not in self._foreign:
+                self._tally(entry, 1)
+
+    def _apply_to_stacks(self, key: str, kind: str, value: Any) -> None:
         if kind == "retract":
             stack = self._stacks.setdefault(key, [])
             if stack:
@@ -384,7 +431,8 @@ class LabelWidget(anywidget.AnyWidget):
                         break
             # Only items of this DataFrame can be undone here (the task may hold labels given
             # through another DataFrame, e.g. a different sample of the same data).
-            standing = [key for key in standing if self._in_frame(key)]
+            if self._foreign:
+                standing = [key for key in standing if key not in self._foreign]
             if not standing:
                 if browser_seqs:
                     self.send({"type": "ack", "seqs": browser_seqs})
@@ -395,32 +443,12 @@ class LabelWidget(anywidget.AnyWidget):
         self._current = pos
         return pos
 
-    def _in_frame(self, key: str) -> bool:
-        """Whether the item with encoded id ``key`` is a row of this widget's DataFrame."""
-        known = self._in_frame_cache.get(key)
-        if known is None:
-            try:
-                self.items.position_of_key(key)
-                known = True
-            except KeyError:
-                known = False
-            self._in_frame_cache[key] = known
-        return known
-
     # ------------------------------------------------------------------ progress
     def _update_progress(self) -> None:
-        counts: dict[Any, int] = {}
-        labeled = skipped = 0
+        foreign = self._foreign  # labeled through another DataFrame of the same task: not counted
         with self._lock:
-            for key, (kind, value) in self._state.items():
-                if not self._in_frame(key):
-                    continue  # labeled through another DataFrame of the same task
-                if kind == "label":
-                    labeled += 1
-                    self._count_labels(counts, value)
-                else:
-                    skipped += 1
-            flagged = sum(1 for key in self._flags if self._in_frame(key))
+            labeled, skipped, counts = self._labeled, self._skipped, self._label_counts
+            flagged = len(self._flags) - (len(foreign.intersection(self._flags)) if foreign else 0)
         self._progress = {
             "total": len(self.items),
             "labeled": labeled,
@@ -450,6 +478,37 @@ class LabelWidget(anywidget.AnyWidget):
         return {}
 
     def _on_browser_message(self, _widget: Any, msg: dict[str, Any], _buffers: list[bytes]) -> None:
+        """Handle the browser's messages one at a time, in the order each view sent them.
+
+        ipykernel >= 7 routes a comm's messages to the main thread or to a subshell thread, so
+        they can arrive concurrently and out of order (an undo handled before the label it
+        undoes). Each view numbers its messages 1, 2, 3, ... (``view``) under a random
+        ``client`` id; a message that arrives early waits for the ones before it.
+        """
+        client, view = msg.get("client"), msg.get("view")
+        with self._lock:
+            if not isinstance(client, str) or not isinstance(view, int) or isinstance(view, bool):
+                self._handle_browser_message(msg)
+                return
+            expected = self._next_view.get(client, 1)
+            if view < expected:
+                return  # a duplicate
+            inbox = self._inbox.setdefault(client, {})
+            inbox[view] = msg
+            if len(inbox) > 1000:  # a message was lost: go on with what is there, in order
+                expected = min(inbox)
+            while expected in inbox:
+                ready = inbox.pop(expected)
+                expected += 1
+                self._next_view[client] = expected
+                try:
+                    self._handle_browser_message(ready)
+                except Exception:  # keep handling the rest in order; the error is in the log
+                    import logging
+
+                    logging.getLogger(__name__).exception("nblabel: failed to handle %r", ready.get("type"))
+
+    def _handle_browser_message(self, msg: dict[str, Any]) -> None:
         kind = msg.get("type")
         view = msg.get("view")
         if isinstance(view, int):

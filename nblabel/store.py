@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import operator
 import os
 import threading
 from collections.abc import Iterable, Sequence
