@@ -110,7 +110,7 @@ export function mountLabeler({ model, el }, task) {
   // ---------------------------------------------------------------- kernel messages
   function send(msg, tracked) {
     // `client` + `view` (1, 2, 3, ...) let the kernel handle this view's messages in order.
-    const out = { ...msg, client: undefined, view: win.nextView(), have: win.haveKeys() };
+    const out = { ...msg, client, view: win.nextView(), have: win.haveKeys() };
     if (tracked) {
       seq += 1;
       out.seq = seq;

@@ -99,6 +99,7 @@ class LabelWidget(anywidget.AnyWidget):
         self._labeled = 0
         self._skipped = 0
         self._label_counts: dict[Any, int] = {}
+        self._tallying = False  # off while _load_state replays the log (one _recount at its end)
         self._callbacks: list[Callable[[Any, Any], None]] = []
         self._current: int | None = None
         self._client_view = 0  # latest browser view number processed
@@ -245,7 +246,7 @@ class LabelWidget(anywidget.AnyWidget):
         old = self._state.get(key)
         self._apply_to_stacks(key, kind, value)
         new = self._state.get(key)
-        if old is not new and key not in self._foreign:
+        if self._tallying and old is not new and key not in self._foreign:
             if old is not None:
                 self._tally(old, -1)
             if new is not None:
@@ -264,12 +265,20 @@ class LabelWidget(anywidget.AnyWidget):
             self._label_counts[label] = self._label_counts.get(label, 0) + sign * n
 
     def _recount(self) -> None:
-        """Recompute the progress tallies from ``_state`` (after loading, once foreign keys are known)."""
-        self._labeled = self._skipped = 0
-        self._label_counts = {}
-        for key, entry in self._state.items():
-            if key not in self._foreign:
-                self._tally(entry, 1)
+        """Recompute the progress tallies from ``_state`` (after loading, once foreign keys are
+        known); from then on ``_apply`` keeps them up to date."""
+        labeled = skipped = 0
+        counts: dict[Any, int] = {}
+        for key, (kind, value) in self._state.items():
+            if key in self._foreign:
+                continue  # labeled through another DataFrame of the same task
+            if kind == "label":
+                labeled += 1
+                self._count_labels(counts, value)
+            else:
+                skipped += 1
+        self._labeled, self._skipped, self._label_counts = labeled, skipped, counts
+        self._tallying = True
 
     def _apply_to_stacks(self, key: str, kind: str, value: Any) -> None:
         if kind == "retract":
@@ -341,6 +350,11 @@ class LabelWidget(anywidget.AnyWidget):
                 self.queue.mark(pos, True)
             elif kind == "retract":
                 self.queue.mark(pos, False)  # settled from the committed state in _apply_committed
+            if self._retry_timer is not None:
+                # The store is failing and a retry is scheduled: queue behind the pending events
+                # instead of blocking this key press on another attempt.
+                self._status = {**self._status, "pending": len(self._pending)}
+                return
         self._flush()
 
     def _flush(self) -> bool:
@@ -365,6 +379,9 @@ class LabelWidget(anywidget.AnyWidget):
                 committed.append(event)
             else:
                 self._retry_delay = 0.25
+                if self._retry_timer is not None:  # saved by an explicit retry: drop the timer
+                    self._retry_timer.cancel()
+                    self._retry_timer = None
                 if self._status.get("state") != "ok" or self._status.get("pending"):
                     self._set_status("ok", "")
             if self._pending:

@@ -26,6 +26,9 @@ from .event import Event, dump_json, now_us, reduce_state
 __all__ = ["Store", "StoreError", "TaskInfo", "default_store"]
 
 DEFAULT_FILENAME = "nblabel.db"
+#: How long a SQLite writer waits for another process's write lock before the write fails (a
+#: widget then keeps the event pending and retries it, so a long wait would only freeze the UI).
+SQLITE_BUSY_TIMEOUT_MS = 5_000
 
 EVENT_COLUMNS = [
     "id",
@@ -67,6 +70,10 @@ class Store:
         self.url: URL = _parse_url(url)
         self.backend = self.url.get_backend_name()
         self.engine: Engine = _make_engine(self.url)
+        # Writes run on this view of the engine: on SQLite they open with BEGIN IMMEDIATE (take
+        # the write lock up front, queue on the busy timeout); reads stay deferred and never
+        # wait for or block a writer.
+        self._writer: Engine = self.engine.execution_options(nbl_write=True)
         self._lock = threading.RLock()
         # Built once: a statement executed with a parameter dict hits SQLAlchemy's compiled
         # cache, where ``stmt.values(**row)`` would build and key a new statement per event.
@@ -96,12 +103,12 @@ class Store:
         # concurrent creator wins the race.
         for attempt in range(5):
             try:
-                schema.metadata.create_all(self.engine, checkfirst=True)
+                schema.metadata.create_all(self._writer, checkfirst=True)
                 break
             except (OperationalError, IntegrityError, sa.exc.ProgrammingError):
                 if attempt == 4:
                     raise
-        with self.engine.begin() as conn:
+        with self._writer.begin() as conn:
             row = conn.execute(
                 sa.select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")
             ).first()
@@ -137,7 +144,7 @@ class Store:
             raise ValueError(f"task must be a non-empty string, got {name!r}")
         labels = list(labels)
         t = schema.tasks
-        with self._lock, self.engine.begin() as conn:
+        with self._lock, self._writer.begin() as conn:
             conn.execute(
                 _insert_ignore(self.backend, t, ["name"]).values(
                     name=name,
@@ -234,7 +241,7 @@ class Store:
         stored (a retried write), ``True`` otherwise. Transient failures (locked database,
         server down, disk full) raise the driver's exception; the caller retries.
         """
-        with self._lock, self.engine.begin() as conn:
+        with self._lock, self._writer.begin() as conn:
             result = conn.execute(self._insert_event, event.row())
             return result.rowcount != 0
 
@@ -244,7 +251,7 @@ class Store:
         if not rows:
             return 0
         stmt = _insert_ignore(self.backend, schema.events, ["client_id", "client_seq"])
-        with self._lock, self.engine.begin() as conn:
+        with self._lock, self._writer.begin() as conn:
             result = conn.execute(stmt, rows)
             return result.rowcount if result.rowcount >= 0 else len(rows)
 
@@ -300,7 +307,7 @@ class Store:
             f"({', '.join(['%s' if self.backend == 'postgresql' else '?'] * len(names))})"
         )
         written = 0
-        with self._lock, self.engine.begin() as conn:
+        with self._lock, self._writer.begin() as conn:
             raw = conn.connection.driver_connection
             cur = raw.cursor()
             for start in range(0, n, chunk_size):
@@ -458,7 +465,9 @@ def _make_engine(url: URL) -> Engine:
     if backend == "sqlite":
         if url.database:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = sa.create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        )
 
         @sa.event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -466,14 +475,15 @@ def _make_engine(url: URL) -> Engine:
             # busy timeout instead of failing on a lock upgrade.
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA busy_timeout = 30000")
+            cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
             cur.execute("PRAGMA journal_mode = WAL")
             cur.execute("PRAGMA synchronous = FULL")
             cur.close()
 
         @sa.event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            write = conn.get_execution_options().get("nbl_write", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
         return engine
     if backend == "postgresql":

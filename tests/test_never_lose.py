@@ -19,7 +19,7 @@ BUSY_MS = 50
 
 
 def short_busy_timeout(store: nl.Store, ms: int = BUSY_MS) -> None:
-    """Make the store give up on a locked file after ``ms`` instead of its default 30 s.
+    """Make the store give up on a locked file after ``ms`` instead of its default 5 s.
 
     A real configuration of the real store (one more connect-time PRAGMA), so a locked file
     fails fast in the test; nothing of the widget or the store is replaced.
@@ -166,3 +166,32 @@ def test_widget_reopened_after_a_failure_sees_only_committed_labels(locked_widge
     w2 = nl.Classify(df, text="text", labels=["a", "b", "c"], task="t", annotator="ana", store=path)
     assert w2.current == 14
     assert w2.labels.tolist()[:3] == ["a", "b", "c"]
+
+
+def test_key_presses_while_failing_do_not_wait_for_the_store(tmp_path):
+    """With a retry scheduled, later key presses queue behind it at once (the store's busy
+    timeout is not paid again per key), and an explicit retry clears the schedule."""
+    path = tmp_path / "slow.db"
+    store = nl.Store(path)
+    short_busy_timeout(store, ms=400)
+    df = pd.DataFrame({"text": [f"item {i}" for i in range(6)]}, index=[11, 12, 13, 14, 15, 16])
+    w = nl.Classify(df, text="text", labels=["a", "b"], task="t", annotator="ana", store=store)
+    b = Browser(w)
+    b.hello()
+    lock = WriteLock(path)
+    try:
+        b.label("11", 0)  # pays the busy timeout once, then schedules a retry
+        assert w._retry_timer is not None
+        started = time.perf_counter()
+        b.label("12", 1)
+        b.label("13", 0)
+        assert time.perf_counter() - started < 0.2
+        assert w.pending == 3
+    finally:
+        lock.release()
+    assert w.retry()
+    assert w._retry_timer is None
+    assert [r[0] for r in stored(path)] == ["11", "12", "13"]
+    b.label("14", 1)  # the store is healthy again: written at once
+    assert w.pending == 0
+    assert [r[0] for r in stored(path)][-1] == "14"

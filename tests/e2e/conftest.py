@@ -18,6 +18,14 @@ if str(HERE) not in sys.path:  # `import harness` whatever pytest's import mode
 import harness  # noqa: E402
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the end-to-end tests last. pytest-playwright keeps Playwright's event loop running in
+    the main thread from its first browser test to the end of the session, and code that asks
+    ``asyncio.get_running_loop()`` (the widget's retry timer, ``asyncio.run`` in unit tests)
+    would find it; the unit and notebook tests therefore run before it starts."""
+    items.sort(key=lambda item: HERE in Path(str(item.path)).resolve().parents)
+
+
 @pytest.fixture(scope="session")
 def lab_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The server's root: ``examples/`` (copied) and one folder per generated notebook."""

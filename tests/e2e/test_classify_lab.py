@@ -148,8 +148,17 @@ def test_quickstart_keyboard_store_and_resume(lab, lab_root: Path, lab_page: Pag
     # clicking the output puts the notebook in command mode, where 1/m/a/b/d d are commands
     expect(page.locator(harness.STATUSBAR)).to_contain_text("Mode: Command")
 
-    # label three items; each next item is painted at once, from the prefetched window
-    for key, nxt in (("1", "1002"), ("2", "1003"), ("3", "1004")):
+    # the next item is painted in the same task as the key press, from the prefetched window,
+    # without a round trip to the kernel (checked synchronously, inside the page)
+    painted = page.evaluate(
+        """(sel) => { const r = document.querySelector(sel);
+                      r.dispatchEvent(new KeyboardEvent('keydown', {key: '1', bubbles: true}));
+                      return [r.dataset.state, r.dataset.key, r.querySelector('.nbl-text').textContent]; }""",
+        harness.WIDGET,
+    )
+    assert painted == ["item", "1002", "Arrived on Tuesday."]
+    # then real key presses
+    for key, nxt in (("2", "1003"), ("3", "1004")):
         page.keyboard.press(key)
         expect_item(page, nxt)
     page.keyboard.press("u")  # undo: back to 1003, its label retracted
