@@ -113,8 +113,8 @@ export function mountLabeler({ model, el }, task) {
     const out = { ...msg, client, view: win.nextView(), have: win.haveKeys() };
     if (tracked) {
       seq += 1;
-      out.seq = seq;
-      pending.add(seq);
+      out.seq = `${client}/${seq}`; // unique across views of this widget: acks are broadcast
+      pending.add(out.seq);
     }
     model.send(out);
   }
@@ -144,11 +144,14 @@ export function mountLabeler({ model, el }, task) {
       const applied = win.accept(msg, {
         convert: (p) => convertPayload(p, buffers || []),
         release: releasePayload,
+        client,
       });
       if (applied) {
         if (win.current !== before) shown();
         render();
         replayDeferred();
+        // A window answering another view may leave out an item only this view lacks: ask.
+        if (win.waiting && win.current !== null) send({ type: "hello" });
       }
     } else if (msg.type === "ack") {
       for (const s of msg.seqs) pending.delete(s);

@@ -26,8 +26,9 @@ export class ItemWindow {
    * are ignored (a newer answer is on its way). `convert(raw)` turns a raw payload into the
    * payload kept; `release(payload)` frees one that is dropped. Returns whether it applied.
    */
-  accept(msg, { convert = (p) => p, release = () => {} } = {}) {
-    if (msg.view < this.sentView) return false;
+  accept(msg, { convert = (p) => p, release = () => {}, client = null } = {}) {
+    const handled = client !== null && msg.views ? (msg.views[client] ?? 0) : msg.view;
+    if (handled < this.sentView) return false;
     const keep = new Set();
     for (const raw of msg.items) {
       const old = this.items.get(raw.key);

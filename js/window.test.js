@@ -316,3 +316,25 @@ describe("setFlag", () => {
     expect(win.items.has("zzz")).toBe(false);
   });
 });
+
+describe("several views of one widget", () => {
+  it("judges a window by how far the kernel got with this view's own messages", () => {
+    const win = new ItemWindow();
+    win.nextView(); // hello = view 1 of client "A"
+    win.nextView(); // a label = view 2
+    // The kernel answers another view ("B") after handling only A's hello: stale for A.
+    const stale = { ...windowMsg({ view: 7, current: "x" }), views: { A: 1, B: 7 } };
+    expect(win.accept(stale, { client: "A" })).toBe(false);
+    // Once A's label is handled, windows (whoever they answer) apply again.
+    const fresh = { ...windowMsg({ view: 7, current: "y" }), views: { A: 2, B: 7 } };
+    expect(win.accept(fresh, { client: "A" })).toBe(true);
+    expect(win.current).toBe("y");
+  });
+
+  it("treats a view the kernel has not heard from as at 0", () => {
+    const win = new ItemWindow();
+    win.nextView();
+    const msg = { ...windowMsg({ view: 5, current: "x" }), views: { B: 5 } };
+    expect(win.accept(msg, { client: "A" })).toBe(false);
+  });
+});

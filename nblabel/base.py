@@ -84,7 +84,7 @@ class LabelWidget(anywidget.AnyWidget):
         self._client_id = uuid.uuid4().hex
         self._client_seq = 0
         self._lock = threading.RLock()
-        self._pending: list[tuple[Event, list[int]]] = []  # events not yet committed, in order
+        self._pending: list[tuple[Event, list[Any]]] = []  # events not yet committed, in order
         self._retry_timer: Any = None
         self._retry_delay = 0.25
         self._state: dict[str, tuple[str, Any]] = {}  # key -> (kind, value), committed
@@ -322,7 +322,7 @@ class LabelWidget(anywidget.AnyWidget):
         *,
         active_ms: int | None,
         comment: str | None = None,
-        browser_seqs: list[int] | None = None,
+        browser_seqs: list[Any] | None = None,
     ) -> None:
         """Queue one event for the store, in order, and try to write it now."""
         key, item_kind = self.items.key_and_kind(pos)
@@ -359,7 +359,7 @@ class LabelWidget(anywidget.AnyWidget):
 
     def _flush(self) -> bool:
         """Write pending events in order; on failure keep them, show a banner and retry."""
-        acked: list[int] = []
+        acked: list[Any] = []
         committed: list[Event] = []
         # The whole flush holds the lock: a retry on a timer thread and a key press must not
         # interleave their progress updates, acks and callbacks (each would see the other's
@@ -436,7 +436,7 @@ class LabelWidget(anywidget.AnyWidget):
     def _set_status(self, state: str, message: str) -> None:
         self._status = {"state": state, "message": message, "pending": len(self._pending)}
 
-    def _undo(self, browser_seqs: list[int] | None = None) -> int | None:
+    def _undo(self, browser_seqs: list[Any] | None = None) -> int | None:
         with self._lock:
             pending_keys = [e.item_id for e, _ in self._pending if e.kind in ("label", "skip")]
             retracts = [e.item_id for e, _ in self._pending if e.kind == "retract"]
@@ -542,7 +542,7 @@ class LabelWidget(anywidget.AnyWidget):
                     kind,
                     value,
                     active_ms=_clamp_ms(msg.get("active_ms")),
-                    browser_seqs=[int(msg["seq"])] if "seq" in msg else None,
+                    browser_seqs=_seqs(msg),
                 )
                 self._move_after(pos)
             elif kind == "flag":
@@ -553,10 +553,10 @@ class LabelWidget(anywidget.AnyWidget):
                     None,
                     active_ms=None,
                     comment=_check_comment(str(msg.get("comment") or "")),
-                    browser_seqs=[int(msg["seq"])] if "seq" in msg else None,
+                    browser_seqs=_seqs(msg),
                 )
             elif kind == "undo":
-                self._undo(browser_seqs=[int(msg["seq"])] if "seq" in msg else None)
+                self._undo(browser_seqs=_seqs(msg))
             elif kind == "goto":
                 self._current = self.items.position_of_key(str(msg["key"]))
             elif kind == "nav":
@@ -601,6 +601,9 @@ class LabelWidget(anywidget.AnyWidget):
             {
                 "type": "window",
                 "view": self._client_view,
+                # per view: the latest of its messages handled, so each view of the widget
+                # (displayed twice, two tabs) can ignore windows older than its own last action
+                "views": {client: n - 1 for client, n in self._next_view.items()},
                 "current": None if cur is None else key(cur),
                 "upcoming": [key(p) for p in upcoming],
                 "prev": None if prev is None else key(prev),
@@ -676,6 +679,14 @@ def _check_comment(comment: Any) -> str:
     if len(comment) > MAX_COMMENT:
         raise ValueError(f"a flag comment may hold {MAX_COMMENT} characters, got {len(comment)}")
     return comment
+
+
+def _seqs(msg: dict[str, Any]) -> list[Any] | None:
+    """The browser's id for an acknowledged action: opaque (``client/n``), echoed in the ack."""
+    seq = msg.get("seq")
+    if isinstance(seq, (str, int)) and not isinstance(seq, bool):
+        return [seq]
+    return None
 
 
 def _clamp_ms(value: Any) -> int | None:
