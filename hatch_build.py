@@ -20,8 +20,9 @@ class BundleFrontEnd(BuildHookInterface):
         if npm is None:
             raise RuntimeError("nblabel's build needs Node.js and npm to bundle js/ (none found).")
         if not (root / "node_modules" / ".bin" / "esbuild").exists():
-            cmd = "ci" if (root / "package-lock.json").exists() else "install"
-            subprocess.run([npm, cmd, "--no-audit", "--no-fund"], cwd=root, check=True)
+            # Not `npm ci`: npm 11 writes lock files without other platforms' optional packages
+            # (esbuild's and rollup's binaries), which `npm ci` then rejects as out of sync.
+            subprocess.run([npm, "install", "--no-audit", "--no-fund"], cwd=root, check=True)
         subprocess.run([npm, "run", "build"], cwd=root, check=True)
         if not (root / "nblabel" / "static" / "classify.js").exists():
             raise RuntimeError("esbuild did not produce nblabel/static/classify.js")

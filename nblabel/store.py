@@ -78,6 +78,10 @@ class Store:
         # Built once: a statement executed with a parameter dict hits SQLAlchemy's compiled
         # cache, where ``stmt.values(**row)`` would build and key a new statement per event.
         self._insert_event = _insert_ignore(self.backend, schema.events, ["client_id", "client_seq"])
+        if self.backend == "postgresql":
+            # psycopg reports no rowcount for an INSERT that SQLAlchemy gives a RETURNING: ask for
+            # the new ids instead, so a skipped duplicate is visible (SQLite's rowcount is exact).
+            self._insert_event = self._insert_event.returning(schema.events.c.id)
         self._ensure_schema()
 
     # ------------------------------------------------------------------ description
@@ -243,17 +247,15 @@ class Store:
         """
         with self._lock, self._writer.begin() as conn:
             result = conn.execute(self._insert_event, event.row())
-            return result.rowcount != 0
+            return _inserted(result) != 0
 
     def append_many(self, events: Iterable[Event]) -> int:
         """Write many events in one transaction (bulk import); returns how many were new."""
         rows = [e.row() for e in events]
         if not rows:
             return 0
-        stmt = _insert_ignore(self.backend, schema.events, ["client_id", "client_seq"])
         with self._lock, self._writer.begin() as conn:
-            result = conn.execute(stmt, rows)
-            return result.rowcount if result.rowcount >= 0 else len(rows)
+            return _inserted(conn.execute(self._insert_event, rows))
 
     def import_annotations(
         self, frame: pd.DataFrame, task: str, *, kind: str = "label", chunk_size: int = 100_000
@@ -499,6 +501,13 @@ def _insert_ignore(backend: str, table: sa.Table, conflict_columns: list[str]) -
     else:
         raise StoreError(f"unsupported backend {backend!r}; use sqlite or postgresql")
     return insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
+
+
+def _inserted(result: Any) -> int:
+    """How many rows an insert-or-ignore wrote."""
+    if result.returns_rows:
+        return len(result.all())
+    return result.rowcount
 
 
 def _to_datetime(values: Sequence[int]) -> pd.DatetimeIndex:

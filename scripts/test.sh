@@ -15,7 +15,7 @@ fi
 
 echo "== installing nblabel with its test dependencies"
 python -m pip install -q --disable-pip-version-check -e ".[test]"
-npm ci --no-audit --no-fund --loglevel=error
+npm install --no-audit --no-fund --loglevel=error  # npm ci rejects this lock file: npm 11 leaves other platforms' optional packages out of it
 npm run build --silent
 
 echo "== lint"

@@ -10,21 +10,30 @@ import pytest
 
 import nblabel as nl
 
-#: Backends the store suite runs on. PostgreSQL joins when its server fixture exists: add
-#: ``"postgresql"`` here and a branch in ``_store_url`` that starts/points at a server.
-STORE_BACKENDS = ["sqlite"]
+#: Backends the store suite runs on: the same tests, once per backend.
+STORE_BACKENDS = ["sqlite", "postgresql"]
 
 
-def _store_url(backend: str, tmp_path: Path) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.db'}"
-    raise NotImplementedError(backend)  # pragma: no cover
+@pytest.fixture(scope="session")
+def postgres():
+    """A throw-away PostgreSQL server for the session (skipped, visibly, only outside CI)."""
+    from pg_server import PostgresServer, pg_bin
+
+    if pg_bin() is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed; scripts/test.sh installs it")
+        pytest.skip("PostgreSQL binaries not installed (run scripts/test.sh to install them)")
+    server = PostgresServer()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(params=STORE_BACKENDS)
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A URL of an empty store on each backend."""
-    return _store_url(request.param, tmp_path)
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return request.getfixturevalue("postgres").new_database()
 
 
 @pytest.fixture
