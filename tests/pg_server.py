@@ -13,7 +13,9 @@ from pathlib import Path
 
 def pg_bin() -> Path | None:
     """The newest installed PostgreSQL ``bin`` directory, or ``None``."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: [int(x) for x in p.split("/")[-2].split(".")])
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: [int(x) for x in p.split("/")[-2].split(".")]
+    )
     return Path(found[-1]) if found and (Path(found[-1]) / "initdb").exists() else None
 
 
@@ -54,7 +56,9 @@ class PostgresServer:
 
         self._databases += 1
         name = f"nbl_test_{self._databases}"
-        engine = sa.create_engine(self.url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+        engine = sa.create_engine(
+            self.url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+        )
         with engine.connect() as conn:
             conn.exec_driver_sql(f"CREATE DATABASE {name}")
         engine.dispose()
