@@ -1,0 +1,805 @@
+"""``agreement_report``: every agreement coefficient suited to a task in one table, plus the
+per-label, per-annotator and disagreement tables a calibration session works from.
+
+The coefficients themselves live in :mod:`nblabel.agreement`; this module prepares the ratings
+(standing labels per item and annotator, gold answers, timing), calls them, and lays out the
+results. A coefficient that is undefined on the data (one category, no item with two ratings)
+shows ``NaN`` with the reading ``"undefined"`` and the reason in ``note``: its warning never
+escapes, so a dashboard refresh or a CLI run never fails on it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["AgreementReport", "agreement_report"]
+
+#: The columns of the report table, in order.
+REPORT_COLUMNS = ["coefficient", "value", "ci_low", "ci_high", "items", "annotators", "reading", "note"]
+#: The reading of a value that is not chance-corrected (Landis & Koch apply to κ-like values only).
+NOT_CHANCE_CORRECTED = "n/a (not chance-corrected)"
+UNDEFINED = "undefined"
+#: Pauses longer than this between two labels of one annotator are breaks, not work: they are
+#: left out of ``items_per_hour``.
+BREAK = pd.Timedelta(minutes=10)
+#: The task kinds :func:`agreement_report` understands; the others raise ``NotImplementedError``.
+SUPPORTED_KINDS = ("classify",)
+KNOWN_KINDS = ("classify", "spans", "boxes", "compare")
+#: Columns of the store's annotations frame that are not a gold column.
+_STORE_COLUMNS = {
+    "id", "task", "item_id", "annotator", "kind", "value", "comment", "created_at", "active_ms",
+    "guideline_version", "suggestion", "client_id", "client_seq", "item_kind",
+}  # fmt: skip
+
+
+def _agreement() -> Any:
+    # Imported on first use: ``import nblabel`` stays light (no SciPy until a report is asked for).
+    from . import agreement
+
+    return agreement
+
+
+# ---------------------------------------------------------------------- the report object
+class AgreementReport(pd.DataFrame):
+    """The report table (one row per coefficient, indexed by a short key such as
+    ``"fleiss_kappa"``) with three more tables as attributes:
+
+    - ``per_label``: one row per label: ``count`` (ratings with the label), ``prevalence_<annotator>``
+      (share of that annotator's ratings with the label), and the label-vs-rest binary
+      ``agreement``, ``kappa`` (Cohen's κ for two annotators, else the mean over pairs) and
+      ``alpha`` (Krippendorff's α).
+    - ``per_annotator``: one row per annotator: items labeled, skipped, flagged, agreement with each
+      other annotator (``kappa_with_<other>``; ``jaccard_with_<other>`` for multi-label), agreement
+      with the ``reference`` (gold when given, else the majority of the other annotators), and
+      throughput (``items_per_hour``, ``median_active_ms``).
+    - ``disagreements``: one row per item whose annotators differ: each annotator's value in a
+      column named after the annotator, then ``majority`` (``None`` on a tie), ``gold`` (when
+      given), ``n_ratings`` and ``agreement`` (share of agreeing pairs of ratings).
+
+    ``kind`` is the task kind and ``multi`` tells whether values are label sets.
+    """
+
+    _metadata = ["per_label", "per_annotator", "disagreements", "kind", "multi", "reference"]
+
+    @property
+    def _constructor(self) -> Callable[..., AgreementReport]:
+        return AgreementReport
+
+
+# ---------------------------------------------------------------------- prepared ratings
+@dataclass
+class _Data:
+    """Ratings prepared once for every table and plot."""
+
+    kind: str
+    multi: bool
+    labels: list[Any]  # the individual labels, in order
+    categories: list[Any]  # category values: labels, or label tuples (multi)
+    codes: pd.DataFrame  # items x annotators, float category codes, NaN = not labeled
+    member: np.ndarray  # categories x labels, bool: does category c contain label l
+    gold: pd.Series | None = None  # float codes by item id (only items with a gold answer)
+    events: pd.DataFrame | None = None  # every label event (timing), None without timing data
+    skipped: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
+    flagged: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
+
+    @property
+    def annotators(self) -> list[Any]:
+        return list(self.codes.columns)
+
+    def display(self, code: float) -> Any:
+        """The user-facing value of a code: the label, or a list of labels (multi)."""
+        if code is None or (isinstance(code, float) and math.isnan(code)):
+            return None
+        value = self.categories[int(code)]
+        return list(value) if self.multi else value
+
+    def category_name(self, code: int) -> str:
+        """A short text for a category (axis labels)."""
+        value = self.categories[code]
+        if self.multi:
+            return " + ".join(str(v) for v in value) if value else "(none)"
+        return str(value)
+
+
+def prepare(
+    annotations: pd.DataFrame,
+    gold: Any = None,
+    *,
+    task: str | None = None,
+    kind: str | None = None,
+    labels: Sequence[Any] | None = None,
+    multi: bool | None = None,
+) -> _Data:
+    """Standing labels as category codes, with gold and timing (shared by report and plots)."""
+    if not isinstance(annotations, pd.DataFrame):
+        raise TypeError(
+            f"annotations must be a DataFrame (store.annotations(task) or a wide items x annotators "
+            f"table), got {type(annotations).__name__}"
+        )
+    long = {"item_id", "annotator", "value"} <= set(annotations.columns)
+    if long:
+        frame = _one_task(annotations, task)
+        values, events, skipped, flagged = _standing(frame)
+        wide = values.pivot(index="item_id", columns="annotator", values="value") if len(values) else None
+        if wide is None:
+            wide = pd.DataFrame(index=pd.Index([], name="item_id"), columns=pd.Index([], name="annotator"))
+    else:
+        frame = None
+        wide = annotations.copy()
+        events = None
+        skipped = flagged = pd.Series(dtype="int64")
+
+    gold_values: pd.Series | None = None
+    if gold is not None:
+        gold_values, wide = _gold(gold, frame, wide)
+
+    raw = [v for v in wide.to_numpy().ravel() if not _missing(v)]
+    if gold_values is not None:
+        raw += [v for v in gold_values if not _missing(v)]
+    kind = kind or _infer_kind(raw)
+    if kind not in SUPPORTED_KINDS:
+        if kind in KNOWN_KINDS:
+            raise NotImplementedError(
+                f"agreement_report does not support {kind!r} tasks yet (supported: "
+                f"{', '.join(SUPPORTED_KINDS)}); use the functions of nblabel.agreement "
+                "(span_agreement, box_agreement, ...) directly"
+            )
+        raise ValueError(f"unknown task kind {kind!r}; known kinds: {', '.join(KNOWN_KINDS)}")
+    if multi is None:
+        multi = any(_is_multi(v) for v in raw)
+
+    label_list = _ordered_labels(labels, raw, multi)
+    position = {label: i for i, label in enumerate(label_list)}
+
+    def category(value: Any) -> Any:
+        if not multi:
+            return value
+        items = [value] if isinstance(value, (str, int, float)) else list(value)
+        return tuple(sorted(set(items), key=position.__getitem__))
+
+    if multi:
+        seen = {category(v) for v in raw}
+        categories = sorted(seen, key=lambda t: (len(t), [position[x] for x in t]))
+        member = np.zeros((len(categories), len(label_list)), dtype=bool)
+        for c, labels_in in enumerate(categories):
+            member[c, [position[x] for x in labels_in]] = True
+    else:
+        categories = label_list
+        member = np.eye(len(categories), dtype=bool)
+    code_of = {c: float(i) for i, c in enumerate(categories)}
+
+    def to_code(value: Any) -> float:
+        return np.nan if _missing(value) else code_of[category(value)]
+
+    codes = pd.DataFrame(
+        np.array([[to_code(v) for v in row] for row in wide.to_numpy()], dtype=float).reshape(wide.shape),
+        index=wide.index,
+        columns=wide.columns,
+    )
+    codes = codes.dropna(how="all")
+    codes = codes.loc[_sorted(codes.index), _sorted(codes.columns)]
+    codes.index.name, codes.columns.name = "item_id", "annotator"
+    gold_codes = None
+    if gold_values is not None:
+        gold_values = gold_values[[not _missing(v) for v in gold_values]]
+        gold_codes = pd.Series([to_code(v) for v in gold_values], index=gold_values.index, dtype=float)
+        gold_codes = _align_ids(gold_codes, codes.index)
+    return _Data(
+        kind=kind,
+        multi=bool(multi),
+        labels=label_list,
+        categories=categories,
+        codes=codes,
+        member=member,
+        gold=gold_codes,
+        events=events,
+        skipped=skipped,
+        flagged=flagged,
+    )
+
+
+def _one_task(frame: pd.DataFrame, task: str | None) -> pd.DataFrame:
+    if "task" not in frame.columns:
+        if task is not None:
+            raise KeyError(f"task={task!r} given but the annotations have no 'task' column")
+        return frame
+    tasks = list(pd.unique(frame["task"]))
+    if task is not None:
+        if task not in tasks:
+            raise KeyError(f"no annotations for task {task!r}; tasks: {tasks}")
+        return frame[frame["task"] == task]
+    if len(tasks) > 1:
+        raise ValueError(f"the annotations hold several tasks {tasks}: pass task=... or filter them first")
+    return frame
+
+
+def _standing(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.Series, pd.Series]:
+    """The standing label per (item, annotator), every label event (for timing), and the
+    number of standing skips and of flags per annotator."""
+    from .store import current_from_annotations
+
+    if "kind" in frame.columns and "id" in frame.columns:
+        current = current_from_annotations(frame)
+    elif "kind" in frame.columns:
+        current = frame[frame["kind"].isin(["label", "skip"])]
+    else:
+        current = frame.assign(kind="label")
+    current = current.drop_duplicates(["item_id", "annotator"], keep="last")
+    values = current[current["kind"] == "label"][["item_id", "annotator", "value"]]
+    skipped = current[current["kind"] == "skip"].groupby("annotator").size()
+    flagged = (
+        frame[frame["kind"] == "flag"].groupby("annotator").size()
+        if "kind" in frame.columns
+        else pd.Series(dtype="int64")
+    )
+    events = None
+    if "created_at" in frame.columns:
+        kinds = frame["kind"] if "kind" in frame.columns else pd.Series("label", index=frame.index)
+        events = frame.loc[kinds == "label", ["item_id", "annotator", "created_at"]].copy()
+        events["active_ms"] = frame["active_ms"] if "active_ms" in frame.columns else np.nan
+    return values, events, skipped, flagged
+
+
+def _gold(gold: Any, frame: pd.DataFrame | None, wide: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
+    """Gold answers by item id, and the ratings without the gold annotator (if gold is one)."""
+    if isinstance(gold, pd.Series):
+        return gold, wide
+    if isinstance(gold, Mapping):
+        return pd.Series(dict(gold), dtype=object), wide
+    if isinstance(gold, str):
+        if frame is not None and gold in frame.columns and gold not in _STORE_COLUMNS:
+            column = frame[["item_id", gold]].dropna(subset=[gold])
+            return column.drop_duplicates("item_id").set_index("item_id")[gold], wide
+        if gold in wide.columns:
+            return wide[gold].dropna(), wide.drop(columns=[gold])
+        where = "a column or an annotator" if frame is not None else "a column"
+        choices = sorted(str(c) for c in wide.columns)
+        if frame is not None:
+            choices = sorted(set(frame.columns) - _STORE_COLUMNS) + choices
+        raise KeyError(f"gold={gold!r} is not {where} of the annotations; choices: {choices}")
+    raise TypeError(
+        "gold must be a Series indexed by item id, a mapping item id -> label, or the name of a "
+        f"column or annotator; got {type(gold).__name__}"
+    )
+
+
+def _align_ids(values: pd.Series, items: pd.Index) -> pd.Series:
+    """Gold ids matched to the annotation ids; ids that differ only in type ("7" vs 7) match
+    by their text."""
+    if values.empty or items.empty or values.index.isin(items).any():
+        return values
+    by_text = {str(i): i for i in items}
+    mapped = [by_text.get(str(i)) for i in values.index]
+    if not any(m is not None for m in mapped):
+        return values
+    keep = [m is not None for m in mapped]
+    return pd.Series(values.to_numpy()[keep], index=pd.Index([m for m in mapped if m is not None]))
+
+
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    if isinstance(value, (list, tuple, set, frozenset, np.ndarray, dict)):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _is_multi(value: Any) -> bool:
+    return isinstance(value, (list, tuple, set, frozenset, np.ndarray))
+
+
+def _infer_kind(values: list[Any]) -> str:
+    for value in values:
+        if isinstance(value, dict):
+            return "compare"
+        if _is_multi(value):
+            first = next(iter(value), None)
+            if isinstance(first, dict):
+                return "boxes" if {"x", "y", "w", "h"} <= set(first) else "spans"
+    return "classify"
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    # Numbers before text, each in its natural order; mixed types never fail to sort.
+    if isinstance(value, (bool, np.bool_)):
+        return (0, int(value))
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return (0, value)
+    return (1, str(value))
+
+
+def _sorted(values: Any) -> list[Any]:
+    return sorted(values, key=_sort_key)
+
+
+def _ordered_labels(labels: Sequence[Any] | None, raw: list[Any], multi: bool) -> list[Any]:
+    given = list(labels) if labels is not None else []
+    observed: set[Any] = set()
+    for value in raw:
+        if multi and _is_multi(value):
+            observed.update(value)
+        else:
+            observed.add(value)
+    known = set(given)
+    return given + _sorted(v for v in observed if v not in known)
+
+
+# ---------------------------------------------------------------------- safe calls
+def _safe(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[float, str]:
+    """``fn(...)`` as a float, and the warnings it raised as one note; never raises for an
+    undefined value (a warning, or a ValueError from degenerate input, gives ``NaN``)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            value = float(fn(*args, **kwargs))
+        except (ValueError, ZeroDivisionError, FloatingPointError) as exc:
+            value, caught = math.nan, [*caught, warnings.WarningMessage(exc, UserWarning, "", 0)]
+    notes = dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, UserWarning))
+    return value, "; ".join(notes)
+
+
+def _safe_ci(
+    metric: Callable[..., float], ratings: pd.DataFrame, n_boot: int, level: float, seed: int | None
+) -> tuple[float, float]:
+    if n_boot <= 0:
+        return math.nan, math.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            low, high = _agreement().bootstrap_ci(metric, ratings, n_boot=n_boot, level=level, seed=seed)
+        except (ValueError, ZeroDivisionError, FloatingPointError):
+            return math.nan, math.nan
+    return float(low), float(high)
+
+
+def _reading(value: float, chance_corrected: bool) -> str:
+    if math.isnan(value):
+        return UNDEFINED
+    if not chance_corrected:
+        return NOT_CHANCE_CORRECTED
+    return str(_agreement().landis_koch(value))
+
+
+def _frame(ratings: Any) -> pd.DataFrame:
+    return ratings if isinstance(ratings, pd.DataFrame) else pd.DataFrame(np.asarray(ratings, dtype=float))
+
+
+# ---------------------------------------------------------------------- metrics on codes
+def _cohen_pair(ratings: Any) -> float:
+    r = _frame(ratings)
+    return _agreement().cohen_kappa(r.iloc[:, 0], r.iloc[:, 1])
+
+
+def _mean_pairwise(pair_metric: Callable[[pd.Series, pd.Series], float]) -> Callable[[Any], float]:
+    """Mean of a two-annotator metric over the pairs of annotators that share an item
+    (Light's κ for Cohen's κ); pairs where it is undefined are left out."""
+
+    def metric(ratings: Any) -> float:
+        r = _frame(ratings)
+        rated = r.notna().to_numpy()
+        values = []
+        for i, j in itertools.combinations(range(r.shape[1]), 2):
+            if not (rated[:, i] & rated[:, j]).any():
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:
+                    values.append(float(pair_metric(r.iloc[:, i], r.iloc[:, j])))
+                except (ValueError, ZeroDivisionError):
+                    continue
+        values = [v for v in values if not math.isnan(v)]
+        if not values:
+            warnings.warn("no pair of annotators has a defined value", UserWarning, stacklevel=2)
+            return math.nan
+        return float(np.mean(values))
+
+    return metric
+
+
+def _kappa_metric(n_annotators: int) -> Callable[[Any], float]:
+    if n_annotators == 2:
+        return _cohen_pair
+    return _mean_pairwise(lambda a, b: _agreement().cohen_kappa(a, b))
+
+
+def _binary(codes: pd.DataFrame | np.ndarray, member: np.ndarray, label: int) -> pd.DataFrame:
+    """Label-vs-rest ratings (1.0 has the label, 0.0 not, NaN not rated)."""
+    r = _frame(codes)
+    values = r.to_numpy(dtype=float)
+    out = np.full(values.shape, np.nan)
+    rated = ~np.isnan(values)
+    out[rated] = member[values[rated].astype(np.intp), label].astype(float)
+    return pd.DataFrame(out, index=r.index, columns=r.columns)
+
+
+def _per_label_mean(metric: Callable[[pd.DataFrame], float], member: np.ndarray) -> Callable[[Any], float]:
+    """Macro mean over labels of a metric on label-vs-rest ratings (undefined labels left out)."""
+
+    def mean(ratings: Any) -> float:
+        values = []
+        for label in range(member.shape[1]):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:
+                    values.append(float(metric(_binary(ratings, member, label))))
+                except (ValueError, ZeroDivisionError):
+                    continue
+        values = [v for v in values if not math.isnan(v)]
+        if not values:
+            warnings.warn("undefined for every label", UserWarning, stacklevel=2)
+            return math.nan
+        return float(np.mean(values))
+
+    return mean
+
+
+def _jaccard_matrix(member: np.ndarray) -> np.ndarray:
+    """Jaccard similarity of every pair of label sets (two empty sets agree: 1)."""
+    m = member.astype(np.int64)
+    inter = m @ m.T
+    sizes = m.sum(axis=1)
+    union = sizes[:, None] + sizes[None, :] - inter
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(union == 0, 1.0, inter / np.maximum(union, 1))
+
+
+def _mean_jaccard(member: np.ndarray) -> Callable[[Any], float]:
+    """Mean over items with two or more ratings of the mean pairwise Jaccard similarity of the
+    label sets (the set analogue of percent agreement)."""
+    similarity = _jaccard_matrix(member)
+
+    def metric(ratings: Any) -> float:
+        values = _frame(ratings).to_numpy(dtype=float)
+        total = np.zeros(values.shape[0])
+        pairs = np.zeros(values.shape[0])
+        for i, j in itertools.combinations(range(values.shape[1]), 2):
+            both = ~np.isnan(values[:, i]) & ~np.isnan(values[:, j])
+            a = values[both, i].astype(np.intp)
+            b = values[both, j].astype(np.intp)
+            total[both] += similarity[a, b]
+            pairs[both] += 1
+        used = pairs > 0
+        if not used.any():
+            warnings.warn("no item has two or more ratings", UserWarning, stacklevel=2)
+            return math.nan
+        return float(np.mean(total[used] / pairs[used]))
+
+    return metric
+
+
+# ---------------------------------------------------------------------- the report
+def agreement_report(
+    annotations: pd.DataFrame,
+    gold: Any = None,
+    *,
+    task: str | None = None,
+    kind: str | None = None,
+    labels: Sequence[Any] | None = None,
+    multi: bool | None = None,
+    n_boot: int = 200,
+    level: float = 0.95,
+    seed: int | None = 0,
+) -> AgreementReport:
+    """Every agreement coefficient suited to the task, in one table.
+
+    ``annotations`` is the long frame of ``store.annotations(task)`` (events are reduced to the
+    standing label per item and annotator; skips and retracted labels do not count) or a wide
+    items x annotators table (NaN = not labeled). ``gold`` is a Series indexed by item id, a
+    mapping item id -> label, or a name: a column of ``annotations`` holding gold answers, or an
+    annotator whose labels are the gold (that annotator is then left out of the agreement).
+
+    Single-label tasks get percent agreement, Cohen's κ (mean over pairs for more than two
+    annotators), Fleiss' κ, Krippendorff's α (nominal) and Gwet's AC1. Multi-label tasks
+    (values are lists of labels) get set-based measures: exact-set percent agreement, mean
+    pairwise Jaccard, Krippendorff's α on exact sets, and the macro mean over labels of the
+    label-vs-rest binary κ, α and AC1.
+
+    ``kind`` (default: from the values) and ``labels`` (the task's label set, which orders the
+    labels and includes unused ones) come from ``store.task(name)`` when known. Confidence
+    intervals are percentile bootstraps over items (``n_boot`` resamples, ``level``, seeded
+    with ``seed``; ``n_boot=0`` skips them).
+
+    Returns an :class:`AgreementReport`: a DataFrame indexed by coefficient key with columns
+    ``coefficient, value, ci_low, ci_high, items, annotators, reading, note``, and the tables
+    ``per_label``, ``per_annotator`` and ``disagreements`` as attributes.
+    """
+    data = prepare(annotations, gold, task=task, kind=kind, labels=labels, multi=multi)
+    rows = _coefficients(data, n_boot=n_boot, level=level, seed=seed)
+    report = AgreementReport(pd.DataFrame(rows, columns=["key", *REPORT_COLUMNS]).set_index("key"))
+    report.index.name = None
+    report["items"] = report["items"].astype("int64")
+    report["annotators"] = report["annotators"].astype("int64")
+    report.per_label = per_label_table(data)
+    report.per_annotator = per_annotator_table(data)
+    report.disagreements = disagreements_table(data)
+    report.kind = data.kind
+    report.multi = data.multi
+    report.reference = "gold" if data.gold is not None else "majority of others"
+    return report
+
+
+def _coefficients(data: _Data, *, n_boot: int, level: float, seed: int | None) -> list[list[Any]]:
+    ag = _agreement()
+    codes = data.codes
+    k = codes.shape[1]
+    counts = codes.notna().sum(axis=1)
+    shared = codes[counts >= 2]
+    n_items = len(shared)
+    n_annotators = int(shared.notna().any().sum())
+    categories = list(range(len(data.categories)))
+
+    if data.multi:
+        member = data.member
+        specs: list[tuple[str, str, Callable[[Any], float], bool]] = [
+            ("exact_set_agreement", "percent agreement (exact label set)", ag.percent_agreement, False),
+            ("mean_jaccard", "mean pairwise Jaccard", _mean_jaccard(member), False),
+            (
+                "exact_set_alpha",
+                "Krippendorff's α (nominal, exact label set)",
+                lambda r: ag.krippendorff_alpha(r, level="nominal"),
+                True,
+            ),
+            (
+                "label_kappa",
+                ("Cohen's κ" if k == 2 else "Cohen's κ (mean pairwise)") + " per label, macro mean",
+                _per_label_mean(_kappa_metric(k), member),
+                True,
+            ),
+            (
+                "label_alpha",
+                "Krippendorff's α per label, macro mean",
+                _per_label_mean(lambda r: ag.krippendorff_alpha(r, level="nominal"), member),
+                True,
+            ),
+            (
+                "label_ac1",
+                "Gwet's AC1 per label, macro mean",
+                _per_label_mean(lambda r: ag.gwet_ac1(r, categories=[0.0, 1.0]), member),
+                True,
+            ),
+        ]
+    else:
+        specs = [
+            ("percent_agreement", "percent agreement", ag.percent_agreement, False),
+            (
+                "cohen_kappa",
+                "Cohen's κ" if k == 2 else "Cohen's κ (mean pairwise)",
+                _kappa_metric(k),
+                True,
+            ),
+            ("fleiss_kappa", "Fleiss' κ", ag.fleiss_kappa, True),
+            (
+                "krippendorff_alpha",
+                "Krippendorff's α (nominal)",
+                lambda r: ag.krippendorff_alpha(r, level="nominal"),
+                True,
+            ),
+            ("gwet_ac1", "Gwet's AC1", lambda r: ag.gwet_ac1(r, categories=categories), True),
+        ]
+
+    rows = []
+    for key, name, metric, chance_corrected in specs:
+        items, annotators = n_items, n_annotators
+        if key == "cohen_kappa" and k == 2:
+            items = int(codes.notna().all(axis=1).sum())
+        if k < 2:
+            value, note = math.nan, "needs ratings from at least two annotators"
+        else:
+            value, note = _safe(metric, shared if len(shared) else codes)
+        low, high = (math.nan, math.nan)
+        if not math.isnan(value):
+            low, high = _safe_ci(metric, shared, n_boot, level, seed)
+        reading = _reading(value, chance_corrected)
+        rows.append([key, name, value, low, high, items, annotators, reading, note])
+    return rows
+
+
+# ---------------------------------------------------------------------- per label
+def per_label_table(data: _Data) -> pd.DataFrame:
+    """One row per label: count, prevalence per annotator, label-vs-rest agreement, κ and α."""
+    ag = _agreement()
+    codes = data.codes
+    k = codes.shape[1]
+    kappa = _kappa_metric(k)
+    rated = codes.notna()
+    rows = []
+    for j, label in enumerate(data.labels):
+        binary = _binary(codes, data.member, j)
+        row: dict[str, Any] = {"label": label, "count": int(np.nansum(binary.to_numpy()))}
+        for annotator in codes.columns:
+            n = int(rated[annotator].sum())
+            row[f"prevalence_{annotator}"] = float(binary[annotator].sum()) / n if n else math.nan
+        shared = binary[rated.sum(axis=1) >= 2]
+        if k >= 2:
+            row["agreement"] = _safe(ag.percent_agreement, shared)[0]
+            row["kappa"] = _safe(kappa, shared)[0]
+            row["alpha"] = _safe(ag.krippendorff_alpha, shared, level="nominal")[0]
+        else:
+            row["agreement"] = row["kappa"] = row["alpha"] = math.nan
+        rows.append(row)
+    columns = ["count", *[f"prevalence_{a}" for a in codes.columns], "agreement", "kappa", "alpha"]
+    table = pd.DataFrame(rows, columns=["label", *columns]).set_index("label")
+    table["count"] = table["count"].astype("int64")
+    return table
+
+
+# ---------------------------------------------------------------------- per annotator
+def _majority_codes(data: _Data, codes: pd.DataFrame) -> pd.Series:
+    """The majority value of each item over the given columns (NaN on a tie or no rating).
+
+    Single-label: the most frequent label, if unique. Multi-label: the set of labels chosen by
+    more than half of the ratings of the item.
+    """
+    values = codes.to_numpy(dtype=float)
+    n_items = values.shape[0]
+    out = np.full(n_items, np.nan)
+    if n_items == 0 or values.shape[1] == 0:
+        return pd.Series(out, index=codes.index)
+    rated = ~np.isnan(values)
+    n = rated.sum(axis=1)
+    if data.multi:
+        sets = []
+        per_label = np.zeros((n_items, data.member.shape[1]))
+        for c in range(values.shape[1]):
+            ok = rated[:, c]
+            per_label[ok] += data.member[values[ok, c].astype(np.intp)]
+        chosen = per_label * 2 > n[:, None]
+        index = {tuple(row): i for i, row in enumerate(data.member)}
+        for i in range(n_items):
+            if n[i] == 0:
+                sets.append(np.nan)
+                continue
+            key = tuple(chosen[i])
+            if key not in index:  # a set nobody chose as such: add it as a category
+                data.categories.append(tuple(lab for lab, on in zip(data.labels, key, strict=True) if on))
+                data.member = np.vstack([data.member, np.array(key, dtype=bool)])
+                index[key] = len(data.categories) - 1
+            sets.append(float(index[key]))
+        out = np.array(sets, dtype=float)
+    else:
+        n_cat = max(len(data.categories), 1)
+        counts = np.zeros((n_items, n_cat))
+        for c in range(values.shape[1]):
+            ok = rated[:, c]
+            np.add.at(counts, (np.nonzero(ok)[0], values[ok, c].astype(np.intp)), 1)
+        top = counts.max(axis=1)
+        unique = (counts == top[:, None]).sum(axis=1) == 1
+        best = counts.argmax(axis=1).astype(float)
+        out = np.where((n > 0) & unique, best, np.nan)
+    return pd.Series(out, index=codes.index)
+
+
+def reference_codes(data: _Data, annotator: Any) -> pd.Series:
+    """What ``annotator`` is compared with: gold if given, else the majority of the others."""
+    if data.gold is not None:
+        return data.gold.reindex(data.codes.index)
+    others = data.codes.drop(columns=[annotator])
+    return _majority_codes(data, others)
+
+
+def per_annotator_table(data: _Data) -> pd.DataFrame:
+    """One row per annotator: volume, agreement with each other annotator and with the reference,
+    and throughput."""
+    ag = _agreement()
+    codes = data.codes
+    annotators = list(codes.columns)
+    similarity = _jaccard_matrix(data.member) if data.multi else None
+    pair = "jaccard_with_" if data.multi else "kappa_with_"
+    rows = []
+    for a in annotators:
+        row: dict[str, Any] = {
+            "annotator": a,
+            "items": int(codes[a].notna().sum()),
+            "skipped": int(data.skipped.get(a, 0)),
+            "flagged": int(data.flagged.get(a, 0)),
+        }
+        for b in annotators:
+            if a == b:
+                row[pair + str(b)] = math.nan
+            elif data.multi:
+                row[pair + str(b)] = _jaccard_mean(codes[a], codes[b], similarity)
+            else:
+                row[pair + str(b)] = _safe(ag.cohen_kappa, codes[a], codes[b])[0]
+        ref = reference_codes(data, a)
+        if data.multi:
+            similarity = _jaccard_matrix(data.member)  # the majority may have added sets
+        both = codes[a].notna() & ref.notna()
+        row["reference"] = "gold" if data.gold is not None else "majority of others"
+        row["n_reference"] = int(both.sum())
+        row["accuracy"] = float((codes[a][both] == ref[both]).mean()) if both.any() else math.nan
+        if data.multi:
+            row["jaccard_reference"] = _jaccard_mean(codes[a], ref, similarity)
+        else:
+            row["kappa_reference"] = _safe(ag.cohen_kappa, codes[a][both], ref[both])[0]
+        row.update(_throughput(data.events, a))
+        rows.append(row)
+    columns = [
+        "items", "skipped", "flagged", *[pair + str(b) for b in annotators], "reference", "n_reference",
+        "accuracy", "jaccard_reference" if data.multi else "kappa_reference", "items_per_hour",
+        "median_active_ms",
+    ]  # fmt: skip
+    table = pd.DataFrame(rows, columns=["annotator", *columns]).set_index("annotator")
+    for col in ("items", "skipped", "flagged", "n_reference"):
+        table[col] = table[col].astype("int64")
+    return table
+
+
+def _jaccard_mean(a: pd.Series, b: pd.Series, similarity: np.ndarray) -> float:
+    both = a.notna() & b.notna()
+    if not both.any():
+        return math.nan
+    return float(similarity[a[both].astype(np.intp), b[both].astype(np.intp)].mean())
+
+
+def _throughput(events: pd.DataFrame | None, annotator: Any) -> dict[str, float]:
+    """Items per hour from the label events' timestamps (pauses over ``BREAK`` left out) and
+    the median active time per label event."""
+    if events is None:
+        return {"items_per_hour": math.nan, "median_active_ms": math.nan}
+    mine = events[events["annotator"] == annotator]
+    times = pd.to_datetime(mine["created_at"], utc=True).sort_values()
+    gaps = times.diff().dropna()
+    gaps = gaps[gaps <= BREAK]
+    seconds = gaps.dt.total_seconds().sum() if len(gaps) else 0.0
+    rate = len(gaps) / seconds * 3600 if seconds > 0 else math.nan
+    active = pd.to_numeric(mine["active_ms"], errors="coerce").dropna()
+    return {
+        "items_per_hour": float(rate),
+        "median_active_ms": float(active.median()) if len(active) else math.nan,
+    }
+
+
+# ---------------------------------------------------------------------- disagreements
+def disagreements_table(data: _Data) -> pd.DataFrame:
+    """One row per item whose annotators gave different values, ready for adjudication."""
+    codes = data.codes
+    values = codes.to_numpy(dtype=float)
+    rated = ~np.isnan(values)
+    n = rated.sum(axis=1)
+    lo = np.where(rated, values, np.inf).min(axis=1) if values.size else np.zeros(0)
+    hi = np.where(rated, values, -np.inf).max(axis=1) if values.size else np.zeros(0)
+    differ = (n >= 2) & (lo != hi)
+    subset = codes[differ]
+    majority = _majority_codes(data, subset)
+    columns = {}
+    fixed = {"majority", "gold", "n_ratings", "agreement"}
+    for a in codes.columns:
+        name = f"{a} (annotator)" if a in fixed else a
+        columns[name] = [data.display(v) for v in subset[a]]
+    table = pd.DataFrame(columns, index=subset.index, dtype=object)
+    table["majority"] = [data.display(v) for v in majority]
+    if data.gold is not None:
+        gold = data.gold.reindex(subset.index)
+        table["gold"] = [data.display(v) for v in gold]
+    table["n_ratings"] = n[differ].astype("int64")
+    table["agreement"] = _item_agreement(subset.to_numpy(dtype=float))
+    table.index.name = "item_id"
+    table.columns.name = None
+    return table
+
+
+def _item_agreement(values: np.ndarray) -> np.ndarray:
+    """Per item, the share of ordered pairs of ratings that agree."""
+    out = np.zeros(values.shape[0])
+    for i, row in enumerate(values):
+        row = row[~np.isnan(row)]
+        m = len(row)
+        if m < 2:
+            out[i] = np.nan
+            continue
+        _, counts = np.unique(row, return_counts=True)
+        out[i] = float((counts * (counts - 1)).sum()) / (m * (m - 1))
+    return out
