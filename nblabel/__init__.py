@@ -1,7 +1,19 @@
 """nblabel: Jupyter widgets for labeling pandas DataFrames in the notebook."""
 
+from . import agreement
 from .classify import Classify
+from .plots import plot_agreement, plot_annotators, plot_confusion
+from .report import agreement_report
 from .store import Store
 
-__all__ = ["Classify", "Store", "__version__"]
+__all__ = [
+    "Classify",
+    "Store",
+    "__version__",
+    "agreement",
+    "agreement_report",
+    "plot_agreement",
+    "plot_annotators",
+    "plot_confusion",
+]
 __version__ = "0.1.0"

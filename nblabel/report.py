@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,17 @@ _STORE_COLUMNS = {
     "id", "task", "item_id", "annotator", "kind", "value", "comment", "created_at", "active_ms",
     "guideline_version", "suggestion", "client_id", "client_seq", "item_kind",
 }  # fmt: skip
+
+
+# Control characters (C0 but newline and tab, DEL, C1) and bidirectional overrides in user data
+# would let a label or annotator name rewrite a terminal line or garble a plot: they are shown
+# escaped by :func:`printable`.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters and bidi overrides shown as escapes (``\\x1b``)."""
+    return _UNSAFE.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def _agreement() -> Any:
@@ -67,7 +79,7 @@ class AgreementReport(pd.DataFrame):
     ``kind`` is the task kind and ``multi`` tells whether values are label sets.
     """
 
-    _metadata = ["per_label", "per_annotator", "disagreements", "kind", "multi", "reference"]
+    _metadata = ["per_label", "per_annotator", "disagreements", "kind", "multi", "reference", "level"]
 
     @property
     def _constructor(self) -> Callable[..., AgreementReport]:
@@ -352,14 +364,21 @@ def _safe(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[float, str
 
 
 def _safe_ci(
-    metric: Callable[..., float], ratings: pd.DataFrame, n_boot: int, level: float, seed: int | None
+    metric: Callable[..., float],
+    ratings: pd.DataFrame,
+    n_boot: int,
+    level: float,
+    seed: int | None,
+    **kwargs: Any,
 ) -> tuple[float, float]:
-    if n_boot <= 0:
+    if n_boot <= 0 or len(ratings) == 0:
         return math.nan, math.nan
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            low, high = _agreement().bootstrap_ci(metric, ratings, n_boot=n_boot, level=level, seed=seed)
+            low, high = _agreement().bootstrap_ci(
+                metric, ratings, n_boot=n_boot, level=level, seed=seed, **kwargs
+            )
         except (ValueError, ZeroDivisionError, FloatingPointError):
             return math.nan, math.nan
     return float(low), float(high)
@@ -374,7 +393,16 @@ def _reading(value: float, chance_corrected: bool) -> str:
 
 
 def _frame(ratings: Any) -> pd.DataFrame:
-    return ratings if isinstance(ratings, pd.DataFrame) else pd.DataFrame(np.asarray(ratings, dtype=float))
+    """The float-code table a composite metric receives (from the report, or resampled by
+    ``bootstrap_ci``, which may hand over its own integer-coded table) as a DataFrame."""
+    if isinstance(ratings, pd.DataFrame):
+        return ratings
+    codes, categories = getattr(ratings, "codes", None), getattr(ratings, "categories", None)
+    if codes is not None and categories is not None:  # an encoded table: codes index categories
+        lookup = np.append(np.asarray(categories, dtype=float), np.nan)
+        q = len(categories)
+        return pd.DataFrame(lookup[np.where((codes < 0) | (codes >= q), q, codes)])
+    return pd.DataFrame(np.asarray(ratings, dtype=float))
 
 
 # ---------------------------------------------------------------------- metrics on codes
@@ -528,82 +556,87 @@ def agreement_report(
     report.kind = data.kind
     report.multi = data.multi
     report.reference = "gold" if data.gold is not None else "majority of others"
+    report.level = level
     return report
 
 
-def _coefficients(data: _Data, *, n_boot: int, level: float, seed: int | None) -> list[list[Any]]:
+@dataclass
+class _Coefficient:
+    key: str
+    name: str
+    metric: Callable[..., float]  # metric(ratings, **kwargs); bootstrapped the same way
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    chance_corrected: bool = True
+
+
+def _specs(data: _Data, k: int) -> list[_Coefficient]:
     ag = _agreement()
+    kappa_name = "Cohen's κ" if k == 2 else "Cohen's κ (mean pairwise)"
+    # Cohen's κ of two annotators goes to bootstrap_ci as agreement.cohen_kappa on the two
+    # columns (its vectorised path); the mean over pairs is a callable resampled per replicate.
+    kappa: Callable[..., float] = ag.cohen_kappa if k == 2 else _kappa_metric(k)
+    if not data.multi:
+        return [
+            _Coefficient(
+                "percent_agreement", "percent agreement", ag.percent_agreement, chance_corrected=False
+            ),
+            _Coefficient("cohen_kappa", kappa_name, kappa),
+            _Coefficient("fleiss_kappa", "Fleiss' κ", ag.fleiss_kappa),
+            _Coefficient("krippendorff_alpha", "Krippendorff's α (nominal)", ag.krippendorff_alpha),
+            _Coefficient(
+                "gwet_ac1", "Gwet's AC1", ag.gwet_ac1,
+                {"categories": [float(c) for c in range(len(data.categories))]},
+            ),
+        ]  # fmt: skip
+    member = data.member
+    return [
+        _Coefficient(
+            "exact_set_agreement", "percent agreement (exact label set)", ag.percent_agreement,
+            chance_corrected=False,
+        ),
+        _Coefficient("mean_jaccard", "mean pairwise Jaccard", _mean_jaccard(member), chance_corrected=False),
+        _Coefficient("exact_set_alpha", "Krippendorff's α (nominal, exact label set)", ag.krippendorff_alpha),
+        _Coefficient(
+            "label_kappa", f"{kappa_name} per label, macro mean", _per_label_mean(_kappa_metric(k), member)
+        ),
+        _Coefficient(
+            "label_alpha", "Krippendorff's α per label, macro mean",
+            _per_label_mean(ag.krippendorff_alpha, member),
+        ),
+        _Coefficient(
+            "label_ac1", "Gwet's AC1 per label, macro mean",
+            _per_label_mean(lambda r: ag.gwet_ac1(r, categories=[0.0, 1.0]), member),
+        ),
+    ]  # fmt: skip
+
+
+def _coefficients(data: _Data, *, n_boot: int, level: float, seed: int | None) -> list[list[Any]]:
+    """One row per coefficient. Every coefficient sees every item with a rating (Krippendorff's
+    α and percent agreement ignore items with one rating themselves; Fleiss' κ and AC1 use them
+    for the category shares when ratings are missing); ``items`` counts the items with two or
+    more ratings (for Cohen's κ of two annotators: the items both rated)."""
     codes = data.codes
     k = codes.shape[1]
-    counts = codes.notna().sum(axis=1)
-    shared = codes[counts >= 2]
+    shared = codes[codes.notna().sum(axis=1) >= 2]
     n_items = len(shared)
     n_annotators = int(shared.notna().any().sum())
-    categories = list(range(len(data.categories)))
-
-    if data.multi:
-        member = data.member
-        specs: list[tuple[str, str, Callable[[Any], float], bool]] = [
-            ("exact_set_agreement", "percent agreement (exact label set)", ag.percent_agreement, False),
-            ("mean_jaccard", "mean pairwise Jaccard", _mean_jaccard(member), False),
-            (
-                "exact_set_alpha",
-                "Krippendorff's α (nominal, exact label set)",
-                lambda r: ag.krippendorff_alpha(r, level="nominal"),
-                True,
-            ),
-            (
-                "label_kappa",
-                ("Cohen's κ" if k == 2 else "Cohen's κ (mean pairwise)") + " per label, macro mean",
-                _per_label_mean(_kappa_metric(k), member),
-                True,
-            ),
-            (
-                "label_alpha",
-                "Krippendorff's α per label, macro mean",
-                _per_label_mean(lambda r: ag.krippendorff_alpha(r, level="nominal"), member),
-                True,
-            ),
-            (
-                "label_ac1",
-                "Gwet's AC1 per label, macro mean",
-                _per_label_mean(lambda r: ag.gwet_ac1(r, categories=[0.0, 1.0]), member),
-                True,
-            ),
-        ]
-    else:
-        specs = [
-            ("percent_agreement", "percent agreement", ag.percent_agreement, False),
-            (
-                "cohen_kappa",
-                "Cohen's κ" if k == 2 else "Cohen's κ (mean pairwise)",
-                _kappa_metric(k),
-                True,
-            ),
-            ("fleiss_kappa", "Fleiss' κ", ag.fleiss_kappa, True),
-            (
-                "krippendorff_alpha",
-                "Krippendorff's α (nominal)",
-                lambda r: ag.krippendorff_alpha(r, level="nominal"),
-                True,
-            ),
-            ("gwet_ac1", "Gwet's AC1", lambda r: ag.gwet_ac1(r, categories=categories), True),
-        ]
-
     rows = []
-    for key, name, metric, chance_corrected in specs:
-        items, annotators = n_items, n_annotators
-        if key == "cohen_kappa" and k == 2:
+    for spec in _specs(data, k):
+        items = n_items
+        pair = spec.key == "cohen_kappa" and k == 2
+        if pair:
             items = int(codes.notna().all(axis=1).sum())
         if k < 2:
             value, note = math.nan, "needs ratings from at least two annotators"
+        elif pair:
+            value, note = _safe(spec.metric, codes.iloc[:, 0], codes.iloc[:, 1])
         else:
-            value, note = _safe(metric, shared if len(shared) else codes)
-        low, high = (math.nan, math.nan)
+            value, note = _safe(spec.metric, codes, **spec.kwargs)
+        low = high = math.nan
         if not math.isnan(value):
-            low, high = _safe_ci(metric, shared, n_boot, level, seed)
-        reading = _reading(value, chance_corrected)
-        rows.append([key, name, value, low, high, items, annotators, reading, note])
+            low, high = _safe_ci(spec.metric, codes, n_boot, level, seed, **spec.kwargs)
+        reading = _reading(value, spec.chance_corrected)
+        rows.append([spec.key, spec.name, value, low, high, items, n_annotators, reading, note])
     return rows
 
 
@@ -622,11 +655,10 @@ def per_label_table(data: _Data) -> pd.DataFrame:
         for annotator in codes.columns:
             n = int(rated[annotator].sum())
             row[f"prevalence_{annotator}"] = float(binary[annotator].sum()) / n if n else math.nan
-        shared = binary[rated.sum(axis=1) >= 2]
         if k >= 2:
-            row["agreement"] = _safe(ag.percent_agreement, shared)[0]
-            row["kappa"] = _safe(kappa, shared)[0]
-            row["alpha"] = _safe(ag.krippendorff_alpha, shared, level="nominal")[0]
+            row["agreement"] = _safe(ag.percent_agreement, binary)[0]
+            row["kappa"] = _safe(kappa, binary)[0]
+            row["alpha"] = _safe(ag.krippendorff_alpha, binary)[0]
         else:
             row["agreement"] = row["kappa"] = row["alpha"] = math.nan
         rows.append(row)
@@ -780,10 +812,10 @@ def disagreements_table(data: _Data) -> pd.DataFrame:
         name = f"{a} (annotator)" if a in fixed else a
         columns[name] = [data.display(v) for v in subset[a]]
     table = pd.DataFrame(columns, index=subset.index, dtype=object)
-    table["majority"] = [data.display(v) for v in majority]
+    table["majority"] = pd.Series([data.display(v) for v in majority], index=subset.index, dtype=object)
     if data.gold is not None:
         gold = data.gold.reindex(subset.index)
-        table["gold"] = [data.display(v) for v in gold]
+        table["gold"] = pd.Series([data.display(v) for v in gold], index=subset.index, dtype=object)
     table["n_ratings"] = n[differ].astype("int64")
     table["agreement"] = _item_agreement(subset.to_numpy(dtype=float))
     table.index.name = "item_id"

@@ -1,0 +1,292 @@
+"""The ``nblabel`` command line.
+
+``nblabel report STORE_URL --task T [--out DIR]`` prints the agreement report of a task (and the
+per-annotator and per-label tables); with ``--out`` it also writes the plots as PNG files and an
+``index.html`` page that shows them with the tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import itertools
+import math
+import numbers
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["main"]
+
+#: At most this many annotator pairs get a confusion plot (k annotators have k(k-1)/2 pairs).
+MAX_PAIRS = 10
+#: At most this many disagreements are printed / shown in the page (the count is always given).
+MAX_DISAGREEMENTS = 50
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 ok, 1 failure, 2 usage error)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    return args.run(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nblabel", description="nblabel: labels and their quality.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    report = commands.add_parser(
+        "report",
+        help="agreement report of a task",
+        description="Print the agreement report of a task; with --out, write its plots (PNG) and "
+        "an HTML page.",
+    )
+    report.add_argument("store", metavar="STORE_URL", help="a SQLite file path or a SQLAlchemy URL")
+    report.add_argument("--task", "-t", required=True, help="the task name")
+    report.add_argument("--out", "-o", type=Path, help="write PNG plots and index.html to this folder")
+    report.add_argument("--gold", help="an annotator whose labels are the gold answers")
+    report.add_argument("--n-boot", type=int, default=200, help="bootstrap resamples for the CIs (0: none)")
+    report.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    report.set_defaults(run=_report)
+    return parser
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"nblabel: {_safe(message)}", file=sys.stderr)
+    return code
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .report import agreement_report
+    from .store import Store
+
+    _utf8_output()
+    url = str(args.store)
+    if "://" not in url or url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///")).expanduser()
+        if url != "sqlite:///:memory:" and not path.exists():
+            return _fail(f"no store at {path} (the file does not exist)", 2)
+    try:
+        store = Store(url)
+    except Exception as exc:  # a bad URL, an unreachable server: one clear line, no traceback
+        return _fail(f"cannot open the store {_hide_password(url)}: {exc}", 2)
+    try:
+        tasks = store.tasks()
+        if args.task not in set(tasks["task"]):
+            known = ", ".join(repr(t) for t in tasks["task"]) or "(none)"
+            return _fail(f"no task {args.task!r} in {store.location}; tasks: {known}", 2)
+        info = store.task(args.task)
+        annotations = store.annotations(args.task)
+        try:
+            report = agreement_report(
+                annotations,
+                gold=args.gold,
+                kind=info.kind,
+                labels=info.labels,
+                multi=bool(info.config.get("multi", False)) if info.kind == "classify" else None,
+                n_boot=args.n_boot,
+                seed=args.seed,
+            )
+        except NotImplementedError as exc:
+            return _fail(str(exc), 1)
+        except KeyError as exc:
+            return _fail(str(exc.args[0]) if exc.args else str(exc), 2)
+        print(_safe(_text(args.task, info, report)))
+        if args.out is not None:
+            page = _write_outputs(args.out, args.task, info, annotations, report, gold=args.gold)
+            print(f"\nwrote {_safe(os.fspath(page))}")
+    finally:
+        store.close()
+    return 0
+
+
+def _hide_password(url: str) -> str:
+    """The URL as it may be shown: a password in it is masked."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL at all: nothing to hide
+        return url if "@" not in url else "(the given URL)"
+
+
+def _utf8_output() -> None:
+    # κ and α print on any terminal: characters the output encoding lacks are escaped, not fatal.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
+def _safe(text: str) -> str:
+    """Text for the terminal: control characters in user data are shown escaped."""
+    from .report import printable
+
+    return printable(text)
+
+
+# ---------------------------------------------------------------------- text
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "-"
+        if abs(value) >= 100:  # items per hour, milliseconds: whole numbers read best
+            return f"{value:,.0f}"
+        return f"{value:.3f}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value) or "(none)"
+    return str(value)
+
+
+def _plain_table(frame: pd.DataFrame, index: bool = True) -> str:
+    if frame.empty:
+        return "  (none yet)"
+    shown = frame.map(_cell) if len(frame.columns) else frame
+    if index:
+        shown.index = [str(i) for i in shown.index]
+    return shown.to_string(index=index)
+
+
+def _text(task: str, info: Any, report: Any) -> str:
+    multi = " (multi-label)" if report.multi else ""
+    n_items = len(report.disagreements)
+    lines = [
+        f"nblabel report · task {task!r} · {info.kind}{multi} · labels: "
+        + ", ".join(str(label) for label in info.labels),
+        "",
+        "Agreement",
+        _plain_table(report.drop(columns=["note"]).set_index("coefficient"), index=True),
+    ]
+    notes = [(c, n) for c, n in zip(report["coefficient"], report["note"], strict=True) if n]
+    lines += [f"  {c}: {n}" for c, n in notes]
+    lines += ["", f"Annotators (reference: {report.reference})", _plain_table(report.per_annotator)]
+    lines += ["", "Labels", _plain_table(report.per_label)]
+    lines += ["", f"Disagreements: {n_items} items"]
+    if n_items:
+        lines.append(_plain_table(report.disagreements.head(MAX_DISAGREEMENTS)))
+        if n_items > MAX_DISAGREEMENTS:
+            lines.append(f"  ... and {n_items - MAX_DISAGREEMENTS} more")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------- files
+def _write_outputs(
+    out: Path, task: str, info: Any, annotations: pd.DataFrame, report: Any, *, gold: str | None
+) -> Path:
+    from .plots import plot_agreement, plot_annotators, plot_confusion
+
+    out.mkdir(parents=True, exist_ok=True)
+    figures: list[tuple[str, str]] = []  # (file name, caption); names never hold user data
+
+    def save(fig: Any, name: str, caption: str) -> None:
+        fig.savefig(out / name, dpi=120)
+        figures.append((name, caption))
+
+    save(plot_agreement(report, title=f"Agreement · {task}"), "agreement.png", "Agreement coefficients")
+    save(plot_annotators(report), "annotators.png", "Annotators: accuracy and throughput")
+    labels = info.labels
+    annotators = list(report.per_annotator.index)
+    if gold is not None:
+        for k, a in enumerate(annotators, 1):
+            fig = plot_confusion(annotations, a, "gold", gold=gold, labels=labels, task=task)
+            save(fig, f"confusion-gold-{k}.png", f"{a} × gold ({gold})")
+    pairs = list(itertools.combinations(annotators, 2))
+    for k, (a, b) in enumerate(pairs[:MAX_PAIRS], 1):
+        fig = plot_confusion(annotations, a, b, gold=gold, labels=labels, task=task)
+        save(fig, f"confusion-{k}.png", f"{a} × {b}")
+    page = out / "index.html"
+    page.write_text(_html(task, info, report, figures, len(pairs)), encoding="utf-8")
+    return page
+
+
+def _html_table(frame: pd.DataFrame, index_name: str | None = None) -> str:
+    """A DataFrame as an HTML table; every header and cell is escaped."""
+    e = html.escape
+    head = "".join(f"<th>{e(str(c))}</th>" for c in [index_name or frame.index.name or "", *frame.columns])
+    body = []
+    for key, row in zip(frame.index, frame.itertuples(index=False), strict=True):
+        cells = "".join(
+            f'<td class="num">{e(_cell(v))}</td>'
+            if isinstance(v, numbers.Number) and not isinstance(v, bool)
+            else f"<td>{e(_cell(v))}</td>"
+            for v in row
+        )
+        body.append(f"<tr><th>{e(_cell(key))}</th>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+#: Defence in depth: even if some user text escaped escaping, the page runs no script and loads
+#: nothing but its own images.
+_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+_CSS = """
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#222;margin:2rem auto;
+max-width:70rem;padding:0 1rem}
+h1{font-size:1.5rem;margin-bottom:.2rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ddd}
+.meta{color:#666}figure{display:inline-block;margin:.5rem 1rem .5rem 0;vertical-align:top}
+figcaption{color:#666;font-size:.9rem}img{max-width:100%;height:auto;border:1px solid #eee}
+table{border-collapse:collapse;margin:.5rem 0;font-size:13px}
+th,td{padding:.25rem .6rem;border-bottom:1px solid #eee;text-align:left;white-space:nowrap}
+thead th{border-bottom:2px solid #ccc}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.note{color:#666;font-size:.9rem}
+"""
+
+
+def _html(task: str, info: Any, report: Any, figures: list[tuple[str, str]], n_pairs: int) -> str:
+    e = html.escape
+    labels = ", ".join(str(label) for label in info.labels)
+    n_dis = len(report.disagreements)
+    notes = "".join(
+        f"<li>{e(str(c))}: {e(str(n))}</li>"
+        for c, n in zip(report["coefficient"], report["note"], strict=True)
+        if n
+    )
+    figures_html = "".join(
+        f'<figure><img src="{e(name)}" alt="{e(caption)}"><figcaption>{e(caption)}</figcaption></figure>'
+        for name, caption in figures
+    )
+    skipped_pairs = (
+        f'<p class="note">Confusion plots for the first {MAX_PAIRS} of {n_pairs} annotator pairs.</p>'
+        if n_pairs > MAX_PAIRS
+        else ""
+    )
+    more = (
+        f'<p class="note">First {MAX_DISAGREEMENTS} of {n_dis} items.</p>'
+        if n_dis > MAX_DISAGREEMENTS
+        else ""
+    )
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{_CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>nblabel report: {e(task)}</title><style>{_CSS}</style></head>
+<body>
+<h1>Agreement report: {e(task)}</h1>
+<p class="meta">{e(info.kind)}{" (multi-label)" if report.multi else ""} · labels: {e(labels)} ·
+reference for accuracy: {e(report.reference)}</p>
+<h2>Coefficients</h2>
+{_html_table(report.drop(columns=["note"]).set_index("coefficient"), "coefficient")}
+{f'<ul class="note">{notes}</ul>' if notes else ""}
+<h2>Plots</h2>
+{figures_html}
+{skipped_pairs}
+<h2>Annotators</h2>
+{_html_table(report.per_annotator, "annotator")}
+<h2>Labels</h2>
+{_html_table(report.per_label, "label")}
+<h2>Disagreements ({n_dis} items)</h2>
+{_html_table(report.disagreements.head(MAX_DISAGREEMENTS), "item_id") if n_dis else "<p>None.</p>"}
+{more}
+</body></html>
+"""
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,381 @@
+"""Quality plots (matplotlib): confusion between annotators or against gold, the agreement
+coefficients with their confidence intervals, and each annotator's accuracy against throughput.
+
+Every function returns a :class:`matplotlib.figure.Figure` and never calls ``plt.show()``: in a
+notebook the figure displays as the cell's value, and ``fig.savefig(...)`` writes it. Figures are
+sized for a notebook column (at most 8 inches wide) and use colour-blind-safe colours (a
+single-hue lightness ramp and the Okabe-Ito palette).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import struct
+import textwrap
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+
+from .report import BREAK, AgreementReport, _Data, per_annotator_table, prepare, printable
+
+__all__ = ["NotebookFigure", "plot_agreement", "plot_annotators", "plot_confusion"]
+
+#: Okabe & Ito (2008), a palette distinguishable with every common colour-vision deficiency.
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+_INK = "#222222"
+_MUTED = "#666666"
+_GRID = "#DDDDDD"
+#: Landis & Koch (1977) bands: (low, high, name).
+_LANDIS_KOCH = [
+    (-1.0, 0.0, "poor"),
+    (0.0, 0.2, "slight"),
+    (0.2, 0.4, "fair"),
+    (0.4, 0.6, "moderate"),
+    (0.6, 0.8, "substantial"),
+    (0.8, 1.0, "almost\nperfect"),
+]
+#: Confusion cells: ColorBrewer's single-hue Blues (lightness alone carries the value, so it reads
+#: the same with any colour-vision deficiency and in greyscale), without its white end so that an
+#: empty cell still shows as a cell.
+SEQUENTIAL = ListedColormap(matplotlib.colormaps["Blues"](np.linspace(0.04, 0.95, 256)), name="nblabel")
+_NORMALIZE = {None: None, "true": "row", "pred": "column", "all": "all"}
+
+
+class NotebookFigure(Figure):
+    """A matplotlib Figure that shows itself as a PNG in a notebook without pyplot.
+
+    The plots are built without pyplot (no global figure registry, nothing to close, nothing
+    shown twice); a bare Figure would then display as text, so this one renders itself, at
+    twice its pixel size for sharp HiDPI screens. Where pyplot's inline backend is active its
+    own formatter takes over, with the same result.
+    """
+
+    def _repr_png_(self) -> tuple[bytes, dict[str, int]]:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=2 * self.dpi, bbox_inches="tight", facecolor="white")
+        data = buffer.getvalue()
+        width, height = struct.unpack(">II", data[16:24])  # the PNG header's IHDR size
+        return data, {"width": width // 2, "height": height // 2}
+
+
+def _figure(width: float, height: float) -> tuple[Figure, Any]:
+    fig = NotebookFigure(figsize=(width, height), dpi=100, layout="constrained")
+    ax = fig.add_subplot()
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_color(_MUTED)
+    ax.tick_params(colors=_INK, labelsize=9)
+    return fig, ax
+
+
+def _titles(fig: Figure, ax: Any, title: str, subtitle: str = "") -> None:
+    """A bold title at the figure's left edge and a grey subtitle over the axes."""
+    fig.suptitle(title, x=0.02, ha="left", fontsize=11.5, fontweight="bold", color=_INK)
+    if subtitle:
+        ax.set_title(subtitle, loc="left", fontsize=8.5, color=_MUTED, pad=8)
+
+
+def _plain(text: Any) -> str:
+    """User text shown literally: ``$`` would start matplotlib math mode; control characters
+    are shown escaped."""
+    return printable(str(text)).replace("$", r"\$")
+
+
+def _fit(text: Any, width: int = 14, lines: int = 2) -> str:
+    """A name wrapped to ``width`` characters on at most ``lines`` lines, cut with an ellipsis."""
+    text = " ".join(str(text).split()) or "(empty)"
+    wrapped = textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=True)
+    if len(wrapped) > lines:
+        wrapped = wrapped[:lines]
+        wrapped[-1] = wrapped[-1][: width - 1].rstrip() + "…"
+    return _plain("\n".join(wrapped))
+
+
+# ---------------------------------------------------------------------- confusion
+def confusion_counts(data: _Data, a: Any, b: Any) -> tuple[np.ndarray, list[int], pd.Index]:
+    """Counts of (value of ``a``, value of ``b``) over the items both rated, the category codes
+    shown (all labels for single-label tasks, the sets that occur for multi-label ones), and
+    the items counted."""
+    col_a, col_b = _column(data, a), _column(data, b)
+    both = col_a.notna() & col_b.notna()
+    va = col_a[both].to_numpy().astype(np.intp)
+    vb = col_b[both].to_numpy().astype(np.intp)
+    # every label of a single-label task; the label sets that occur for a multi-label one
+    shown = sorted(set(va.tolist()) | set(vb.tolist())) if data.multi else list(range(len(data.categories)))
+    position = {c: i for i, c in enumerate(shown)}
+    counts = np.zeros((len(shown), len(shown)), dtype=np.int64)
+    if len(va):
+        np.add.at(counts, ([position[c] for c in va], [position[c] for c in vb]), 1)
+    return counts, shown, col_a.index[both]
+
+
+def _column(data: _Data, name: Any) -> pd.Series:
+    if name == "gold" and (data.gold is not None or name not in data.codes.columns):
+        if data.gold is None:
+            raise ValueError("'gold' needs gold answers: pass gold= (a Series, mapping, column or annotator)")
+        return data.gold.reindex(data.codes.index)
+    if name not in data.codes.columns:
+        raise KeyError(f"no annotator {name!r}; annotators: {list(data.codes.columns)}")
+    return data.codes[name]
+
+
+def plot_confusion(
+    annotations: pd.DataFrame,
+    a: Any,
+    b: Any,
+    normalize: str | None = None,
+    *,
+    gold: Any = None,
+    labels: Sequence[Any] | None = None,
+    task: str | None = None,
+    cmap: Any = SEQUENTIAL,
+) -> Figure:
+    """Confusion matrix of annotator ``a`` (rows) against annotator ``b`` (columns) over the
+    items both labeled; ``b="gold"`` (or ``a="gold"``) compares with ``gold=`` answers.
+
+    Each cell prints its count. ``normalize`` colours the cells by share instead of count:
+    ``"true"`` of each row (a's label), ``"pred"`` of each column (b's label), ``"all"`` of all
+    items; the share is printed under the count. Multi-label tasks compare exact label sets.
+    """
+    if normalize not in _NORMALIZE:
+        raise ValueError(f"normalize must be one of None, 'true', 'pred', 'all'; got {normalize!r}")
+    data = prepare(annotations, gold, task=task, labels=labels)
+    counts, shown, items = confusion_counts(data, a, b)
+    n = len(shown)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if normalize == "true":
+            share = counts / counts.sum(axis=1, keepdims=True)
+        elif normalize == "pred":
+            share = counts / counts.sum(axis=0, keepdims=True)
+        elif normalize == "all":
+            share = counts / counts.sum()
+        else:
+            share = None
+    shade = np.nan_to_num(share) if share is not None else counts.astype(float)
+    vmax = 1.0 if share is not None else max(1.0, float(counts.max(initial=0)))
+
+    names = [data.category_name(c) for c in shown]
+    longest = max((len(s) for s in names), default=1)
+    size = min(8.0, max(4.6, 2.6 + 0.62 * n + 0.04 * min(longest, 14)))
+    fig, ax = _figure(size, min(7.5, max(3.9, 1.9 + 0.55 * n)))
+    image = ax.imshow(shade, cmap=cmap, vmin=0, vmax=vmax, aspect="equal")
+    colours = image.cmap(image.norm(shade))
+    fontsize = 10 if n <= 6 else 8 if n <= 12 else 6
+    for i in range(n):
+        for j in range(n):
+            r, g, bl, _ = colours[i, j]
+            dark = 0.2126 * r + 0.7152 * g + 0.0722 * bl < 0.5
+            text = str(counts[i, j])
+            if share is not None and counts[i, j]:
+                text += f"\n{share[i, j]:.0%}"
+            ax.text(
+                j, i, text, ha="center", va="center", fontsize=fontsize,
+                color="white" if dark else (_INK if counts[i, j] else "#9A9A9A"),
+                fontweight="bold" if i == j else "normal",
+            )  # fmt: skip
+
+    rotate = n > 4 or longest > 8
+    # Rotated column names get one line (two rotated lines collide with their neighbours).
+    ax.set_xticks(range(n), [_fit(s, 18, 1) if rotate else _fit(s, 16) for s in names])
+    ax.set_yticks(range(n), [_fit(s, 12 if n > 6 else 16) for s in names])
+    if rotate:
+        for label in ax.get_xticklabels():
+            label.set(rotation=40, ha="right", rotation_mode="anchor")
+    ax.set_xticks(np.arange(-0.5, n, 1), minor=True)
+    ax.set_yticks(np.arange(-0.5, n, 1), minor=True)
+    ax.grid(which="minor", color="white", linewidth=1.5)
+    ax.tick_params(which="minor", length=0)
+    ax.tick_params(which="major", length=0)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    ax.set_ylabel(_fit(a, 30, 1), color=_INK, fontsize=10)
+    ax.set_xlabel(_fit(b, 30, 1), color=_INK, fontsize=10)
+    total = int(counts.sum())
+    agree = int(np.trace(counts))
+    subtitle = f"{total} items labeled by both"
+    if total:
+        subtitle += f" · {agree / total:.0%} agree"
+    _titles(fig, ax, f"{_fit(a, 24, 1)} × {_fit(b, 24, 1)}", subtitle)
+    bar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.03, shrink=0.85)
+    bar.set_label(
+        {None: "items", "true": "share of row", "pred": "share of column", "all": "share of items"}[
+            normalize
+        ],
+        color=_INK,
+        fontsize=9,
+    )
+    bar.outline.set_visible(False)
+    bar.ax.tick_params(labelsize=8, colors=_INK)
+    if share is not None:
+        bar.ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
+    fig.confusion = counts  # the matrix behind the picture, for tests and callers
+    fig.confusion_items = items
+    return fig
+
+
+# ---------------------------------------------------------------------- coefficients
+def plot_agreement(report: pd.DataFrame, *, title: str | None = None) -> Figure:
+    """The coefficients of an :func:`~nblabel.agreement_report` as points with their confidence
+    intervals, over the Landis & Koch bands. Chance-corrected coefficients are filled circles;
+    raw agreement (not chance-corrected) is a hollow diamond; undefined ones are marked."""
+    from .report import NOT_CHANCE_CORRECTED
+
+    missing = {"coefficient", "value", "ci_low", "ci_high"} - set(report.columns)
+    if missing:
+        raise KeyError(f"not an agreement report: columns {sorted(missing)} are missing")
+    rows = report.reset_index(drop=True)
+    n = len(rows)
+    fig, ax = _figure(7.5, 1.3 + 0.42 * max(n, 1))
+    lows = pd.to_numeric(rows["ci_low"], errors="coerce").fillna(rows["value"])
+    lowest = np.nanmin(np.r_[lows.to_numpy(dtype=float), rows["value"].to_numpy(dtype=float), 0.0])
+    left = -0.2 if lowest >= -0.2 else max(-1.0, math.floor(lowest * 5) / 5 - 0.05)
+    ax.set_xlim(left, 1.0)
+    ax.set_ylim(n - 0.5, -0.5 - 0.75)
+
+    for k, (lo, hi, name) in enumerate(_LANDIS_KOCH):
+        lo = max(lo, left)
+        if hi <= left:
+            continue
+        ax.axvspan(lo, hi, color="#F2F2F2" if k % 2 else "#FAFAFA", zorder=0, linewidth=0)
+        ax.text(
+            (lo + hi) / 2, -0.5 - 0.38, name if hi - lo > 0.15 else "",
+            ha="center", va="center", fontsize=7.5, color="#888888", linespacing=1.0,
+        )  # fmt: skip
+    ax.axvline(0, color="#BBBBBB", linewidth=0.8, zorder=1)
+
+    ci_text = getattr(report, "level", None) or 0.95
+    handles = {}
+    for i, row in rows.iterrows():
+        value = float(row["value"])
+        low, high = float(row["ci_low"]), float(row["ci_high"])
+        raw = str(row.get("reading", "")) == NOT_CHANCE_CORRECTED
+        colour = OKABE_ITO[1] if raw else OKABE_ITO[0]
+        if math.isnan(value):
+            ax.text(
+                max(left, 0) + 0.01, i, "undefined", va="center", fontsize=9, color=_MUTED, style="italic"
+            )
+            label = "–"
+        else:
+            if not (math.isnan(low) or math.isnan(high)):
+                ax.errorbar(
+                    value, i, xerr=[[value - low], [high - value]], fmt="none", ecolor=colour,
+                    elinewidth=2, capsize=4, capthick=1.5, zorder=3,
+                )  # fmt: skip
+            handle = ax.plot(
+                value, i, marker="D" if raw else "o", markersize=8 if not raw else 7, zorder=4,
+                color=colour, markerfacecolor="white" if raw else colour, markeredgewidth=1.8,
+                linestyle="none",
+            )[0]  # fmt: skip
+            handles.setdefault("raw agreement" if raw else "chance-corrected", handle)
+            label = f"{value:.2f}"
+            if not (math.isnan(low) or math.isnan(high)):
+                label += f"  [{low:.2f}, {high:.2f}]"
+        ax.text(1.02, i, label, transform=ax.get_yaxis_transform(), va="center", fontsize=9, color=_INK)
+
+    ax.set_yticks(range(n), [_fit(c, 34, 2) for c in rows["coefficient"]])
+    ax.tick_params(axis="y", length=0)
+    ax.spines["left"].set_visible(False)
+    ax.set_xlabel("value", fontsize=9, color=_INK)
+    ax.xaxis.grid(True, color="white", linewidth=1)
+    if title is None:
+        bits = []
+        if "items" in rows and n:
+            bits.append(f"{int(rows['items'].max())} items")
+        if "annotators" in rows and n:
+            bits.append(f"{int(rows['annotators'].max())} annotators")
+        title = "Agreement" + (f" · {' · '.join(bits)}" if bits else "")
+    _titles(
+        fig, ax, _plain(title),
+        f"bars: {ci_text:.0%} bootstrap CI · bands: Landis & Koch reading (chance-corrected only)",
+    )  # fmt: skip
+    if len(handles) > 1:
+        fig.legend(
+            handles.values(), handles.keys(), loc="outside lower right", fontsize=8, frameon=False,
+            ncol=2, handletextpad=0.3, columnspacing=1.2,
+        )  # fmt: skip
+    return fig
+
+
+# ---------------------------------------------------------------------- annotators
+def plot_annotators(
+    annotations: pd.DataFrame,
+    gold: Any = None,
+    *,
+    task: str | None = None,
+    labels: Sequence[Any] | None = None,
+    target: float | None = 0.9,
+) -> Figure:
+    """Each annotator's accuracy (against ``gold`` when given, else against the majority of the
+    other annotators) against throughput (items per hour, pauses over 10 minutes left out),
+    one labeled point per annotator, sized by the number of items labeled.
+
+    ``annotations`` may also be an :class:`~nblabel.report.AgreementReport` (its
+    ``per_annotator`` table is used). With gold answers a dashed line marks ``target``
+    accuracy (``None`` hides it).
+    """
+    if isinstance(annotations, AgreementReport):
+        table = annotations.per_annotator
+        has_gold = annotations.reference == "gold"
+    else:
+        data = prepare(annotations, gold, task=task, labels=labels)
+        table = per_annotator_table(data)
+        has_gold = data.gold is not None
+    fig, ax = _figure(7.0, 4.6)
+    x = pd.to_numeric(table["items_per_hour"], errors="coerce")
+    timed = x.notna().any()
+    if not timed:
+        x = table["items"].astype(float)
+    y = pd.to_numeric(table["accuracy"], errors="coerce")
+    sizes = 40 + 260 * table["items"] / max(1, table["items"].max())
+
+    xmax = float(np.nanmax(np.r_[x.to_numpy(dtype=float), 1.0]))
+    finite_y = y.dropna()
+    ybottom = 0.0 if finite_y.empty else max(0.0, math.floor((finite_y.min() - 0.05) * 10) / 10)
+    ax.set_ylim(ybottom, 1.04)
+    xlim = xmax * 1.22
+    ax.set_xlim(0, xlim)
+    if has_gold and target is not None and ybottom < target:
+        ax.axhline(target, color=OKABE_ITO[5], linestyle="--", linewidth=1.2, zorder=1)
+        ax.text(
+            xmax * 1.21, target, f"target {target:.0%}", color=OKABE_ITO[5], fontsize=8,
+            ha="right", va="bottom",
+        )  # fmt: skip
+    for k, (name, row) in enumerate(table.iterrows()):
+        xi, yi = x[name], y[name]
+        colour = OKABE_ITO[k % len(OKABE_ITO)]
+        if math.isnan(yi):
+            ax.plot(xi, ybottom, marker="x", color=_MUTED, clip_on=False, zorder=3)
+            ax.annotate(
+                f"{_fit(name, 18, 1)} (no reference)", (xi, ybottom), xytext=(6, 4),
+                textcoords="offset points", fontsize=8, color=_MUTED,
+            )  # fmt: skip
+            continue
+        ax.scatter(xi, yi, s=sizes[name], color=colour, alpha=0.9, edgecolor="white", linewidth=1, zorder=3)
+        right = xi > 0.6 * xlim
+        ax.annotate(
+            f"{_fit(name, 18, 1)}  {yi:.0%} · {int(row['items'])} items", (xi, yi),
+            xytext=(-9 if right else 9, 7), textcoords="offset points", fontsize=8.5, color=_INK,
+            ha="right" if right else "left", zorder=4,
+        )  # fmt: skip
+    reference = "gold" if has_gold else "majority of the other annotators"
+    ax.set_ylabel(f"accuracy vs {'gold' if has_gold else 'majority'}", fontsize=9, color=_INK)
+    if timed:
+        minutes = int(BREAK.total_seconds() // 60)
+        ax.set_xlabel(f"items per hour (pauses over {minutes} min left out)", fontsize=9, color=_INK)
+    else:
+        ax.set_xlabel("items labeled (no timing data)", fontsize=9, color=_INK)
+    ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
+    ax.grid(True, color=_GRID, linewidth=0.7)
+    ax.set_axisbelow(True)
+    _titles(
+        fig, ax, "Annotators: accuracy and throughput",
+        f"accuracy against {reference} · point size: items labeled",
+    )  # fmt: skip
+    return fig

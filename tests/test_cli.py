@@ -1,0 +1,150 @@
+"""``nblabel report``: end to end on a real store file (printed report, PNG plots, an HTML page
+that escapes hostile labels, annotator names and item ids), and its errors."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import nblabel as nl
+from nblabel.cli import main
+
+EVIL_LABEL = "<script>alert('label')</script>"
+EVIL_NAME = '<img src=x onerror="alert(1)">'
+EVIL_ITEM = "<b>item&1</b>"
+LABELS = ["pos", "neg", EVIL_LABEL]
+
+
+@pytest.fixture
+def store_path(tmp_path: Path) -> Path:
+    path = tmp_path / "pilot.db"
+    df = pd.DataFrame({"text": ["a", "b", "c", "d", "e"]}, index=[EVIL_ITEM, "i2", "i3", "i4", "i5"])
+    ratings = {
+        "ana": ["pos", "neg", EVIL_LABEL, "pos", "neg"],
+        EVIL_NAME: ["pos", EVIL_LABEL, EVIL_LABEL, "neg", "neg"],
+        "cy\x1b[31m": ["neg", "neg", EVIL_LABEL, "pos", "pos"],
+    }
+    store = nl.Store(path)
+    for name, values in ratings.items():
+        w = nl.Classify(df, text="text", labels=LABELS, task="sent", annotator=name, store=store)
+        for item, value in zip(df.index, values, strict=True):
+            w.annotate(item, value)
+    nl.Classify(df, text="text", labels=["x"], task="other", annotator="ana", store=store)
+    store.close()
+    return path
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run(
+        [sys.executable, "-m", "nblabel.cli", *args], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def test_report_end_to_end(store_path: Path, tmp_path: Path):
+    out = tmp_path / "report"
+    done = run_cli("report", str(store_path), "--task", "sent", "--out", str(out), "--n-boot", "50")
+    assert done.returncode == 0, done.stderr
+    text = done.stdout
+    for expected in (
+        "Agreement",
+        "Fleiss' κ",
+        "Krippendorff's α (nominal)",
+        "Annotators",
+        "Disagreements: 4 items",
+    ):
+        assert expected in text
+    assert "ana" in text and EVIL_NAME in text  # plain text in a terminal is not HTML
+    assert "\x1b" not in text and "cy\\x1b[31m" in text  # a control character is shown escaped
+    expected = nl.agreement_report(nl.Store(store_path).annotations("sent"), labels=LABELS, n_boot=0)
+    fleiss = re.search(r"Fleiss' κ\s+(-?\d\.\d+)", text)
+    assert fleiss and float(fleiss.group(1)) == pytest.approx(expected.loc["fleiss_kappa", "value"], abs=5e-4)
+
+    pngs = sorted(p.name for p in out.glob("*.png"))
+    assert pngs == [
+        "agreement.png",
+        "annotators.png",
+        "confusion-1.png",
+        "confusion-2.png",
+        "confusion-3.png",
+    ]
+    for name in pngs:
+        assert (out / name).read_bytes().startswith(b"\x89PNG")
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "<script" not in page and "<img src=x" not in page and "<b>" not in page
+    assert "&lt;script&gt;alert(&#x27;label&#x27;)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
+    assert "&lt;b&gt;item&amp;1&lt;/b&gt;" in page  # a disagreement's item id
+    assert "Content-Security-Policy" in page
+    for src in re.findall(r'<img src="([^"]+)"', page):
+        assert (out / src).exists()
+    assert len(re.findall(r"<img ", page)) == len(pngs)
+
+
+def test_gold_annotator_adds_confusions_against_gold(store_path: Path, tmp_path: Path, capsys):
+    out = tmp_path / "gold"
+    assert (
+        main(
+            ["report", str(store_path), "--task", "sent", "--gold", "ana", "--out", str(out), "--n-boot", "0"]
+        )
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert "reference: gold" in printed
+    assert sorted(p.name for p in out.glob("confusion-gold-*.png")) == [
+        "confusion-gold-1.png",
+        "confusion-gold-2.png",
+    ]
+
+
+def test_unknown_task_exits_2_and_lists_the_tasks(store_path: Path, capsys):
+    assert main(["report", str(store_path), "--task", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert "no task 'nope'" in err and "'other'" in err and "'sent'" in err
+
+
+def test_missing_store_file_exits_2_without_creating_it(tmp_path: Path, capsys):
+    missing = tmp_path / "typo.db"
+    assert main(["report", str(missing), "--task", "t"]) == 2
+    assert "no store at" in capsys.readouterr().err
+    assert not missing.exists()
+
+
+def test_unreachable_server_exits_2_without_showing_the_password(capsys):
+    pytest.importorskip("psycopg")
+    url = "postgresql://ana:s3cret@127.0.0.1:1/nodb?connect_timeout=2"
+    assert main(["report", url, "--task", "t"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot open the store" in err and "s3cret" not in err
+
+
+def test_unknown_gold_exits_2(store_path: Path, capsys):
+    assert main(["report", str(store_path), "--task", "sent", "--gold", "zoe", "--n-boot", "0"]) == 2
+    assert "zoe" in capsys.readouterr().err
+
+
+def test_usage_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["report"])
+    assert exc.value.code == 2
+    assert main([]) == 2
+
+
+@pytest.mark.skipif(shutil.which("nblabel") is None, reason="the nblabel script is not installed")
+def test_installed_script_runs(store_path: Path):
+    done = subprocess.run(
+        ["nblabel", "report", str(store_path), "--task", "sent", "--n-boot", "0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Fleiss' κ" in done.stdout
