@@ -14,7 +14,7 @@ import itertools
 import math
 import re
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -418,23 +418,36 @@ def _mean_pairwise(pair_metric: Callable[[pd.Series, pd.Series], float]) -> Call
     def metric(ratings: Any) -> float:
         r = _frame(ratings)
         rated = r.notna().to_numpy()
-        values = []
-        for i, j in itertools.combinations(range(r.shape[1]), 2):
-            if not (rated[:, i] & rated[:, j]).any():
-                continue
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                try:
-                    values.append(float(pair_metric(r.iloc[:, i], r.iloc[:, j])))
-                except (ValueError, ZeroDivisionError):
-                    continue
-        values = [v for v in values if not math.isnan(v)]
-        if not values:
-            warnings.warn("no pair of annotators has a defined value", UserWarning, stacklevel=2)
-            return math.nan
-        return float(np.mean(values))
+        pairs = [
+            (i, j)
+            for i, j in itertools.combinations(range(r.shape[1]), 2)
+            if (rated[:, i] & rated[:, j]).any()
+        ]
+        return _mean_defined(
+            (lambda i=i, j=j: pair_metric(r.iloc[:, i], r.iloc[:, j]) for i, j in pairs),
+            "no pair of annotators has a defined value",
+        )
 
     return metric
+
+
+def _mean_defined(computations: Iterable[Callable[[], Any]], why: str) -> float:
+    """Mean of the values that are defined (undefined ones, NaN or raising, left out); NaN with a
+    ``UserWarning`` saying ``why`` when none is."""
+    values = []
+    for compute in computations:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                value = float(compute())
+            except (ValueError, ZeroDivisionError):
+                continue
+        if not math.isnan(value):
+            values.append(value)
+    if not values:
+        warnings.warn(why, UserWarning, stacklevel=3)
+        return math.nan
+    return float(np.mean(values))
 
 
 def _kappa_metric(n_annotators: int) -> Callable[[Any], float]:
@@ -457,19 +470,10 @@ def _per_label_mean(metric: Callable[[pd.DataFrame], float], member: np.ndarray)
     """Macro mean over labels of a metric on label-vs-rest ratings (undefined labels left out)."""
 
     def mean(ratings: Any) -> float:
-        values = []
-        for label in range(member.shape[1]):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                try:
-                    values.append(float(metric(_binary(ratings, member, label))))
-                except (ValueError, ZeroDivisionError):
-                    continue
-        values = [v for v in values if not math.isnan(v)]
-        if not values:
-            warnings.warn("undefined for every label", UserWarning, stacklevel=2)
-            return math.nan
-        return float(np.mean(values))
+        return _mean_defined(
+            (lambda label=label: metric(_binary(ratings, member, label)) for label in range(member.shape[1])),
+            "undefined for every label",
+        )
 
     return mean
 
