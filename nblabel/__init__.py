@@ -2,12 +2,14 @@
 
 from . import agreement
 from .classify import Classify
+from .dashboard import Dashboard
 from .plots import plot_agreement, plot_annotators, plot_confusion
 from .report import agreement_report
 from .store import Store
 
 __all__ = [
     "Classify",
+    "Dashboard",
     "Store",
     "__version__",
     "agreement",

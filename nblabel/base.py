@@ -94,6 +94,7 @@ class LabelWidget(anywidget.AnyWidget):
         # labeled through another DataFrame, e.g. a different sample): left out of progress/undo.
         self._foreign: set[str] = set()
         self._history: list[str] = []  # keys of label/skip events still standing, oldest first
+        self._shown_saved: set[str] = set()  # keys whose content this widget already stored
         # Progress tallies of _state (foreign keys left out), kept up to date by _apply so a
         # label costs O(1) however many items are already labeled.
         self._labeled = 0
@@ -142,6 +143,19 @@ class LabelWidget(anywidget.AnyWidget):
     def _count_labels(self, counts: dict[Any, int], value: Any) -> None:
         """Add one stored value to the per-label counts."""
         counts[value] = counts.get(value, 0) + 1
+
+    def _shown(self, pos: int) -> dict[str, Any]:
+        """What the item at ``pos`` shows, as JSON (text fields, image references), stored with
+        its first label so reports and the dashboard can show the item without the DataFrame."""
+        return {}
+
+    def _shown_once(self, event: Event) -> dict[str, Any] | None:
+        if event.kind != "label" or event.item_id in self._shown_saved:
+            return None
+        try:
+            return self._shown(self.items.position_of_key(event.item_id))
+        except Exception:  # showing the item later is a convenience: it must never stop a save
+            return None
 
     # ------------------------------------------------------------------ public API
     @property
@@ -368,12 +382,14 @@ class LabelWidget(anywidget.AnyWidget):
             while self._pending:
                 event, seqs = self._pending[0]
                 try:
-                    self.store.append(event)
+                    self.store.append(event, item=self._shown_once(event))
                 except Exception as exc:  # any failure: keep the event, never drop or reorder
                     self._set_status("retrying", f"Not saved yet — the store failed: {_short(exc)}")
                     self._schedule_retry()
                     break
                 self._pending.pop(0)
+                if event.kind == "label":
+                    self._shown_saved.add(event.item_id)
                 self._apply_committed(event)
                 acked.extend(seqs)
                 committed.append(event)

@@ -145,6 +145,17 @@ class Classify(LabelWidget):
             "has_image": self.items.has("image"),
         }
 
+    def _shown(self, pos: int) -> dict[str, Any]:
+        shown: dict[str, Any] = {}
+        if self.items.has("text"):
+            shown["text"] = self.items.text("text", pos)
+        if self.items.has("image"):
+            cell = self.items.cell("image", pos)
+            # a path or URL names the image; pixels (bytes, arrays) stay out of the store
+            if isinstance(cell, (str, os.PathLike)):
+                shown["image"] = os.fspath(cell)
+        return shown
+
     def _item_fields(self, pos: int, buffers: list[bytes]) -> dict[str, Any]:
         fields: dict[str, Any] = {"id": str(self.items.label(pos))}
         if self.items.has("text"):

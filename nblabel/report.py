@@ -153,10 +153,17 @@ def prepare(
     if gold is not None:
         gold_values, wide = _gold(gold, frame, wide)
 
-    raw = [v for v in wide.to_numpy().ravel() if not _missing(v)]
+    cells = wide.to_numpy(dtype=object).ravel()
+    present = ~pd.isna(cells)
+    gold_cells = np.zeros(0, dtype=object)
     if gold_values is not None:
-        raw += [v for v in gold_values if not _missing(v)]
-    kind = kind or _infer_kind(raw)
+        gold_cells = gold_values.to_numpy(dtype=object)
+        gold_cells = gold_cells[~pd.isna(gold_cells)]
+    rated = np.concatenate([cells[present], gold_cells])
+    # Plain scalars (the common case) are coded with vectorised pandas; label lists (multi-label)
+    # and dicts (spans, boxes, comparisons) take the per-value path.
+    scalar = all(t in _SCALAR_TYPES for t in {type(v) for v in rated})
+    kind = kind or ("classify" if scalar else _infer_kind(list(rated)))
     if kind not in SUPPORTED_KINDS:
         if kind in KNOWN_KINDS:
             raise NotImplementedError(
@@ -166,9 +173,10 @@ def prepare(
             )
         raise ValueError(f"unknown task kind {kind!r}; known kinds: {', '.join(KNOWN_KINDS)}")
     if multi is None:
-        multi = any(_is_multi(v) for v in raw)
+        multi = not scalar and any(_is_multi(v) for v in rated)
+    distinct = list(pd.unique(pd.Series(rated, dtype=object))) if scalar else list(rated)
 
-    label_list = _ordered_labels(labels, raw, multi)
+    label_list = _ordered_labels(labels, distinct, multi)
     position = {label: i for i, label in enumerate(label_list)}
 
     def category(value: Any) -> Any:
@@ -178,7 +186,7 @@ def prepare(
         return tuple(sorted(set(items), key=position.__getitem__))
 
     if multi:
-        seen = {category(v) for v in raw}
+        seen = {category(v) for v in distinct}
         categories = sorted(seen, key=lambda t: (len(t), [position[x] for x in t]))
         member = np.zeros((len(categories), len(label_list)), dtype=bool)
         for c, labels_in in enumerate(categories):
@@ -188,21 +196,23 @@ def prepare(
         member = np.eye(len(categories), dtype=bool)
     code_of = {c: float(i) for i, c in enumerate(categories)}
 
-    def to_code(value: Any) -> float:
-        return np.nan if _missing(value) else code_of[category(value)]
+    def to_codes(values: np.ndarray) -> np.ndarray:
+        out = np.full(len(values), np.nan)
+        ok = ~pd.isna(values)
+        if scalar and not multi:
+            out[ok] = pd.Series(values[ok], dtype=object).map(code_of).to_numpy(dtype=float)
+        else:
+            out[ok] = [code_of[category(v)] for v in values[ok]]
+        return out
 
-    codes = pd.DataFrame(
-        np.array([[to_code(v) for v in row] for row in wide.to_numpy()], dtype=float).reshape(wide.shape),
-        index=wide.index,
-        columns=wide.columns,
-    )
+    codes = pd.DataFrame(to_codes(cells).reshape(wide.shape), index=wide.index, columns=wide.columns)
     codes = codes.dropna(how="all")
     codes = codes.loc[_sorted(codes.index), _sorted(codes.columns)]
     codes.index.name, codes.columns.name = "item_id", "annotator"
     gold_codes = None
     if gold_values is not None:
         gold_values = gold_values[[not _missing(v) for v in gold_values]]
-        gold_codes = pd.Series([to_code(v) for v in gold_values], index=gold_values.index, dtype=float)
+        gold_codes = pd.Series(to_codes(gold_values.to_numpy(dtype=object)), index=gold_values.index)
         gold_codes = _align_ids(gold_codes, codes.index)
     return _Data(
         kind=kind,
@@ -307,6 +317,10 @@ def _missing(value: Any) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
+
+
+#: Value types coded by the vectorised path of :func:`prepare` (labels of single-label tasks).
+_SCALAR_TYPES = {str, int, float, bool, np.str_, np.int64, np.int32, np.float64, np.float32, np.bool_}
 
 
 def _is_multi(value: Any) -> bool:
@@ -814,12 +828,12 @@ def disagreements_table(data: _Data) -> pd.DataFrame:
     fixed = {"majority", "gold", "n_ratings", "agreement"}
     for a in codes.columns:
         name = f"{a} (annotator)" if a in fixed else a
-        columns[name] = [data.display(v) for v in subset[a]]
+        columns[name] = display_codes(data, subset[a])
     table = pd.DataFrame(columns, index=subset.index, dtype=object)
-    table["majority"] = pd.Series([data.display(v) for v in majority], index=subset.index, dtype=object)
+    table["majority"] = pd.Series(display_codes(data, majority), index=subset.index, dtype=object)
     if data.gold is not None:
         gold = data.gold.reindex(subset.index)
-        table["gold"] = pd.Series([data.display(v) for v in gold], index=subset.index, dtype=object)
+        table["gold"] = pd.Series(display_codes(data, gold), index=subset.index, dtype=object)
     table["n_ratings"] = n[differ].astype("int64")
     table["agreement"] = _item_agreement(subset.to_numpy(dtype=float))
     table.index.name = "item_id"
@@ -827,15 +841,29 @@ def disagreements_table(data: _Data) -> pd.DataFrame:
     return table
 
 
+def display_codes(data: _Data, codes: pd.Series | np.ndarray) -> list[Any]:
+    """The user-facing values of many codes (``None`` where missing)."""
+    values = np.asarray(codes, dtype=float)
+    shown = [data.display(float(c)) for c in range(len(data.categories))] + [None]
+    where = np.where(np.isnan(values), len(data.categories), np.nan_to_num(values)).astype(np.intp)
+    if data.multi:  # a fresh list per cell: callers may edit one without touching the others
+        return [None if shown[i] is None else list(shown[i]) for i in where]
+    return [shown[i] for i in where]
+
+
 def _item_agreement(values: np.ndarray) -> np.ndarray:
-    """Per item, the share of ordered pairs of ratings that agree."""
-    out = np.zeros(values.shape[0])
-    for i, row in enumerate(values):
-        row = row[~np.isnan(row)]
-        m = len(row)
-        if m < 2:
-            out[i] = np.nan
-            continue
-        _, counts = np.unique(row, return_counts=True)
-        out[i] = float((counts * (counts - 1)).sum()) / (m * (m - 1))
+    """Per item, the share of ordered pairs of ratings that agree (NaN under two ratings)."""
+    n_items = values.shape[0]
+    rated = ~np.isnan(values)
+    m = rated.sum(axis=1)
+    out = np.full(n_items, np.nan)
+    if not values.size or not rated.any():
+        return out
+    rows = np.broadcast_to(np.arange(n_items)[:, None], values.shape)[rated]
+    codes = values[rated].astype(np.intp)
+    width = int(codes.max()) + 1
+    counts = np.bincount(rows * width + codes, minlength=n_items * width).reshape(n_items, width)
+    pairs = (counts * (counts - 1)).sum(axis=1)
+    ok = m >= 2
+    out[ok] = pairs[ok] / (m[ok] * (m[ok] - 1))
     return out

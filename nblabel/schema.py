@@ -59,4 +59,17 @@ events = Table(
     Index("nbl_events_client", "client_id", "client_seq", unique=True),
 )
 
+#: What each labeled item showed the annotator (its text fields and image reference), written
+#: with the item's first label so that reports, the dashboard and exports can show items
+#: without the DataFrame. One row per (task, item); the first copy stays.
+items = Table(
+    "nbl_items",
+    metadata,
+    Column("task", String(255), primary_key=True),
+    Column("item_id", Text, primary_key=True),
+    Column("item_kind", String(16), nullable=False),
+    Column("content", Text, nullable=False),  # JSON object
+    Column("created_us", BigInteger, nullable=False),
+)
+
 EVENT_KINDS = ("label", "skip", "flag", "retract")

@@ -10,7 +10,7 @@ import functools
 import json
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +82,7 @@ class Store:
             # psycopg reports no rowcount for an INSERT that SQLAlchemy gives a RETURNING: ask for
             # the new ids instead, so a skipped duplicate is visible (SQLite's rowcount is exact).
             self._insert_event = self._insert_event.returning(schema.events.c.id)
+        self._insert_item = _insert_ignore(self.backend, schema.items, ["task", "item_id"])
         self._ensure_schema()
 
     # ------------------------------------------------------------------ description
@@ -238,8 +239,11 @@ class Store:
         )
 
     # ------------------------------------------------------------------ writing
-    def append(self, event: Event) -> bool:
+    def append(self, event: Event, item: Mapping[str, Any] | None = None) -> bool:
         """Write one event in its own durable transaction.
+
+        ``item`` is what the item showed (``{"text": ...}``), kept in the same transaction the
+        first time the item is written for the task (see :meth:`items`).
 
         Returns ``False`` when an event with the same ``(client_id, client_seq)`` is already
         stored (a retried write), ``True`` otherwise. Transient failures (locked database,
@@ -247,6 +251,8 @@ class Store:
         """
         with self._lock, self._writer.begin() as conn:
             result = conn.execute(self._insert_event, event.row())
+            if item is not None:
+                conn.execute(self._insert_item, _item_row(event.task, event.item_id, event.item_kind, item))
             return _inserted(result) != 0
 
     def append_many(self, events: Iterable[Event]) -> int:
@@ -359,20 +365,25 @@ class Store:
                 params = tuple(params[name] for name in compiled.positiontup or ())
             return conn.exec_driver_sql(str(compiled), params).fetchall()
 
-    def annotations(self, task: str | None = None, *, annotator: str | None = None) -> pd.DataFrame:
+    def annotations(
+        self, task: str | None = None, *, annotator: str | None = None, after_id: int = 0
+    ) -> pd.DataFrame:
         """Every event as a long DataFrame (one row per event, in log order).
 
         Columns: ``id, task, item_id, annotator, kind, value, comment, created_at, active_ms,
         guideline_version, suggestion, client_id, client_seq, item_kind``. ``item_id`` has the
-        original index dtype; ``value`` and ``suggestion`` are decoded JSON.
+        original index dtype; ``value`` and ``suggestion`` are decoded JSON. ``after_id`` keeps
+        only events with a higher ``id`` (to read what is new since a previous read).
         """
         if self.backend == "sqlite":
-            columns = self._sqlite_columns(task, annotator)
+            columns = self._sqlite_columns(task, annotator, after_id)
             if columns is not None:
                 return _frame_from_columns(columns)
-        return _frame(self.events(task, annotator=annotator))
+        return _frame(self.events(task, annotator=annotator, after_id=after_id))
 
-    def _sqlite_columns(self, task: str | None, annotator: str | None) -> dict[str, list[Any]] | None:
+    def _sqlite_columns(
+        self, task: str | None, annotator: str | None, after_id: int = 0
+    ) -> dict[str, list[Any]] | None:
         """Every event column as one list, read column-wise: SQLite aggregates each column into
         one JSON array, so a million events cost 14 strings instead of 14 million row cells.
 
@@ -386,6 +397,9 @@ class Store:
         if annotator is not None:
             where.append("annotator = ?")
             params.append(annotator)
+        if after_id:
+            where.append("id > ?")
+            params.append(int(after_id))
         # Integer ids leave SQLite as JSON numbers, so they need no parsing from text in Python.
         select = ", ".join(
             "json_group_array(CASE WHEN item_kind = 'int' THEN json(item_id) ELSE item_id END)"
@@ -397,6 +411,7 @@ class Store:
         if annotator is None:
             # A rowid scan reads in log order; the task index would read in item order and
             # the rows would need sorting afterwards (slower even when other tasks are skipped).
+            # (NOT INDEXED still lets ``id > ?`` seek by rowid.)
             sql += " NOT INDEXED"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -410,6 +425,37 @@ class Store:
         if len(ids) > 1 and not bool((ids[1:] > ids[:-1]).all()):
             data["_order"] = np.argsort(ids, kind="stable")  # an index scan: back to log order
         return data
+
+    def revision(self, task: str | None = None) -> tuple[int, int]:
+        """``(number of events, highest event id)`` of ``task`` (of the store without one): it
+        changes whenever any process writes an event, so a poller compares it to know when to
+        read again. (The count is needed: on PostgreSQL a transaction that took a lower id may
+        commit after a higher one.)"""
+        e = schema.events
+        query = sa.select(sa.func.count(), sa.func.coalesce(sa.func.max(e.c.id), 0))
+        if task is not None:
+            query = query.where(e.c.task == task)
+        with self.engine.connect() as conn:
+            count, top = conn.execute(query).one()
+        return int(count), int(top)
+
+    def items(self, task: str) -> pd.DataFrame:
+        """What each labeled item of ``task`` showed the annotator, indexed by item id (original
+        dtype): one column per field the widget stored (``text``, ``image`` for Classify).
+        Items labeled only through :meth:`import_annotations` have no row."""
+        t = schema.items
+        query = (
+            sa.select(t.c.item_id, t.c.item_kind, t.c.content)
+            .where(t.c.task == task)
+            .order_by(t.c.created_us)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        index = pd.Index(_decode_ids([r[0] for r in rows], [r[1] for r in rows]), name="item_id")
+        frame = pd.DataFrame.from_records([json.loads(r[2]) for r in rows], index=index)
+        if not len(frame.columns):
+            frame = pd.DataFrame(index=index)
+        return frame
 
     def current(self, task: str, *, annotator: str | None = None) -> pd.DataFrame:
         """The current state: one row per (item_id, annotator) whose latest non-retracted
@@ -432,9 +478,22 @@ def current_from_annotations(frame: pd.DataFrame) -> pd.DataFrame:
     ]  # fmt: skip
     if frame.empty:
         return pd.DataFrame(columns=columns)
-    keep: list[int] = []
-    for _task, part in frame.groupby("task", sort=False):
-        rows = zip(part["item_id"], part["annotator"], part["kind"], part["id"], strict=True)
+    keys = ["task", "item_id", "annotator"]
+    frame = frame[frame["kind"] != "flag"]
+    retract = (frame["kind"] == "retract").to_numpy()
+    slow = np.zeros(len(frame), dtype=bool)
+    if retract.any():
+        # Only the (item, annotator) pairs with an undo need the stack replay; elsewhere the
+        # standing event is simply the last one.
+        pairs = pd.MultiIndex.from_frame(frame[keys])
+        slow = pairs.isin(pairs[retract])
+    keep = frame.loc[~slow].drop_duplicates(keys, keep="last")["id"].tolist()
+    if slow.any():
+        part = frame.loc[slow]
+        rows = zip(
+            zip(part["task"], part["item_id"], strict=True),
+            part["annotator"], part["kind"], part["id"], strict=True,
+        )  # fmt: skip
         keep.extend(event_id for _kind, event_id in reduce_state(rows).values())
     result = frame[frame["id"].isin(keep)]
     return result[columns].reset_index(drop=True)
@@ -501,6 +560,16 @@ def _insert_ignore(backend: str, table: sa.Table, conflict_columns: list[str]) -
     else:
         raise StoreError(f"unsupported backend {backend!r}; use sqlite or postgresql")
     return insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
+
+
+def _item_row(task: str, item_id: str, item_kind: str, content: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "task": task,
+        "item_id": item_id,
+        "item_kind": item_kind,
+        "content": json.dumps(dict(content), ensure_ascii=False),
+        "created_us": now_us(),
+    }
 
 
 def _inserted(result: Any) -> int:

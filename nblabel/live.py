@@ -1,0 +1,378 @@
+"""The numbers a live dashboard shows, kept up to date from a store that other processes write.
+
+:class:`LiveAgreement` holds the task's annotations read so far and reads only what is new on
+each update (a full read when the log changed in a way an incremental read cannot see). Its
+:meth:`~LiveAgreement.snapshot` is a JSON-ready summary (coefficients, confusion counts of one
+pair, per-annotator and per-label rows) and :meth:`~LiveAgreement.cell_items` lists the items
+behind one confusion cell. It knows nothing of widgets: :mod:`nblabel.dashboard` draws it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .report import (
+    _coefficients,
+    _Data,
+    _majority_codes,
+    _safe_ci,
+    _specs,
+    display_codes,
+    per_annotator_table,
+    per_label_table,
+    prepare,
+)
+from .store import Store
+
+__all__ = ["GOLD", "MAJORITY", "LiveAgreement"]
+
+#: Column choices of the confusion matrix besides the annotators.
+GOLD = "gold"
+MAJORITY = "majority"
+
+
+@dataclass(frozen=True)
+class Side:
+    """One axis of the confusion matrix: an annotator, the gold answers or the majority."""
+
+    kind: str  # "annotator" | "gold" | "majority"
+    name: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"annotator:{self.name}" if self.kind == "annotator" else self.kind
+
+    @classmethod
+    def parse(cls, text: str) -> Side:
+        if text.startswith("annotator:"):
+            return cls("annotator", text.removeprefix("annotator:"))
+        if text in (GOLD, MAJORITY):
+            return cls(text)
+        raise ValueError(f"unknown confusion axis {text!r}")
+
+
+class LiveAgreement:
+    """Agreement of one task in ``store``, re-read incrementally.
+
+    ``gold`` is what :func:`~nblabel.agreement_report` accepts (a Series or mapping by item id,
+    or the name of an annotator whose labels are the gold). ``texts`` (a Series of item text by
+    item id) names the items listed behind a confusion cell; without it, the text stored with
+    each item's first label is used.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        task: str,
+        *,
+        gold: Any = None,
+        texts: pd.Series | None = None,
+    ) -> None:
+        self.store = store
+        self.task = task
+        self.gold = gold
+        self.texts = texts
+        self.frame: pd.DataFrame | None = None  # every event of the task read so far
+        self.revision: tuple[int, int] = (0, 0)  # (events, highest id) that ``frame`` holds
+        self.data: _Data | None = None
+        self.info: Mapping[str, Any] | None = None
+        self._stored_texts: pd.Series | None = None
+        self._texts_revision: tuple[int, int] | None = None
+
+    # ------------------------------------------------------------------ reading
+    def changed(self) -> bool:
+        """Whether the store holds events of the task that have not been read (cheap)."""
+        return self.store.revision(self.task) != self.revision
+
+    def read(self) -> bool:
+        """Read what is new; returns whether anything was. A full read replaces the cache when
+        an incremental one cannot be trusted (an event committed under an id already passed)."""
+        count, top = self.store.revision(self.task)
+        if (count, top) == self.revision and self.frame is not None:
+            return False
+        frame = self.frame
+        if frame is not None and count > len(frame):
+            new = self.store.annotations(self.task, after_id=self.revision[1])
+            if len(frame) + len(new) >= count and len(new):
+                frame = pd.concat([frame, new], ignore_index=True) if len(frame) else new
+            else:
+                frame = None
+        if frame is None or count < len(frame):
+            frame = self.store.annotations(self.task)
+        self.frame = frame
+        self.revision = (len(frame), int(frame["id"].max()) if len(frame) else 0)
+        self.info = self.store.task(self.task)
+        self.data = None
+        return True
+
+    def prepared(self) -> _Data | None:
+        """The ratings prepared for the coefficients (``None`` before the first label)."""
+        if self.data is None and self.frame is not None and (self.frame["kind"] == "label").any():
+            info = self.info or {}
+            config = info.get("config", {})
+            self.data = prepare(
+                self.frame,
+                self.gold,
+                kind=info.get("kind"),
+                labels=info.get("labels") or None,
+                multi=config.get("multi"),
+            )
+        return self.data
+
+    # ------------------------------------------------------------------ the summary
+    def snapshot(self, rows: str | None = None, columns: str | None = None) -> dict[str, Any]:
+        """Everything the dashboard draws, as JSON-ready data. ``rows``/``columns`` choose the
+        confusion pair (ids of :class:`Side`); by default the two annotators with the most
+        shared items, or the first annotator against gold."""
+        frame = self.frame if self.frame is not None else pd.DataFrame(columns=["kind", "annotator"])
+        data = self.prepared()
+        info = self.info or {}
+        snap: dict[str, Any] = {
+            "task": self.task,
+            "kind": info.get("kind", ""),
+            "events": int(len(frame)),
+            "revision": list(self.revision),
+            "updated_at": time.time(),
+        }
+        if data is None:
+            snap.update(empty=True, annotators=[], coefficients=[], per_annotator=[], per_label=[])
+            return snap
+        codes = data.codes
+        n = codes.notna().sum(axis=1).to_numpy()
+        values = codes.to_numpy(dtype=float)
+        lo = np.where(np.isnan(values), np.inf, values).min(axis=1) if values.size else np.zeros(0)
+        hi = np.where(np.isnan(values), -np.inf, values).max(axis=1) if values.size else np.zeros(0)
+        snap.update(
+            empty=False,
+            multi=data.multi,
+            labels=[str(v) for v in data.labels],
+            annotators=[str(a) for a in codes.columns],
+            has_gold=data.gold is not None,
+            reference="gold" if data.gold is not None else "majority of others",
+            items=int(len(codes)),
+            shared=int((n >= 2).sum()),
+            ratings=int(n.sum()),
+            disagreements=int(((n >= 2) & (lo != hi)).sum()),
+            coefficients=[_coefficient_row(r) for r in _coefficients(data, n_boot=0, level=0.95, seed=0)],
+            per_annotator=_per_annotator_rows(data),
+            per_label=_per_label_rows(data),
+        )
+        snap["confusion"] = self.confusion(rows, columns)
+        return snap
+
+    def intervals(
+        self, n_boot: int = 200, level: float = 0.95, seed: int | None = 0
+    ) -> dict[str, list[float]]:
+        """Bootstrap confidence intervals by coefficient key (slow: run after the snapshot)."""
+        data = self.prepared()
+        if data is None or data.codes.shape[1] < 2:
+            return {}
+        out = {}
+        k = data.codes.shape[1]
+        for spec in _specs(data, k):
+            low, high = _safe_ci(spec.metric, data.codes, n_boot, level, seed, **spec.kwargs)
+            out[spec.key] = [_number(low), _number(high)]
+        return out
+
+    # ------------------------------------------------------------------ confusion
+    def sides(self) -> tuple[list[Side], list[Side]]:
+        """The axes the confusion matrix can show: rows are annotators; columns are annotators,
+        the gold answers (when given) and the majority of the other annotators."""
+        data = self.prepared()
+        if data is None:
+            return [], []
+        annotators = [Side("annotator", str(a)) for a in data.codes.columns]
+        columns = list(annotators)
+        if data.gold is not None:
+            columns.append(Side(GOLD))
+        if len(annotators) >= 3:
+            columns.append(Side(MAJORITY))
+        return annotators, columns
+
+    def default_pair(self) -> tuple[str, str] | None:
+        data = self.prepared()
+        if data is None:
+            return None
+        names = list(data.codes.columns)
+        if data.gold is not None:
+            return Side("annotator", str(names[0])).id, GOLD
+        if len(names) < 2:
+            return Side("annotator", str(names[0])).id, Side("annotator", str(names[0])).id
+        rated = data.codes.notna().to_numpy().astype(np.int64)
+        shared = rated.T @ rated
+        np.fill_diagonal(shared, -1)
+        i, j = np.unravel_index(int(np.argmax(shared)), shared.shape)
+        i, j = sorted((int(i), int(j)))
+        return Side("annotator", str(names[i])).id, Side("annotator", str(names[j])).id
+
+    def _column(self, side: Side, row_side: Side) -> pd.Series:
+        data = self.prepared()
+        assert data is not None
+        codes = data.codes
+        if side.kind == "annotator":
+            return codes[self._annotator(side.name)]
+        if side.kind == GOLD:
+            if data.gold is None:
+                raise ValueError("no gold answers: pass gold= to the dashboard")
+            return data.gold.reindex(codes.index)
+        others = (
+            codes.drop(columns=[self._annotator(row_side.name)]) if row_side.kind == "annotator" else codes
+        )
+        return _majority_codes(data, others)
+
+    def _annotator(self, name: str) -> Any:
+        data = self.prepared()
+        assert data is not None
+        for a in data.codes.columns:
+            if str(a) == name:
+                return a
+        raise KeyError(f"no annotator {name!r}; annotators: {[str(a) for a in data.codes.columns]}")
+
+    def _pair_columns(self, rows: str | None, columns: str | None) -> tuple[Side, Side, pd.Series, pd.Series]:
+        default = self.default_pair()
+        if default is None:
+            raise ValueError("no labels yet")
+        row_side = Side.parse(rows or default[0])
+        if row_side.kind != "annotator":
+            raise ValueError("the rows of the confusion matrix are an annotator's labels")
+        col_side = Side.parse(columns or default[1])
+        return row_side, col_side, self._column(row_side, row_side), self._column(col_side, row_side)
+
+    def confusion(self, rows: str | None = None, columns: str | None = None) -> dict[str, Any]:
+        """Counts of (row side's value, column side's value) over the items both have."""
+        data = self.prepared()
+        if data is None:
+            return {}
+        try:
+            row_side, col_side, a, b = self._pair_columns(rows, columns)
+        except (KeyError, ValueError):
+            row_side, col_side, a, b = self._pair_columns(None, None)
+        both = (a.notna() & b.notna()).to_numpy()
+        va = a.to_numpy()[both].astype(np.intp)
+        vb = b.to_numpy()[both].astype(np.intp)
+        if data.multi:  # label sets: only the sets that occur
+            shown = sorted(set(va.tolist()) | set(vb.tolist()))
+        else:
+            shown = list(range(len(data.categories)))
+        position = np.full(len(data.categories) + 1, -1, dtype=np.intp)
+        position[shown] = np.arange(len(shown))
+        size = len(shown)
+        counts = np.bincount(position[va] * size + position[vb], minlength=size * size).reshape(size, size)
+        row_choices, col_choices = self.sides()
+        return {
+            "rows": row_side.id,
+            "columns": col_side.id,
+            "row_choices": [_side_choice(s) for s in row_choices],
+            "column_choices": [_side_choice(s) for s in col_choices],
+            "categories": [data.category_name(c) for c in shown],
+            "codes": [int(c) for c in shown],
+            "counts": counts.tolist(),
+            "total": int(both.sum()),
+            "agree": int(np.trace(counts)),
+        }
+
+    def cell_items(self, rows: str, columns: str, row_code: int, col_code: int) -> pd.DataFrame:
+        """The items behind one confusion cell: their text (when known) and every annotator's
+        value (and gold), indexed by item id, in item order."""
+        data = self.prepared()
+        if data is None:
+            return pd.DataFrame()
+        _row_side, col_side, a, b = self._pair_columns(rows, columns)
+        hit = (a == row_code) & (b == col_code)
+        ids = data.codes.index[hit.to_numpy()]
+        table = pd.DataFrame(index=ids)
+        table.index.name = "item_id"
+        texts = self._texts()
+        if texts is not None:
+            table["text"] = texts.reindex(ids).to_numpy(dtype=object) if len(ids) else []
+        for annotator in data.codes.columns:
+            table[str(annotator)] = display_codes(data, data.codes.loc[ids, annotator])
+        if data.gold is not None:
+            table[GOLD] = display_codes(data, data.gold.reindex(ids))
+        if col_side.kind == MAJORITY:
+            table[MAJORITY] = display_codes(data, b[hit])
+        return table
+
+    def _texts(self) -> pd.Series | None:
+        if self.texts is not None:
+            return self.texts
+        if self._texts_revision != self.revision:
+            shown = self.store.items(self.task)
+            self._stored_texts = (
+                shown["text"]
+                if "text" in shown.columns
+                else (shown["image"] if "image" in shown.columns else None)
+            )
+            self._texts_revision = self.revision
+        return self._stored_texts
+
+
+# ---------------------------------------------------------------------- JSON rows
+def _number(value: Any) -> float | None:
+    """A float for JSON (``None`` for NaN / missing)."""
+    if value is None:
+        return None
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(value) or math.isinf(value) else value
+
+
+def _coefficient_row(row: list[Any]) -> dict[str, Any]:
+    key, name, value, low, high, items, annotators, reading, note = row
+    return {
+        "key": key,
+        "name": name,
+        "value": _number(value),
+        "ci": [_number(low), _number(high)],
+        "items": int(items),
+        "annotators": int(annotators),
+        "reading": reading,
+        "note": note,
+    }
+
+
+def _per_annotator_rows(data: _Data) -> list[dict[str, Any]]:
+    table = per_annotator_table(data)
+    agreement = "jaccard_reference" if data.multi else "kappa_reference"
+    return [
+        {
+            "annotator": str(name),
+            "items": int(row["items"]),
+            "skipped": int(row["skipped"]),
+            "flagged": int(row["flagged"]),
+            "accuracy": _number(row["accuracy"]),
+            "agreement": _number(row[agreement]),
+            "n_reference": int(row["n_reference"]),
+            "items_per_hour": _number(row["items_per_hour"]),
+            "median_active_ms": _number(row["median_active_ms"]),
+        }
+        for name, row in table.iterrows()
+    ]
+
+
+def _per_label_rows(data: _Data) -> list[dict[str, Any]]:
+    table = per_label_table(data)
+    return [
+        {
+            "label": str(label),
+            "count": int(row["count"]),
+            "agreement": _number(row["agreement"]),
+            "kappa": _number(row["kappa"]),
+            "alpha": _number(row["alpha"]),
+        }
+        for label, row in table.iterrows()
+    ]
+
+
+def _side_choice(side: Side) -> dict[str, str]:
+    names = {GOLD: "gold answers", MAJORITY: "majority of the others"}
+    return {"id": side.id, "name": side.name if side.kind == "annotator" else names[side.kind]}

@@ -1,0 +1,461 @@
+"""The live dashboard without a browser: what the store keeps for it (item text, revisions,
+incremental reads), the numbers it publishes (equal to agreement_report and plot_confusion),
+the items behind a confusion cell, polling a store that another process writes, and that a
+refresh never raises."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import nblabel as nl
+from nblabel.event import Event, reduce_state
+from nblabel.live import LiveAgreement
+from nblabel.store import current_from_annotations
+
+LABELS = ["pos", "neg", "neu"]
+TEXTS = pd.DataFrame(
+    {"text": ["good", "bad", "meh", "<img src=x onerror=alert(1)>", "fine\nreally", "so-so"]},
+    index=pd.Index([10, 11, 12, 13, 14, 15], name="rid"),
+)
+VOTES = {
+    "ana": ["pos", "neg", "neu", "pos", "pos", "neu"],
+    "bob": ["pos", "neg", "pos", "neg", "pos", "neg"],
+    "cy": ["pos", "pos", "neu", "neg", "pos", None],
+}
+
+
+def label_all(store: nl.Store, task: str = "t", votes: dict = VOTES) -> None:
+    for annotator, values in votes.items():
+        w = nl.Classify(TEXTS, text="text", labels=LABELS, task=task, annotator=annotator, store=store)
+        for item, value in zip(TEXTS.index, values, strict=True):
+            if value is not None:
+                w.annotate(item, value)
+        w.close()
+
+
+def wait_until(predicate, timeout: float = 15.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.02)
+
+
+# ---------------------------------------------------------------------- the store's part
+def test_item_text_is_stored_with_the_first_label(store: nl.Store) -> None:
+    w = nl.Classify(TEXTS, text="text", labels=LABELS, task="t", annotator="ana", store=store)
+    w.annotate(13, "pos")
+    w.annotate(13, "neg")  # relabel: the item is stored once
+    w.annotate(10, "pos")
+    w.skip(11)  # a skip shows nothing worth keeping
+    items = store.items("t")
+    assert list(items.index) == [13, 10]
+    assert items.index.dtype == np.int64
+    assert items.loc[13, "text"] == "<img src=x onerror=alert(1)>"
+    # a second widget (another session) does not duplicate or overwrite
+    w2 = nl.Classify(
+        TEXTS.assign(text="changed"), text="text", labels=LABELS, task="t", annotator="bob", store=store
+    )
+    w2.annotate(13, "pos")
+    assert store.items("t").loc[13, "text"] == "<img src=x onerror=alert(1)>"
+    assert len(store.items("t")) == 2
+    assert store.items("other").empty
+
+
+def test_image_references_are_stored_but_pixels_are_not(tmp_path: Path) -> None:
+    from PIL import Image
+
+    path = tmp_path / "cat.png"
+    Image.new("RGB", (4, 4), "red").save(path)
+    df = pd.DataFrame({"image": [str(path), path.read_bytes()]})
+    store = nl.Store(tmp_path / "s.db")
+    w = nl.Classify(df, image="image", labels=LABELS, task="img", annotator="ana", store=store)
+    w.annotate(0, "pos")
+    w.annotate(1, "neg")
+    items = store.items("img")
+    assert items.loc[0, "image"] == str(path)
+    assert pd.isna(items.loc[1, "image"]) if "image" in items.columns and 1 in items.index else True
+    assert 1 in items.index  # the row exists (nothing to show but the id)
+
+
+def test_revision_changes_with_every_write(store: nl.Store) -> None:
+    assert store.revision("t") == (0, 0)
+    store.register_task("t", "classify", LABELS)
+    store.append(Event(task="t", item_id="1", annotator="a", kind="label", value="pos"))
+    count, top = store.revision("t")
+    assert count == 1 and top >= 1
+    store.append(Event(task="other", item_id="1", annotator="a", kind="label", value="pos"))
+    assert store.revision("t") == (count, top)  # another task's events do not count
+    store.append(Event(task="t", item_id="1", annotator="a", kind="retract"))
+    assert store.revision("t")[0] == 2
+    assert store.revision()[0] == 3
+
+
+def test_annotations_after_id_reads_only_newer_events(store: nl.Store) -> None:
+    for i in range(5):
+        store.append(
+            Event(task="t", item_id=str(i), item_kind="int", annotator="a", kind="label", value="pos")
+        )
+    every = store.annotations("t")
+    newer = store.annotations("t", after_id=int(every["id"].iloc[2]))
+    assert list(newer["id"]) == list(every["id"].iloc[3:])
+    assert list(newer["item_id"]) == [3, 4]
+    assert store.annotations("t", after_id=int(every["id"].max())).empty
+
+
+def _reference_current(frame: pd.DataFrame) -> set[int]:
+    keep = set()
+    for _task, part in frame.groupby("task", sort=False):
+        rows = zip(part["item_id"], part["annotator"], part["kind"], part["id"], strict=True)
+        keep.update(event_id for _kind, event_id in reduce_state(rows).values())
+    return keep
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_vectorised_current_state_equals_the_stack_replay(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 400
+    kinds = rng.choice(["label", "label", "label", "skip", "retract", "flag"], n)
+    frame = pd.DataFrame(
+        {
+            "id": np.arange(1, n + 1),
+            "task": rng.choice(["t1", "t2"], n),
+            "item_id": rng.integers(0, 15, n),
+            "annotator": rng.choice(["a", "b", "c"], n),
+            "kind": kinds,
+            "value": rng.choice(LABELS, n),
+            "created_at": pd.Timestamp("2026-01-01", tz="UTC"),
+            "active_ms": 1,
+            "guideline_version": None,
+            "suggestion": None,
+        }
+    )
+    current = current_from_annotations(frame)
+    expected = frame[frame["id"].isin(_reference_current(frame))]
+    assert sorted(
+        zip(current["task"], current["item_id"], current["annotator"], current["value"], strict=True)
+    ) == sorted(
+        zip(expected["task"], expected["item_id"], expected["annotator"], expected["value"], strict=True)
+    )
+
+
+# ---------------------------------------------------------------------- incremental reads
+def test_live_reads_incrementally_and_equals_a_full_read(store: nl.Store) -> None:
+    store.register_task("t", "classify", LABELS)
+    live = LiveAgreement(store, "t")
+    assert live.read() is True
+    assert live.frame is not None and live.frame.empty
+    for batch in range(3):
+        for i in range(4):
+            store.append(
+                Event(
+                    task="t",
+                    item_id=str(i),
+                    item_kind="int",
+                    annotator=f"a{batch}",
+                    kind="label",
+                    value="pos",
+                )
+            )
+        assert live.changed()
+        assert live.read()
+        full = store.annotations("t")
+        pd.testing.assert_frame_equal(live.frame.reset_index(drop=True), full)
+    assert not live.changed()
+    assert live.read() is False
+
+
+def test_live_notices_an_event_committed_under_a_lower_id(tmp_path: Path) -> None:
+    # On PostgreSQL a transaction may commit after another that took a higher id: the count
+    # tells, and the cache is rebuilt by a full read.
+    import sqlalchemy as sa
+
+    from nblabel import schema
+
+    store = nl.Store(tmp_path / "s.db")
+    store.register_task("t", "classify", LABELS)
+    row = Event(task="t", item_id="1", item_kind="int", annotator="a", kind="label", value="pos").row()
+    with store._writer.begin() as conn:
+        conn.execute(sa.insert(schema.events).values(id=1, **row))
+        conn.execute(sa.insert(schema.events).values(id=5, **{**row, "annotator": "b"}))
+    live = LiveAgreement(store, "t")
+    live.read()
+    assert live.revision == (2, 5)
+    with store._writer.begin() as conn:
+        conn.execute(sa.insert(schema.events).values(id=3, **{**row, "annotator": "c"}))
+    assert live.changed()
+    live.read()
+    assert sorted(live.frame["annotator"]) == ["a", "b", "c"]
+
+
+# ---------------------------------------------------------------------- the numbers
+def test_snapshot_equals_the_report_and_the_confusion_plot(store: nl.Store) -> None:
+    label_all(store)
+    dash = nl.Dashboard(store, task="t", live=False, n_boot=0)
+    snap = dash._snapshot
+    report = nl.agreement_report(store.annotations("t"), labels=LABELS, n_boot=0)
+    by_key = {row["key"]: row for row in snap["coefficients"]}
+    assert list(by_key) == list(report.index)
+    for key, row in report.iterrows():
+        expected = row["value"]
+        assert (by_key[key]["value"] is None and math.isnan(expected)) or by_key[key][
+            "value"
+        ] == pytest.approx(expected, abs=1e-12)
+        assert by_key[key]["reading"] == row["reading"]
+    assert snap["events"] == len(store.annotations("t"))
+    assert (snap["items"], snap["shared"], snap["ratings"]) == (6, 6, 17)
+    assert snap["disagreements"] == len(report.disagreements)
+    assert snap["annotators"] == ["ana", "bob", "cy"]
+    assert [r["annotator"] for r in snap["per_annotator"]] == ["ana", "bob", "cy"]
+    assert snap["per_annotator"][0]["items"] == 6
+    assert [r["label"] for r in snap["per_label"]] == LABELS
+
+    confusion = snap["confusion"]
+    # default pair: the two annotators with the most items in common (ana and bob: 6)
+    assert (confusion["rows"], confusion["columns"]) == ("annotator:ana", "annotator:bob")
+    figure = nl.plot_confusion(store.annotations("t"), "ana", "bob", labels=LABELS)
+    assert confusion["counts"] == figure.confusion.tolist()
+    assert confusion["categories"] == LABELS
+    assert confusion["total"] == 6 and confusion["agree"] == 3
+    assert [c["id"] for c in confusion["column_choices"]][-1] == "majority"
+    dash.close()
+
+
+def test_cell_items_lists_the_items_with_their_text_and_every_value(store: nl.Store) -> None:
+    label_all(store)
+    dash = nl.Dashboard(store, task="t", live=False, n_boot=0)
+    items = dash.cell_items("pos", "neg")  # ana said pos, bob said neg
+    assert list(items.index) == [13]
+    assert items.loc[13, "text"] == "<img src=x onerror=alert(1)>"
+    assert items.loc[13, ["ana", "bob", "cy"]].tolist() == ["pos", "neg", "neg"]
+    assert dash.cell_items("neu", "neg").index.tolist() == [15]
+    assert pd.isna(dash.cell_items("neu", "neg").loc[15, "cy"])  # cy did not label 15
+    with pytest.raises(KeyError, match="'nope' is not on the axes"):
+        dash.cell_items("nope", "pos")
+
+    # the same through the browser's message, clipped and as text
+    sent: list[dict] = []
+    dash.send = lambda content, buffers=None: sent.append(content)
+    dash._on_browser_message(
+        dash,
+        {
+            "type": "cell",
+            "req": "v1:1",
+            "rows": "annotator:ana",
+            "columns": "annotator:bob",
+            "row": 0,
+            "col": 1,
+        },
+        [],
+    )
+    reply = sent[-1]
+    assert reply["req"] == "v1:1" and reply["total"] == 1 and reply["row"] == "pos" and reply["col"] == "neg"
+    assert reply["items"] == [
+        {"id": "13", "text": "<img src=x onerror=alert(1)>", "values": ["pos", "neg", "neg"]}
+    ]
+    dash._on_browser_message(
+        dash, {"type": "cell", "req": "v1:2", "rows": "annotator:ana", "columns": "x", "row": 9, "col": 0}, []
+    )
+    assert "error" in sent[-1] and sent[-1]["req"] == "v1:2"
+    dash.close()
+
+
+def test_texts_from_a_dataframe_when_given(store: nl.Store) -> None:
+    label_all(store)
+    other = TEXTS.assign(text=TEXTS["text"].str.upper())
+    dash = nl.Dashboard(store, task="t", live=False, n_boot=0, data=other, text="text")
+    assert dash.cell_items("pos", "neg").loc[13, "text"] == "<IMG SRC=X ONERROR=ALERT(1)>"
+    with pytest.raises(KeyError, match="column 'txt' not found; columns: \\['text'\\]"):
+        nl.Dashboard(store, task="t", live=False, data=other, text="txt")
+    with pytest.raises(TypeError, match="data= and text= go together"):
+        nl.Dashboard(store, task="t", live=False, data=other)
+
+
+def test_pair_by_name_gold_and_majority(store: nl.Store) -> None:
+    label_all(store)
+    dash = nl.Dashboard(store, task="t", live=False, n_boot=0)
+    dash.pair = ("cy", "majority")
+    confusion = dash._snapshot["confusion"]
+    assert (confusion["rows"], confusion["columns"]) == ("annotator:cy", "majority")
+    # majority of ana and bob: defined where they agree (items 10, 11, 14), all "pos"/"neg"
+    assert confusion["total"] == 3
+    assert dash.cell_items("pos", "pos").index.tolist() == [10, 14]
+    assert dash.cell_items("pos", "neg").index.tolist() == [11]
+    assert dash.cell_items("pos", "neg").loc[11, "majority"] == "neg"
+    with pytest.raises(KeyError, match="no annotator 'zoe'"):
+        dash.pair = ("zoe", "ana")
+    dash.close()
+
+    gold = nl.Dashboard(store, task="t", live=False, n_boot=0, gold="ana")
+    snap = gold._snapshot
+    assert snap["annotators"] == ["bob", "cy"] and snap["has_gold"] and snap["reference"] == "gold"
+    assert (snap["confusion"]["rows"], snap["confusion"]["columns"]) == ("annotator:bob", "gold")
+    figure = nl.plot_confusion(store.annotations("t"), "bob", "gold", gold="ana", labels=LABELS)
+    assert snap["confusion"]["counts"] == figure.confusion.tolist()
+    assert gold.cell_items("neg", "pos").loc[13, "gold"] == "pos"
+    gold.close()
+
+
+def test_confidence_intervals_follow_the_values(store: nl.Store) -> None:
+    label_all(store)
+    dash = nl.Dashboard(store, task="t", live=False, n_boot=50)
+    report = nl.agreement_report(store.annotations("t"), labels=LABELS, n_boot=50, seed=0)
+    snap = dash._snapshot
+    assert snap["ci_level"] == 0.95
+    for row in snap["coefficients"]:
+        low, high = report.loc[row["key"], ["ci_low", "ci_high"]]
+        assert row["ci"] == [pytest.approx(low), pytest.approx(high)] or (
+            math.isnan(low) and row["ci"][0] is None
+        )
+    dash.close()
+
+
+def test_report_property_is_the_full_report(store: nl.Store) -> None:
+    label_all(store)
+    dash = nl.Dashboard(store, task="t", live=False, n_boot=0)
+    report = dash.report
+    assert isinstance(report, nl.report.AgreementReport)
+    assert len(report.disagreements) == dash._snapshot["disagreements"]
+    dash.close()
+
+
+def test_multi_label_tasks_compare_label_sets(tmp_path: Path) -> None:
+    store = nl.Store(tmp_path / "m.db")
+    votes = {"ana": [["pos"], ["neg", "neu"], []], "bob": [["pos"], ["neg"], ["neu"]]}
+    for annotator, values in votes.items():
+        w = nl.Classify(
+            TEXTS.head(3), text="text", labels=LABELS, task="m", annotator=annotator, store=store, multi=True
+        )
+        for item, value in zip(TEXTS.index[:3], values, strict=True):
+            w.annotate(item, value)
+    dash = nl.Dashboard(store, task="m", live=False, n_boot=0)
+    snap = dash._snapshot
+    assert snap["multi"] is True
+    assert "mean_jaccard" in [row["key"] for row in snap["coefficients"]]
+    assert snap["confusion"]["categories"] == ["(none)", "pos", "neg", "neu", "neg + neu"]
+    assert dash.cell_items(["neg", "neu"], ["neg"]).index.tolist() == [11]
+    dash.close()
+
+
+# ---------------------------------------------------------------------- live, and never raising
+WRITER = textwrap.dedent(
+    """
+    import sys, pandas as pd, nblabel as nl
+    store = nl.Store(sys.argv[1])
+    df = pd.DataFrame({"text": ["good", "bad", "meh", "x", "fine", "so-so"]}, index=[10, 11, 12, 13, 14, 15])
+    w = nl.Classify(df, text="text", labels=["pos", "neg", "neu"], task="t", annotator="dee", store=store)
+    for item in df.index:
+        w.annotate(item, "neg")
+    """
+)
+
+
+def test_live_dashboard_follows_another_process(tmp_path: Path) -> None:
+    db = tmp_path / "live.db"
+    store = nl.Store(db)
+    label_all(store)
+    dash = nl.Dashboard(store, task="t", interval=0.05, n_boot=0)
+    wait_until(lambda: dash._snapshot.get("events") == 17, what="the first refresh")
+    assert dash._status["state"] == "live"
+    subprocess.run([sys.executable, "-c", WRITER, str(db)], check=True, timeout=120)
+    wait_until(lambda: dash._snapshot.get("events") == 23, what="the other process's labels")
+    assert "dee" in dash._snapshot["annotators"]
+    assert dash._snapshot["per_annotator"][-1]["items"] == 6
+
+    dash.paused = True
+    assert dash._status["state"] == "paused"
+    w = nl.Classify(TEXTS, text="text", labels=LABELS, task="t", annotator="eve", store=store)
+    w.annotate(10, "pos")
+    time.sleep(0.4)
+    assert dash._snapshot["events"] == 23  # paused: no refresh
+    dash.paused = False
+    wait_until(lambda: dash._snapshot.get("events") == 24, what="the refresh after resuming")
+    dash.close()
+    assert not dash._thread.is_alive() or (dash._thread.join(timeout=5) or not dash._thread.is_alive())
+
+
+def test_a_dashboard_waits_for_its_task(tmp_path: Path) -> None:
+    store = nl.Store(tmp_path / "w.db")
+    dash = nl.Dashboard(store, task="t", interval=0.05, n_boot=0)
+    wait_until(lambda: dash._status.get("state") == "waiting", what="the waiting state")
+    assert "waiting for task 't' to be created" in dash._status["message"]
+    label_all(store, votes={"ana": VOTES["ana"]})
+    wait_until(lambda: dash._snapshot.get("events") == 6, what="the first labels")
+    assert dash._status["state"] == "live"
+    snap = dash._snapshot
+    # one annotator: nothing to compare yet, and no error
+    assert all(row["value"] is None for row in snap["coefficients"] if row["key"] != "percent_agreement")
+    dash.close()
+
+
+def test_an_empty_task_shows_no_labels_yet(store: nl.Store) -> None:
+    store.register_task("t", "classify", LABELS)
+    dash = nl.Dashboard(store, task="t", live=False)
+    assert dash._snapshot["empty"] is True
+    assert dash._status["state"] == "live"
+    dash.close()
+
+
+def test_a_failing_refresh_is_shown_and_recovers(tmp_path: Path, monkeypatch) -> None:
+    store = nl.Store(tmp_path / "f.db")
+    label_all(store)
+    dash = nl.Dashboard(store, task="t", live=False, n_boot=0)
+    calls = {"n": 0}
+    real = store.revision
+
+    def broken(task=None):
+        calls["n"] += 1
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(store, "revision", broken)
+    assert dash.refresh() is False  # never raises
+    assert dash._status["state"] == "error"
+    assert "database is locked" in dash._status["message"]
+    assert dash._snapshot["events"] == 17  # the last good numbers stay
+    monkeypatch.setattr(store, "revision", real)
+    dash.refresh()
+    assert dash._status["state"] == "live" and dash._status["message"] == ""
+    dash.close()
+
+
+def test_tasks_without_a_report_kind_show_why(store: nl.Store) -> None:
+    store.register_task("s", "spans", ["PER"])
+    store.append(
+        Event(
+            task="s", item_id="1", annotator="a", kind="label", value=[{"start": 0, "end": 1, "label": "PER"}]
+        )
+    )
+    dash = nl.Dashboard(store, task="s", live=False)
+    assert dash._status["state"] == "error"
+    assert "does not support 'spans' tasks yet" in dash._status["message"]
+    dash.close()
+
+
+def test_bad_arguments_are_refused(store: nl.Store) -> None:
+    with pytest.raises(ValueError, match="task= must name the task"):
+        nl.Dashboard(store, task="")
+    with pytest.raises(ValueError, match="interval must be a positive number"):
+        nl.Dashboard(store, task="t", interval=0)
+    with pytest.raises(ValueError, match="n_boot must be a non-negative int"):
+        nl.Dashboard(store, task="t", n_boot=-1)
+
+
+def test_state_sent_to_the_browser_holds_no_credentials(postgres) -> None:
+    # the throw-away server trusts local connections, so any password is accepted
+    url = postgres.new_database().replace("postgres@", "postgres:s3cret-pw@")
+    store = nl.Store(url)
+    label_all(store)
+    dash = nl.Dashboard(store, task="t", live=False, n_boot=0)
+    state = repr(dash.get_state())
+    assert "s3cret-pw" not in state
+    assert dash._status["location"].startswith("postgresql://127.0.0.1:")
+    dash.close()
