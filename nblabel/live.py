@@ -33,6 +33,8 @@ from .store import Store
 
 __all__ = ["GOLD", "MAJORITY", "LiveAgreement"]
 
+#: The annotation columns the dashboard reads (comments, suggestions and client ids are not).
+COLUMNS = ["task", "item_id", "annotator", "kind", "value", "created_at", "active_ms"]
 #: Column choices of the confusion matrix besides the annotators.
 GOLD = "gold"
 MAJORITY = "majority"
@@ -83,29 +85,41 @@ class LiveAgreement:
         self.revision: tuple[int, int] = (0, 0)  # (events, highest id) that ``frame`` holds
         self.data: _Data | None = None
         self.info: Mapping[str, Any] | None = None
+        self._last_id = -1  # the store's highest event id when last checked (SQLite fast path)
         self._stored_texts: pd.Series | None = None
         self._texts_revision: tuple[int, int] | None = None
 
     # ------------------------------------------------------------------ reading
     def changed(self) -> bool:
-        """Whether the store holds events of the task that have not been read (cheap)."""
+        """Whether the store holds events of the task that have not been read (cheap: on SQLite
+        one primary-key lookup while nothing is written; else a count over the task's index)."""
+        if self.store.backend == "sqlite":
+            last = self.store.last_event_id()
+            if last == self._last_id:
+                return False
+            if self.store.revision(self.task) == self.revision:
+                self._last_id = last  # only other tasks were written
+                return False
+            return True
         return self.store.revision(self.task) != self.revision
 
     def read(self) -> bool:
         """Read what is new; returns whether anything was. A full read replaces the cache when
         an incremental one cannot be trusted (an event committed under an id already passed)."""
+        last = self.store.last_event_id() if self.store.backend == "sqlite" else -1
         count, top = self.store.revision(self.task)
+        self._last_id = last
         if (count, top) == self.revision and self.frame is not None:
             return False
         frame = self.frame
         if frame is not None and count > len(frame):
-            new = self.store.annotations(self.task, after_id=self.revision[1])
+            new = self.store.annotations(self.task, after_id=self.revision[1], columns=COLUMNS)
             if len(frame) + len(new) >= count and len(new):
                 frame = pd.concat([frame, new], ignore_index=True) if len(frame) else new
             else:
                 frame = None
         if frame is None or count < len(frame):
-            frame = self.store.annotations(self.task)
+            frame = self.store.annotations(self.task, columns=COLUMNS)
         self.frame = frame
         self.revision = (len(frame), int(frame["id"].max()) if len(frame) else 0)
         self.info = self.store.task(self.task)

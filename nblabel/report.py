@@ -207,7 +207,7 @@ def prepare(
 
     codes = pd.DataFrame(to_codes(cells).reshape(wide.shape), index=wide.index, columns=wide.columns)
     codes = codes.dropna(how="all")
-    codes = codes.loc[_sorted(codes.index), _sorted(codes.columns)]
+    codes = codes.loc[_in_order(codes.index), _in_order(codes.columns)]
     codes.index.name, codes.columns.name = "item_id", "annotator"
     gold_codes = None
     if gold_values is not None:
@@ -351,6 +351,15 @@ def _sorted(values: Any) -> list[Any]:
     return sorted(values, key=_sort_key)
 
 
+def _in_order(index: pd.Index) -> Any:
+    """``index`` in :func:`_sort_key` order; an index of only numbers or only strings that is
+    already sorted (what ``pivot`` returns) is kept as it is, without a Python sort."""
+    kind = pd.api.types.infer_dtype(index, skipna=False)
+    if kind in ("integer", "floating", "mixed-integer-float", "string") and index.is_monotonic_increasing:
+        return index
+    return _sorted(index)
+
+
 def _ordered_labels(labels: Sequence[Any] | None, raw: list[Any], multi: bool) -> list[Any]:
     given = list(labels) if labels is not None else []
     observed: set[Any] = set()
@@ -425,26 +434,6 @@ def _cohen_pair(ratings: Any) -> float:
     return _agreement().cohen_kappa(r.iloc[:, 0], r.iloc[:, 1])
 
 
-def _mean_pairwise(pair_metric: Callable[[pd.Series, pd.Series], float]) -> Callable[[Any], float]:
-    """Mean of a two-annotator metric over the pairs of annotators that share an item
-    (Light's κ for Cohen's κ); pairs where it is undefined are left out."""
-
-    def metric(ratings: Any) -> float:
-        r = _frame(ratings)
-        rated = r.notna().to_numpy()
-        pairs = [
-            (i, j)
-            for i, j in itertools.combinations(range(r.shape[1]), 2)
-            if (rated[:, i] & rated[:, j]).any()
-        ]
-        return _mean_defined(
-            (lambda i=i, j=j: pair_metric(r.iloc[:, i], r.iloc[:, j]) for i, j in pairs),
-            "no pair of annotators has a defined value",
-        )
-
-    return metric
-
-
 def _mean_defined(computations: Iterable[Callable[[], Any]], why: str) -> float:
     """Mean of the values that are defined (undefined ones, NaN or raising, left out); NaN with a
     ``UserWarning`` saying ``why`` when none is."""
@@ -467,7 +456,44 @@ def _mean_defined(computations: Iterable[Callable[[], Any]], why: str) -> float:
 def _kappa_metric(n_annotators: int) -> Callable[[Any], float]:
     if n_annotators == 2:
         return _cohen_pair
-    return _mean_pairwise(lambda a, b: _agreement().cohen_kappa(a, b))
+    return _mean_pairwise_kappa
+
+
+def pairwise_kappas(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cohen's κ (unweighted) of every pair of columns of a float code table (NaN = not
+    rated), over the rows both rated, and the number of those rows: two k x k matrices. κ is
+    NaN where undefined (no shared row, or chance agreement 1). Equal to
+    :func:`nblabel.agreement.cohen_kappa` on each pair, computed with one matrix product per
+    category instead of k(k-1)/2 calls."""
+    values = np.asarray(values, dtype=float)
+    rated = ~np.isnan(values)
+    both_rated = rated.astype(np.float64)
+    shared = both_rated.T @ both_rated
+    codes = np.where(rated, values, -1).astype(np.intp)
+    agree = np.zeros_like(shared)
+    chance = np.zeros_like(shared)
+    for c in range(int(codes.max()) + 1 if rated.any() else 0):
+        said = (codes == c).astype(np.float64)
+        agree += said.T @ said
+        a_said = said.T @ both_rated  # [a, b]: items both rated where a said c
+        chance += a_said * a_said.T  # x (items both rated where b said c)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected_disagreement = shared - chance / shared
+        kappa = 1.0 - (shared - agree) / expected_disagreement
+    kappa[(shared == 0) | ~np.isfinite(kappa) | (expected_disagreement <= 0)] = np.nan
+    return kappa, shared
+
+
+def _mean_pairwise_kappa(ratings: Any) -> float:
+    """Light's κ: the mean of Cohen's κ over the pairs of annotators that share an item, pairs
+    where it is undefined left out."""
+    kappa, shared = pairwise_kappas(_frame(ratings).to_numpy(dtype=float))
+    upper = np.triu(np.ones_like(kappa, dtype=bool), k=1) & (shared > 0)
+    defined = kappa[upper & ~np.isnan(kappa)]
+    if not len(defined):
+        warnings.warn("no pair of annotators has a defined value", UserWarning, stacklevel=2)
+        return math.nan
+    return float(np.mean(defined))
 
 
 def _binary(codes: pd.DataFrame | np.ndarray, member: np.ndarray, label: int) -> pd.DataFrame:
@@ -721,10 +747,9 @@ def _majority_codes(data: _Data, codes: pd.DataFrame) -> pd.Series:
         out = np.array(sets, dtype=float)
     else:
         n_cat = max(len(data.categories), 1)
-        counts = np.zeros((n_items, n_cat))
-        for c in range(values.shape[1]):
-            ok = rated[:, c]
-            np.add.at(counts, (np.nonzero(ok)[0], values[ok, c].astype(np.intp)), 1)
+        rows = np.nonzero(rated)[0]
+        keys = rows * n_cat + values[rated].astype(np.intp)
+        counts = np.bincount(keys, minlength=n_items * n_cat).reshape(n_items, n_cat)
         top = counts.max(axis=1)
         unique = (counts == top[:, None]).sum(axis=1) == 1
         best = counts.argmax(axis=1).astype(float)
@@ -749,20 +774,22 @@ def per_annotator_table(data: _Data) -> pd.DataFrame:
     similarity = _jaccard_matrix(data.member) if data.multi else None
     pair = "jaccard_with_" if data.multi else "kappa_with_"
     rows = []
-    for a in annotators:
+    kappas = None if data.multi else pairwise_kappas(codes.to_numpy(dtype=float))[0]
+    throughput = _throughputs(data.events)
+    for ia, a in enumerate(annotators):
         row: dict[str, Any] = {
             "annotator": a,
             "items": int(codes[a].notna().sum()),
             "skipped": int(data.skipped.get(a, 0)),
             "flagged": int(data.flagged.get(a, 0)),
         }
-        for b in annotators:
+        for ib, b in enumerate(annotators):
             if a == b:
                 row[pair + str(b)] = math.nan
-            elif data.multi:
+            elif kappas is None:
                 row[pair + str(b)] = _jaccard_mean(codes[a], codes[b], similarity)
             else:
-                row[pair + str(b)] = _safe(ag.cohen_kappa, codes[a], codes[b])[0]
+                row[pair + str(b)] = float(kappas[ia, ib])
         ref = reference_codes(data, a)
         if data.multi:
             similarity = _jaccard_matrix(data.member)  # the majority may have added sets
@@ -774,7 +801,7 @@ def per_annotator_table(data: _Data) -> pd.DataFrame:
             row["jaccard_reference"] = _jaccard_mean(codes[a], ref, similarity)
         else:
             row["kappa_reference"] = _safe(ag.cohen_kappa, codes[a][both], ref[both])[0]
-        row.update(_throughput(data.events, a))
+        row.update(throughput.get(a, {"items_per_hour": math.nan, "median_active_ms": math.nan}))
         rows.append(row)
     columns = [
         "items", "skipped", "flagged", *[pair + str(b) for b in annotators], "reference", "n_reference",
@@ -794,22 +821,33 @@ def _jaccard_mean(a: pd.Series, b: pd.Series, similarity: np.ndarray) -> float:
     return float(similarity[a[both].astype(np.intp), b[both].astype(np.intp)].mean())
 
 
-def _throughput(events: pd.DataFrame | None, annotator: Any) -> dict[str, float]:
-    """Items per hour from the label events' timestamps (pauses over ``BREAK`` left out) and
-    the median active time per label event."""
-    if events is None:
-        return {"items_per_hour": math.nan, "median_active_ms": math.nan}
-    mine = events[events["annotator"] == annotator]
-    times = pd.to_datetime(mine["created_at"], utc=True).sort_values()
-    gaps = times.diff().dropna()
-    gaps = gaps[gaps <= BREAK]
-    seconds = gaps.dt.total_seconds().sum() if len(gaps) else 0.0
-    rate = len(gaps) / seconds * 3600 if seconds > 0 else math.nan
-    active = pd.to_numeric(mine["active_ms"], errors="coerce").dropna()
-    return {
-        "items_per_hour": float(rate),
-        "median_active_ms": float(active.median()) if len(active) else math.nan,
-    }
+def _throughputs(events: pd.DataFrame | None) -> dict[Any, dict[str, float]]:
+    """Per annotator: items per hour from the label events' timestamps (pauses over ``BREAK``
+    left out) and the median active time per label event."""
+    if events is None or not len(events):
+        return {}
+    ordered = events.assign(created_at=pd.to_datetime(events["created_at"], utc=True)).sort_values(
+        ["annotator", "created_at"], kind="stable"
+    )
+    same = ordered["annotator"].to_numpy(dtype=object)
+    gaps = ordered["created_at"].diff().dt.total_seconds().to_numpy(dtype=float, copy=True)
+    gaps[1:][same[1:] != same[:-1]] = np.nan
+    gaps[0] = np.nan
+    counted = ~np.isnan(gaps) & (gaps <= BREAK.total_seconds())
+    work = pd.DataFrame(
+        {
+            "annotator": ordered["annotator"].to_numpy(),
+            "gap": np.where(counted, gaps, 0.0),
+            "counted": counted,
+            "active": pd.to_numeric(ordered["active_ms"], errors="coerce").to_numpy(dtype=float),
+        }
+    ).groupby("annotator", sort=False)
+    seconds, n, active = work["gap"].sum(), work["counted"].sum(), work["active"].median()
+    out = {}
+    for annotator in seconds.index:
+        rate = n[annotator] / seconds[annotator] * 3600 if seconds[annotator] > 0 else math.nan
+        out[annotator] = {"items_per_hour": float(rate), "median_active_ms": float(active[annotator])}
+    return out
 
 
 # ---------------------------------------------------------------------- disagreements

@@ -347,10 +347,12 @@ class Store:
         *,
         annotator: str | None = None,
         after_id: int = 0,
+        columns: Sequence[str] = EVENT_COLUMNS,
     ) -> list[tuple]:
-        """Raw event rows in log order, as tuples in the order of ``EVENT_COLUMNS``."""
+        """Raw event rows in log order, as tuples of ``columns`` (table column names, default
+        ``EVENT_COLUMNS``)."""
         e = schema.events
-        query = sa.select(*[e.c[name] for name in EVENT_COLUMNS]).order_by(e.c.id)
+        query = sa.select(*[e.c[name] for name in columns]).order_by(e.c.id)
         if task is not None:
             query = query.where(e.c.task == task)
         if annotator is not None:
@@ -366,23 +368,30 @@ class Store:
             return conn.exec_driver_sql(str(compiled), params).fetchall()
 
     def annotations(
-        self, task: str | None = None, *, annotator: str | None = None, after_id: int = 0
+        self,
+        task: str | None = None,
+        *,
+        annotator: str | None = None,
+        after_id: int = 0,
+        columns: Sequence[str] | None = None,
     ) -> pd.DataFrame:
         """Every event as a long DataFrame (one row per event, in log order).
 
         Columns: ``id, task, item_id, annotator, kind, value, comment, created_at, active_ms,
         guideline_version, suggestion, client_id, client_seq, item_kind``. ``item_id`` has the
         original index dtype; ``value`` and ``suggestion`` are decoded JSON. ``after_id`` keeps
-        only events with a higher ``id`` (to read what is new since a previous read).
+        only events with a higher ``id`` (to read what is new since a previous read);
+        ``columns`` reads only those columns (and ``id``), which is faster on large logs.
         """
+        names = _table_columns(columns)
         if self.backend == "sqlite":
-            columns = self._sqlite_columns(task, annotator, after_id)
-            if columns is not None:
-                return _frame_from_columns(columns)
-        return _frame(self.events(task, annotator=annotator, after_id=after_id))
+            data = self._sqlite_columns(task, annotator, after_id, names)
+            if data is not None:
+                return _frame_from_columns(data, names)
+        return _frame(self.events(task, annotator=annotator, after_id=after_id, columns=names), names)
 
     def _sqlite_columns(
-        self, task: str | None, annotator: str | None, after_id: int = 0
+        self, task: str | None, annotator: str | None, after_id: int = 0, names: Sequence[str] = EVENT_COLUMNS
     ) -> dict[str, list[Any]] | None:
         """Every event column as one list, read column-wise: SQLite aggregates each column into
         one JSON array, so a million events cost 14 strings instead of 14 million row cells.
@@ -405,7 +414,7 @@ class Store:
             "json_group_array(CASE WHEN item_kind = 'int' THEN json(item_id) ELSE item_id END)"
             if name == "item_id"
             else f"json_group_array({name})"
-            for name in EVENT_COLUMNS
+            for name in names
         )
         sql = f"SELECT {select} FROM {schema.events.name}"
         if annotator is None:
@@ -420,7 +429,7 @@ class Store:
                 row = conn.exec_driver_sql(sql, tuple(params)).one()
         except sa.exc.DBAPIError:
             return None
-        data: dict[str, Any] = {name: json.loads(text) for name, text in zip(EVENT_COLUMNS, row, strict=True)}
+        data: dict[str, Any] = {name: json.loads(text) for name, text in zip(names, row, strict=True)}
         ids = data["id"] = np.asarray(data["id"], dtype=np.int64)
         if len(ids) > 1 and not bool((ids[1:] > ids[:-1]).all()):
             data["_order"] = np.argsort(ids, kind="stable")  # an index scan: back to log order
@@ -438,6 +447,16 @@ class Store:
         with self.engine.connect() as conn:
             count, top = conn.execute(query).one()
         return int(count), int(top)
+
+    def last_event_id(self) -> int:
+        """The highest event id in the store, any task (0 when empty); a primary-key lookup, so
+        a poller can call it often. On SQLite, writes are serialised, so it grows with every
+        committed event; on PostgreSQL an event may commit under a lower id later (use
+        :meth:`revision` there)."""
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(sa.select(sa.func.coalesce(sa.func.max(schema.events.c.id), 0))).scalar_one()
+            )
 
     def items(self, task: str) -> pd.DataFrame:
         """What each labeled item of ``task`` showed the annotator, indexed by item id (original
@@ -496,7 +515,7 @@ def current_from_annotations(frame: pd.DataFrame) -> pd.DataFrame:
         )  # fmt: skip
         keep.extend(event_id for _kind, event_id in reduce_state(rows).values())
     result = frame[frame["id"].isin(keep)]
-    return result[columns].reset_index(drop=True)
+    return result[[c for c in columns if c in result.columns]].reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -672,42 +691,59 @@ def _nullable_int(values: Sequence[Any]) -> Any:
     return pd.array(values, dtype="Int64")
 
 
-def _frame(rows: list[tuple]) -> pd.DataFrame:
+def _table_columns(columns: Sequence[str] | None) -> list[str]:
+    """The table columns to read for the frame columns asked (all by default)."""
+    if columns is None:
+        return list(EVENT_COLUMNS)
+    asked = {"created_us" if c == "created_at" else c for c in columns} | {"id"}
+    unknown = asked - set(EVENT_COLUMNS)
+    if unknown:
+        raise KeyError(f"unknown annotation columns {sorted(unknown)}; columns: {_ANNOTATION_ORDER}")
+    if "item_id" in asked:
+        asked.add("item_kind")  # needed to restore the ids' dtype
+    return [c for c in EVENT_COLUMNS if c in asked]
+
+
+def _frame(rows: list[tuple], names: Sequence[str] = EVENT_COLUMNS) -> pd.DataFrame:
     if not rows:
-        return _empty_frame()
+        return _empty_frame(names)
     cols = list(zip(*rows, strict=True))
-    return _frame_from_columns({name: list(col) for name, col in zip(EVENT_COLUMNS, cols, strict=True)})
+    return _frame_from_columns({name: list(col) for name, col in zip(names, cols, strict=True)}, names)
 
 
-def _empty_frame() -> pd.DataFrame:
-    frame = pd.DataFrame({c: [] for c in EVENT_COLUMNS})
-    frame["created_at"] = pd.to_datetime(frame.pop("created_us"), unit="us", utc=True)
-    return frame[_ANNOTATION_ORDER]
+def _empty_frame(names: Sequence[str] = EVENT_COLUMNS) -> pd.DataFrame:
+    frame = pd.DataFrame({c: [] for c in names})
+    if "created_us" in frame.columns:
+        frame["created_at"] = pd.to_datetime(frame.pop("created_us"), unit="us", utc=True)
+    return frame[[c for c in _ANNOTATION_ORDER if c in frame.columns]]
 
 
-def _frame_from_columns(data: dict[str, Any]) -> pd.DataFrame:
+#: How each table column becomes a frame column.
+_BUILDERS: dict[str, Any] = {
+    "id": lambda d: np.asarray(d["id"], dtype=np.int64),
+    "task": lambda d: _text_column(d["task"]),
+    "item_id": lambda d: _decode_ids(d["item_id"], d["item_kind"]),
+    "annotator": lambda d: _text_column(d["annotator"]),
+    "kind": lambda d: _text_column(d["kind"]),
+    "value": lambda d: pd.Series(decode_json_column(d["value"]), dtype=object),
+    "comment": lambda d: pd.Series(d["comment"], dtype=object),
+    "created_us": lambda d: pd.to_datetime(np.asarray(d["created_us"], dtype=np.int64), unit="us", utc=True),
+    "active_ms": lambda d: _nullable_int(d["active_ms"]),
+    "guideline_version": lambda d: pd.Series(d["guideline_version"], dtype=object),
+    "suggestion": lambda d: pd.Series(decode_json_column(d["suggestion"]), dtype=object),
+    "client_id": lambda d: pd.Series(d["client_id"], dtype=object),
+    "client_seq": lambda d: _nullable_int(d["client_seq"]),
+    "item_kind": lambda d: _text_column(d["item_kind"]),
+}
+
+
+def _frame_from_columns(data: dict[str, Any], names: Sequence[str] = EVENT_COLUMNS) -> pd.DataFrame:
     """The annotations frame from one list (or array) per event column; an optional
     ``_order`` entry gives the positions that put the rows in log order."""
     if not len(data["id"]):
-        return _empty_frame()
-    frame = pd.DataFrame(
-        {
-            "id": np.asarray(data["id"], dtype=np.int64),
-            "task": _text_column(data["task"]),
-            "item_id": _decode_ids(data["item_id"], data["item_kind"]),
-            "annotator": _text_column(data["annotator"]),
-            "kind": _text_column(data["kind"]),
-            "value": pd.Series(decode_json_column(data["value"]), dtype=object),
-            "comment": pd.Series(data["comment"], dtype=object),
-            "created_at": pd.to_datetime(np.asarray(data["created_us"], dtype=np.int64), unit="us", utc=True),
-            "active_ms": _nullable_int(data["active_ms"]),
-            "guideline_version": pd.Series(data["guideline_version"], dtype=object),
-            "suggestion": pd.Series(decode_json_column(data["suggestion"]), dtype=object),
-            "client_id": pd.Series(data["client_id"], dtype=object),
-            "client_seq": _nullable_int(data["client_seq"]),
-            "item_kind": _text_column(data["item_kind"]),
-        }
-    )
+        return _empty_frame(names)
+    built = {("created_at" if n == "created_us" else n): _BUILDERS[n](data) for n in names}
+    frame = pd.DataFrame({c: built[c] for c in _ANNOTATION_ORDER if c in built})
     order = data.get("_order")
     if order is not None:
         frame = frame.take(order).reset_index(drop=True)

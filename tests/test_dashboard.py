@@ -18,7 +18,7 @@ import pytest
 
 import nblabel as nl
 from nblabel.event import Event, reduce_state
-from nblabel.live import LiveAgreement
+from nblabel.live import COLUMNS, LiveAgreement
 from nblabel.store import current_from_annotations
 
 LABELS = ["pos", "neg", "neu"]
@@ -112,6 +112,20 @@ def test_annotations_after_id_reads_only_newer_events(store: nl.Store) -> None:
     assert store.annotations("t", after_id=int(every["id"].max())).empty
 
 
+def test_annotations_reads_only_the_columns_asked(store: nl.Store) -> None:
+    w = nl.Classify(TEXTS, text="text", labels=LABELS, task="t", annotator="ana", store=store)
+    w.annotate(10, "pos")
+    w.flag(11, "unclear")
+    full = store.annotations("t")
+    narrow = store.annotations("t", columns=["item_id", "value", "created_at"])
+    assert list(narrow.columns) == ["id", "item_id", "value", "created_at", "item_kind"]
+    pd.testing.assert_frame_equal(narrow, full[list(narrow.columns)])
+    empty = store.annotations("none", columns=["annotator"])
+    assert list(empty.columns) == ["id", "annotator"] and empty.empty
+    with pytest.raises(KeyError, match="unknown annotation columns \\['colour'\\]"):
+        store.annotations("t", columns=["colour"])
+
+
 def _reference_current(frame: pd.DataFrame) -> set[int]:
     keep = set()
     for _task, part in frame.groupby("task", sort=False):
@@ -168,33 +182,42 @@ def test_live_reads_incrementally_and_equals_a_full_read(store: nl.Store) -> Non
             )
         assert live.changed()
         assert live.read()
-        full = store.annotations("t")
+        full = store.annotations("t", columns=COLUMNS)
         pd.testing.assert_frame_equal(live.frame.reset_index(drop=True), full)
     assert not live.changed()
     assert live.read() is False
+    store.append(Event(task="other", item_id="1", annotator="a", kind="label", value="pos"))
+    assert not live.changed()  # another task's event
+    store.append(Event(task="t", item_id="9", item_kind="int", annotator="z", kind="label", value="pos"))
+    assert live.changed()
 
 
-def test_live_notices_an_event_committed_under_a_lower_id(tmp_path: Path) -> None:
-    # On PostgreSQL a transaction may commit after another that took a higher id: the count
-    # tells, and the cache is rebuilt by a full read.
-    import sqlalchemy as sa
-
-    from nblabel import schema
-
-    store = nl.Store(tmp_path / "s.db")
+def test_live_notices_an_event_committed_under_a_lower_id(postgres) -> None:
+    # On PostgreSQL a transaction that took a lower id may commit after one with a higher id:
+    # the reader has already passed that id, so the count tells, and a full read follows.
+    store = nl.Store(postgres.new_database())
     store.register_task("t", "classify", LABELS)
-    row = Event(task="t", item_id="1", item_kind="int", annotator="a", kind="label", value="pos").row()
-    with store._writer.begin() as conn:
-        conn.execute(sa.insert(schema.events).values(id=1, **row))
-        conn.execute(sa.insert(schema.events).values(id=5, **{**row, "annotator": "b"}))
     live = LiveAgreement(store, "t")
     live.read()
-    assert live.revision == (2, 5)
-    with store._writer.begin() as conn:
-        conn.execute(sa.insert(schema.events).values(id=3, **{**row, "annotator": "c"}))
+
+    slow = store._writer.connect()
+    slow_txn = slow.begin()
+    slow.execute(store._insert_event, _event("slow").row())  # takes the lower id, commits last
+    store.append(_event("fast"))
     assert live.changed()
     live.read()
-    assert sorted(live.frame["annotator"]) == ["a", "b", "c"]
+    assert list(live.frame["annotator"]) == ["fast"]
+    slow_txn.commit()
+    slow.close()
+    assert live.changed()
+    live.read()
+    assert sorted(live.frame["annotator"]) == ["fast", "slow"]
+    assert list(live.frame["id"]) == sorted(live.frame["id"])  # log order after the full read
+    store.close()
+
+
+def _event(annotator: str) -> Event:
+    return Event(task="t", item_id="1", item_kind="int", annotator=annotator, kind="label", value="pos")
 
 
 # ---------------------------------------------------------------------- the numbers

@@ -349,3 +349,30 @@ def test_report_is_a_dataframe_that_keeps_its_tables(small):
     assert isinstance(report, pd.DataFrame)
     subset = report[["coefficient", "value"]]
     assert subset.per_annotator is report.per_annotator
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_pairwise_kappas_equal_cohen_kappa_on_each_pair(seed: int) -> None:
+    from nblabel.report import pairwise_kappas
+
+    rng = np.random.default_rng(seed)
+    n, k, q = int(rng.integers(1, 60)), int(rng.integers(2, 7)), int(rng.integers(1, 6))
+    values = rng.integers(0, q, (n, k)).astype(float)
+    values[rng.random((n, k)) < rng.uniform(0, 0.7)] = np.nan
+    if seed % 4 == 0:
+        values[:, 1] = values[:, 0]  # a perfectly agreeing pair
+    if seed % 5 == 0:
+        values[:, -1] = 0.0  # one annotator who only ever uses one category
+    kappa, shared = pairwise_kappas(values)
+    for i in range(k):
+        for j in range(k):
+            a, b = values[:, i], values[:, j]
+            both = ~np.isnan(a) & ~np.isnan(b)
+            assert shared[i, j] == both.sum()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                expected = nl.agreement.cohen_kappa(a, b)
+            if math.isnan(expected):
+                assert math.isnan(kappa[i, j]), (i, j, kappa[i, j])
+            else:
+                assert kappa[i, j] == pytest.approx(expected, abs=1e-12)

@@ -1,0 +1,219 @@
+"""Live dashboard refresh.
+
+Budget (issue 3, item 7): ``Dashboard`` refresh on 10,000 items x 5 annotators <= 300 ms.
+
+The store (SQLite) holds 10,000 items x 5 annotators x 5 labels (50,000 label events; each
+annotator agrees with a hidden true label 70% of the time). Figures, medians over repeats:
+
+  * **cold refresh**: a new dashboard's first refresh: read every event, prepare the ratings,
+    coefficients, confusion counts of one pair, per-annotator and per-label rows (bootstrap
+    intervals excluded: they are published in a second step, timed separately);
+  * **refresh after one new label** (the common case while labeling): the poll sees a new
+    revision, reads only the new event, recomputes everything;
+  * **refresh after 500 new labels** arriving between two polls;
+  * peer, in the same run: what a notebook user does without the dashboard, re-running
+    ``nl.agreement_report(store.annotations(task), n_boot=0)``; ratio printed;
+  * the confidence-interval step (``n_boot=200``), the poll itself (a primary-key lookup while
+    nothing is written; a count of the task's events after a write), and the items behind the
+    largest confusion cell (the click);
+  * **labeling is not blocked**: ``w.annotate`` (validate + durable commit) latency of a
+    labeling widget in the same process, with a live dashboard refreshing as fast as its
+    throttle allows, against the same widget with no dashboard; ratio of medians and of p95s.
+
+Run: ``python benchmarks/bench_dashboard.py`` (about a minute; temp files are removed).
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from _common import figure, footer, header, median, p95  # noqa: E402
+
+import nblabel as nl  # noqa: E402
+from nblabel.event import Event  # noqa: E402
+from nblabel.live import LiveAgreement  # noqa: E402
+
+ITEMS = 10_000
+ANNOTATORS = 5
+LABELS = ["positive", "negative", "neutral", "mixed", "off-topic"]
+TASK = "bench"
+RUNS = 7
+BUDGET_MS = 300.0
+
+
+def build_store(path: Path) -> nl.Store:
+    rng = np.random.default_rng(0)
+    truth = rng.integers(0, len(LABELS), ITEMS)
+    frames = []
+    for a in range(ANNOTATORS):
+        chosen = np.where(rng.random(ITEMS) < 0.7, truth, rng.integers(0, len(LABELS), ITEMS))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "item_id": np.arange(ITEMS),
+                    "annotator": f"annotator-{a}",
+                    "value": np.asarray(LABELS)[chosen],
+                }
+            )
+        )
+    store = nl.Store(path)
+    store.register_task(TASK, "classify", LABELS)
+    store.import_annotations(pd.concat(frames, ignore_index=True), task=TASK)
+    return store
+
+
+def ms(seconds: float) -> float:
+    return seconds * 1000
+
+
+def timed(fn) -> float:
+    gc.collect()
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def new_label(store: nl.Store, seq: list[int]) -> None:
+    seq[0] += 1
+    item = seq[0] % ITEMS
+    store.append(
+        Event(
+            task=TASK,
+            item_id=str(item),
+            item_kind="int",
+            annotator=f"annotator-{seq[0] % ANNOTATORS}",
+            kind="label",
+            value=LABELS[seq[0] % len(LABELS)],
+        )
+    )
+
+
+def main() -> None:
+    header(f"Dashboard refresh, {ITEMS:,} items x {ANNOTATORS} annotators")
+    with tempfile.TemporaryDirectory() as tmp:
+        store = build_store(Path(tmp) / "bench.db")
+        seq = [0]
+
+        # ---------------------------------------------------------------- cold refresh vs the peer
+        cold, peer = [], []
+        for _ in range(RUNS):
+            dash = nl.Dashboard(store, task=TASK, live=False, n_boot=0)  # warms imports on run 1
+            dash.close()
+            live = LiveAgreement(store, TASK)
+            cold.append(timed(lambda live=live: (live.read(), live.snapshot())))
+            peer.append(timed(lambda: nl.agreement_report(store.annotations(TASK), n_boot=0)))
+        c, p = median(cold), median(peer)
+        figure(
+            "cold refresh (read all + snapshot)",
+            f"median {ms(c):.0f} ms, p95 {ms(p95(cold)):.0f} ms",
+            ms(c) <= BUDGET_MS,
+            f"<= {BUDGET_MS:.0f} ms",
+        )
+        figure(
+            "peer: agreement_report(store.annotations(task), n_boot=0)",
+            f"median {ms(p):.0f} ms; cold refresh / peer = {c / p:.2f}x",
+        )
+
+        # ---------------------------------------------------------------- incremental refreshes
+        dash = nl.Dashboard(store, task=TASK, live=False, n_boot=0)
+        one, burst = [], []
+        for _ in range(RUNS * 3):
+            new_label(store, seq)
+            one.append(timed(dash.refresh))
+        for _ in range(RUNS):
+            for _ in range(500):
+                new_label(store, seq)
+            burst.append(timed(dash.refresh))
+        figure(
+            "refresh after 1 new label",
+            f"median {ms(median(one)):.0f} ms, p95 {ms(p95(one)):.0f} ms",
+            ms(median(one)) <= BUDGET_MS,
+            f"<= {BUDGET_MS:.0f} ms",
+        )
+        figure(
+            "refresh after 500 new labels",
+            f"median {ms(median(burst)):.0f} ms, p95 {ms(p95(burst)):.0f} ms",
+            ms(median(burst)) <= BUDGET_MS,
+            f"<= {BUDGET_MS:.0f} ms",
+        )
+        idle = [timed(dash.refresh) for _ in range(RUNS)]
+        figure("refresh with nothing new (forced)", f"median {ms(median(idle)):.0f} ms")
+        polls = [timed(dash._live.changed) for _ in range(50)]
+        figure("poll, nothing new (one primary-key lookup)", f"median {ms(median(polls)):.2f} ms")
+        counts_ = [timed(lambda: store.revision(TASK)) for _ in range(20)]
+        figure(
+            "poll after a write (store.revision: count of the task)", f"median {ms(median(counts_)):.2f} ms"
+        )
+        intervals = [timed(lambda: dash._live.intervals(200)) for _ in range(3)]
+        figure("confidence intervals (n_boot=200, second step)", f"median {ms(median(intervals)):.0f} ms")
+
+        confusion = dash._snapshot["confusion"]
+        counts = np.asarray(confusion["counts"])
+        i, j = np.unravel_index(int(counts.argmax()), counts.shape)
+        click = {"type": "cell", "req": "b", "rows": confusion["rows"], "columns": confusion["columns"]}
+        dash.send = lambda content, buffers=None: None
+        clicks = [
+            timed(lambda: dash._cell_reply({**click, "row": int(i), "col": int(j)})) for _ in range(RUNS)
+        ]
+        figure(
+            f"items behind the largest cell ({counts.max():,} items, first 200 sent)",
+            f"median {ms(median(clicks)):.0f} ms",
+        )
+        dash.close()
+
+        # ---------------------------------------------------------------- labeling not blocked
+        df = pd.DataFrame({"text": [f"item {i}" for i in range(2_000)]})
+        w = nl.Classify(df, text="text", labels=LABELS, task="bench-label", annotator="ann", store=store)
+
+        def label_latencies(n: int = 300) -> list[float]:
+            out = []
+            for k in range(n):
+                t0 = time.perf_counter()
+                w.annotate(k % len(df), LABELS[k % len(LABELS)])
+                out.append(time.perf_counter() - t0)
+                time.sleep(0.01)  # an annotator's pace, compressed
+            return out
+
+        alone = label_latencies()
+        dash = nl.Dashboard(store, task=TASK, interval=0.05, n_boot=200)  # refreshing as fast as allowed
+        stop = threading.Event()
+
+        def writer() -> None:  # another annotator keeps the dashboard busy
+            while not stop.is_set():
+                new_label(store, seq)
+                time.sleep(0.05)
+
+        other = threading.Thread(target=writer, daemon=True)
+        other.start()
+        time.sleep(1.0)
+        busy = label_latencies()
+        stop.set()
+        other.join()
+        refreshed = dash._snapshot["events"]
+        dash.close()
+        figure(
+            "w.annotate with no dashboard",
+            f"median {ms(median(alone)):.2f} ms, p95 {ms(p95(alone)):.2f} ms",
+        )
+        figure(
+            "w.annotate with a live dashboard refreshing",
+            f"median {ms(median(busy)):.2f} ms, p95 {ms(p95(busy)):.2f} ms; ratio median "
+            f"{median(busy) / median(alone):.2f}x, p95 {p95(busy) / p95(alone):.2f}x "
+            f"(dashboard saw {refreshed:,} events)",
+        )
+        store.close()
+    footer()
+
+
+if __name__ == "__main__":
+    main()
