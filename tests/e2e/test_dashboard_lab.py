@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import harness
@@ -19,49 +20,81 @@ pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
 README_SCREENSHOT = REPO / "docs" / "images" / "dashboard.png"
-TASK = "dash-pilot"
 PWN = "window.__pwned=true"
-HOSTILE_LABEL = f"<b onmouseover={PWN}>mixed</b>"
-HOSTILE_ANNOTATOR = f"<svg onload={PWN}>"
-LABELS = ["pos", "neg", HOSTILE_LABEL]
-TEXTS = [
+
+
+@dataclass
+class Session:
+    """A store folder, a task, its labels and items, and the notebook that watches it."""
+
+    folder: Path
+    task: str
+    labels: list[str]
+    texts: list[str]
+
+    @property
+    def db(self) -> Path:
+        return self.folder / "dash.db"
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame({"text": self.texts}, index=pd.Index(range(1, len(self.texts) + 1), name="id"))
+
+    def label(self, annotator: str, values: list[str | None]) -> None:
+        """Label from this (the test's) process: another process than the notebook's kernel."""
+        store = nl.Store(self.db)
+        w = nl.Classify(
+            self.frame(), text="text", labels=self.labels, task=self.task, annotator=annotator, store=store
+        )
+        for item, value in zip(self.frame().index, values, strict=True):
+            if value is not None:
+                w.annotate(item, value)
+        w.close()
+        store.close()
+
+    def annotations(self) -> pd.DataFrame:
+        store = nl.Store(self.db)
+        try:
+            return store.annotations(self.task)
+        finally:
+            store.close()
+
+    def notebook(self, *, widget: bool) -> Path:
+        setup = (
+            "import pandas as pd\nimport nblabel as nl\n"
+            f"texts = {self.texts!r}\n"
+            "df = pd.DataFrame({'text': texts}, index=pd.Index(range(1, len(texts) + 1), name='id'))\n"
+            "store = nl.Store('dash.db')\n"
+        )
+        cells = [setup]
+        if widget:
+            cells.append(
+                f"w = nl.Classify(df, text='text', labels={self.labels!r}, task={self.task!r}, "
+                "annotator='cy', store=store)\nw"
+            )
+        cells.append(f"dash = nl.Dashboard(store, task={self.task!r}, interval=0.3, n_boot=50)\ndash")
+        return harness.write_notebook(self.folder / "dash.ipynb", cells)
+
+
+REVIEWS = [
     "Loved it, would buy again.",
-    f"<img src=x onerror={PWN}> broke after a day",
+    "Broke after a day.",
     "It is fine.\nNothing special.",
     "Arrived late but works — 👍🏽",
-    "مرحبا <script>window.__pwned=true</script>",
-    "Terrible support.",
-    "Great value.",
+    "The colour is not what the photo shows, but it does the job.",
+    "Terrible support: three emails, no answer.",
+    "Great value for the price.",
     "Meh.",
+    "Exactly as described.",
+    "Stopped charging after a week; the replacement works.",
+    "Too small, returned it.",
+    "Okay for a gift.",
 ]
-ANA = ["pos", "neg", "neg", "pos", HOSTILE_LABEL, "neg", "pos", "neg"]
-BOB = ["pos", "pos", "pos", "pos", "neg", "neg", "pos", HOSTILE_LABEL]
-CELLS = [
-    (
-        "import pandas as pd\nimport nblabel as nl\n"
-        f"LABELS = {LABELS!r}\n"
-        f"df = pd.DataFrame({{'text': {TEXTS!r}}}, index=pd.Index(range(1, {len(TEXTS) + 1}), name='id'))\n"
-        "store = nl.Store('dash.db')\n"
-        f"w = nl.Classify(df, text='text', labels=LABELS, task={TASK!r}, annotator='cy', store=store)\n"
-        "w"
-    ),
-    f"dash = nl.Dashboard(store, task={TASK!r}, interval=0.3, n_boot=50)\ndash",
-]
-
-
-def frame() -> pd.DataFrame:
-    return pd.DataFrame({"text": TEXTS}, index=pd.Index(range(1, len(TEXTS) + 1), name="id"))
-
-
-def label(db: Path, annotator: str, values: list[str | None]) -> None:
-    """Label from this (the test's) process: another process than the notebook's kernel."""
-    store = nl.Store(db)
-    w = nl.Classify(frame(), text="text", labels=LABELS, task=TASK, annotator=annotator, store=store)
-    for item, value in zip(frame().index, values, strict=True):
-        if value is not None:
-            w.annotate(item, value)
-    w.close()
-    store.close()
+ANA = ["positive", "negative", "negative", "positive", "neutral", "negative",
+       "positive", "neutral", "positive", "negative", "negative", "neutral"]  # fmt: skip
+BOB = ["positive", "positive", "positive", "positive", "negative", "negative",
+       "positive", "negative", "positive", "neutral", "negative", "positive"]  # fmt: skip
+CHEN = ["positive", "negative", "neutral", "positive", "neutral", "negative",
+        "positive", "neutral", "positive", "negative", "negative", None]  # fmt: skip
 
 
 def expect_events(page: Page, n: int) -> None:
@@ -72,67 +105,73 @@ def test_dashboard_follows_labels_and_lists_the_items_of_a_cell(
     lab, lab_root: Path, lab_page: Page, dialogs
 ) -> None:
     page = lab_page
-    folder = lab_root / "dashboard"
-    db = folder / "dash.db"
-    harness.write_notebook(folder / "dash.ipynb", CELLS)
-    label(db, "ana", ANA)
-    label(db, "bob", BOB)
-    label(db, HOSTILE_ANNOTATOR, ["neg"] * 4 + [None] * 4)
+    session = Session(lab_root / "dashboard", "review-pilot", ["positive", "negative", "neutral"], REVIEWS)
+    session.notebook(widget=True)
+    for name, values in (("ana", ANA), ("bob", BOB), ("chen", CHEN)):
+        session.label(name, values)
 
     harness.open_notebook(page, lab, "dashboard/dash.ipynb")
     harness.run_all(page)
     dash = page.locator(".nbl-dash")
     expect(dash).to_have_count(1)
-    expect_events(page, 20)
+    expect_events(page, 35)
     expect(dash.locator(".nbl-dash-pill")).to_have_text("live")
-    expect(dash.locator(".nbl-dash-task")).to_have_text(TASK)
+    expect(dash.locator(".nbl-dash-task")).to_have_text(session.task)
     expect(dash.locator(".nbl-dash-total").nth(3)).to_have_text("3 annotators")
     # the coefficients equal the report of the same store
-    report = nl.agreement_report(nl.Store(db).annotations(TASK), labels=LABELS, n_boot=0)
-    fleiss = dash.locator(".nbl-dash-coefficients tr[data-key='fleiss_kappa'] .nbl-dash-value")
-    expect(fleiss).to_have_text(f"{report.loc['fleiss_kappa', 'value']:.3f}".replace("-", "−"))
+    report = nl.agreement_report(session.annotations(), labels=session.labels, n_boot=0)
+    for key in ("fleiss_kappa", "krippendorff_alpha"):
+        value = dash.locator(f".nbl-dash-coefficients tr[data-key='{key}'] .nbl-dash-value")
+        expect(value).to_have_text(f"{report.loc[key, 'value']:.3f}".replace("-", "−"))
     # bootstrap intervals arrive after the values
     expect(dash.locator(".nbl-dash-coefficients tr[data-key='fleiss_kappa'] .nbl-dash-ci")).to_have_text(
         re.compile(r"^\[−?\d\.\d\d, −?\d\.\d\d\]$")
     )
 
     # labels from another process appear without touching the notebook
-    label(db, "dee", ["pos", "neg", "pos", "pos", None, None, None, None])
-    expect_events(page, 24)
+    session.label("dee", ["positive", "negative", "positive", "positive"] + [None] * 8)
+    expect_events(page, 39)
     expect(dash.locator(".nbl-dash-total").nth(3)).to_have_text("4 annotators")
     expect(dash.locator(".nbl-dash-annotators tbody tr")).to_have_count(4)
 
     # a key press in the labeling widget above lands in the store and in the dashboard
     harness.focus_widget(page)
-    page.keyboard.press("1")  # cy: item 1 is "pos"
-    expect_events(page, 25)
-    stored = nl.Store(db).annotations(TASK)
-    assert stored[stored["annotator"] == "cy"][["item_id", "value"]].values.tolist() == [[1, "pos"]]
+    page.keyboard.press("1")  # cy labels item 1 "positive"
+    expect_events(page, 40)
+    stored = session.annotations()
+    assert stored[stored["annotator"] == "cy"][["item_id", "value"]].values.tolist() == [[1, "positive"]]
     expect(dash.locator(".nbl-dash-annotators tbody tr")).to_have_count(5)
 
-    # the confusion matrix of ana x bob (the pair with most shared items), counts in cells
+    # the confusion matrix of ana x bob (the first pair with the most shared items)
     expect(dash.locator(".nbl-dash-rows")).to_have_value("annotator:ana")
     expect(dash.locator(".nbl-dash-columns")).to_have_value("annotator:bob")
-    cells = dash.locator(".nbl-dash-cellbtn")
-    expect(cells).to_have_count(9)
+    expect(dash.locator(".nbl-dash-cellbtn")).to_have_count(9)
     counts = [int(t) for t in dash.locator(".nbl-dash-count").all_inner_texts()]
-    figure = nl.plot_confusion(nl.Store(db).annotations(TASK), "ana", "bob", labels=LABELS)
+    figure = nl.plot_confusion(session.annotations(), "ana", "bob", labels=session.labels)
     assert counts == figure.confusion.ravel().tolist()
-    expect(dash.locator(".nbl-dash-confusion th.nbl-dash-col").nth(2)).to_have_text(HOSTILE_LABEL)
 
-    # click (ana: neg, bob: pos): items 2 and 3 listed with their text, verbatim
+    # click (ana: negative, bob: positive): the items listed with their text, verbatim
     expected = [
-        i for i, (a, b) in enumerate(zip(ANA, BOB, strict=True), start=1) if a == "neg" and b == "pos"
+        i for i, (a, b) in enumerate(zip(ANA, BOB, strict=True), 1) if (a, b) == ("negative", "positive")
     ]
     assert expected == [2, 3]
     dash.locator(".nbl-dash-cellbtn[data-row='1'][data-col='0']").click()
     listing = dash.locator(".nbl-dash-items tbody tr")
     expect(listing).to_have_count(len(expected))
-    expect(dash.locator(".nbl-dash-cell-title")).to_have_text(f"ana: neg × bob: pos — {len(expected)} items")
+    expect(dash.locator(".nbl-dash-cell-title")).to_have_text("ana: negative × bob: positive — 2 items")
     assert listing.locator(".nbl-dash-id").all_inner_texts() == [str(i) for i in expected]
     texts = listing.locator(".nbl-dash-text").evaluate_all("(cells) => cells.map((c) => c.textContent)")
-    assert texts == [TEXTS[i - 1] for i in expected]
-    # a click on a long text shows it whole; Escape closes the list
+    assert texts == [REVIEWS[i - 1] for i in expected]
+    header = dash.locator(".nbl-dash-items thead th").all_inner_texts()
+    assert header == ["item", "text", "ana", "bob", "chen", "cy", "dee"]
+    assert listing.nth(0).locator("td").all_inner_texts()[2:] == [
+        "negative",
+        "positive",
+        "negative",
+        "—",
+        "negative",
+    ]
+    # a click on a text shows it whole; Escape closes the list
     listing.locator(".nbl-dash-text").first.click()
     expect(listing.locator(".nbl-dash-text").first).to_have_class(re.compile("nbl-dash-open"))
     page.keyboard.press("Escape")
@@ -140,7 +179,6 @@ def test_dashboard_follows_labels_and_lists_the_items_of_a_cell(
 
     # columns: the majority of the others; colour by share of row
     dash.locator(".nbl-dash-columns").select_option("majority")
-    expect(dash.locator(".nbl-dash-columns")).to_have_value("majority")
     expect(dash.locator(".nbl-dash-corner")).to_contain_text("majority of the others →")
     dash.locator(".nbl-dash-normalize").select_option("row")
     expect(dash.locator(".nbl-dash-share").first).to_have_text(re.compile(r"^\d+%$"))
@@ -148,21 +186,61 @@ def test_dashboard_follows_labels_and_lists_the_items_of_a_cell(
     # pause stops refreshing; resume catches up
     dash.locator(".nbl-dash-pause").click()
     expect(dash.locator(".nbl-dash-pill")).to_have_text("paused")
-    label(db, "eve", ["pos"] + [None] * 7)
+    session.label("eve", ["positive"] + [None] * 11)
     page.wait_for_timeout(1500)
-    expect(dash).to_have_attribute("data-events", "25")
+    expect(dash).to_have_attribute("data-events", "40")
     dash.locator(".nbl-dash-pause").click()
-    expect_events(page, 26)
-
-    # nothing hostile ran
-    assert page.evaluate("() => window.__pwned") is None
+    expect_events(page, 41)
     assert dialogs == []
-    assert dash.locator("img, svg, script, b[onmouseover]").count() == 0
 
+    # the README's screenshot: ana x bob, counts, intervals shown
     dash.locator(".nbl-dash-columns").select_option("annotator:bob")
     dash.locator(".nbl-dash-normalize").select_option("none")
     expect(dash.locator(".nbl-dash-corner")).to_contain_text("bob →")
     expect(dash.locator(".nbl-dash-ci").first).to_have_text(re.compile(r"^\["))
+    dash.locator(".nbl-dash-cellbtn[data-row='1'][data-col='0']").click()
+    expect(listing).to_have_count(2)
     dash.scroll_into_view_if_needed()
     shot = README_SCREENSHOT if os.environ.get("NBLABEL_SCREENSHOT") == "1" else lab_root / "dashboard.png"
     dash.screenshot(path=str(shot), animations="disabled")
+
+
+def test_hostile_labels_names_and_text_render_as_text(lab, lab_root: Path, lab_page: Page, dialogs) -> None:
+    page = lab_page
+    label = f"<b onmouseover={PWN}>mixed</b>"
+    annotator = f"<svg onload={PWN}>"
+    texts = [
+        f"<img src=x onerror={PWN}> broke after a day",
+        f"مرحبا <script>{PWN}</script>",
+        '"><iframe srcdoc="<script>parent.__pwned=true</script>">',
+    ]
+    session = Session(lab_root / "dashboard-hostile", "hostile <i>task</i>", ["pos", label], texts)
+    session.notebook(widget=False)
+    session.label("ana", ["pos", "pos", label])
+    session.label(annotator, [label, label, label])
+
+    harness.open_notebook(page, lab, "dashboard-hostile/dash.ipynb")
+    harness.run_all(page)
+    dash = page.locator(".nbl-dash")
+    expect_events(page, 6)
+    expect(dash.locator(".nbl-dash-task")).to_have_text(session.task)
+    expect(dash.locator(".nbl-dash-confusion th.nbl-dash-col").nth(1)).to_have_text(label)
+    assert annotator in dash.locator(".nbl-dash-annotators tbody").inner_text()
+    # rows: the hostile annotator (sorted first), columns: ana; (label, pos) holds items 1 and 2
+    expect(dash.locator(".nbl-dash-rows")).to_have_value(f"annotator:{annotator}")
+    dash.locator(".nbl-dash-cellbtn[data-row='1'][data-col='0']").click()
+    listing = dash.locator(".nbl-dash-items tbody tr")
+    expect(listing).to_have_count(2)
+    shown = listing.locator(".nbl-dash-text").evaluate_all("(cells) => cells.map((c) => c.textContent)")
+    assert shown == texts[:2]
+    expect(dash.locator(".nbl-dash-cell-title")).to_have_text(f"{annotator}: {label} × ana: pos — 2 items")
+    dash.locator(".nbl-dash-cellbtn").first.hover()
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => window.__pwned") is None
+    assert dialogs == []
+    assert dash.locator("img, svg, script, iframe, i").count() == 0  # (the totals use <b> for numbers)
+    handlers = dash.evaluate(
+        "(root) => [...root.querySelectorAll('*')].flatMap((e) => [...e.attributes].map((a) => a.name))"
+        ".filter((name) => name.startsWith('on'))"
+    )
+    assert handlers == []
