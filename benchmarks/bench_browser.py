@@ -76,8 +76,8 @@ w = nl.Classify(df, text="review", labels=["positive", "negative", "neutral"],
 import time as _time
 _commits = []
 _append = w.store.append
-def _timed_append(event):
-    written = _append(event)
+def _timed_append(event, **kwargs):
+    written = _append(event, **kwargs)
     _commits.append((event.client_seq, event.kind, _time.time()))
     return written
 w.store.append = _timed_append

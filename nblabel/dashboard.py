@@ -23,7 +23,7 @@ import pandas as pd
 import traitlets
 
 from .base import STATIC
-from .live import LiveAgreement
+from .live import GOLD, MAJORITY, LiveAgreement, Side
 from .report import AgreementReport, agreement_report, printable
 from .store import Store, default_store
 
@@ -293,8 +293,6 @@ def _texts(data: pd.DataFrame | None, text: str | None) -> pd.Series | None:
 
 
 def _side_id(value: str, live: LiveAgreement) -> str:
-    from .live import GOLD, MAJORITY, Side
-
     if value.startswith("annotator:"):
         return value
     data = live.prepared()

@@ -32,9 +32,9 @@ import nblabel as nl
 df = pd.DataFrame({{"text": [f"item number {{i}}" for i in range({N})]}}, index=range(100, 100 + {N}))
 w = nl.Classify(df, text="text", labels={LABELS!r}, task="burst", annotator="ann")
 _append = w.store.append
-def slow_append(event):
+def slow_append(event, **kwargs):
     time.sleep(0.03)  # a store 30 ms away, as a PostgreSQL server across a network can be
-    return _append(event)
+    return _append(event, **kwargs)
 w.store.append = slow_append
 w
 """
