@@ -15,6 +15,8 @@ import { ItemWindow } from "./window.js";
  *   renderControls(ctx, item, controls)   draw the label controls into `controls`
  *   onAction(ctx, action, item): boolean  handle task actions (label, confirm); true = handled
  *   setup(ctx, {body, controls})?: () => void  attach listeners once; returns their cleanup
+ *   onKey(ctx, event, item)?: boolean     handle a key before the shared keymap; true = handled
+ *   helpRows(config)?: [key, what][]      the help table (default: the Classify keys)
  * Returns the cleanup function that removes every listener.
  */
 export function mountLabeler({ model, el }, task) {
@@ -272,6 +274,10 @@ export function mountLabeler({ model, el }, task) {
     }
     const target = event.target;
     if (target && target !== root && (target.tagName === "INPUT" || target.tagName === "TEXTAREA")) return;
+    if (task.onKey && task.onKey(ctx, event, win.item)) {
+      event.preventDefault();
+      return;
+    }
     const action = actionFor(event, task.hotkeys(config()));
     if (!action) return;
     if (action.type === "confirm" && target && target.tagName === "BUTTON" && target !== root) return;
@@ -356,7 +362,7 @@ export function mountLabeler({ model, el }, task) {
   function renderHelp() {
     help.hidden = !showHelp;
     if (!showHelp) return;
-    const rows = [
+    const rows = task.helpRows ? task.helpRows(config()) : [
       ["1–9, 0, letters", "choose a label (shown on each button)"],
       ["Enter", config().multi ? "confirm the chosen labels" : "accept the suggestion"],
       ["← → / j k", "previous / next item"],

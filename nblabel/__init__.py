@@ -5,11 +5,13 @@ from .classify import Classify
 from .dashboard import Dashboard
 from .plots import plot_agreement, plot_annotators, plot_confusion
 from .report import agreement_report
+from .spans import Spans
 from .store import Store
 
 __all__ = [
     "Classify",
     "Dashboard",
+    "Spans",
     "Store",
     "__version__",
     "agreement",

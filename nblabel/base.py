@@ -120,16 +120,18 @@ class LabelWidget(anywidget.AnyWidget):
         self.on_msg(self._on_browser_message)
 
     # ------------------------------------------------------------------ subclass hooks
-    def _validate_value(self, value: Any) -> Any:
-        """Check a value given from Python; return it in stored form or raise ``ValueError``."""
+    def _validate_value(self, value: Any, pos: int) -> Any:
+        """Check a value given from Python for the item at ``pos``; return it in stored form or
+        raise ``ValueError``."""
         raise NotImplementedError
 
-    def _value_from_browser(self, payload: Any) -> Any:
-        """Turn the browser's encoding of a value into the stored form (``ValueError`` if bad)."""
+    def _value_from_browser(self, payload: Any, pos: int) -> Any:
+        """Turn the browser's encoding of a value for the item at ``pos`` into the stored form
+        (``ValueError`` if bad)."""
         raise NotImplementedError
 
-    def _value_to_browser(self, value: Any) -> Any:
-        """Encode a stored value for the browser."""
+    def _value_to_browser(self, value: Any, pos: int) -> Any:
+        """Encode a stored value of the item at ``pos`` for the browser."""
         raise NotImplementedError
 
     def _item_fields(self, pos: int, buffers: list[bytes]) -> dict[str, Any]:
@@ -139,6 +141,10 @@ class LabelWidget(anywidget.AnyWidget):
     def _suggestion(self, pos: int) -> Any:
         """The model suggestion for the item at ``pos`` in stored form, or ``None``."""
         return None
+
+    def _suggestion_record(self, pos: int, value: Any) -> Any:
+        """What a label event records about the suggestion (default: the suggestion itself)."""
+        return self._suggestion(pos)
 
     def _count_labels(self, counts: dict[Any, int], value: Any) -> None:
         """Add one stored value to the per-label counts."""
@@ -192,7 +198,7 @@ class LabelWidget(anywidget.AnyWidget):
         """Label ``item_id`` with ``value`` — the same path as a key press: validated, stored,
         and the widget moves on to the next unlabeled item."""
         pos = self.items.position(item_id)
-        stored = self._validate_value(value)
+        stored = self._validate_value(value, pos)
         self._record(pos, "label", stored, active_ms=None)
         self._move_after(pos)
         self._push_window()
@@ -352,7 +358,7 @@ class LabelWidget(anywidget.AnyWidget):
                 comment=comment,
                 active_ms=active_ms,
                 guideline_version=self.guidelines.version if self.guidelines else None,
-                suggestion=self._suggestion(pos) if kind == "label" else None,
+                suggestion=self._suggestion_record(pos, value) if kind == "label" else None,
                 client_id=self._client_id,
                 client_seq=self._client_seq,
             )
@@ -552,7 +558,7 @@ class LabelWidget(anywidget.AnyWidget):
                 pass
             elif kind in ("label", "skip"):
                 pos = self.items.position_of_key(str(msg["key"]))
-                value = self._value_from_browser(msg.get("value")) if kind == "label" else None
+                value = self._value_from_browser(msg.get("value"), pos) if kind == "label" else None
                 self._record(
                     pos,
                     kind,
@@ -637,7 +643,7 @@ class LabelWidget(anywidget.AnyWidget):
             "key": key,
             "rank": self.queue.rank_of(pos) + 1,
             "status": state[0] if state else None,
-            "value": self._value_to_browser(state[1]) if state and state[0] == "label" else None,
+            "value": self._value_to_browser(state[1], pos) if state and state[0] == "label" else None,
             "flag": self._flags.get(key),
         }
         if include_payload:

@@ -63,7 +63,7 @@ class Classify(LabelWidget):
             self._check_suggestions(df[suggestions], suggestions)
 
     # values ---------------------------------------------------------------
-    def _validate_value(self, value: Any) -> Any:
+    def _validate_value(self, value: Any, pos: int | None = None) -> Any:
         if self.multi:
             if isinstance(value, (str, int)):
                 value = [value]
@@ -85,7 +85,7 @@ class Classify(LabelWidget):
         if not known:
             raise ValueError(f"{value!r} is not one of the labels {self._labels}")
 
-    def _value_from_browser(self, payload: Any) -> Any:
+    def _value_from_browser(self, payload: Any, pos: int) -> Any:
         def label_at(i: Any) -> Any:
             if not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < len(self._labels):
                 raise ValueError(f"label index {i!r} is out of range")
@@ -97,7 +97,7 @@ class Classify(LabelWidget):
             return self._validate_value([label_at(i) for i in payload])
         return label_at(payload)
 
-    def _value_to_browser(self, value: Any) -> Any:
+    def _value_to_browser(self, value: Any, pos: int) -> Any:
         if self.multi:
             values = value if isinstance(value, list) else [value]
             return [self._label_index[v] for v in values if v in self._label_index]
@@ -165,5 +165,5 @@ class Classify(LabelWidget):
             fields["image"] = image
         suggestion = self._suggestion(pos)
         if suggestion is not None:
-            fields["suggestion"] = self._value_to_browser(suggestion)
+            fields["suggestion"] = self._value_to_browser(suggestion, pos)
         return fields

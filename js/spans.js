@@ -1,0 +1,461 @@
+// Spans: tag spans of text with labels. Offsets here are UTF-16 (the browser's string indices);
+// the kernel converts them to Python code points. Label names reach the page only as text
+// (textContent, or a data attribute shown by CSS attr()).
+
+import { h, listen } from "./dom.js";
+import { labelHotkeys } from "./keymap.js";
+import { mountLabeler } from "./labeler.js";
+import { addSpan, graphemeBoundaries, isAligned, levels, segments, snapToCharacters, snapToTokens, tokenAfter } from "./spans-model.js";
+
+/** Okabe & Ito's colour-blind-safe palette, one colour per label (cycled). */
+export const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#8C6D1F", "#555555"];
+const LINE = 4; // px per stacked underline
+
+function colour(index) {
+  return PALETTE[index % PALETTE.length];
+}
+
+function createSpansTask() {
+  let hotkeyCache = { labels: null, keys: [] };
+  let draft = null;
+  let active = 0; // the label new spans get
+  let view = null; // what the text on screen was drawn from: {key, segs, shown}
+  let boundsCache = { key: null, bounds: null };
+
+  function hotkeys(config) {
+    if (hotkeyCache.labels !== config.labels) {
+      hotkeyCache = { labels: config.labels, keys: labelHotkeys((config.labels || []).length) };
+    }
+    return hotkeyCache.keys;
+  }
+
+  /** The spans being edited for `item`: its value (or nothing), suggestions pending beside them. */
+  function draftFor(item) {
+    if (!draft || draft.key !== item.key) {
+      const labeled = Array.isArray(item.value);
+      draft = {
+        key: item.key,
+        spans: labeled ? item.value.map((s) => s.slice()) : [],
+        suggestions: !labeled && Array.isArray(item.payload.suggestion) ? item.payload.suggestion.map((s) => ({ span: s.slice(), state: "pending" })) : [],
+        history: [], // previous {spans, suggestions} for per-span undo
+        selected: null, // {kind: "span"|"suggestion", index}
+        cursor: null, // {anchor, focus}: token indices
+        notice: "",
+      };
+    }
+    return draft;
+  }
+
+  function snapshot(d) {
+    return { spans: d.spans.map((s) => s.slice()), suggestions: d.suggestions.map((x) => ({ span: x.span.slice(), state: x.state })) };
+  }
+
+  function remember(d) {
+    d.history.push(snapshot(d));
+    if (d.history.length > 200) d.history.shift();
+  }
+
+  function graphemes(item) {
+    if (boundsCache.key !== item.key) boundsCache = { key: item.key, bounds: graphemeBoundaries(item.payload.text || "") };
+    return boundsCache.bounds;
+  }
+
+  const quote = (item, s) => `“${(item.payload.text || "").slice(s[0], s[1])}”`;
+
+  function labelName(ctx, index) {
+    return ctx.config().labels[index] ?? "?";
+  }
+
+  /** Add [s, e) with `label` to the draft (replacing overlapped spans unless overlap=True). */
+  function tag(ctx, item, s, e, label) {
+    const d = draftFor(item);
+    const result = addSpan(d.spans, [s, e, label], ctx.config().overlap);
+    if (!result.added) return;
+    remember(d);
+    d.history[d.history.length - 1].notice = d.notice;
+    d.spans = result.spans;
+    d.selected = null;
+    const tokens = item.payload.tokens || [];
+    if (result.replaced.length) {
+      const names = result.replaced.map((x) => `${labelName(ctx, x[2])} ${quote(item, x)}`).join(", ");
+      d.notice = `Replaced ${names} (overlapping spans are not allowed here; Backspace undoes).`;
+    } else if (!isAligned(tokens, s, e)) {
+      d.notice = `${quote(item, [s, e])} does not line up with whole tokens; it is marked with a dotted line.`;
+    } else {
+      d.notice = "";
+    }
+    ctx.rerender();
+  }
+
+  function confirm(ctx, item) {
+    const d = draftFor(item);
+    ctx.label(d.spans.map((s) => s.slice()));
+  }
+
+  function undoSpan(ctx, item) {
+    const d = draftFor(item);
+    const previous = d.history.pop();
+    if (!previous) return false;
+    d.spans = previous.spans;
+    d.suggestions = previous.suggestions;
+    d.notice = "";
+    d.selected = null;
+    ctx.rerender();
+    return true;
+  }
+
+  function removeSelected(ctx, item) {
+    const d = draftFor(item);
+    if (!d.selected) return false;
+    remember(d);
+    if (d.selected.kind === "span") d.spans = d.spans.filter((_, i) => i !== d.selected.index);
+    else d.suggestions[d.selected.index].state = "rejected";
+    d.selected = null;
+    d.notice = "";
+    ctx.rerender();
+    return true;
+  }
+
+  function acceptSuggestion(ctx, item, index, label) {
+    const d = draftFor(item);
+    const suggestion = d.suggestions[index];
+    const span = [suggestion.span[0], suggestion.span[1], label ?? suggestion.span[2]];
+    const result = addSpan(d.spans, span, ctx.config().overlap);
+    remember(d);
+    d.spans = result.spans;
+    suggestion.state = "accepted";
+    d.selected = null;
+    ctx.rerender();
+  }
+
+  function setAll(ctx, item, state) {
+    const d = draftFor(item);
+    if (!d.suggestions.some((x) => x.state === "pending")) return;
+    remember(d);
+    for (const x of d.suggestions) {
+      if (x.state !== "pending") continue;
+      x.state = state;
+      if (state === "accepted") d.spans = addSpan(d.spans, x.span, ctx.config().overlap).spans;
+    }
+    d.selected = null;
+    ctx.rerender();
+  }
+
+  /** The token-cursor range as [start, end] offsets, or null. */
+  function cursorRange(item) {
+    const d = draftFor(item);
+    const tokens = item.payload.tokens || [];
+    if (!d.cursor || !tokens.length) return null;
+    const [a, b] = [Math.min(d.cursor.anchor, d.cursor.focus), Math.max(d.cursor.anchor, d.cursor.focus)];
+    return [tokens[2 * a], tokens[2 * b + 1]];
+  }
+
+  function moveCursor(ctx, item, step, extend) {
+    const d = draftFor(item);
+    const count = (item.payload.tokens || []).length / 2;
+    if (!count) return;
+    if (!d.cursor) {
+      d.cursor = { anchor: 0, focus: 0 };
+    } else {
+      const focus = Math.max(0, Math.min(count - 1, d.cursor.focus + step));
+      d.cursor = { anchor: extend ? d.cursor.anchor : focus, focus };
+    }
+    d.selected = null;
+    ctx.rerender();
+    view?.text?.querySelector(".nbl-cursor")?.scrollIntoView({ block: "nearest" });
+  }
+
+  /** The text offset of a DOM boundary inside the text element (pseudo-elements not counted). */
+  function offsetOf(container, node, offset) {
+    const range = document.createRange();
+    range.setStart(container, 0);
+    range.setEnd(node, offset);
+    return range.toString().length;
+  }
+
+  function onMouseUp(ctx, event) {
+    const item = ctx.window.item;
+    if (!item || !view || view.key !== item.key || !view.text) return;
+    const selection = window.getSelection();
+    if (!selection || selection.isCollapsed || selection.rangeCount === 0) return;
+    const range = selection.getRangeAt(0);
+    if (!view.text.contains(range.startContainer) || !view.text.contains(range.endContainer)) return;
+    const s = offsetOf(view.text, range.startContainer, range.startOffset);
+    const e = offsetOf(view.text, range.endContainer, range.endOffset);
+    selection.removeAllRanges();
+    const text = item.payload.text || "";
+    const byChar = event.shiftKey || ctx.config().snap === "char";
+    const snapped = byChar ? snapToCharacters(text, graphemes(item), s, e) : snapToTokens(item.payload.tokens || [], s, e);
+    if (!snapped) return;
+    tag(ctx, item, snapped[0], snapped[1], active);
+    ctx.root.focus({ preventScroll: true });
+  }
+
+  function onTextClick(ctx, event) {
+    const item = ctx.window.item;
+    const selection = window.getSelection();
+    if (!item || !view || (selection && !selection.isCollapsed)) return;
+    const seg = event.target.closest(".nbl-seg");
+    if (!seg || !view.text.contains(seg)) return;
+    const covers = view.segs[Number(seg.dataset.seg)].covers.map((i) => view.shown[i]).filter((x) => x.kind !== "cursor");
+    if (!covers.length) return;
+    // the innermost: the shortest of the spans under the click
+    covers.sort((a, b) => a.range[1] - a.range[0] - (b.range[1] - b.range[0]));
+    const d = draftFor(item);
+    const pick = covers[0];
+    const same = d.selected && d.selected.kind === pick.kind && d.selected.index === pick.index;
+    d.selected = same ? null : { kind: pick.kind, index: pick.index };
+    d.cursor = null;
+    ctx.rerender();
+  }
+
+  function drawText(ctx, item, body) {
+    const text = item.payload.text;
+    if (text === null || text === undefined) {
+      body.replaceChildren(h("div", { class: "nbl-text nbl-empty", text: "(empty)" }));
+      view = { key: item.key, text: null, segs: [], shown: [] };
+      return;
+    }
+    const d = draftFor(item);
+    const tokens = item.payload.tokens || [];
+    const labels = ctx.config().labels;
+    const shown = d.spans.map((s, index) => ({ kind: "span", index, range: s }));
+    d.suggestions.forEach((x, index) => {
+      if (x.state === "pending") shown.push({ kind: "suggestion", index, range: x.span });
+    });
+    const cursor = cursorRange(item);
+    if (cursor) shown.push({ kind: "cursor", index: 0, range: [cursor[0], cursor[1], -1] });
+    const drawn = shown.filter((x) => x.kind !== "cursor");
+    const level = levels(drawn.map((x) => x.range));
+    const levelOf = new Map(drawn.map((x, i) => [x, level[i]]));
+    const lines = drawn.length ? Math.max(...level) + 1 : 0;
+    const segs = segments(text.length, shown.map((x) => x.range));
+    const ends = new Map(); // segment end offset -> labels of spans ending there
+    for (const x of drawn) {
+      const name = `${labels[x.range[2]] ?? "?"}${x.kind === "suggestion" ? "?" : ""}`;
+      ends.set(x.range[1], [...(ends.get(x.range[1]) || []), name]);
+    }
+    const container = h("div", { class: "nbl-text nbl-spans-text", dir: "auto" });
+    container.style.setProperty("--nbl-lines", String(lines));
+    const selected = d.selected;
+    segs.forEach((seg, i) => {
+      const el = h("span", { class: "nbl-seg", "data-seg": i, text: text.slice(seg.start, seg.end) });
+      if (seg.covers.length) {
+        const layers = [];
+        const positions = [];
+        for (const c of seg.covers) {
+          const x = shown[c];
+          if (x.kind === "cursor") {
+            el.classList.add("nbl-cursor");
+            continue;
+          }
+          const col = colour(x.range[2]);
+          const y = `calc(100% - ${levelOf.get(x) * LINE}px)`;
+          if (x.kind === "suggestion") {
+            el.classList.add("nbl-suggested-span");
+            layers.push(`repeating-linear-gradient(90deg, ${col} 0 4px, transparent 4px 7px)`);
+          } else {
+            el.classList.add("nbl-spanned");
+            if (!isAligned(tokens, x.range[0], x.range[1])) el.classList.add("nbl-unaligned");
+            layers.push(`linear-gradient(${col}, ${col})`);
+          }
+          positions.push(`0 ${y}`);
+          if (selected && selected.kind === x.kind && selected.index === x.index) el.classList.add("nbl-selected-span");
+        }
+        if (layers.length) {
+          el.style.backgroundImage = layers.join(", ");
+          el.style.backgroundPosition = positions.join(", ");
+          el.style.backgroundSize = layers.map(() => `100% ${LINE - 1}px`).join(", ");
+          el.style.backgroundRepeat = "no-repeat";
+          el.style.paddingBottom = `${lines * LINE}px`;
+        }
+        const names = ends.get(seg.end);
+        if (names && seg.covers.some((c) => shown[c].kind !== "cursor" && shown[c].range[1] === seg.end)) {
+          el.dataset.label = names.join(" · ");
+        }
+      }
+      container.append(el);
+    });
+    body.replaceChildren(container);
+    view = { key: item.key, text: container, segs, shown };
+  }
+
+  return {
+    title: "Spans",
+    hotkeys,
+
+    helpRows(config) {
+      return [
+        ["1–9, 0, letters", "choose the label for new spans (or relabel the selected span)"],
+        ["drag / double-click", `tag the selection (snaps to ${config.snap === "char" ? "characters" : "words"}; Shift: characters)`],
+        ["→ ← / Shift+→ ←", "move / extend the token cursor"],
+        ["Enter", "tag the cursor's tokens; with nothing selected, confirm the item"],
+        ["Space", "confirm the item"],
+        ["click a span", "select it: a label key relabels, Delete removes, Enter accepts a suggestion"],
+        ["Backspace", "undo the last span change (then the last item)"],
+        ["j / k", "next / previous item"],
+        ["u", "undo the last item"],
+        ["s · f · g", "skip · flag · guidelines"],
+        ["Esc", "clear the selection and cursor"],
+      ];
+    },
+
+    setup(ctx, { body, controls }) {
+      const offs = [
+        listen(body, "mouseup", (event) => onMouseUp(ctx, event)),
+        listen(body, "click", (event) => onTextClick(ctx, event)),
+        listen(controls, "click", (event) => {
+          const button = event.target.closest("button");
+          const item = ctx.window.item;
+          if (!button || !item) return;
+          if (button.dataset.index !== undefined) this.onAction(ctx, { type: "label", index: Number(button.dataset.index) }, item);
+          else if (button.dataset.action === "confirm") confirm(ctx, item);
+          else if (button.dataset.action === "accept-all") setAll(ctx, item, "accepted");
+          else if (button.dataset.action === "reject-all") setAll(ctx, item, "rejected");
+          else if (button.dataset.action === "delete") removeSelected(ctx, item);
+          else if (button.dataset.action === "accept") acceptSuggestion(ctx, item, draftFor(item).selected.index);
+        }),
+      ];
+      return () => offs.forEach((off) => off());
+    },
+
+    renderItem(ctx, item, body) {
+      drawText(ctx, item, body);
+    },
+
+    renderControls(ctx, item, controls) {
+      const config = ctx.config();
+      const keys = hotkeys(config);
+      const d = draftFor(item);
+      const chips = config.labels.map((label, index) => {
+        const chip = h(
+          "button",
+          {
+            type: "button",
+            class: "nbl-btn nbl-label-btn nbl-chip",
+            "data-index": index,
+            "aria-label": label,
+            "aria-pressed": index === active ? "true" : "false",
+            "aria-keyshortcuts": keys[index] || undefined,
+            title: `${label}: label for new spans`,
+          },
+          keys[index] ? h("kbd", { text: keys[index] }) : null,
+          h("span", { class: "nbl-label-text", text: label }),
+        );
+        chip.style.setProperty("--nbl-chip", colour(index));
+        return chip;
+      });
+      const parts = [h("div", { class: "nbl-chips" }, ...chips)];
+      const pending = d.suggestions.filter((x) => x.state === "pending").length;
+      const actions = [
+        h("button", { type: "button", class: "nbl-btn nbl-confirm", "data-action": "confirm", "aria-keyshortcuts": "Enter" },
+          `Confirm ${d.spans.length} span${d.spans.length === 1 ? "" : "s"}`, h("kbd", { text: "Enter" })),
+      ];
+      if (pending) {
+        actions.push(
+          h("button", { type: "button", class: "nbl-btn", "data-action": "accept-all", text: `Accept ${pending} suggestion${pending === 1 ? "" : "s"}` }),
+          h("button", { type: "button", class: "nbl-btn", "data-action": "reject-all", text: "Reject all" }),
+        );
+      }
+      parts.push(h("div", { class: "nbl-span-actions" }, ...actions));
+      if (d.selected) {
+        const x = d.selected.kind === "span" ? d.spans[d.selected.index] : d.suggestions[d.selected.index].span;
+        const what = `${d.selected.kind === "span" ? "Span" : "Suggested"} ${labelName(ctx, x[2])} ${quote(item, x)}`;
+        parts.push(
+          h("div", { class: "nbl-span-selected", role: "status" },
+            h("span", { text: `${what} — a label key relabels it` }),
+            d.selected.kind === "suggestion" ? h("button", { type: "button", class: "nbl-btn", "data-action": "accept", text: "Accept (Enter)" }) : null,
+            h("button", { type: "button", class: "nbl-btn", "data-action": "delete", text: d.selected.kind === "span" ? "Delete (Del)" : "Reject (Del)" })),
+        );
+      }
+      if (d.notice) parts.push(h("div", { class: "nbl-span-notice", role: "status", text: d.notice }));
+      controls.replaceChildren(...parts);
+    },
+
+    onKey(ctx, event, item) {
+      if (!item || event.ctrlKey || event.metaKey || event.altKey) return false;
+      const d = draftFor(item);
+      switch (event.key) {
+        case "ArrowRight":
+        case "ArrowLeft":
+          moveCursor(ctx, item, event.key === "ArrowRight" ? 1 : -1, event.shiftKey);
+          return true;
+        case "Delete":
+          return removeSelected(ctx, item);
+        case "Backspace":
+          if (removeSelected(ctx, item)) return true;
+          return undoSpan(ctx, item); // false: nothing to undo here, the shell undoes the last item
+        case " ":
+          if (d.cursor || d.selected) return false;
+          confirm(ctx, item);
+          return true;
+        case "Escape":
+          if (!d.cursor && !d.selected && !d.notice) return false;
+          d.cursor = null;
+          d.selected = null;
+          d.notice = "";
+          ctx.rerender();
+          return true;
+        default:
+          return false;
+      }
+    },
+
+    onAction(ctx, action, item) {
+      if (!item) return false;
+      const d = draftFor(item);
+      if (action.type === "label") {
+        if (action.index >= ctx.config().labels.length) return true;
+        if (d.selected && d.selected.kind === "span") {
+          remember(d);
+          const old = d.spans[d.selected.index];
+          const result = addSpan(d.spans.filter((_, i) => i !== d.selected.index), [old[0], old[1], action.index], ctx.config().overlap);
+          d.spans = result.spans;
+          d.selected = null;
+          ctx.rerender();
+          return true;
+        }
+        if (d.selected && d.selected.kind === "suggestion") {
+          acceptSuggestion(ctx, item, d.selected.index, action.index);
+          return true;
+        }
+        active = action.index;
+        const range = cursorRange(item);
+        if (range) {
+          tag(ctx, item, range[0], range[1], active);
+          return true;
+        }
+        ctx.rerender();
+        return true;
+      }
+      if (action.type === "confirm") {
+        if (d.selected && d.selected.kind === "suggestion") {
+          acceptSuggestion(ctx, item, d.selected.index);
+          return true;
+        }
+        const range = cursorRange(item);
+        if (range) {
+          tag(ctx, item, range[0], range[1], active);
+          const tokens = item.payload.tokens || [];
+          const next = Math.min(tokens.length / 2 - 1, tokenAfter(tokens, range[1]));
+          d.cursor = { anchor: next, focus: next };
+          ctx.rerender();
+          return true;
+        }
+        confirm(ctx, item);
+        return true;
+      }
+      if (action.type === "next" || action.type === "prev") {
+        draft = null; // leaving the item drops unconfirmed edits
+        return false;
+      }
+      return false;
+    },
+  };
+}
+
+export default {
+  render({ model, el }) {
+    return mountLabeler({ model, el }, createSpansTask());
+  },
+};

@@ -1,0 +1,287 @@
+"""Spans without a browser: the UTF-16 ⇄ code-point conversion (property tests), the default
+tokenizer, value validation, the browser encoding, suggestions and what the event records."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import nblabel as nl
+from nblabel.offsets import Offsets
+from nblabel.tokens import check_tokens, default_tokenizer
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _driver import Browser  # noqa: E402
+
+LABELS = ["PER", "ORG", "LOC"]
+HARD = [
+    "Barack Obama visited Paris.",
+    "tabs\tand\n\nnewlines   and spaces",
+    "emoji 👍🏽 and 👩‍👩‍👧 family, flags 🇫🇷",
+    "東京都に住む田中さん",
+    "combining: cafe\u0301 and n\u0303",
+    "مرحبا Ahmed، كيف حالك؟",
+    "mixed עברית and English",
+    "",
+]
+
+# text with astral characters, combining marks, RTL, CJK and whitespace
+TEXT = st.lists(
+    st.one_of(
+        st.characters(codec="utf-8", exclude_categories=("Cs",)),
+        st.sampled_from(["👍🏽", "👩‍👩‍👧", "🇫🇷", "\u0301", "\u200d", "日", "ש", "\n", "\t", " "]),
+    ),
+    max_size=40,
+).map("".join)
+
+
+def utf16_index(text: str, index: int) -> int:
+    """The reference: UTF-16 length of the prefix."""
+    return len(text[:index].encode("utf-16-le")) // 2
+
+
+# ---------------------------------------------------------------------- offsets
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_offsets_round_trip_at_every_position(text: str) -> None:
+    offsets = Offsets(text)
+    assert offsets.utf16_length == len(text.encode("utf-16-le")) // 2
+    for i in range(len(text) + 1):
+        unit = offsets.to_utf16(i)
+        assert unit == utf16_index(text, i)
+        assert offsets.from_utf16(unit) == i
+    assert offsets.many_to_utf16(list(range(len(text) + 1))) == [
+        utf16_index(text, i) for i in range(len(text) + 1)
+    ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXT, st.data())
+def test_a_utf16_span_marks_the_same_string_in_python(text: str, data) -> None:
+    if not text:
+        return
+    offsets = Offsets(text)
+    a = data.draw(st.integers(0, len(text)))
+    b = data.draw(st.integers(a, len(text)))
+    s16, e16 = offsets.to_utf16(a), offsets.to_utf16(b)
+    as_js = text.encode("utf-16-le")[2 * s16 : 2 * e16].decode("utf-16-le")  # what JS slice() gives
+    assert text[offsets.from_utf16(s16) : offsets.from_utf16(e16)] == as_js
+
+
+def test_offsets_refuse_split_surrogates_and_out_of_range() -> None:
+    offsets = Offsets("a👍b")
+    assert offsets.to_utf16(2) == 3
+    with pytest.raises(ValueError, match="splits a character"):
+        offsets.from_utf16(2)
+    with pytest.raises(ValueError, match="outside the text"):
+        offsets.from_utf16(5)
+    with pytest.raises(ValueError, match="outside the text"):
+        offsets.to_utf16(4)
+    with pytest.raises(TypeError):
+        Offsets(3)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------- tokens
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("Barack Obama visited Paris.", ["Barack", "Obama", "visited", "Paris", "."]),
+        ("don't stop state-of-the-art 3.14 1,000", ["don't", "stop", "state-of-the-art", "3.14", "1,000"]),
+        ("東京都に住む", ["東", "京", "都", "に", "住", "む"]),
+        ("hi 👩‍👩‍👧 👍🏽!", ["hi", "👩‍👩‍👧", "👍🏽", "!"]),
+        ("cafe\u0301 (n\u0303)", ["cafe\u0301", "(", "n\u0303", ")"]),
+        ("مرحبا بالعالم", ["مرحبا", "بالعالم"]),
+        ("a\tb\n\nc  d", ["a", "b", "c", "d"]),
+    ],
+)
+def test_default_tokenizer(text: str, tokens: list[str]) -> None:
+    assert [text[a:b] for a, b in default_tokenizer(text)] == tokens
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXT)
+def test_default_tokens_are_ordered_disjoint_and_cover_every_non_space(text: str) -> None:
+    tokens = check_tokens(default_tokenizer(text), text, "x")
+    covered = set()
+    for a, b in tokens:
+        covered.update(range(a, b))
+    assert all(text[i].isspace() for i in range(len(text)) if i not in covered)
+
+
+def test_check_tokens_names_the_problem() -> None:
+    with pytest.raises(ValueError, match="row 7: the tokenizer returned \\(3, 2\\)"):
+        check_tokens([(3, 2)], "abcd", "row 7")
+    with pytest.raises(ValueError, match="overlapping"):
+        check_tokens([(0, 2), (1, 3)], "abcd", "row 7")
+    with pytest.raises(ValueError, match="not a \\(start, end\\) pair"):
+        check_tokens(["ab"], "abcd", "row 7")
+
+
+# ---------------------------------------------------------------------- the widget
+@pytest.fixture
+def frame() -> pd.DataFrame:
+    return pd.DataFrame({"sentence": HARD}, index=pd.Index([f"s{i}" for i in range(len(HARD))], name="sid"))
+
+
+def spans_of(text: str, *parts: tuple[str, str]) -> list[dict]:
+    out = []
+    for word, label in parts:
+        start = text.index(word)
+        out.append({"start": start, "end": start + len(word), "label": label})
+    return out
+
+
+def test_annotate_stores_code_point_offsets(frame: pd.DataFrame, tmp_path: Path) -> None:
+    w = nl.Spans(frame, text="sentence", labels=LABELS, task="ner", annotator="ana", store=tmp_path / "s.db")
+    text = HARD[2]
+    w.annotate("s2", spans_of(text, ("👩‍👩‍👧", "PER"), ("🇫🇷", "LOC")))
+    stored = w.store.current("ner")["value"].iloc[0]
+    assert [text[s["start"] : s["end"]] for s in stored] == ["👩‍👩‍👧", "🇫🇷"]
+    assert w.labels["s2"] == stored
+    assert w.store.items("ner").loc["s2", "text"] == text
+
+
+@pytest.mark.parametrize("row", range(len(HARD) - 1))
+def test_browser_offsets_are_converted_both_ways(frame: pd.DataFrame, tmp_path: Path, row: int) -> None:
+    w = nl.Spans(frame, text="sentence", labels=LABELS, task="ner", annotator="ana", store=tmp_path / "s.db")
+    text = HARD[row]
+    tokens = default_tokenizer(text)
+    first, last = tokens[0], tokens[-1]
+    offsets = Offsets(text)
+    browser = Browser(w)
+    key = f"s{row}"
+    browser.send({"type": "goto", "key": key})
+    payload = [[offsets.to_utf16(first[0]), offsets.to_utf16(first[1]), 0]]
+    if last != first:
+        payload.append([offsets.to_utf16(last[0]), offsets.to_utf16(last[1]), 2])
+    browser.send({"type": "label", "key": key, "value": payload}, tracked=True)
+    value = w.labels[key]
+    assert [text[s["start"] : s["end"]] for s in value] == [
+        text[a:b] for a, b in ([first, last] if last != first else [first])
+    ]
+    # and back: the window shows the stored value in UTF-16 again, and the tokens too
+    window = browser.send({"type": "goto", "key": key})
+    item = next(i for i in window["items"] if i["key"] == key)
+    assert item["value"] == payload
+
+
+def test_item_payload_has_utf16_tokens(frame: pd.DataFrame, tmp_path: Path) -> None:
+    w = nl.Spans(frame, text="sentence", labels=LABELS, task="ner", annotator="ana", store=tmp_path / "s.db")
+    item = w._item(w.items.position("s2"), [], include_payload=True)
+    text = HARD[2]
+    utf16 = text.encode("utf-16-le")
+    tokens = item["payload"]["tokens"]
+    words = [utf16[2 * a : 2 * b].decode("utf-16-le") for a, b in zip(tokens[::2], tokens[1::2], strict=True)]
+    assert words == [text[a:b] for a, b in default_tokenizer(text)]
+    empty = w._item(w.items.position("s7"), [], include_payload=True)["payload"]
+    assert empty["text"] == "" and "tokens" not in empty
+
+
+def test_bad_values_name_the_row_and_span(frame: pd.DataFrame, tmp_path: Path) -> None:
+    w = nl.Spans(frame, text="sentence", labels=LABELS, task="ner", annotator="ana", store=tmp_path / "s.db")
+    with pytest.raises(ValueError, match="row 's0': span .* is empty or outside the text"):
+        w.annotate("s0", [{"start": 5, "end": 500, "label": "PER"}])
+    with pytest.raises(ValueError, match="row 's0': span .* has label 'GPE', not one of"):
+        w.annotate("s0", [{"start": 0, "end": 6, "label": "GPE"}])
+    with pytest.raises(ValueError, match="has no 'label'"):
+        w.annotate("s0", [{"start": 0, "end": 6}])
+    with pytest.raises(ValueError, match="overlap \\(pass overlap=True"):
+        w.annotate("s0", [{"start": 0, "end": 12, "label": "PER"}, {"start": 7, "end": 12, "label": "PER"}])
+    with pytest.raises(ValueError, match="non-integer offset"):
+        w.annotate("s0", [{"start": 0.5, "end": 6, "label": "PER"}])
+    assert w.store.annotations("ner").empty  # nothing half-written
+    w.annotate("s0", [])  # an item with no entities is a valid answer
+    assert w.labels["s0"] == []
+
+
+def test_overlap_true_keeps_nested_spans_sorted_and_deduplicated(frame: pd.DataFrame, tmp_path: Path) -> None:
+    w = nl.Spans(
+        frame,
+        text="sentence",
+        labels=LABELS,
+        task="ner",
+        annotator="ana",
+        store=tmp_path / "s.db",
+        overlap=True,
+    )
+    value = [(7, 12, "PER"), (0, 12, "PER"), (0, 12, "PER"), (0, 6, "ORG")]
+    w.annotate("s0", value)
+    assert w.labels["s0"] == [
+        {"start": 0, "end": 6, "label": "ORG"},
+        {"start": 0, "end": 12, "label": "PER"},
+        {"start": 7, "end": 12, "label": "PER"},
+    ]
+    with pytest.raises(
+        ValueError, match="created with overlap=True; it cannot be re-opened with overlap=False"
+    ):
+        nl.Spans(frame, text="sentence", labels=LABELS, task="ner", annotator="bob", store=w.store)
+
+
+def test_suggestions_are_validated_sent_and_recorded(tmp_path: Path) -> None:
+    text = "Barack Obama visited Paris."
+    df = pd.DataFrame(
+        {
+            "s": [text, text],
+            "model": [
+                [
+                    {"start": 0, "end": 12, "label": "PER"},
+                    {"start": 21, "end": 26, "label": "LOC"},
+                    (13, 20, "ORG"),
+                ],
+                None,
+            ],
+        }
+    )
+    w = nl.Spans(
+        df, text="s", labels=LABELS, task="ner", annotator="ana", store=tmp_path / "s.db", suggestions="model"
+    )
+    item = w._item(0, [], include_payload=True)
+    assert item["payload"]["suggestion"] == [[0, 12, 0], [13, 20, 1], [21, 26, 2]]
+    # accept PER as is, change LOC to ORG... (changed), drop ORG (removed)
+    w.annotate(0, [{"start": 0, "end": 12, "label": "PER"}, {"start": 21, "end": 26, "label": "ORG"}])
+    record = w.store.annotations("ner")["suggestion"].iloc[0]
+    assert record["accepted"] == [0] and record["changed"] == [2] and record["removed"] == [1]
+    assert record["spans"][1] == {"start": 13, "end": 20, "label": "ORG"}
+    bad = df.assign(model=[[{"start": 0, "end": 99, "label": "PER"}], None])
+    with pytest.raises(ValueError, match="suggestions column, row 0: span"):
+        nl.Spans(
+            bad, text="s", labels=LABELS, task="ner2", annotator="ana", store=w.store, suggestions="model"
+        )
+
+
+def test_custom_tokenizer_is_used_checked_and_stored(tmp_path: Path) -> None:
+    df = pd.DataFrame({"s": ["New York-based firm"]})
+    w = nl.Spans(
+        df, text="s", labels=LABELS, task="ner", annotator="ana", store=tmp_path / "s.db",
+        tokenizer=lambda t: [(0, 8), (8, 9), (9, 14), (15, 19)],
+    )  # fmt: skip
+    assert w._item(0, [], include_payload=True)["payload"]["tokens"] == [0, 8, 8, 9, 9, 14, 15, 19]
+    w.annotate(0, [{"start": 0, "end": 8, "label": "LOC"}])
+    assert w.store.items("ner").loc[0, "tokens"] == [[0, 8], [8, 9], [9, 14], [15, 19]]
+    broken = nl.Spans(
+        df,
+        text="s",
+        labels=LABELS,
+        task="ner-b",
+        annotator="ana",
+        store=w.store,
+        tokenizer=lambda t: [(5, 2)],
+    )
+    with pytest.raises(ValueError, match="tokenizer on row 0"):
+        broken._tokens(0)
+    with pytest.raises(TypeError, match="tokenizer must be a callable"):
+        nl.Spans(df, text="s", labels=LABELS, task="ner-c", store=w.store, tokenizer="spacy")
+    with pytest.raises(ValueError, match="snap must be one of"):
+        nl.Spans(df, text="s", labels=LABELS, task="ner-c", store=w.store, snap="word")
+
+
+def test_progress_counts_spans_per_label(frame: pd.DataFrame, tmp_path: Path) -> None:
+    w = nl.Spans(frame, text="sentence", labels=LABELS, task="ner", annotator="ana", store=tmp_path / "s.db")
+    w.annotate("s0", spans_of(HARD[0], ("Barack Obama", "PER"), ("Paris", "LOC")))
+    assert w._progress["labeled"] == 1
+    assert w._progress["counts"] == [1, 0, 1]
