@@ -17,6 +17,7 @@ import { ItemWindow } from "./window.js";
  *   setup(ctx, {body, controls})?: () => void  attach listeners once; returns their cleanup
  *   onKey(ctx, event, item)?: boolean     handle a key before the shared keymap; true = handled
  *   helpRows(config)?: [key, what][]      the help table (default: the Classify keys)
+ *   navKeys?: {prev, next}                keys shown on the navigation buttons (default ← →)
  * Returns the cleanup function that removes every listener.
  */
 export function mountLabeler({ model, el }, task) {
@@ -74,12 +75,12 @@ export function mountLabeler({ model, el }, task) {
       title: `${label} (${key})`,
     }, label, h("kbd", { text: key }));
   nav.append(
-    navButton("Previous", "←", "prev"),
+    navButton("Previous", task.navKeys?.prev ?? "←", "prev"),
     navButton("Undo", "u", "undo"),
     navButton("Skip", "s", "skip"),
     navButton("Flag", "f", "flag"),
     navButton("Guidelines", "g", "guidelines"),
-    navButton("Next", "→", "next"),
+    navButton("Next", task.navKeys?.next ?? "→", "next"),
   );
   const guidelines = h("div", { class: "nbl-guidelines", hidden: true, role: "region", "aria-label": "Guidelines" });
   const help = h("div", { class: "nbl-help", hidden: true });
@@ -398,7 +399,7 @@ export function mountLabeler({ model, el }, task) {
         body.replaceChildren(
           h("div", { class: "nbl-message nbl-done" },
             h("strong", { text: "All done." }),
-            ` ${p.labeled || 0} labeled, ${p.skipped || 0} skipped. Press ← to review.`),
+            ` ${p.labeled || 0} labeled, ${p.skipped || 0} skipped. Press ${task.navKeys?.prev ?? "←"} to review.`),
         );
         root.dataset.state = "done";
       }

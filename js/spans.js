@@ -283,6 +283,7 @@ function createSpansTask() {
   return {
     title: "Spans",
     hotkeys,
+    navKeys: { prev: "k", next: "j" }, // the arrows move the token cursor
 
     helpRows(config) {
       return [

@@ -1,0 +1,211 @@
+"""Spans end to end in JupyterLab + Chromium: words dragged with the mouse in text with emoji and
+right-to-left script land in the store with code-point offsets that mark exactly those words;
+keyboard-only tagging; clicking a span relabels it; hostile text renders as text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import harness
+import pandas as pd
+import pytest
+from playwright.sync_api import Page, expect
+
+import nblabel as nl
+
+pytestmark = pytest.mark.e2e
+
+TASK = "ner-pilot"
+LABELS = ["PER", "ORG", "LOC"]
+PWN = "window.__pwned=true"
+TEXTS = [
+    "Meet 👩‍👩‍👧 Dana at מרכז העיר with Ahmed 👍🏽 today.",
+    "Barack Obama visited Paris.",
+    f"<img src=x onerror={PWN}> said <b>Zoë</b>\n\tand   left.",
+]
+SETUP = (
+    "import pandas as pd\nimport nblabel as nl\n"
+    f"df = pd.DataFrame({{'sentence': {TEXTS!r}}}, index=pd.Index([10, 11, 12], name='sid'))\n"
+    f"w = nl.Spans(df, text='sentence', labels={LABELS!r}, task={TASK!r}, annotator='ana',\n"
+    "             store='spans.db')\n"
+    "w"
+)
+
+
+def drag_select(page: Page, start: int, end: int, *, rtl: bool = False) -> None:
+    """Drag the mouse over the text between UTF-16 offsets ``start`` and ``end`` (end
+    exclusive) of the widget's text, pressing inside the first character and releasing inside
+    the last one, as a person selecting those words does."""
+    rects = page.evaluate(
+        """([sel, start, end]) => {
+             const root = document.querySelector(sel);
+             const text = root.querySelector('.nbl-spans-text');
+             const at = (offset) => {  // the text node and offset of a text offset
+               const walker = document.createTreeWalker(text, NodeFilter.SHOW_TEXT);
+               let node, seen = 0;
+               while ((node = walker.nextNode())) {
+                 if (offset < seen + node.length) return [node, offset - seen];
+                 seen += node.length;
+               }
+               throw new Error('offset outside the text');
+             };
+             const box = (offset, width) => {
+               const [node, i] = at(offset);
+               const r = document.createRange();
+               r.setStart(node, i); r.setEnd(node, i + width);
+               const b = r.getBoundingClientRect();
+               return {left: b.left, right: b.right, top: b.top, bottom: b.bottom};
+             };
+             const width = (offset) => { const c = text.textContent.charCodeAt(offset);
+                                         return c >= 0xd800 && c <= 0xdbff ? 2 : 1; };
+             let last = end - 1;
+             const lo = text.textContent.charCodeAt(last);
+             if (lo >= 0xdc00 && lo <= 0xdfff) last -= 1;
+             return [box(start, width(start)), box(last, width(last))];
+           }""",
+        [harness.WIDGET, start, end],
+    )
+    first, last = rects
+    y = (first["top"] + first["bottom"]) / 2
+    fw = first["right"] - first["left"]
+    lw = last["right"] - last["left"]
+    if rtl:
+        x0, x1 = first["right"] - fw * 0.2, last["left"] + lw * 0.2
+    else:
+        x0, x1 = first["left"] + fw * 0.2, last["right"] - lw * 0.2
+    page.mouse.move(x0, y)
+    page.mouse.down()
+    page.mouse.move((x0 + x1) / 2, (y + (last["top"] + last["bottom"]) / 2) / 2, steps=4)
+    page.mouse.move(x1, (last["top"] + last["bottom"]) / 2, steps=4)
+    page.mouse.up()
+
+
+def utf16(text: str, word: str) -> tuple[int, int]:
+    i = text.index(word)
+    return len(text[:i].encode("utf-16-le")) // 2, len(text[: i + len(word)].encode("utf-16-le")) // 2
+
+
+def stored_spans(db: Path, item: int, count: int) -> list[tuple[str, str]]:
+    """(marked text, label) of the standing spans of ``item`` once ``count`` label events exist."""
+    page_deadline = 40
+    import time
+
+    deadline = time.monotonic() + page_deadline
+    while True:
+        store = nl.Store(db)
+        try:
+            frame = store.annotations(TASK)
+        finally:
+            store.close()
+        labels = frame[frame["kind"] == "label"]
+        if len(labels) >= count:
+            break
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{len(labels)} label events in the store, expected {count}")
+        time.sleep(0.05)
+    value = labels[labels["item_id"] == item]["value"].iloc[-1]
+    text = TEXTS[item - 10]
+    return [(text[s["start"] : s["end"]], s["label"]) for s in value]
+
+
+def spans_on_screen(page: Page) -> list[str]:
+    return page.locator(f"{harness.WIDGET} .nbl-seg[data-label]").evaluate_all(
+        "(els) => els.map((e) => e.dataset.label)"
+    )
+
+
+def test_mouse_and_keyboard_tagging_land_in_the_store(lab, lab_root: Path, lab_page: Page, dialogs) -> None:
+    page = lab_page
+    folder = lab_root / "spans"
+    harness.write_notebook(folder / "spans.ipynb", [SETUP])
+    harness.open_notebook(page, lab, "spans/spans.ipynb")
+    harness.run_all(page)
+    widget = page.locator(harness.WIDGET)
+    expect(widget).to_have_attribute("data-key", "10")
+    expect(widget.locator(".nbl-chip")).to_have_count(3)
+    expect(widget.locator(".nbl-chip").first).to_contain_text("PER")
+    harness.focus_widget(page)
+
+    # ---- item 10: the mouse, in text with emoji and right-to-left script
+    text = TEXTS[0]
+    page.keyboard.press("1")  # PER for new spans
+    drag_select(page, *utf16(text, "Dana"))
+    expect(widget.locator(".nbl-seg[data-label='PER']")).to_have_count(1)
+    drag_select(page, *utf16(text, "Ahmed"))
+    page.keyboard.press("3")  # LOC
+    drag_select(page, *utf16(text, "מרכז העיר"), rtl=True)
+    page.keyboard.press("2")  # ORG
+    drag_select(page, *utf16(text, "👩‍👩‍👧"))
+    expect(widget.locator(".nbl-seg[data-label]")).to_have_count(4)
+    # a partial drag snaps to the whole word: "oda" of "today" tags "today"
+    start, end = utf16(text, "today")
+    drag_select(page, start + 1, end - 1)
+    expect(widget.locator(".nbl-seg[data-label]")).to_have_count(5)
+    page.keyboard.press("Backspace")  # per-span undo: "today" again untagged
+    expect(widget.locator(".nbl-seg[data-label]")).to_have_count(4)
+    page.keyboard.press("Enter")  # nothing selected: confirm the item
+    expect(widget).to_have_attribute("data-key", "11")
+    assert sorted(stored_spans(lab_root / "spans" / "spans.db", 10, 1)) == sorted(
+        [("Dana", "PER"), ("Ahmed", "PER"), ("מרכז העיר", "LOC"), ("👩‍👩‍👧", "ORG")]
+    )
+
+    # ---- item 11: the keyboard only
+    page.keyboard.press("1")  # PER
+    page.keyboard.press("ArrowRight")  # the cursor on "Barack"
+    page.keyboard.press("Shift+ArrowRight")  # ... extended over "Obama"
+    expect(widget.locator(".nbl-cursor")).to_have_text("Barack Obama")
+    page.keyboard.press("Enter")  # tag PER; the cursor moves on to "visited"
+    page.keyboard.press("ArrowRight")  # "Paris"
+    page.keyboard.press("3")  # a label key with a cursor tags at once: LOC
+    page.keyboard.press("Escape")
+    expect(widget.locator(".nbl-cursor")).to_have_count(0)
+    assert spans_on_screen(page) == ["PER", "LOC"]
+    # click the LOC span and relabel it ORG
+    widget.locator(".nbl-seg[data-label='LOC']").click()
+    expect(widget.locator(".nbl-selected-span")).to_have_count(1)
+    expect(widget.locator(".nbl-span-selected")).to_contain_text("Span LOC “Paris”")
+    harness.focus_widget(page)
+    page.keyboard.press("2")
+    assert spans_on_screen(page) == ["PER", "ORG"]
+    page.keyboard.press(" ")  # Space confirms too
+    expect(widget).to_have_attribute("data-key", "12")
+    assert stored_spans(lab_root / "spans" / "spans.db", 11, 2) == [("Barack Obama", "PER"), ("Paris", "ORG")]
+
+    # ---- item 12: hostile text is text; double-click a word
+    text_box = widget.locator(".nbl-spans-text")
+    assert text_box.evaluate("(e) => e.textContent") == TEXTS[2]
+    assert widget.locator(".nbl-spans-text img, .nbl-spans-text b").count() == 0
+    page.keyboard.press("1")
+    start, end = utf16(TEXTS[2], "Zoë")
+    drag_select(page, start, end)
+    page.keyboard.press("Enter")
+    expect(widget).to_have_attribute("data-state", "done")
+    assert stored_spans(lab_root / "spans" / "spans.db", 12, 3) == [("Zoë", "PER")]
+    assert page.evaluate("() => window.__pwned") is None
+    assert dialogs == []
+
+
+def test_overlapping_span_replaces_with_a_warning(lab, lab_root: Path, lab_page: Page) -> None:
+    page = lab_page
+    folder = lab_root / "spans-overlap"
+    harness.write_notebook(folder / "spans.ipynb", [SETUP])
+    harness.open_notebook(page, lab, "spans-overlap/spans.ipynb")
+    harness.run_all(page)
+    widget = page.locator(harness.WIDGET)
+    expect(widget).to_have_attribute("data-key", "10")
+    harness.focus_widget(page)
+    page.keyboard.press("j")  # item 11
+    expect(widget).to_have_attribute("data-key", "11")
+    text = TEXTS[1]
+    page.keyboard.press("1")
+    drag_select(page, *utf16(text, "Obama"))
+    page.keyboard.press("2")
+    drag_select(page, *utf16(text, "Barack Obama"))
+    expect(widget.locator(".nbl-span-notice")).to_contain_text("Replaced PER “Obama”")
+    assert spans_on_screen(page) == ["ORG"]
+    page.keyboard.press("Enter")
+    expect(widget).to_have_attribute("data-key", "12")  # the next unlabeled item after 11
+    db = folder / "spans.db"
+    assert stored_spans(db, 11, 1) == [("Barack Obama", "ORG")]
+    frame = pd.DataFrame(nl.Store(db).annotations(TASK))
+    assert frame["annotator"].tolist() == ["ana"]
