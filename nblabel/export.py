@@ -17,13 +17,22 @@ FORMATS = ("jsonl", "csv", "parquet")
 def export_current(store: Store, task: str, path: Path, format: str) -> Path:
     """Write one row per (item_id, annotator) with the current label of ``task``.
 
-    Skipped items are left out. ``jsonl`` keeps values as JSON (lists for multi-label);
+    Span tasks also export ``jsonl`` as ``{text, spans}``, ``bio``/``conll`` (IOB2 tags per
+    token) and ``spacy`` (a ``DocBin``): see :mod:`nblabel.span_export`. Skipped items are left
+    out. ``jsonl`` keeps values as JSON (lists for multi-label);
     ``csv`` and ``parquet`` store a value as itself when every value is a string, as JSON text
     otherwise.
     """
-    if format not in FORMATS:
+    kind = store.task(task)["kind"]  # KeyError naming the known tasks
+    if kind == "spans":
+        from .span_export import SPAN_FORMATS, export_spans
+
+        if format in SPAN_FORMATS:
+            return export_spans(store, task, path, format)
+        if format not in FORMATS:
+            raise ValueError(f"format {format!r} is not one of {sorted(set(SPAN_FORMATS) | set(FORMATS))}")
+    elif format not in FORMATS:
         raise ValueError(f"format {format!r} is not one of {FORMATS}")
-    store.task(task)  # KeyError naming the known tasks
     current = store.current(task)
     labels = current[current["kind"] == "label"].drop(columns=["kind"]).reset_index(drop=True)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -483,7 +483,8 @@ class Store:
         return current_from_annotations(frame)
 
     def export(self, task: str, path: str | os.PathLike[str], format: str = "jsonl") -> Path:
-        """Write the current labels of ``task`` to ``path`` as ``jsonl``, ``csv`` or ``parquet``."""
+        """Write the current labels of ``task`` to ``path`` as ``jsonl``, ``csv`` or ``parquet``;
+        span tasks also as ``bio``, ``conll`` or ``spacy`` (``jsonl`` then holds ``{text, spans}``)."""
         from .export import export_current
 
         return export_current(self, task, Path(path), format)

@@ -285,3 +285,98 @@ def test_progress_counts_spans_per_label(frame: pd.DataFrame, tmp_path: Path) ->
     w.annotate("s0", spans_of(HARD[0], ("Barack Obama", "PER"), ("Paris", "LOC")))
     assert w._progress["labeled"] == 1
     assert w._progress["counts"] == [1, 0, 1]
+
+
+# ---------------------------------------------------------------------- exports
+@pytest.fixture
+def labeled(tmp_path: Path) -> nl.Store:
+    texts = ["Barack Obama visited Paris.", "Meet 👩‍👩‍👧 Dana in מרכז העיר.", "Nobody here."]
+    df = pd.DataFrame({"s": texts}, index=pd.Index([1, 2, 3], name="sid"))
+    store = nl.Store(tmp_path / "s.db")
+    ana = nl.Spans(df, text="s", labels=LABELS, task="ner", annotator="ana", store=store)
+    ana.annotate(1, spans_of(texts[0], ("Barack Obama", "PER"), ("Paris", "LOC")))
+    ana.annotate(2, spans_of(texts[1], ("👩‍👩‍👧", "ORG"), ("Dana", "PER"), ("מרכז העיר", "LOC")))
+    ana.annotate(3, [])
+    bob = nl.Spans(df, text="s", labels=LABELS, task="ner", annotator="bob", store=store)
+    bob.annotate(1, spans_of(texts[0], ("Obama", "PER")))
+    return store
+
+
+def test_export_jsonl_holds_text_and_spans(labeled: nl.Store, tmp_path: Path) -> None:
+    import json
+
+    path = labeled.export("ner", tmp_path / "out.jsonl", format="jsonl")
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert [(r["item_id"], r["annotator"]) for r in rows] == [(1, "ana"), (1, "bob"), (2, "ana"), (3, "ana")]
+    for r in rows:
+        assert set(r) >= {"text", "spans"}
+        for s in r["spans"]:
+            assert set(s) == {"start", "end", "label"}
+    marked = {
+        (r["item_id"], r["annotator"]): [r["text"][s["start"] : s["end"]] for s in r["spans"]] for r in rows
+    }
+    assert marked[(2, "ana")] == ["👩‍👩‍👧", "Dana", "מרכז העיר"]
+    assert marked[(3, "ana")] == []
+
+
+def test_export_bio_and_conll(labeled: nl.Store, tmp_path: Path) -> None:
+    bio = labeled.export("ner", tmp_path / "out.bio", format="bio").read_text(encoding="utf-8")
+    docs = [block.splitlines() for block in bio.strip("\n").split("\n\n")]
+    assert docs[0] == ["Barack\tB-PER", "Obama\tI-PER", "visited\tO", "Paris\tB-LOC", ".\tO"]
+    assert docs[1] == ["Barack\tO", "Obama\tB-PER", "visited\tO", "Paris\tO", ".\tO"]
+    assert docs[2] == [
+        "Meet\tO",
+        "👩‍👩‍👧\tB-ORG",
+        "Dana\tB-PER",
+        "in\tO",
+        "מרכז\tB-LOC",
+        "העיר\tI-LOC",
+        ".\tO",
+    ]
+    conll = labeled.export("ner", tmp_path / "out.conll", format="conll").read_text(encoding="utf-8")
+    assert conll.startswith("-DOCSTART- -X- -X- O\n\nBarack -X- _ B-PER\nObama -X- _ I-PER\n")
+    assert conll.count("-DOCSTART-") == 4
+
+
+def test_export_bio_with_nested_spans_keeps_the_longest_and_warns(tmp_path: Path) -> None:
+    df = pd.DataFrame({"s": ["Bank of America Tower"]})
+    w = nl.Spans(
+        df, text="s", labels=LABELS, task="nest", annotator="a", store=tmp_path / "n.db", overlap=True
+    )
+    w.annotate(0, [{"start": 0, "end": 21, "label": "LOC"}, {"start": 0, "end": 15, "label": "ORG"}])
+    with pytest.warns(UserWarning, match="1 span\\(s\\) overlap a longer span"):
+        text = w.store.export("nest", tmp_path / "n.bio", format="bio").read_text(encoding="utf-8")
+    assert text.split() == ["Bank", "B-LOC", "of", "I-LOC", "America", "I-LOC", "Tower", "I-LOC"]
+
+
+def test_export_spacy_docbin_loads_back(labeled: nl.Store, tmp_path: Path) -> None:
+    spacy = pytest.importorskip("spacy")
+    from spacy.tokens import DocBin
+
+    path = labeled.export("ner", tmp_path / "train.spacy", format="spacy")
+    nlp = spacy.blank("xx")
+    docs = list(DocBin().from_disk(path).get_docs(nlp.vocab))
+    assert len(docs) == 4
+    assert [(e.text, e.label_) for e in docs[0].ents] == [("Barack Obama", "PER"), ("Paris", "LOC")]
+    assert [(s.text, s.label_) for s in docs[2].spans["sc"]] == [
+        ("👩‍👩‍👧", "ORG"),
+        ("Dana", "PER"),
+        ("מרכז העיר", "LOC"),
+    ]
+    assert docs[1].user_data["annotator"] == "bob"
+
+
+def test_export_refuses_unknown_formats_and_items_without_text(labeled: nl.Store, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="format 'coco' is not one of"):
+        labeled.export("ner", tmp_path / "x", format="coco")
+    labeled.register_task("imported", "spans", LABELS)
+    labeled.import_annotations(
+        pd.DataFrame(
+            {"item_id": [1], "annotator": ["zed"], "value": [[{"start": 0, "end": 3, "label": "PER"}]]}
+        ),
+        "imported",
+    )
+    with pytest.raises(ValueError, match="have no stored text"):
+        labeled.export("imported", tmp_path / "x.bio", format="bio")
+    csv = labeled.export("imported", tmp_path / "x.csv", format="csv")
+    assert csv.exists()

@@ -1,0 +1,159 @@
+"""Span exports: ``jsonl`` (text and spans), token-level IOB2 tags (``bio``, ``conll``) and a
+spaCy ``DocBin`` (``spacy``). One document per (item, annotator) with a standing label; the
+text is the one stored with the item's first label, tokenised as the widget did (its custom
+tokenizer's tokens are stored with the item; otherwise the default tokenizer)."""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .report import _sort_key
+from .tokens import default_tokenizer
+
+if TYPE_CHECKING:
+    from .store import Store
+
+SPAN_FORMATS = ("jsonl", "bio", "conll", "spacy")
+_SPACE = re.compile(r"\s")
+
+
+@dataclass
+class SpanDoc:
+    """One annotated text: who, which item, the text, its tokens and the spans."""
+
+    item_id: Any
+    annotator: str
+    text: str
+    tokens: list[tuple[int, int]]
+    spans: list[dict[str, Any]]
+    created_at: pd.Timestamp
+    guideline_version: str | None
+
+
+def span_docs(store: Store, task: str) -> Iterator[SpanDoc]:
+    """The standing span labels of ``task`` with their text, in item then annotator order."""
+    current = store.current(task)
+    labels = current[current["kind"] == "label"]
+    shown = store.items(task)
+    missing = [
+        i for i in pd.unique(labels["item_id"]) if i not in shown.index or pd.isna(shown.loc[i, "text"])
+    ]
+    if missing:
+        raise ValueError(
+            f"items {missing[:10]}{' ...' if len(missing) > 10 else ''} of task {task!r} have no stored text "
+            "(labels imported with import_annotations carry none): label them in a Spans widget, "
+            "or export format='csv' or 'parquet'"
+        )
+    has_tokens = "tokens" in shown.columns
+    rows = sorted(labels.itertuples(index=False), key=lambda r: (_sort_key(r.item_id), r.annotator))
+    for row in rows:
+        text = shown.loc[row.item_id, "text"]
+        stored = shown.loc[row.item_id, "tokens"] if has_tokens else None
+        tokens = [tuple(t) for t in stored] if isinstance(stored, list) else default_tokenizer(text)
+        yield SpanDoc(
+            item_id=row.item_id,
+            annotator=row.annotator,
+            text=text,
+            tokens=tokens,
+            spans=list(row.value or []),
+            created_at=row.created_at,
+            guideline_version=row.guideline_version,
+        )
+
+
+def export_spans(store: Store, task: str, path: Path, format: str) -> Path:
+    """Write the span labels of ``task`` to ``path`` in ``format`` (one of ``SPAN_FORMATS``)."""
+    docs = list(span_docs(store, task))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if format == "jsonl":
+        with path.open("w", encoding="utf-8") as fh:
+            for doc in docs:
+                record = {
+                    "item_id": _plain(doc.item_id),
+                    "annotator": doc.annotator,
+                    "text": doc.text,
+                    "spans": [{"start": s["start"], "end": s["end"], "label": s["label"]} for s in doc.spans],
+                    "created_at": doc.created_at.isoformat(),
+                    "guideline_version": doc.guideline_version,
+                }
+                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    elif format in ("bio", "conll"):
+        _write_iob(docs, path, conll=format == "conll")
+    elif format == "spacy":
+        _write_docbin(docs, path)
+    else:  # pragma: no cover - the caller checks
+        raise ValueError(f"format {format!r} is not one of {SPAN_FORMATS}")
+    return path
+
+
+def iob_tags(doc: SpanDoc) -> list[str]:
+    """IOB2 tags of the document's tokens: a token inside (or overlapping) a span is ``B-``
+    for the span's first token and ``I-`` after it. Nested or crossing spans cannot be
+    expressed in IOB: the longest span wins and the others are left out (with a warning)."""
+    tags = ["O"] * len(doc.tokens)
+    taken = [False] * len(doc.tokens)
+    dropped = 0
+    for span in sorted(doc.spans, key=lambda s: (s["start"] - s["end"], s["start"])):
+        inside = [i for i, (a, b) in enumerate(doc.tokens) if a < span["end"] and span["start"] < b]
+        if not inside or any(taken[i] for i in inside):
+            dropped += 1
+            continue
+        for n, i in enumerate(inside):
+            tags[i] = f"{'B' if n == 0 else 'I'}-{span['label']}"
+            taken[i] = True
+    if dropped:
+        warnings.warn(
+            f"item {doc.item_id!r} ({doc.annotator}): {dropped} span(s) overlap a longer span or cover no "
+            "token and cannot be written as IOB tags; they were left out",
+            UserWarning,
+            stacklevel=3,
+        )
+    return tags
+
+
+def _write_iob(docs: list[SpanDoc], path: Path, *, conll: bool) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for doc in docs:
+            tags = iob_tags(doc)
+            if conll:
+                fh.write("-DOCSTART- -X- -X- O\n\n")
+            for (a, b), tag in zip(doc.tokens, tags, strict=True):
+                token = _SPACE.sub("_", doc.text[a:b])
+                fh.write(f"{token} -X- _ {tag}\n" if conll else f"{token}\t{tag}\n")
+            fh.write("\n")
+
+
+def _write_docbin(docs: list[SpanDoc], path: Path) -> None:
+    try:
+        import spacy
+        from spacy.tokens import DocBin
+        from spacy.util import filter_spans
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("format='spacy' needs spaCy: pip install 'nblabel[spacy]'") from exc
+    nlp = spacy.blank("xx")
+    bin_ = DocBin(store_user_data=True)
+    for doc in docs:
+        sdoc = nlp.make_doc(doc.text)
+        spans = []
+        for s in doc.spans:
+            span = sdoc.char_span(s["start"], s["end"], label=s["label"], alignment_mode="expand")
+            if span is not None:
+                spans.append(span)
+        sdoc.spans["sc"] = spans  # every span, nested ones included (spancat)
+        sdoc.set_ents(filter_spans(spans))  # the longest non-overlapping ones (ner)
+        sdoc.user_data["item_id"] = _plain(doc.item_id)
+        sdoc.user_data["annotator"] = doc.annotator
+        bin_.add(sdoc)
+    bin_.to_disk(path)
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
