@@ -174,7 +174,10 @@ function render({ model, el }) {
     table.append(h("thead", {}, head), h("tbody", {}, ...body));
     heatmap.replaceChildren(table);
     const pct = c.total ? ` · ${Math.round((100 * c.agree) / c.total)}% on the diagonal` : "";
-    caption.textContent = `${c.total.toLocaleString()} items rated by both${pct}. Click a cell to list its items.`;
+    caption.textContent =
+      c.unit === "spans"
+        ? `${c.total.toLocaleString()} spans, matched by overlap (“(none)”: no counterpart)${pct}. Click a cell to list its items.`
+        : `${c.total.toLocaleString()} items rated by both${pct}. Click a cell to list its items.`;
   }
 
   function drawAnnotators(s) {
@@ -183,7 +186,7 @@ function render({ model, el }) {
     const head = h(
       "tr",
       {},
-      ...["annotator", "items", "skipped", "flagged", `${multi ? "Jaccard" : "κ"} vs ${ref}`, `accuracy vs ${ref}`, "items/h", "median s/item"].map((t) => cell("th", t)),
+      ...["annotator", "items", "skipped", "flagged", `${s.agreement_name || (multi ? "Jaccard" : "κ")} vs ${ref}`, `accuracy vs ${ref}`, "items/h", "median s/item"].map((t) => cell("th", t)),
     );
     const rows = (s.per_annotator || []).map((a) =>
       h(
@@ -202,17 +205,28 @@ function render({ model, el }) {
     annotators.replaceChildren(h("thead", {}, head), h("tbody", {}, ...rows));
   }
 
+  // [key, title, format]: "int" counts, "share" percentages, "value" coefficients
+  const LABEL_COLUMNS = [
+    ["count", "count", "int"],
+    ["agreement", "agreement", "share"],
+    ["kappa", "κ", "value"],
+    ["alpha", "α", "value"],
+  ];
+  const formats = {
+    int: (v) => (Number.isFinite(v) ? v.toLocaleString() : "—"),
+    share: (v) => formatShare(v) || "—",
+    value: (v) => formatValue(v),
+  };
+
   function drawLabels(s) {
-    const head = h("tr", {}, ...["label", "count", "agreement", "κ", "α"].map((t) => cell("th", t)));
+    const columns = s.label_columns || LABEL_COLUMNS;
+    const head = h("tr", {}, cell("th", "label"), ...columns.map(([, title]) => cell("th", title)));
     const rows = (s.per_label || []).map((l) =>
       h(
         "tr",
         {},
         cell("td", l.label, { class: "nbl-dash-name" }),
-        cell("td", l.count.toLocaleString(), { class: "nbl-dash-num" }),
-        cell("td", formatShare(l.agreement) || "—", { class: "nbl-dash-num" }),
-        cell("td", formatValue(l.kappa), { class: "nbl-dash-num" }),
-        cell("td", formatValue(l.alpha), { class: "nbl-dash-num" }),
+        ...columns.map(([key, , format]) => cell("td", formats[format](l[key]), { class: "nbl-dash-num" })),
       ),
     );
     labels.replaceChildren(h("thead", {}, head), h("tbody", {}, ...rows));

@@ -3,7 +3,7 @@
 from . import agreement
 from .classify import Classify
 from .dashboard import Dashboard
-from .plots import plot_agreement, plot_annotators, plot_confusion
+from .plots import plot_agreement, plot_annotators, plot_confusion, plot_span_confusion
 from .report import agreement_report
 from .spans import Spans
 from .store import Store
@@ -19,5 +19,6 @@ __all__ = [
     "plot_agreement",
     "plot_annotators",
     "plot_confusion",
+    "plot_span_confusion",
 ]
 __version__ = "0.1.0"

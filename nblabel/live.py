@@ -29,6 +29,19 @@ from .report import (
     per_label_table,
     prepare,
 )
+from .span_report import (
+    NONE as SPAN_NONE,
+)
+from .span_report import (
+    SpanData,
+    describe_spans,
+    majority_spans,
+    prepare_spans,
+    span_coefficients,
+    span_confusion,
+    span_per_annotator,
+    span_per_label,
+)
 from .store import Store
 
 __all__ = ["GOLD", "MAJORITY", "LiveAgreement"]
@@ -126,11 +139,15 @@ class LiveAgreement:
         self.data = None
         return True
 
-    def prepared(self) -> _Data | None:
-        """The ratings prepared for the coefficients (``None`` before the first label)."""
+    def prepared(self) -> Any:
+        """The ratings prepared for the coefficients (``None`` before the first label): a
+        :class:`~nblabel.report._Data`, or a :class:`~nblabel.span_report.SpanData` for spans."""
         if self.data is None and self.frame is not None and (self.frame["kind"] == "label").any():
             info = self.info or {}
             config = info.get("config", {})
+            if info.get("kind") == "spans":
+                self.data = prepare_spans(self.frame, self.gold, labels=info.get("labels") or None)
+                return self.data
             self.data = prepare(
                 self.frame,
                 self.gold,
@@ -157,6 +174,10 @@ class LiveAgreement:
         }
         if data is None:
             snap.update(empty=True, annotators=[], coefficients=[], per_annotator=[], per_label=[])
+            return snap
+        if isinstance(data, SpanData):
+            snap.update(span_summary(data))
+            snap["confusion"] = self.confusion(rows, columns)
             return snap
         codes = data.codes
         n = codes.notna().sum(axis=1).to_numpy()
@@ -188,6 +209,9 @@ class LiveAgreement:
         data = self.prepared()
         if data is None or data.codes.shape[1] < 2:
             return {}
+        if isinstance(data, SpanData):
+            rows = span_coefficients(data, n_boot=n_boot, level=level, seed=seed)
+            return {r[0]: [_number(r[3]), _number(r[4])] for r in rows}
         out = {}
         k = data.codes.shape[1]
         for spec in _specs(data, k):
@@ -239,6 +263,9 @@ class LiveAgreement:
         others = (
             codes.drop(columns=[self._annotator(row_side.name)]) if row_side.kind == "annotator" else codes
         )
+        if isinstance(data, SpanData):
+            majority = majority_spans(others).reindex(codes.index)
+            return majority.astype(object).where(majority.notna(), None)
         return _majority_codes(data, others)
 
     def _annotator(self, name: str) -> Any:
@@ -268,6 +295,21 @@ class LiveAgreement:
             row_side, col_side, a, b = self._pair_columns(rows, columns)
         except (KeyError, ValueError):
             row_side, col_side, a, b = self._pair_columns(None, None)
+        row_choices, col_choices = self.sides()
+        if isinstance(data, SpanData):
+            counts, self._span_cells = span_confusion(a, b, data.labels)
+            return {
+                "rows": row_side.id,
+                "columns": col_side.id,
+                "row_choices": [_side_choice(s) for s in row_choices],
+                "column_choices": [_side_choice(s) for s in col_choices],
+                "categories": [*data.labels, SPAN_NONE],
+                "codes": list(range(len(data.labels) + 1)),
+                "counts": counts.tolist(),
+                "total": int(counts.sum()),
+                "agree": int(np.trace(counts[:-1, :-1])),
+                "unit": "spans",
+            }
         both = (a.notna() & b.notna()).to_numpy()
         va = a.to_numpy()[both].astype(np.intp)
         vb = b.to_numpy()[both].astype(np.intp)
@@ -279,7 +321,6 @@ class LiveAgreement:
         position[shown] = np.arange(len(shown))
         size = len(shown)
         counts = np.bincount(position[va] * size + position[vb], minlength=size * size).reshape(size, size)
-        row_choices, col_choices = self.sides()
         return {
             "rows": row_side.id,
             "columns": col_side.id,
@@ -299,6 +340,8 @@ class LiveAgreement:
         if data is None:
             return pd.DataFrame()
         _row_side, col_side, a, b = self._pair_columns(rows, columns)
+        if isinstance(data, SpanData):
+            return self._span_cell_items(data, col_side, a, b, row_code, col_code)
         hit = (a == row_code) & (b == col_code)
         ids = data.codes.index[hit.to_numpy()]
         table = pd.DataFrame(index=ids)
@@ -312,6 +355,25 @@ class LiveAgreement:
             table[GOLD] = display_codes(data, data.gold.reindex(ids))
         if col_side.kind == MAJORITY:
             table[MAJORITY] = display_codes(data, b[hit])
+        return table
+
+    def _span_cell_items(
+        self, data: SpanData, col_side: Side, a: pd.Series, b: pd.Series, row_code: int, col_code: int
+    ) -> pd.DataFrame:
+        _counts, cells = span_confusion(a, b, data.labels)
+        ids = pd.Index(cells.get((row_code, col_code), []))
+        table = pd.DataFrame(index=ids)
+        table.index.name = "item_id"
+        texts = self._texts()
+        text_of = texts.reindex(ids) if texts is not None else pd.Series(None, index=ids, dtype=object)
+        if texts is not None:
+            table["text"] = text_of.to_numpy(dtype=object) if len(ids) else []
+        for annotator in data.docs.columns:
+            table[str(annotator)] = [describe_spans(text_of.get(i), data.docs.at[i, annotator]) for i in ids]
+        if data.gold is not None:
+            table[GOLD] = [describe_spans(text_of.get(i), data.gold.get(i)) for i in ids]
+        if col_side.kind == MAJORITY:
+            table[MAJORITY] = [describe_spans(text_of.get(i), b.get(i)) for i in ids]
         return table
 
     def _texts(self) -> pd.Series | None:
@@ -385,6 +447,60 @@ def _per_label_rows(data: _Data) -> list[dict[str, Any]]:
         }
         for label, row in table.iterrows()
     ]
+
+
+def span_summary(data: SpanData) -> dict[str, Any]:
+    """The snapshot fields of a span task (the confusion pair is added by the caller)."""
+    docs = data.docs
+    n = docs.notna().sum(axis=1).to_numpy()
+    differ = 0
+    for _, row in docs.iterrows():
+        sets = {frozenset((s["start"], s["end"], s["label"]) for s in d) for d in row if d is not None}
+        differ += len(sets) > 1
+    people = span_per_annotator(data)
+    labels = span_per_label(data)
+    return {
+        "empty": False,
+        "multi": False,
+        "labels": list(data.labels),
+        "annotators": [str(a) for a in docs.columns],
+        "has_gold": data.gold is not None,
+        "reference": "gold" if data.gold is not None else "majority of others",
+        "items": int(len(docs)),
+        "shared": int((n >= 2).sum()),
+        "ratings": int(n.sum()),
+        "disagreements": int(differ),
+        "coefficients": [_coefficient_row(r) for r in span_coefficients(data, n_boot=0, level=0.95, seed=0)],
+        "agreement_name": "span F1",
+        "per_annotator": [
+            {
+                "annotator": str(name),
+                "items": int(row["items"]),
+                "skipped": int(row["skipped"]),
+                "flagged": int(row["flagged"]),
+                "accuracy": None,
+                "agreement": _number(row["f1_reference"]),
+                "n_reference": int(row["n_reference"]),
+                "items_per_hour": _number(row["items_per_hour"]),
+                "median_active_ms": _number(row["median_active_ms"]),
+            }
+            for name, row in people.iterrows()
+        ],
+        "label_columns": [
+            ["count", "spans", "int"],
+            ["f1_exact", "F1 exact", "value"],
+            ["f1_overlap", "F1 overlap", "value"],
+        ],
+        "per_label": [
+            {
+                "label": str(label),
+                "count": int(row["count"]),
+                "f1_exact": _number(row["f1_exact"]),
+                "f1_overlap": _number(row["f1_overlap"]),
+            }
+            for label, row in labels.iterrows()
+        ],
+    }
 
 
 def _side_choice(side: Side) -> dict[str, str]:

@@ -148,7 +148,70 @@ def plot_confusion(
         raise ValueError(f"normalize must be one of None, 'true', 'pred', 'all'; got {normalize!r}")
     data = prepare(annotations, gold, task=task, labels=labels)
     counts, shown, items = confusion_counts(data, a, b)
-    n = len(shown)
+    names = [data.category_name(c) for c in shown]
+    total = int(counts.sum())
+    subtitle = f"{total} items labeled by both"
+    if total:
+        subtitle += f" · {int(np.trace(counts)) / total:.0%} agree"
+    fig = _confusion_figure(counts, names, a, b, normalize, cmap, subtitle)
+    fig.confusion = counts  # the matrix behind the picture, for tests and callers
+    fig.confusion_items = items
+    return fig
+
+
+def plot_span_confusion(
+    annotations: pd.DataFrame,
+    a: Any,
+    b: Any,
+    normalize: str | None = None,
+    *,
+    gold: Any = None,
+    labels: Sequence[Any] | None = None,
+    task: str | None = None,
+    cmap: Any = SEQUENTIAL,
+) -> Figure:
+    """Which labels two annotators of a span task give the same text: their spans are matched
+    one to one by overlap (labels ignored) and counted by (label of ``a``, label of ``b``);
+    a span without a counterpart counts against ``(none)``. ``b="gold"`` with ``gold=``
+    (an annotator's name, or span lists by item id) compares with gold."""
+    from .report import _one_task
+    from .span_report import NONE, prepare_spans, span_confusion
+
+    if normalize not in _NORMALIZE:
+        raise ValueError(f"normalize must be one of None, 'true', 'pred', 'all'; got {normalize!r}")
+    frame = _one_task(annotations, task) if "item_id" in annotations.columns else annotations
+    data = prepare_spans(frame, gold, labels=list(labels) if labels else None)
+
+    def side(name: Any) -> pd.Series:
+        if name == "gold" and data.gold is not None:
+            column = data.gold.reindex(data.docs.index)
+            return column.astype(object).where(column.notna(), None)
+        if name not in data.docs.columns:
+            raise KeyError(f"no annotator {name!r}; annotators: {list(data.docs.columns)}")
+        return data.docs[name]
+
+    counts, _cells = span_confusion(side(a), side(b), data.labels)
+    total = int(counts.sum())
+    subtitle = f"{total} spans matched by overlap"
+    if total:
+        subtitle += f" · {int(np.trace(counts[:-1, :-1])) / total:.0%} same label"
+    fig = _confusion_figure(counts, [*map(str, data.labels), NONE], a, b, normalize, cmap, subtitle, "spans")
+    fig.confusion = counts
+    return fig
+
+
+def _confusion_figure(
+    counts: np.ndarray,
+    names: list[str],
+    a: Any,
+    b: Any,
+    normalize: str | None,
+    cmap: Any,
+    subtitle: str,
+    unit: str = "items",
+) -> Figure:
+    """The heatmap both confusion plots draw: counts printed in the cells."""
+    n = len(names)
     with np.errstate(invalid="ignore", divide="ignore"):
         if normalize == "true":
             share = counts / counts.sum(axis=1, keepdims=True)
@@ -161,7 +224,6 @@ def plot_confusion(
     shade = np.nan_to_num(share) if share is not None else counts.astype(float)
     vmax = 1.0 if share is not None else max(1.0, float(counts.max(initial=0)))
 
-    names = [data.category_name(c) for c in shown]
     longest = max((len(s) for s in names), default=1)
     size = min(8.0, max(4.6, 2.6 + 0.62 * n + 0.04 * min(longest, 14)))
     fig, ax = _figure(size, min(7.5, max(3.9, 1.9 + 0.55 * n)))
@@ -197,17 +259,10 @@ def plot_confusion(
         side.set_visible(False)
     ax.set_ylabel(_fit(a, 30, 1), color=_INK, fontsize=10)
     ax.set_xlabel(_fit(b, 30, 1), color=_INK, fontsize=10)
-    total = int(counts.sum())
-    agree = int(np.trace(counts))
-    subtitle = f"{total} items labeled by both"
-    if total:
-        subtitle += f" · {agree / total:.0%} agree"
     _titles(fig, ax, f"{_fit(a, 24, 1)} × {_fit(b, 24, 1)}", subtitle)
     bar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.03, shrink=0.85)
     bar.set_label(
-        {None: "items", "true": "share of row", "pred": "share of column", "all": "share of items"}[
-            normalize
-        ],
+        {None: unit, "true": "share of row", "pred": "share of column", "all": f"share of {unit}"}[normalize],
         color=_INK,
         fontsize=9,
     )
@@ -215,8 +270,6 @@ def plot_confusion(
     bar.ax.tick_params(labelsize=8, colors=_INK)
     if share is not None:
         bar.ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
-    fig.confusion = counts  # the matrix behind the picture, for tests and callers
-    fig.confusion_items = items
     return fig
 
 

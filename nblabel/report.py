@@ -32,7 +32,7 @@ UNDEFINED = "undefined"
 #: left out of ``items_per_hour``.
 BREAK = pd.Timedelta(minutes=10)
 #: The task kinds :func:`agreement_report` understands; the others raise ``NotImplementedError``.
-SUPPORTED_KINDS = ("classify",)
+SUPPORTED_KINDS = ("classify", "spans")
 KNOWN_KINDS = ("classify", "spans", "boxes", "compare")
 #: Columns of the store's annotations frame that are not a gold column.
 _STORE_COLUMNS = {
@@ -588,6 +588,10 @@ def agreement_report(
     ``coefficient, value, ci_low, ci_high, items, annotators, reading, note``, and the tables
     ``per_label``, ``per_annotator`` and ``disagreements`` as attributes.
     """
+    if (kind or _kind_of(annotations)) == "spans":
+        return _span_report(
+            annotations, gold, task=task, labels=labels, n_boot=n_boot, level=level, seed=seed
+        )
     data = prepare(annotations, gold, task=task, kind=kind, labels=labels, multi=multi)
     rows = _coefficients(data, n_boot=n_boot, level=level, seed=seed)
     report = AgreementReport(pd.DataFrame(rows, columns=["key", *REPORT_COLUMNS]).set_index("key"))
@@ -599,6 +603,53 @@ def agreement_report(
     report.disagreements = disagreements_table(data)
     report.kind = data.kind
     report.multi = data.multi
+    report.reference = "gold" if data.gold is not None else "majority of others"
+    report.level = level
+    return report
+
+
+def _kind_of(annotations: Any) -> str:
+    """The task kind the values look like (``classify`` unless they are spans, boxes, ...)."""
+    if not isinstance(annotations, pd.DataFrame):
+        return "classify"
+    if {"item_id", "annotator", "value"} <= set(annotations.columns):
+        values = annotations["value"]
+        if "kind" in annotations.columns:
+            values = values[annotations["kind"] == "label"]
+        return _infer_kind(list(values))
+    return _infer_kind([v for col in annotations.columns for v in annotations[col]])
+
+
+def _span_report(
+    annotations: pd.DataFrame,
+    gold: Any,
+    *,
+    task: str | None,
+    labels: Sequence[Any] | None,
+    n_boot: int,
+    level: float,
+    seed: int | None,
+) -> AgreementReport:
+    from .span_report import (
+        prepare_spans,
+        span_coefficients,
+        span_disagreements,
+        span_per_annotator,
+        span_per_label,
+    )
+
+    frame = _one_task(annotations, task) if "item_id" in annotations.columns else annotations
+    data = prepare_spans(frame, gold, labels=list(labels) if labels else None)
+    rows = span_coefficients(data, n_boot=n_boot, level=level, seed=seed)
+    report = AgreementReport(pd.DataFrame(rows, columns=["key", *REPORT_COLUMNS]).set_index("key"))
+    report.index.name = None
+    report["items"] = report["items"].astype("int64")
+    report["annotators"] = report["annotators"].astype("int64")
+    report.per_label = span_per_label(data)
+    report.per_annotator = span_per_annotator(data)
+    report.disagreements = span_disagreements(data)
+    report.kind = "spans"
+    report.multi = False
     report.reference = "gold" if data.gold is not None else "majority of others"
     report.level = level
     return report

@@ -451,15 +451,51 @@ def test_a_failing_refresh_is_shown_and_recovers(tmp_path: Path, monkeypatch) ->
 
 
 def test_tasks_without_a_report_kind_show_why(store: nl.Store) -> None:
-    store.register_task("s", "spans", ["PER"])
+    store.register_task("b", "boxes", ["car"])
     store.append(
         Event(
-            task="s", item_id="1", annotator="a", kind="label", value=[{"start": 0, "end": 1, "label": "PER"}]
+            task="b",
+            item_id="1",
+            annotator="a",
+            kind="label",
+            value=[{"x": 0, "y": 0, "w": 1, "h": 1, "label": "car"}],
         )
     )
-    dash = nl.Dashboard(store, task="s", live=False)
+    dash = nl.Dashboard(store, task="b", live=False)
     assert dash._status["state"] == "error"
-    assert "does not support 'spans' tasks yet" in dash._status["message"]
+    assert "does not support 'boxes' tasks yet" in dash._status["message"]
+    dash.close()
+
+
+def test_span_tasks_get_span_f1_and_a_label_confusion(store: nl.Store) -> None:
+    texts = pd.DataFrame({"s": ["Barack Obama visited Paris.", "Dana lives in Haifa."]}, index=[1, 2])
+    votes = {
+        "ana": [[(0, 12, "PER"), (21, 26, "LOC")], [(0, 4, "PER"), (14, 19, "LOC")]],
+        "bob": [[(7, 12, "PER"), (21, 26, "ORG")], [(0, 4, "PER")]],
+    }
+    for name, docs in votes.items():
+        w = nl.Spans(texts, text="s", labels=["PER", "ORG", "LOC"], task="ner", annotator=name, store=store)
+        for item, doc in zip(texts.index, docs, strict=True):
+            w.annotate(item, doc)
+    dash = nl.Dashboard(store, task="ner", live=False, n_boot=20)
+    snap = dash._snapshot
+    assert dash._status["state"] == "live", dash._status
+    report = nl.agreement_report(store.annotations("ner"), labels=["PER", "ORG", "LOC"], n_boot=0)
+    by_key = {row["key"]: row for row in snap["coefficients"]}
+    assert by_key["span_f1_overlap"]["value"] == pytest.approx(report.loc["span_f1_overlap", "value"])
+    assert by_key["span_f1_exact"]["ci"][0] is not None  # the intervals followed
+    assert snap["agreement_name"] == "span F1"
+    confusion = snap["confusion"]
+    assert confusion["categories"] == ["PER", "ORG", "LOC", "(none)"]
+    counts = confusion["counts"]
+    assert counts[0][0] == 2  # PER~PER twice (Obama, Dana)
+    assert counts[2][1] == 1  # ana LOC ~ bob ORG (Paris)
+    assert counts[2][3] == 1  # ana's Haifa, bob none
+    items = dash.cell_items("LOC", "ORG")
+    assert items.index.tolist() == [1]
+    assert items.loc[1, "ana"] == "“Barack Obama” PER · “Paris” LOC"
+    assert items.loc[1, "bob"] == "“Obama” PER · “Paris” ORG"
+    assert dash.cell_items("LOC", "(none)").index.tolist() == [2]
     dash.close()
 
 

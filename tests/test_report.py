@@ -323,7 +323,6 @@ def test_one_annotator_and_no_data_are_undefined():
 @pytest.mark.parametrize(
     ("kind", "value"),
     [
-        ("spans", [{"start": 0, "end": 3, "label": "PER"}]),
         ("boxes", [{"x": 0, "y": 0, "w": 3, "h": 3, "label": "car"}]),
         ("compare", {"choice": "A"}),
     ],

@@ -380,3 +380,82 @@ def test_export_refuses_unknown_formats_and_items_without_text(labeled: nl.Store
         labeled.export("imported", tmp_path / "x.bio", format="bio")
     csv = labeled.export("imported", tmp_path / "x.csv", format="csv")
     assert csv.exists()
+
+
+# ---------------------------------------------------------------------- agreement
+def test_span_report_on_a_worked_example(labeled: nl.Store) -> None:
+    texts = ["Barack Obama visited Paris.", "Meet 👩‍👩‍👧 Dana in מרכז העיר.", "Nobody here."]
+    df = pd.DataFrame({"s": texts}, index=pd.Index([1, 2, 3], name="sid"))
+    bob = nl.Spans(df, text="s", labels=LABELS, task="ner", annotator="bob", store=labeled)
+    # bob on item 2: same family (ORG), Dana as LOC (label differs), the city shortened
+    bob.annotate(2, spans_of(texts[1], ("👩‍👩‍👧", "ORG"), ("Dana", "LOC"), ("מרכז", "LOC")))
+    bob.annotate(3, [])
+    report = nl.agreement_report(labeled.annotations("ner"), labels=LABELS, n_boot=50, seed=1)
+    assert report.kind == "spans"
+    # item 1: ana {Barack Obama PER, Paris LOC}, bob {Obama PER}; item 2 as above; item 3 empty
+    # exact+label: matched 0 + 1 + 0 = 1 of 2+3 (ana) and 1+3 (bob) -> 2*1/9
+    assert report.loc["span_f1_exact", "value"] == pytest.approx(2 * 1 / 9)
+    # overlap+label: item 1 Obama~Barack Obama (PER): 1; item 2 family 1, city 1 -> 3 -> 6/9
+    assert report.loc["span_f1_overlap", "value"] == pytest.approx(6 / 9)
+    # exact bounds, any label: item 2 family and Dana -> 2 -> 4/9
+    assert report.loc["span_f1_bounds", "value"] == pytest.approx(4 / 9)
+    assert report.loc["span_f1_exact", "items"] == 3
+    low, high = report.loc["span_f1_overlap", ["ci_low", "ci_high"]]
+    assert low <= 6 / 9 <= high
+    assert report.loc["span_f1_exact", "reading"] == "n/a (not chance-corrected)"
+    assert list(report.per_label.index) == LABELS
+    assert report.per_label.loc["PER", "count"] == 3
+    assert report.per_annotator.loc["ana", "f1_with_bob"] == pytest.approx(2 / 9)
+    assert list(report.disagreements.index) == [1, 2]
+    assert report.disagreements.loc[1, "agreement"] == pytest.approx(0.0)
+    # the values equal the reference function on the same documents
+    docs = report_docs = labeled.current("ner")
+    a = docs[docs["annotator"] == "ana"].set_index("item_id")["value"]
+    b = report_docs[report_docs["annotator"] == "bob"].set_index("item_id")["value"]
+    expected = nl.agreement.span_agreement(a, b.reindex(a.index), mode="overlap")["f1"]
+    assert report.loc["span_f1_overlap", "value"] == pytest.approx(expected)
+
+
+def test_span_report_with_gold_and_one_annotator(labeled: nl.Store) -> None:
+    report = nl.agreement_report(labeled.annotations("ner"), gold="ana", labels=LABELS, n_boot=0)
+    assert report.per_annotator.index.tolist() == ["bob"]
+    assert report.per_annotator.loc["bob", "reference"] == "gold"
+    assert report.per_annotator.loc["bob", "f1_reference"] == pytest.approx(0.0)
+    assert report["reading"].eq("undefined").all()  # one annotator left: nothing to compare
+
+
+def test_span_confusion_counts_labels_of_overlapping_spans() -> None:
+    from nblabel.span_report import span_confusion
+
+    a = pd.Series(
+        {1: [{"start": 0, "end": 12, "label": "PER"}, {"start": 21, "end": 26, "label": "LOC"}], 2: []}
+    )
+    b1 = [
+        {"start": 7, "end": 12, "label": "PER"},
+        {"start": 21, "end": 26, "label": "ORG"},
+        {"start": 13, "end": 20, "label": "ORG"},
+    ]
+    b = pd.Series({1: b1, 2: [{"start": 0, "end": 2, "label": "LOC"}]})
+    counts, cells = span_confusion(a, b, LABELS)
+    none = len(LABELS)
+    assert counts[0, 0] == 1  # PER ~ PER
+    assert counts[2, 1] == 1  # LOC (a) ~ ORG (b)
+    assert counts[none, 1] == 1  # b's extra ORG
+    assert counts[none, 2] == 1  # b's LOC on item 2
+    assert counts.sum() == 4
+    assert cells[(none, 2)] == [2]
+
+
+def test_plot_span_confusion(labeled: nl.Store, tmp_path: Path) -> None:
+    ann = labeled.annotations("ner")
+    fig = nl.plot_span_confusion(ann, "ana", "bob", labels=LABELS)
+    # item 1: Barack Obama PER ~ Obama PER; ana's Paris has no counterpart
+    assert fig.confusion[0, 0] == 1
+    assert fig.confusion[2, 3] == 1
+    assert fig.confusion.sum() == 2
+    png = fig._repr_png_()[0]
+    assert png[:4] == b"\x89PNG"
+    with pytest.raises(KeyError, match="no annotator 'zed'"):
+        nl.plot_span_confusion(ann, "ana", "zed")
+    gold = nl.plot_span_confusion(ann, "bob", "gold", gold="ana", labels=LABELS)
+    assert gold.confusion.sum() == 2
