@@ -133,3 +133,38 @@ export function spanAt(spans, offset) {
   }
   return best;
 }
+
+/** Paragraph chunks of a text: [start, end) pieces that end after each newline, so a long
+ * document is drawn (and re-drawn) a paragraph at a time. */
+export function chunkBounds(text) {
+  const out = [];
+  let start = 0;
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) {
+    out.push([start, i + 1]);
+    start = i + 1;
+  }
+  if (start < text.length || !out.length) out.push([start, text.length]);
+  return out;
+}
+
+/** For each chunk, the indices of the ranges ([start, end, ...]) that overlap it. */
+export function bucketByChunk(chunks, ranges) {
+  const buckets = chunks.map(() => []);
+  const starts = chunks.map((c) => c[0]);
+  const chunkOf = (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  ranges.forEach((r, i) => {
+    if (r[1] <= r[0]) return;
+    const last = chunkOf(r[1] - 1);
+    for (let c = chunkOf(r[0]); c <= last; c++) buckets[c].push(i);
+  });
+  return buckets;
+}

@@ -127,3 +127,18 @@ describe("text fixture", () => {
     expect(words).toEqual(["Barack", "Obama", "visited", "Paris", "."]);
   });
 });
+
+import { bucketByChunk, chunkBounds } from "./spans-model.js";
+
+describe("chunks", () => {
+  it("splits after each newline and covers the text", () => {
+    expect(chunkBounds("ab\ncd\n\nef")).toEqual([[0, 3], [3, 6], [6, 7], [7, 9]]);
+    expect(chunkBounds("abc")).toEqual([[0, 3]]);
+    expect(chunkBounds("abc\n")).toEqual([[0, 4]]);
+    expect(chunkBounds("")).toEqual([[0, 0]]);
+  });
+  it("puts a range in every chunk it overlaps", () => {
+    const chunks = chunkBounds("ab\ncd\n\nef");
+    expect(bucketByChunk(chunks, [[0, 2], [1, 4], [7, 9], [3, 3]])).toEqual([[0, 1], [1], [], [2]]);
+  });
+});

@@ -5,7 +5,18 @@
 import { h, listen } from "./dom.js";
 import { labelHotkeys } from "./keymap.js";
 import { mountLabeler } from "./labeler.js";
-import { addSpan, graphemeBoundaries, isAligned, levels, segments, snapToCharacters, snapToTokens, tokenAfter } from "./spans-model.js";
+import {
+  addSpan,
+  bucketByChunk,
+  chunkBounds,
+  graphemeBoundaries,
+  isAligned,
+  levels,
+  segments,
+  snapToCharacters,
+  snapToTokens,
+  tokenAfter,
+} from "./spans-model.js";
 
 /** Okabe & Ito's colour-blind-safe palette, one colour per label (cycled). */
 export const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#8C6D1F", "#555555"];
@@ -19,7 +30,9 @@ function createSpansTask() {
   let hotkeyCache = { labels: null, keys: [] };
   let draft = null;
   let active = 0; // the label new spans get
-  let view = null; // what the text on screen was drawn from: {key, segs, shown}
+  // What the text on screen was drawn from: {key, text (element), chunks: [{start, end, el, sign,
+  // segs, shown}]}. Only the paragraphs whose spans changed are drawn again.
+  let view = null;
   let boundsCache = { key: null, bounds: null };
 
   function hotkeys(config) {
@@ -165,12 +178,18 @@ function createSpansTask() {
     view?.text?.querySelector(".nbl-cursor")?.scrollIntoView({ block: "nearest" });
   }
 
-  /** The text offset of a DOM boundary inside the text element (pseudo-elements not counted). */
-  function offsetOf(container, node, offset) {
-    const range = document.createRange();
-    range.setStart(container, 0);
-    range.setEnd(node, offset);
-    return range.toString().length;
+  /** The text offset (UTF-16) of a DOM boundary inside the text element: segments carry their
+   * start offset, so no text is walked (label tags are CSS pseudo-elements, not text). */
+  function offsetOf(node, offset) {
+    if (node.nodeType === Node.TEXT_NODE) return Number(node.parentElement.closest(".nbl-seg").dataset.start) + offset;
+    const child = node.childNodes[offset];
+    if (child) {
+      const seg = child.nodeType === Node.TEXT_NODE ? child.parentElement : child.matches?.(".nbl-seg") ? child : child.querySelector?.(".nbl-seg");
+      if (seg) return Number(seg.dataset.start);
+    }
+    const segs = node.querySelectorAll ? node.querySelectorAll(".nbl-seg") : [];
+    const last = segs[segs.length - 1] || node.parentElement?.closest(".nbl-seg");
+    return last ? Number(last.dataset.end) : 0;
   }
 
   function onMouseUp(ctx, event) {
@@ -180,8 +199,8 @@ function createSpansTask() {
     if (!selection || selection.isCollapsed || selection.rangeCount === 0) return;
     const range = selection.getRangeAt(0);
     if (!view.text.contains(range.startContainer) || !view.text.contains(range.endContainer)) return;
-    const s = offsetOf(view.text, range.startContainer, range.startOffset);
-    const e = offsetOf(view.text, range.endContainer, range.endOffset);
+    const s = offsetOf(range.startContainer, range.startOffset);
+    const e = offsetOf(range.endContainer, range.endOffset);
     selection.removeAllRanges();
     const text = item.payload.text || "";
     const byChar = event.shiftKey || ctx.config().snap === "char";
@@ -197,87 +216,122 @@ function createSpansTask() {
     if (!item || !view || (selection && !selection.isCollapsed)) return;
     const seg = event.target.closest(".nbl-seg");
     if (!seg || !view.text.contains(seg)) return;
-    const covers = view.segs[Number(seg.dataset.seg)].covers.map((i) => view.shown[i]).filter((x) => x.kind !== "cursor");
+    const chunk = view.chunks[Number(seg.dataset.chunk)];
+    const covers = chunk.segs[Number(seg.dataset.seg)].covers.map((i) => chunk.shown[i]).filter((x) => x.kind !== "cursor");
     if (!covers.length) return;
     // the innermost: the shortest of the spans under the click
     covers.sort((a, b) => a.range[1] - a.range[0] - (b.range[1] - b.range[0]));
     const d = draftFor(item);
     const pick = covers[0];
-    const same = d.selected && d.selected.kind === pick.kind && d.selected.index === pick.index;
-    d.selected = same ? null : { kind: pick.kind, index: pick.index };
+    const index = pick.kind === "span" ? d.spans.findIndex((x) => x[0] === pick.range[0] && x[1] === pick.range[1] && x[2] === pick.range[2]) : pick.index;
+    if (index < 0) return;
+    const same = d.selected && d.selected.kind === pick.kind && d.selected.index === index;
+    d.selected = same ? null : { kind: pick.kind, index };
     d.cursor = null;
     ctx.rerender();
   }
 
-  function drawText(ctx, item, body) {
-    const text = item.payload.text;
-    if (text === null || text === undefined) {
-      body.replaceChildren(h("div", { class: "nbl-text nbl-empty", text: "(empty)" }));
-      view = { key: item.key, text: null, segs: [], shown: [] };
-      return;
-    }
+  /** Everything drawn over the text: spans, pending suggestions, the token cursor. */
+  function overlays(item) {
     const d = draftFor(item);
-    const tokens = item.payload.tokens || [];
-    const labels = ctx.config().labels;
     const shown = d.spans.map((s, index) => ({ kind: "span", index, range: s }));
     d.suggestions.forEach((x, index) => {
       if (x.state === "pending") shown.push({ kind: "suggestion", index, range: x.span });
     });
     const cursor = cursorRange(item);
     if (cursor) shown.push({ kind: "cursor", index: 0, range: [cursor[0], cursor[1], -1] });
+    for (const x of shown) x.selected = !!(d.selected && d.selected.kind === x.kind && d.selected.index === x.index);
+    return shown;
+  }
+
+  /** Draw one paragraph: its segments between span boundaries, underlines stacked by level,
+   * the label tag after each span's last segment. */
+  function drawChunk(ctx, item, chunk, shown, number) {
+    const text = item.payload.text;
+    const tokens = item.payload.tokens || [];
+    const labels = ctx.config().labels;
+    const [c0, c1] = [chunk.start, chunk.end];
     const drawn = shown.filter((x) => x.kind !== "cursor");
     const level = levels(drawn.map((x) => x.range));
     const levelOf = new Map(drawn.map((x, i) => [x, level[i]]));
     const lines = drawn.length ? Math.max(...level) + 1 : 0;
-    const segs = segments(text.length, shown.map((x) => x.range));
-    const ends = new Map(); // segment end offset -> labels of spans ending there
-    for (const x of drawn) {
-      const name = `${labels[x.range[2]] ?? "?"}${x.kind === "suggestion" ? "?" : ""}`;
-      ends.set(x.range[1], [...(ends.get(x.range[1]) || []), name]);
-    }
-    const container = h("div", { class: "nbl-text nbl-spans-text", dir: "auto" });
-    container.style.setProperty("--nbl-lines", String(lines));
-    const selected = d.selected;
+    const local = shown.map((x) => [Math.max(c0, x.range[0]) - c0, Math.min(c1, x.range[1]) - c0]);
+    const segs = segments(c1 - c0, local);
+    const el = h("div", { class: "nbl-chunk" });
+    el.style.setProperty("--nbl-lines", String(lines));
     segs.forEach((seg, i) => {
-      const el = h("span", { class: "nbl-seg", "data-seg": i, text: text.slice(seg.start, seg.end) });
-      if (seg.covers.length) {
-        const layers = [];
-        const positions = [];
-        for (const c of seg.covers) {
-          const x = shown[c];
-          if (x.kind === "cursor") {
-            el.classList.add("nbl-cursor");
-            continue;
-          }
-          const col = colour(x.range[2]);
-          const y = `calc(100% - ${levelOf.get(x) * LINE}px)`;
-          if (x.kind === "suggestion") {
-            el.classList.add("nbl-suggested-span");
-            layers.push(`repeating-linear-gradient(90deg, ${col} 0 4px, transparent 4px 7px)`);
-          } else {
-            el.classList.add("nbl-spanned");
-            if (!isAligned(tokens, x.range[0], x.range[1])) el.classList.add("nbl-unaligned");
-            layers.push(`linear-gradient(${col}, ${col})`);
-          }
-          positions.push(`0 ${y}`);
-          if (selected && selected.kind === x.kind && selected.index === x.index) el.classList.add("nbl-selected-span");
+      const start = c0 + seg.start;
+      const end = c0 + seg.end;
+      const node = h("span", { class: "nbl-seg", "data-chunk": number, "data-seg": i, "data-start": start, "data-end": end, text: text.slice(start, end) });
+      const layers = [];
+      const positions = [];
+      const names = [];
+      for (const c of seg.covers) {
+        const x = shown[c];
+        if (x.kind === "cursor") {
+          node.classList.add("nbl-cursor");
+          continue;
         }
-        if (layers.length) {
-          el.style.backgroundImage = layers.join(", ");
-          el.style.backgroundPosition = positions.join(", ");
-          el.style.backgroundSize = layers.map(() => `100% ${LINE - 1}px`).join(", ");
-          el.style.backgroundRepeat = "no-repeat";
-          el.style.paddingBottom = `${lines * LINE}px`;
+        const col = colour(x.range[2]);
+        if (x.kind === "suggestion") {
+          node.classList.add("nbl-suggested-span");
+          layers.push(`repeating-linear-gradient(90deg, ${col} 0 4px, transparent 4px 7px)`);
+        } else {
+          node.classList.add("nbl-spanned");
+          if (!isAligned(tokens, x.range[0], x.range[1])) node.classList.add("nbl-unaligned");
+          layers.push(`linear-gradient(${col}, ${col})`);
         }
-        const names = ends.get(seg.end);
-        if (names && seg.covers.some((c) => shown[c].kind !== "cursor" && shown[c].range[1] === seg.end)) {
-          el.dataset.label = names.join(" · ");
-        }
+        positions.push(`0 calc(100% - ${levelOf.get(x) * LINE}px)`);
+        if (x.selected) node.classList.add("nbl-selected-span");
+        if (x.range[1] === end) names.push(`${labels[x.range[2]] ?? "?"}${x.kind === "suggestion" ? "?" : ""}`);
       }
-      container.append(el);
+      if (layers.length) {
+        node.style.backgroundImage = layers.join(", ");
+        node.style.backgroundPosition = positions.join(", ");
+        node.style.backgroundSize = layers.map(() => `100% ${LINE - 1}px`).join(", ");
+        node.style.backgroundRepeat = "no-repeat";
+        node.style.paddingBottom = `${lines * LINE}px`;
+      }
+      if (names.length) node.dataset.label = names.join(" · ");
+      el.append(node);
     });
-    body.replaceChildren(container);
-    view = { key: item.key, text: container, segs, shown };
+    chunk.segs = segs;
+    chunk.shown = shown;
+    return el;
+  }
+
+  // What a paragraph shows. Span indices shift when a span is added before them, so spans are
+  // known by their range here (and found again by range when clicked).
+  const signature = (shown) =>
+    shown.map((x) => `${x.kind === "span" ? "s" : `${x.kind[0]}${x.index}`}:${x.range.join(",")}${x.selected ? "*" : ""}`).join("|");
+
+  function drawText(ctx, item, body) {
+    const text = item.payload.text;
+    if (text === null || text === undefined) {
+      body.replaceChildren(h("div", { class: "nbl-text nbl-empty", text: "(empty)" }));
+      view = { key: item.key, text: null, chunks: [] };
+      return;
+    }
+    const shown = overlays(item);
+    const fresh = !view || view.key !== item.key || !view.text || !body.contains(view.text) || view.labels !== ctx.config().labels;
+    if (fresh) {
+      const container = h("div", { class: "nbl-text nbl-spans-text", dir: "auto" });
+      view = { key: item.key, text: container, labels: ctx.config().labels, chunks: chunkBounds(text).map(([start, end]) => ({ start, end, el: null, sign: null })) };
+    }
+    const buckets = bucketByChunk(view.chunks.map((c) => [c.start, c.end]), shown.map((x) => x.range));
+    view.chunks.forEach((chunk, i) => {
+      const mine = buckets[i].map((j) => shown[j]);
+      const sign = signature(mine);
+      if (chunk.el && chunk.sign === sign) return; // unchanged paragraph: keep its nodes
+      const el = drawChunk(ctx, item, chunk, mine, i);
+      if (chunk.el) chunk.el.replaceWith(el);
+      chunk.el = el;
+      chunk.sign = sign;
+    });
+    if (fresh) {
+      view.text.append(...view.chunks.map((c) => c.el));
+      body.replaceChildren(view.text);
+    }
   }
 
   return {
