@@ -7,10 +7,12 @@ cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-if ! command -v chromium >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-  echo "== installing chromium and postgresql (apt)"
+if ! command -v chromium >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+   || [ ! -d /usr/share/fonts/truetype/noto ]; then
+  echo "== installing chromium, postgresql and an emoji font (apt)"
   as_root apt-get update -q
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium postgresql
+  # the emoji font: end-to-end tests select emoji, and their screenshots go in the README
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium postgresql fonts-noto-color-emoji
 fi
 
 echo "== installing nblabel with its test dependencies"

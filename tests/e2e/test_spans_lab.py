@@ -4,6 +4,7 @@ keyboard-only tagging; clicking a span relabels it; hostile text renders as text
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import harness
@@ -15,6 +16,7 @@ import nblabel as nl
 
 pytestmark = pytest.mark.e2e
 
+README_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "spans.png"
 TASK = "ner-pilot"
 LABELS = ["PER", "ORG", "LOC"]
 PWN = "window.__pwned=true"
@@ -143,6 +145,8 @@ def test_mouse_and_keyboard_tagging_land_in_the_store(lab, lab_root: Path, lab_p
     expect(widget.locator(".nbl-seg[data-label]")).to_have_count(5)
     page.keyboard.press("Backspace")  # per-span undo: "today" again untagged
     expect(widget.locator(".nbl-seg[data-label]")).to_have_count(4)
+    shot = README_SCREENSHOT if os.environ.get("NBLABEL_SCREENSHOT") == "1" else lab_root / "spans.png"
+    widget.screenshot(path=str(shot), animations="disabled")
     page.keyboard.press("Enter")  # nothing selected: confirm the item
     expect(widget).to_have_attribute("data-key", "11")
     assert sorted(stored_spans(lab_root / "spans" / "spans.db", 10, 1)) == sorted(
@@ -209,3 +213,62 @@ def test_overlapping_span_replaces_with_a_warning(lab, lab_root: Path, lab_page:
     assert stored_spans(db, 11, 1) == [("Barack Obama", "ORG")]
     frame = pd.DataFrame(nl.Store(db).annotations(TASK))
     assert frame["annotator"].tolist() == ["ana"]
+
+
+SUGGESTED = (
+    "import pandas as pd\nimport nblabel as nl\n"
+    "text = 'Barack Obama visited Paris with Angela Merkel.'\n"
+    "model = [{'start': 0, 'end': 12, 'label': 'PER'}, {'start': 21, 'end': 26, 'label': 'ORG'},\n"
+    "         {'start': 32, 'end': 45, 'label': 'PER'}]\n"
+    "df = pd.DataFrame({'sentence': [text, text], 'model': [model, model]})\n"
+    f"w = nl.Spans(df, text='sentence', labels={LABELS!r}, task='suggested', annotator='ana',\n"
+    "             store='spans.db', suggestions='model')\n"
+    "w"
+)
+
+
+def test_suggestions_accepted_changed_and_rejected(lab, lab_root: Path, lab_page: Page) -> None:
+    page = lab_page
+    folder = lab_root / "spans-suggested"
+    harness.write_notebook(folder / "spans.ipynb", [SUGGESTED])
+    harness.open_notebook(page, lab, "spans-suggested/spans.ipynb")
+    harness.run_all(page)
+    widget = page.locator(harness.WIDGET)
+    expect(widget).to_have_attribute("data-key", "0")
+    expect(widget.locator(".nbl-suggested-span")).to_have_count(3)
+    expect(widget.locator("[data-action='accept-all']")).to_have_text("Accept 3 suggestions")
+    # Obama: click, Enter accepts it as suggested
+    widget.locator(".nbl-suggested-span", has_text="Barack Obama").click()
+    expect(widget.locator(".nbl-span-selected")).to_contain_text("Suggested PER “Barack Obama”")
+    harness.focus_widget(page)
+    page.keyboard.press("Enter")
+    # Paris: click, the LOC key accepts it with another label (a change)
+    widget.locator(".nbl-suggested-span", has_text="Paris").click()
+    harness.focus_widget(page)
+    page.keyboard.press("3")
+    # Merkel: click, Delete rejects it
+    widget.locator(".nbl-suggested-span", has_text="Angela Merkel").click()
+    harness.focus_widget(page)
+    page.keyboard.press("Delete")
+    expect(widget.locator(".nbl-suggested-span")).to_have_count(0)
+    assert spans_on_screen(page) == ["PER", "LOC"]
+    page.keyboard.press("Enter")
+    expect(widget).to_have_attribute("data-key", "1")
+    # item 1: accept all at once
+    widget.locator("[data-action='accept-all']").click()
+    assert spans_on_screen(page) == ["PER", "ORG", "PER"]
+    harness.focus_widget(page)
+    page.keyboard.press("Enter")
+    expect(widget).to_have_attribute("data-state", "done")
+
+    store = nl.Store(folder / "spans.db")
+    frame = store.annotations("suggested")
+    store.close()
+    first, second = frame["suggestion"].tolist()
+    assert (first["accepted"], first["changed"], first["removed"]) == ([0], [1], [2])
+    assert (second["accepted"], second["changed"], second["removed"]) == ([0, 1, 2], [], [])
+    text = "Barack Obama visited Paris with Angela Merkel."
+    assert [(text[s["start"] : s["end"]], s["label"]) for s in frame["value"].iloc[0]] == [
+        ("Barack Obama", "PER"),
+        ("Paris", "LOC"),
+    ]
