@@ -34,11 +34,10 @@ SETUP = (
 )
 
 
-def drag_select(page: Page, start: int, end: int, *, rtl: bool = False) -> None:
-    """Drag the mouse over the text between UTF-16 offsets ``start`` and ``end`` (end
-    exclusive) of the widget's text, pressing inside the first character and releasing inside
-    the last one, as a person selecting those words does."""
-    rects = page.evaluate(
+def char_boxes(page: Page, start: int, end: int) -> list[dict]:
+    """Screen boxes of the first and the last character between UTF-16 offsets ``start`` and
+    ``end`` (end exclusive) of the widget's text."""
+    return page.evaluate(
         """([sel, start, end]) => {
              const root = document.querySelector(sel);
              const text = root.querySelector('.nbl-spans-text');
@@ -67,7 +66,13 @@ def drag_select(page: Page, start: int, end: int, *, rtl: bool = False) -> None:
            }""",
         [harness.WIDGET, start, end],
     )
-    first, last = rects
+
+
+def drag_select(page: Page, start: int, end: int, *, rtl: bool = False) -> None:
+    """Drag the mouse over the text between UTF-16 offsets ``start`` and ``end``, pressing
+    inside the first character and releasing inside the last one, as a person selecting those
+    words does."""
+    first, last = char_boxes(page, start, end)
     y = (first["top"] + first["bottom"]) / 2
     fw = first["right"] - first["left"]
     lw = last["right"] - last["left"]
@@ -181,7 +186,9 @@ def test_mouse_and_keyboard_tagging_land_in_the_store(lab, lab_root: Path, lab_p
     assert widget.locator(".nbl-spans-text img, .nbl-spans-text b").count() == 0
     page.keyboard.press("1")
     start, end = utf16(TEXTS[2], "Zoë")
-    drag_select(page, start, end)
+    first, last = char_boxes(page, start, end)
+    page.mouse.dblclick((first["left"] + last["right"]) / 2, (first["top"] + first["bottom"]) / 2)
+    expect(widget.locator(".nbl-seg[data-label='PER']")).to_have_text("Zoë")
     page.keyboard.press("Enter")
     expect(widget).to_have_attribute("data-state", "done")
     assert stored_spans(lab_root / "spans" / "spans.db", 12, 3) == [("Zoë", "PER")]
