@@ -279,3 +279,49 @@ def test_suggestions_accepted_changed_and_rejected(lab, lab_root: Path, lab_page
         ("Barack Obama", "PER"),
         ("Paris", "LOC"),
     ]
+
+
+NESTED = (
+    "import pandas as pd\nimport nblabel as nl\n"
+    "df = pd.DataFrame({'sentence': ['She works at Bank of America Tower in Charlotte.']})\n"
+    f"w = nl.Spans(df, text='sentence', labels={LABELS!r}, task='nested', annotator='ana',\n"
+    "             store='spans.db', overlap=True)\n"
+    "w"
+)
+
+
+def test_nested_spans_are_kept_and_drawn_stacked(lab, lab_root: Path, lab_page: Page) -> None:
+    page = lab_page
+    folder = lab_root / "spans-nested"
+    harness.write_notebook(folder / "spans.ipynb", [NESTED])
+    harness.open_notebook(page, lab, "spans-nested/spans.ipynb")
+    harness.run_all(page)
+    widget = page.locator(harness.WIDGET)
+    expect(widget).to_have_attribute("data-key", "0")
+    harness.focus_widget(page)
+    text = "She works at Bank of America Tower in Charlotte."
+    page.keyboard.press("3")
+    drag_select(page, *utf16(text, "Bank of America Tower"))
+    page.keyboard.press("2")
+    drag_select(page, *utf16(text, "Bank of America"))
+    page.keyboard.press("3")
+    drag_select(page, *utf16(text, "America"))
+    expect(widget.locator(".nbl-span-notice")).to_have_count(0)  # nothing replaced
+    # "America" ends two spans (LOC inside ORG); the tower's LOC ends after "Tower"
+    assert spans_on_screen(page) == ["ORG · LOC", "LOC"]
+    # inside "America" three underlines are stacked on three lines
+    lines = widget.locator(".nbl-seg", has_text="America").evaluate(
+        "(e) => [getComputedStyle(e).backgroundImage.split('linear-gradient').length - 1,"
+        " getComputedStyle(e).paddingBottom]"
+    )
+    assert lines == [3, "12px"]
+    page.keyboard.press("Enter")
+    expect(widget).to_have_attribute("data-state", "done")
+    store = nl.Store(folder / "spans.db")
+    value = store.annotations("nested")["value"].iloc[0]
+    store.close()
+    assert [(text[s["start"] : s["end"]], s["label"]) for s in value] == [
+        ("Bank of America", "ORG"),
+        ("Bank of America Tower", "LOC"),
+        ("America", "LOC"),
+    ]
