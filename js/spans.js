@@ -342,7 +342,7 @@ function createSpansTask() {
     helpRows(config) {
       return [
         ["1–9, 0, letters", "choose the label for new spans (or relabel the selected span)"],
-        ["drag / double-click", `tag the selection (snaps to ${config.snap === "char" ? "characters" : "words"}; Shift: characters)`],
+        ["drag / double-click", `tag the selection (snaps to ${config.snap === "char" ? "characters" : "words"}; Shift held on release: characters)`],
         ["→ ← / Shift+→ ←", "move / extend the token cursor"],
         ["Enter", "tag the cursor's tokens; with nothing selected, confirm the item"],
         ["Space", "confirm the item"],

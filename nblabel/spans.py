@@ -30,7 +30,7 @@ class Spans(LabelWidget):
     >>> w = nl.Spans(df, text="sentence", labels=["PER", "ORG", "LOC"], task="ner-pilot", annotator="ana")
 
     Choose the active label with its key (shown on the chips), then select text with the mouse
-    (drag, or double-click a word): selections snap to whole tokens (hold Shift, or pass
+    (drag, or double-click a word): selections snap to whole tokens (hold Shift as you release, or pass
     ``snap="char"``, for characters). Or tag with the keyboard only: ``←``/``→`` move a token
     cursor, ``Shift+←/→`` extend it, ``Enter`` tags. Click a span to relabel or delete it.
     ``Enter`` (or ``Space``) with nothing selected confirms the item; ``Backspace`` removes the

@@ -68,7 +68,7 @@ def char_boxes(page: Page, start: int, end: int) -> list[dict]:
     )
 
 
-def drag_select(page: Page, start: int, end: int, *, rtl: bool = False) -> None:
+def drag_select(page: Page, start: int, end: int, *, rtl: bool = False, shift: bool = False) -> None:
     """Drag the mouse over the text between UTF-16 offsets ``start`` and ``end``, pressing
     inside the first character and releasing inside the last one, as a person selecting those
     words does."""
@@ -84,7 +84,11 @@ def drag_select(page: Page, start: int, end: int, *, rtl: bool = False) -> None:
     page.mouse.down()
     page.mouse.move((x0 + x1) / 2, (y + (last["top"] + last["bottom"]) / 2) / 2, steps=4)
     page.mouse.move(x1, (last["top"] + last["bottom"]) / 2, steps=4)
+    if shift:  # held when the button is released: characters, not words
+        page.keyboard.down("Shift")
     page.mouse.up()
+    if shift:
+        page.keyboard.up("Shift")
 
 
 def utf16(text: str, word: str) -> tuple[int, int]:
@@ -218,8 +222,28 @@ def test_overlapping_span_replaces_with_a_warning(lab, lab_root: Path, lab_page:
     expect(widget).to_have_attribute("data-key", "12")  # the next unlabeled item after 11
     db = folder / "spans.db"
     assert stored_spans(db, 11, 1) == [("Barack Obama", "ORG")]
+
+    # u undoes the whole item: back on 11, its spans retracted
+    page.keyboard.press("u")
+    expect(widget).to_have_attribute("data-key", "11")
+    expect(widget.locator(".nbl-seg[data-label]")).to_have_count(0)
+    # Shift while selecting: characters, not words ("Oba"), marked as not token-aligned
+    page.keyboard.press("1")
+    start, _ = utf16(text, "Obama")
+    drag_select(page, start, start + 3, shift=True)
+    expect(widget.locator(".nbl-seg.nbl-unaligned")).to_have_text("Oba")
+    expect(widget.locator(".nbl-span-notice")).to_contain_text("“Oba” does not line up with whole tokens")
+    # click it, Delete removes it
+    widget.locator(".nbl-seg.nbl-unaligned").click()
+    harness.focus_widget(page)
+    page.keyboard.press("Delete")
+    expect(widget.locator(".nbl-seg[data-label]")).to_have_count(0)
+    page.keyboard.press("Enter")
+    expect(widget).to_have_attribute("data-key", "12")
     frame = pd.DataFrame(nl.Store(db).annotations(TASK))
-    assert frame["annotator"].tolist() == ["ana"]
+    assert frame["kind"].tolist() == ["label", "retract", "label"]
+    assert frame["value"].iloc[-1] == []
+    assert frame["annotator"].unique().tolist() == ["ana"]
 
 
 SUGGESTED = (
