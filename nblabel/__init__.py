@@ -2,6 +2,7 @@
 
 from . import agreement
 from .classify import Classify
+from .compare import Compare
 from .dashboard import Dashboard
 from .plots import plot_agreement, plot_annotators, plot_confusion, plot_span_confusion
 from .report import agreement_report
@@ -10,6 +11,7 @@ from .store import Store
 
 __all__ = [
     "Classify",
+    "Compare",
     "Dashboard",
     "Spans",
     "Store",

@@ -14,17 +14,28 @@ if TYPE_CHECKING:
 FORMATS = ("jsonl", "csv", "parquet")
 
 
-def export_current(store: Store, task: str, path: Path, format: str) -> Path:
+def export_current(store: Store, task: str, path: Path, format: str, **options: Any) -> Path:
     """Write one row per (item_id, annotator) with the current label of ``task``.
 
     Span tasks also export ``jsonl`` as ``{text, spans}``, ``bio``/``conll`` (IOB2 tags per
-    token) and ``spacy`` (a ``DocBin``): see :mod:`nblabel.span_export`. Skipped items are left
+    token) and ``spacy`` (a ``DocBin``): see :mod:`nblabel.span_export`. Compare tasks export
+    ``dpo``, ``reward`` and ``jsonl`` with the texts (option ``keep_ties``): see
+    :mod:`nblabel.compare_export`. Skipped items are left
     out. ``jsonl`` keeps values as JSON (lists for multi-label);
     ``csv`` and ``parquet`` store a value as itself when every value is a string, as JSON text
     otherwise.
     """
     kind = store.task(task)["kind"]  # KeyError naming the known tasks
-    if kind == "spans":
+    if options and kind != "compare":
+        raise TypeError(f"export options {sorted(options)} only apply to compare tasks")
+    if kind == "compare":
+        from .compare_export import COMPARE_FORMATS, export_compare
+
+        if format in COMPARE_FORMATS:
+            return export_compare(store, task, path, format, **options)
+        if format not in FORMATS:
+            raise ValueError(f"format {format!r} is not one of {sorted(set(COMPARE_FORMATS) | set(FORMATS))}")
+    elif kind == "spans":
         from .span_export import SPAN_FORMATS, export_spans
 
         if format in SPAN_FORMATS:

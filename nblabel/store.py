@@ -482,12 +482,13 @@ class Store:
         frame = self.annotations(task, annotator=annotator)
         return current_from_annotations(frame)
 
-    def export(self, task: str, path: str | os.PathLike[str], format: str = "jsonl") -> Path:
+    def export(self, task: str, path: str | os.PathLike[str], format: str = "jsonl", **options: Any) -> Path:
         """Write the current labels of ``task`` to ``path`` as ``jsonl``, ``csv`` or ``parquet``;
-        span tasks also as ``bio``, ``conll`` or ``spacy`` (``jsonl`` then holds ``{text, spans}``)."""
+        span tasks also as ``bio``, ``conll`` or ``spacy`` (``jsonl`` then holds ``{text, spans}``);
+        compare tasks as ``dpo`` or ``reward`` (``keep_ties=True`` keeps ties and "both bad")."""
         from .export import export_current
 
-        return export_current(self, task, Path(path), format)
+        return export_current(self, task, Path(path), format, **options)
 
 
 def current_from_annotations(frame: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,41 @@
+// Pure logic of the Compare task: which key means which choice, and what blocks a submission.
+
+/**
+ * The choice a key press means ("left", "right", "tie", "both_bad") or null. Digits are read
+ * from `event.code`, so Shift+1 (which types "!" on many layouts) still means "left".
+ */
+export function choiceForKey(event) {
+  switch (event.code || "") {
+    case "Digit1":
+    case "Numpad1":
+      return "left";
+    case "Digit2":
+    case "Numpad2":
+      return "right";
+    case "Digit3":
+    case "Numpad3":
+      return "tie";
+    case "Digit4":
+    case "Numpad4":
+      return "both_bad";
+    default:
+      break;
+  }
+  if (event.key === "ArrowLeft") return "left";
+  if (event.key === "ArrowRight") return "right";
+  return null;
+}
+
+/** Why the draft cannot be submitted yet ("" when it can). `config` has `rubric`,
+ * `require_justification` and `min_justification`. */
+export function blockReason(draft, config) {
+  if (!draft.choice) return "Choose first: 1 / ← left better, 2 / → right better, 3 tie, 4 both bad.";
+  const missing = (config.rubric || []).filter((dim) => !(draft.rubric[dim]?.left && draft.rubric[dim]?.right));
+  if (missing.length) return `Score both responses on ${missing.join(", ")} (press r, then 1–5).`;
+  const need = config.require_justification ? Math.max(1, config.min_justification || 0) : 0;
+  const have = (draft.justification || "").trim().length;
+  if (have < need) {
+    return `A justification of at least ${need} character${need === 1 ? "" : "s"} is required (${have} so far; press j).`;
+  }
+  return "";
+}

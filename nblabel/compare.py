@@ -1,0 +1,274 @@
+"""``Compare``: which of two model responses is better (preference data for RLHF / DPO).
+
+A value is ``{"choice": "A"|"B"|"tie"|"both_bad", "strength": 1|2 (A/B only: slightly or
+clearly better), "rubric": {dimension: {"A": 1-5, "B": 1-5}}, "justification": str,
+"swapped": bool}``. ``A`` and ``B`` always name the DataFrame columns ``a=`` and ``b=``, never
+the side of the screen: which response is shown on the left is decided per (task, item,
+annotator) from ``seed`` and recorded as ``swapped`` (``True``: ``B`` was on the left). The
+browser only ever says "left" or "right"; the kernel turns that into ``A``/``B``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from .base import STATIC, LabelWidget
+from .guidelines import render_markdown
+from .store import Store
+
+__all__ = ["CHOICES", "Compare"]
+
+CHOICES = ("A", "B", "tie", "both_bad")
+SCORES = range(1, 6)
+#: Longest justification accepted (characters).
+MAX_JUSTIFICATION = 10_000
+
+
+class Compare(LabelWidget):
+    """Judge two responses to the same prompt, side by side.
+
+    >>> w = nl.Compare(df, prompt="prompt", a="response_a", b="response_b", task="rlhf-pilot",
+    ...                annotator="ana", rubric=["helpful", "correct", "safe"])
+
+    Keys: ``1`` or ``←`` the left response is better, ``2`` or ``→`` the right one, ``3`` tie,
+    ``4`` both bad; with Shift, *clearly* better (strength 2). Without a rubric or a required
+    justification the choice is submitted at once; otherwise ``Enter`` submits (and says what is
+    missing). ``j`` jumps to the justification box (``Esc`` leaves it, ``Enter`` there submits);
+    ``r`` scores the rubric with the keyboard (``1``–``5`` per cell, ``Esc`` leaves); ``↑``/``↓``
+    move between items; ``u`` undoes; ``s`` skips; ``f`` flags.
+
+    Prompts and responses are Markdown (code blocks keep their layout and scroll sideways) or
+    chat transcripts: a list of ``{"role", "content"}`` messages in the cell. The side each
+    response is shown on is random per (task, item, annotator), reproducible from ``seed``;
+    ``shuffle=False`` always shows ``a`` on the left.
+    """
+
+    kind = "compare"
+    _esm = STATIC / "compare.js"
+
+    def __init__(
+        self,
+        df: pd.DataFrame,
+        *,
+        a: str,
+        b: str,
+        task: str,
+        prompt: str | None = None,
+        annotator: str | None = None,
+        store: Store | str | os.PathLike[str] | None = None,
+        rubric: list[str] | None = None,
+        require_justification: bool = False,
+        min_justification: int = 0,
+        shuffle: bool = True,
+        seed: int = 0,
+        guidelines: str | os.PathLike[str] | None = None,
+        order: str | Callable[[pd.DataFrame], Any] | None = None,
+    ) -> None:
+        self.rubric = _check_rubric(rubric)
+        if (
+            not isinstance(min_justification, int)
+            or isinstance(min_justification, bool)
+            or min_justification < 0
+        ):
+            raise ValueError(f"min_justification must be a non-negative int, got {min_justification!r}")
+        self.require_justification = bool(require_justification) or min_justification > 0
+        self.min_justification = max(min_justification, 1 if self.require_justification else 0)
+        self.shuffle = bool(shuffle)
+        self.seed = int(seed)
+        self.columns_ab = (a, b)
+        super().__init__(
+            df,
+            columns={"prompt": prompt, "a": a, "b": b},
+            labels=list(CHOICES),
+            task=task,
+            annotator=annotator,
+            store=store,
+            guidelines=guidelines,
+            order=order,
+            config={"a": a, "b": b, "rubric": self.rubric},
+        )
+
+    # sides --------------------------------------------------------------------
+    def swapped(self, item_id: Any) -> bool:
+        """Whether ``b`` is shown on the left for ``item_id`` (for this task and annotator)."""
+        return self._swapped(self.items.position(item_id))
+
+    def _swapped(self, pos: int) -> bool:
+        if not self.shuffle:
+            return False
+        key = f"{self.seed}\x1f{self.task}\x1f{self.items.key(pos)}\x1f{self.annotator}".encode()
+        return hashlib.sha256(key).digest()[0] & 1 == 1
+
+    # values -------------------------------------------------------------------
+    def _validate_value(self, value: Any, pos: int) -> dict[str, Any]:
+        where = f"row {self.items.label(pos)!r}"
+        if isinstance(value, str):
+            value = {"choice": value}
+        if not isinstance(value, Mapping):
+            raise ValueError(
+                f"{where}: a comparison is a dict with 'choice' (one of {CHOICES}), got {value!r}"
+            )
+        unknown = set(value) - {"choice", "strength", "rubric", "justification", "swapped"}
+        if unknown:
+            raise ValueError(f"{where}: unknown keys {sorted(unknown)} in {value!r}")
+        choice = value.get("choice")
+        if choice not in CHOICES:
+            raise ValueError(f"{where}: choice {choice!r} is not one of {CHOICES}")
+        strength = value.get("strength")
+        if choice in ("A", "B"):
+            strength = 1 if strength is None else strength
+            if strength not in (1, 2) or isinstance(strength, bool):
+                raise ValueError(
+                    f"{where}: strength must be 1 (slightly) or 2 (clearly better), got {strength!r}"
+                )
+        elif strength is not None:
+            raise ValueError(f"{where}: strength goes with choice 'A' or 'B', not {choice!r}")
+        rubric = self._check_scores(value.get("rubric") or {}, where)
+        justification = value.get("justification") or ""
+        if not isinstance(justification, str):
+            raise ValueError(f"{where}: justification must be text, got {type(justification).__name__}")
+        justification = justification.strip()
+        if len(justification) > MAX_JUSTIFICATION:
+            raise ValueError(f"{where}: justification longer than {MAX_JUSTIFICATION} characters")
+        if len(justification) < self.min_justification:
+            raise ValueError(
+                f"{where}: a justification of at least {self.min_justification} characters is required"
+            )
+        return {
+            "choice": choice,
+            "strength": strength,
+            "rubric": rubric,
+            "justification": justification,
+            "swapped": self._swapped(pos),
+        }
+
+    def _check_scores(self, rubric: Any, where: str) -> dict[str, dict[str, int]]:
+        if not isinstance(rubric, Mapping):
+            raise ValueError(f"{where}: rubric must be a dict {{dimension: {{'A': 1-5, 'B': 1-5}}}}")
+        out: dict[str, dict[str, int]] = {}
+        for dimension, scores in rubric.items():
+            if dimension not in self.rubric:
+                raise ValueError(f"{where}: rubric dimension {dimension!r} is not one of {self.rubric}")
+            if not isinstance(scores, Mapping) or set(scores) - {"A", "B"}:
+                raise ValueError(
+                    f"{where}: rubric[{dimension!r}] must be {{'A': 1-5, 'B': 1-5}}, got {scores!r}"
+                )
+            for side, score in scores.items():
+                if score not in SCORES or isinstance(score, bool):
+                    raise ValueError(f"{where}: rubric[{dimension!r}][{side!r}] = {score!r} is not 1-5")
+            out[dimension] = {side: int(scores[side]) for side in ("A", "B") if side in scores}
+        return out
+
+    def _value_from_browser(self, payload: Any, pos: int) -> dict[str, Any]:
+        if not isinstance(payload, Mapping):
+            raise ValueError("a comparison must arrive as an object")
+        swapped = self._swapped(pos)
+        side = {"left": "B" if swapped else "A", "right": "A" if swapped else "B"}
+        choice = payload.get("choice")
+        choice = side.get(choice, choice) if choice in ("left", "right", "tie", "both_bad") else None
+        rubric = {
+            dimension: {side[s]: v for s, v in scores.items() if s in side}
+            for dimension, scores in (payload.get("rubric") or {}).items()
+            if isinstance(scores, Mapping)
+        }
+        return self._validate_value(
+            {
+                "choice": choice,
+                "strength": payload.get("strength") if choice in ("A", "B") else None,
+                "rubric": rubric,
+                "justification": payload.get("justification") or "",
+            },
+            pos,
+        )
+
+    def _value_to_browser(self, value: Any, pos: int) -> dict[str, Any] | None:
+        if not isinstance(value, Mapping):
+            return None
+        swapped = bool(value.get("swapped", self._swapped(pos)))
+        screen = {"A": "right" if swapped else "left", "B": "left" if swapped else "right"}
+        return {
+            "choice": screen.get(value.get("choice"), value.get("choice")),
+            "strength": value.get("strength"),
+            "rubric": {
+                d: {screen[s]: v for s, v in scores.items() if s in screen}
+                for d, scores in (value.get("rubric") or {}).items()
+            },
+            "justification": value.get("justification") or "",
+        }
+
+    def _count_labels(self, counts: dict[Any, int], value: Any) -> None:
+        choice = value.get("choice") if isinstance(value, Mapping) else value
+        counts[choice] = counts.get(choice, 0) + 1
+
+    # browser -----------------------------------------------------------------------
+    def _browser_config(self) -> dict[str, Any]:
+        return {
+            "labels": ["A", "B", "tie", "both bad"],
+            "rubric": list(self.rubric),
+            "require_justification": self.require_justification,
+            "min_justification": self.min_justification,
+            "has_prompt": self.items.has("prompt"),
+        }
+
+    def _item_fields(self, pos: int, buffers: list[bytes]) -> dict[str, Any]:
+        swapped = self._swapped(pos)
+        left, right = ("b", "a") if swapped else ("a", "b")
+        fields: dict[str, Any] = {
+            "id": str(self.items.label(pos)),
+            "left": _render(self.items.cell(left, pos)),
+            "right": _render(self.items.cell(right, pos)),
+        }
+        if self.items.has("prompt"):
+            fields["prompt"] = _render(self.items.cell("prompt", pos))
+        return fields
+
+    def _shown(self, pos: int) -> dict[str, Any]:
+        shown = {"a": _plain(self.items.cell("a", pos)), "b": _plain(self.items.cell("b", pos))}
+        if self.items.has("prompt"):
+            shown["prompt"] = _plain(self.items.cell("prompt", pos))
+        return shown
+
+
+# ---------------------------------------------------------------------- helpers
+def _check_rubric(rubric: Any) -> list[str]:
+    if rubric is None:
+        return []
+    if isinstance(rubric, str) or not all(isinstance(d, str) and d.strip() for d in rubric):
+        raise TypeError(f"rubric must be a list of dimension names, got {rubric!r}")
+    dimensions = list(rubric)
+    if len(set(dimensions)) != len(dimensions):
+        raise ValueError(f"rubric has duplicate dimensions: {dimensions}")
+    return dimensions
+
+
+def _is_chat(cell: Any) -> bool:
+    return isinstance(cell, (list, tuple)) and all(isinstance(m, Mapping) and "content" in m for m in cell)
+
+
+def _render(cell: Any) -> dict[str, Any]:
+    """A cell for the browser: Markdown as sanitised HTML, or a chat transcript message by
+    message (role as text, content as sanitised HTML)."""
+    if cell is None:
+        return {"html": "", "empty": True}
+    if _is_chat(cell):
+        return {
+            "chat": [
+                {"role": str(m.get("role", "")), "html": render_markdown(str(m.get("content") or ""))}
+                for m in cell
+            ]
+        }
+    return {"html": render_markdown(str(cell))}
+
+
+def _plain(cell: Any) -> Any:
+    """A cell as stored with the item (text, or the chat messages)."""
+    if cell is None:
+        return None
+    if _is_chat(cell):
+        return [{"role": str(m.get("role", "")), "content": str(m.get("content") or "")} for m in cell]
+    return str(cell)
