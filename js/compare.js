@@ -163,7 +163,12 @@ function createCompareTask() {
         listen(controls, "input", (event) => {
           const it = item();
           if (it && event.target === justification) {
-            draftFor(it).justification = justification.value;
+            const d = draftFor(it);
+            d.justification = justification.value;
+            if (d.reason) {
+              d.reason = ""; // typing answers it; Enter checks again
+              controls.querySelector(".nbl-compare-reason")?.remove();
+            }
             const counter = controls.querySelector(".nbl-justification-count");
             if (counter) counter.textContent = `${justification.value.trim().length} characters`;
           }

@@ -321,7 +321,8 @@ export function mountLabeler({ model, el }, task) {
       (p.skipped ? ` · ${p.skipped} skipped` : "") +
       (p.flagged ? ` · ${p.flagged} flagged` : "");
     progressBar.firstChild.style.width = total ? `${(100 * done) / total}%` : "0%";
-    const labels = config().labels || [];
+    // (Compare hides them: counts of A and B would tell which column was on which side)
+    const labels = config().hide_counts ? [] : config().labels || [];
     counts.replaceChildren(
       ...labels.map((label, i) =>
         h("span", { class: "nbl-count", title: label }, h("span", { class: "nbl-count-label", text: label }), `${(p.counts || [])[i] || 0}`),

@@ -213,6 +213,7 @@ class Compare(LabelWidget):
             "require_justification": self.require_justification,
             "min_justification": self.min_justification,
             "has_prompt": self.items.has("prompt"),
+            "hide_counts": True,  # per-choice counts would reveal which column each side shows
         }
 
     def _item_fields(self, pos: int, buffers: list[bytes]) -> dict[str, Any]:
