@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .compare_report import CHOICES, choice_frame
+from .compare_report import extra_rows as compare_rows
 from .report import (
     _coefficients,
     _Data,
@@ -148,6 +150,11 @@ class LiveAgreement:
             if info.get("kind") == "spans":
                 self.data = prepare_spans(self.frame, self.gold, labels=info.get("labels") or None)
                 return self.data
+            if info.get("kind") == "compare":  # agreement on the choice; extra rows in snapshot()
+                self.data = prepare(
+                    choice_frame(self.frame), self.gold, kind="classify", labels=CHOICES, multi=False
+                )
+                return self.data
             self.data = prepare(
                 self.frame,
                 self.gold,
@@ -199,6 +206,9 @@ class LiveAgreement:
             per_annotator=_per_annotator_rows(data),
             per_label=_per_label_rows(data),
         )
+        if info.get("kind") == "compare":
+            extra = compare_rows(self.frame, n_boot=0, level=0.95, seed=0)
+            snap["coefficients"] += [_coefficient_row(r) for r in extra]
         snap["confusion"] = self.confusion(rows, columns)
         return snap
 
@@ -217,6 +227,9 @@ class LiveAgreement:
         for spec in _specs(data, k):
             low, high = _safe_ci(spec.metric, data.codes, n_boot, level, seed, **spec.kwargs)
             out[spec.key] = [_number(low), _number(high)]
+        if (self.info or {}).get("kind") == "compare":
+            for r in compare_rows(self.frame, n_boot=n_boot, level=level, seed=seed):
+                out[r[0]] = [_number(r[3]), _number(r[4])]
         return out
 
     # ------------------------------------------------------------------ confusion
@@ -381,11 +394,8 @@ class LiveAgreement:
             return self.texts
         if self._texts_revision != self.revision:
             shown = self.store.items(self.task)
-            self._stored_texts = (
-                shown["text"]
-                if "text" in shown.columns
-                else (shown["image"] if "image" in shown.columns else None)
-            )
+            column = next((c for c in ("text", "prompt", "image") if c in shown.columns), None)
+            self._stored_texts = shown[column] if column else None
             self._texts_revision = self.revision
         return self._stored_texts
 

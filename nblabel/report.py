@@ -32,7 +32,7 @@ UNDEFINED = "undefined"
 #: left out of ``items_per_hour``.
 BREAK = pd.Timedelta(minutes=10)
 #: The task kinds :func:`agreement_report` understands; the others raise ``NotImplementedError``.
-SUPPORTED_KINDS = ("classify", "spans")
+SUPPORTED_KINDS = ("classify", "spans", "compare")
 KNOWN_KINDS = ("classify", "spans", "boxes", "compare")
 #: Columns of the store's annotations frame that are not a gold column.
 _STORE_COLUMNS = {
@@ -79,7 +79,10 @@ class AgreementReport(pd.DataFrame):
     ``kind`` is the task kind and ``multi`` tells whether values are label sets.
     """
 
-    _metadata = ["per_label", "per_annotator", "disagreements", "kind", "multi", "reference", "level"]
+    _metadata = [
+        "per_label", "per_annotator", "disagreements", "kind", "multi", "reference", "level",
+        "position_bias", "win_rates",
+    ]  # fmt: skip
 
     @property
     def _constructor(self) -> Callable[..., AgreementReport]:
@@ -564,6 +567,7 @@ def agreement_report(
     n_boot: int = 200,
     level: float = 0.95,
     seed: int | None = 0,
+    models: tuple[str, str] | None = None,
 ) -> AgreementReport:
     """Every agreement coefficient suited to the task, in one table.
 
@@ -584,13 +588,25 @@ def agreement_report(
     intervals are percentile bootstraps over items (``n_boot`` resamples, ``level``, seeded
     with ``seed``; ``n_boot=0`` skips them).
 
+    Span tasks get span F1 (exact, overlapping, bounds only); compare tasks get the choice
+    coefficients (ties a category), Krippendorff's α on the signed preference and per rubric
+    dimension, and the position bias, with ``position_bias`` and ``win_rates`` tables (``models``
+    names the two compared columns there).
+
     Returns an :class:`AgreementReport`: a DataFrame indexed by coefficient key with columns
     ``coefficient, value, ci_low, ci_high, items, annotators, reading, note``, and the tables
     ``per_label``, ``per_annotator`` and ``disagreements`` as attributes.
     """
-    if (kind or _kind_of(annotations)) == "spans":
+    kind = kind or _kind_of(annotations)
+    if kind == "spans":
         return _span_report(
             annotations, gold, task=task, labels=labels, n_boot=n_boot, level=level, seed=seed
+        )
+    if kind == "compare":
+        from .compare_report import compare_report
+
+        return compare_report(
+            annotations, gold, task=task, names=models or ("A", "B"), n_boot=n_boot, level=level, seed=seed
         )
     data = prepare(annotations, gold, task=task, kind=kind, labels=labels, multi=multi)
     rows = _coefficients(data, n_boot=n_boot, level=level, seed=seed)

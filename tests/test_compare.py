@@ -207,3 +207,49 @@ def test_export_jsonl_has_rubric_and_justification(judged: nl.Store, tmp_path: P
     judged.register_task("labels", "classify", ["x"])
     with pytest.raises(TypeError, match="only apply to compare tasks"):
         judged.export("labels", tmp_path / "x", format="jsonl", keep_ties=True)
+
+
+# ---------------------------------------------------------------------- agreement and bias
+def test_compare_report(pairs: pd.DataFrame, tmp_path: Path) -> None:
+    from scipy.stats import binomtest
+
+    store = nl.Store(tmp_path / "r.db")
+    judgements = {
+        "ana": ["A", "A", "B", "tie", "both_bad", ("A", 2), ("B", 2), "A"],
+        "bob": ["A", "B", "B", "tie", "both_bad", ("A", 1), ("B", 2), "tie"],
+    }
+    for name, values in judgements.items():
+        w = widget(pairs, tmp_path, annotator=name, store=store, rubric=["helpful"])
+        for item, v in zip(pairs.index, values, strict=False):
+            choice, strength = v if isinstance(v, tuple) else (v, None)
+            value = {"choice": choice, "rubric": {"helpful": {"A": 4, "B": 2 if choice == "A" else 4}}}
+            if strength:
+                value["strength"] = strength
+            w.annotate(item, value)
+    ann = store.annotations("pref")
+    report = nl.agreement_report(ann, models=("model_x", "model_y"), n_boot=50)
+    assert report.kind == "compare"
+    # choices agree on items 0, 2, 3, 4, 5, 6 of 8 (ties and both-bad are categories)
+    assert report.loc["percent_agreement", "value"] == pytest.approx(6 / 8)
+    wide = pd.DataFrame(judgements).map(lambda v: v[0] if isinstance(v, tuple) else v)
+    expected_kappa = nl.agreement.cohen_kappa(wide["ana"], wide["bob"])
+    assert report.loc["cohen_kappa", "value"] == pytest.approx(expected_kappa)
+    # signed scale: both_bad left out; A=+s, B=-s, tie=0
+    signed = pd.DataFrame(
+        {"ana": [1, 1, -1, 0, None, 2, -2, 1], "bob": [1, -1, -1, 0, None, 1, -2, 0]}, dtype=float
+    )
+    expected_alpha = nl.agreement.krippendorff_alpha(signed, level="ordinal", value_domain=[-2, -1, 0, 1, 2])
+    assert report.loc["signed_alpha", "value"] == pytest.approx(expected_alpha)
+    assert "rubric_alpha_helpful" in report.index
+    # position bias: left won = (choice A) != swapped, over A/B choices
+    values = [v for v in ann[ann["kind"] == "label"]["value"] if v["choice"] in ("A", "B")]
+    left = sum((v["choice"] == "A") != v["swapped"] for v in values)
+    assert report.loc["position_bias", "value"] == pytest.approx(left / len(values))
+    assert report.position_bias.loc["(all)", "p_value"] == pytest.approx(binomtest(left, len(values)).pvalue)
+    assert f"p = {binomtest(left, len(values)).pvalue:.3g}" in report.loc["position_bias", "note"]
+    wins = report.win_rates
+    assert list(wins.index) == ["model_x", "model_y"]
+    assert (wins.loc["model_x", "wins"], wins.loc["model_y", "wins"]) == (6, 5)
+    assert wins.loc["model_x", "win_rate"] == pytest.approx(6 / 11)
+    assert "left_wins_share" in report.per_annotator.columns
+    assert list(report.disagreements.index) == ["q1", "q7"]

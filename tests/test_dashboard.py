@@ -518,3 +518,24 @@ def test_state_sent_to_the_browser_holds_no_credentials(postgres) -> None:
     assert "s3cret-pw" not in state
     assert dash._status["location"].startswith("postgresql://127.0.0.1:")
     dash.close()
+
+
+def test_compare_tasks_get_choice_agreement_and_position_bias(store: nl.Store) -> None:
+    df = pd.DataFrame(
+        {"q": ["Q1?", "Q2?", "Q3?"], "x": ["x1", "x2", "x3"], "y": ["y1", "y2", "y3"]}, index=[1, 2, 3]
+    )
+    for name, choices in {"ana": ["A", "B", "tie"], "bob": ["A", "A", "tie"]}.items():
+        w = nl.Compare(df, prompt="q", a="x", b="y", task="pref", annotator=name, store=store)
+        for item, choice in zip(df.index, choices, strict=True):
+            w.annotate(item, choice)
+    dash = nl.Dashboard(store, task="pref", live=False, n_boot=20)
+    snap = dash._snapshot
+    assert dash._status["state"] == "live", dash._status
+    keys = [row["key"] for row in snap["coefficients"]]
+    assert keys[:2] == ["percent_agreement", "cohen_kappa"]
+    assert {"signed_alpha", "position_bias"} <= set(keys)
+    assert snap["confusion"]["categories"] == ["A", "B", "tie", "both_bad"]
+    items = dash.cell_items("B", "A")
+    assert items.index.tolist() == [2]
+    assert items.loc[2, "text"] == "Q2?"
+    dash.close()

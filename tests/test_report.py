@@ -324,7 +324,6 @@ def test_one_annotator_and_no_data_are_undefined():
     ("kind", "value"),
     [
         ("boxes", [{"x": 0, "y": 0, "w": 3, "h": 3, "label": "car"}]),
-        ("compare", {"choice": "A"}),
     ],
 )
 def test_other_task_kinds_are_not_implemented_yet(kind, value):
