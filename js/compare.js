@@ -15,6 +15,9 @@ function createCompareTask() {
   let syncScroll = false;
   let showDiff = false;
   let panes = null; // {key, left, right} elements on screen
+  let stage = null; // the slots: the pair on screen and the next one, laid out but invisible
+  let slots = new Map(); // item key -> {el, left, right, diff}
+  let prebuild = null;
   let justification = null; // the textarea on screen
 
   function draftFor(item) {
@@ -93,6 +96,30 @@ function createCompareTask() {
     }
     left.replaceChildren(l);
     right.replaceChildren(r);
+  }
+
+  /** The prompt and both responses of `item`, as one slot of the stage. */
+  function buildSlot(item, hidden = false) {
+    const p = item.payload;
+    const parts = [];
+    if (p.prompt) {
+      const prompt = h("div", { class: "nbl-prompt" });
+      drawContent(prompt, p.prompt);
+      parts.push(h("div", { class: "nbl-prompt-box" }, h("div", { class: "nbl-response-head", text: "Prompt" }), prompt));
+    }
+    const left = pane("left", p.left);
+    const right = pane("right", p.right);
+    if (showDiff) drawDiff(left.body, right.body);
+    parts.push(h("div", { class: "nbl-responses" }, left.el, right.el));
+    const el = h("div", { class: `nbl-slot${hidden ? " nbl-slot-next" : ""}`, "data-key": item.key }, ...parts);
+    if (hidden) {
+      el.setAttribute("aria-hidden", "true");
+      el.inert = true;
+    }
+    stage.append(el);
+    const slot = { el, left: left.body, right: right.body, diff: showDiff };
+    slots.set(item.key, slot);
+    return slot;
   }
 
   function pane(side, content) {
@@ -193,20 +220,43 @@ function createCompareTask() {
     },
 
     renderItem(ctx, item, body) {
-      const p = item.payload;
-      if (panes && panes.key === item.key && body.contains(panes.left) && panes.diff === showDiff) return;
-      const parts = [];
-      if (p.prompt) {
-        const prompt = h("div", { class: "nbl-prompt" });
-        drawContent(prompt, p.prompt);
-        parts.push(h("div", { class: "nbl-prompt-box" }, h("div", { class: "nbl-response-head", text: "Prompt" }), prompt));
+      if (!stage || !body.contains(stage)) {
+        stage = h("div", { class: "nbl-stage" });
+        slots = new Map();
+        body.replaceChildren(stage);
       }
-      const left = pane("left", p.left);
-      const right = pane("right", p.right);
-      if (showDiff) drawDiff(left.body, right.body);
-      parts.push(h("div", { class: "nbl-responses" }, left.el, right.el));
-      body.replaceChildren(...parts);
-      panes = { key: item.key, left: left.body, right: right.body, diff: showDiff, syncing: null };
+      let slot = slots.get(item.key);
+      if (slot && slot.diff !== showDiff) {
+        slot.el.remove();
+        slots.delete(item.key);
+        slot = null;
+      }
+      if (!slot) slot = buildSlot(item);
+      for (const [key, other] of slots) {
+        if (key === item.key) continue;
+        other.el.classList.add("nbl-slot-next");
+        other.el.setAttribute("aria-hidden", "true");
+        other.el.inert = true;
+      }
+      slot.el.classList.remove("nbl-slot-next");
+      slot.el.removeAttribute("aria-hidden");
+      slot.el.inert = false;
+      panes = { key: item.key, left: slot.left, right: slot.right, syncing: null };
+      // Lay out the next pair now, hidden in the same place, so the next key press only swaps
+      // which one is visible (a repaint) instead of laying out two long answers.
+      const upcoming = ctx.window.upcoming.find((key) => key !== item.key);
+      const keep = new Set([item.key, upcoming]);
+      for (const [key, other] of slots) {
+        if (!keep.has(key)) {
+          other.el.remove();
+          slots.delete(key);
+        }
+      }
+      clearTimeout(prebuild);
+      prebuild = setTimeout(() => {
+        const next = upcoming === undefined ? null : ctx.window.items.get(upcoming);
+        if (next && next.payload && !slots.has(next.key) && stage.isConnected) buildSlot(next, true);
+      }, 30);
     },
 
     renderControls(ctx, item, controls) {

@@ -72,18 +72,20 @@ def test_left_is_better_stores_the_column_shown_left(lab, lab_root: Path, lab_pa
     swapped, db = open_compare(page, lab, lab_root, "compare")
     assert swapped.count(True) >= 1 and swapped.count(False) >= 1, swapped  # seed 3 swaps some, not all
     widget = page.locator(harness.WIDGET)
-    left = widget.locator(".nbl-response[data-side='left'] .nbl-response-body")
+    shown = widget.locator(".nbl-slot:not(.nbl-slot-next)")  # the pair on screen (the next one waits)
+    left = shown.locator(".nbl-response[data-side='left'] .nbl-response-body")
     # p1: the code block keeps its layout
-    expect(widget.locator(".nbl-response pre code").first).to_contain_text("def add(a, b):\n    return a + b")
+    expect(shown.locator(".nbl-response pre code").first).to_contain_text("def add(a, b):\n    return a + b")
     shown_left = left.inner_text()
     assert ("def add" in shown_left) == (not swapped[0])
     harness.focus_widget(page)
     page.keyboard.press("1")  # left is better, slightly
     expect(widget).to_have_attribute("data-key", "p2")
     # p2: hostile Markdown and HTML are text; Shift+← says "clearly better"
-    expect(widget.locator(".nbl-response-body", has_text="<script>")).to_have_count(1)
+    expect(shown.locator(".nbl-response-body", has_text="<script>")).to_have_count(1)
     assert widget.locator(".nbl-response-body script, .nbl-response-body img").count() == 0
     assert widget.locator(".nbl-response-body a[href^='javascript']").count() == 0
+    assert widget.locator(".nbl-slot-next").evaluate_all("(els) => els.every((e) => e.inert)")
     page.keyboard.press("Shift+ArrowLeft")
     expect(widget).to_have_attribute("data-key", "p3")
     page.keyboard.press("3")  # tie
