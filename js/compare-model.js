@@ -39,3 +39,60 @@ export function blockReason(draft, config) {
   }
   return "";
 }
+
+// ---------------------------------------------------------------- ranking
+// A ranking is a list of tie groups, best first: [[2], [0, 1]] = response 2 first, 0 and 1 tied.
+
+/** The ranking with `x` moved one place up (out of its tie group first, if tied). */
+export function moveUp(groups, x) {
+  const out = groups.map((g) => g.slice());
+  const i = out.findIndex((g) => g.includes(x));
+  if (i < 0) return out;
+  if (out[i].length > 1) {
+    out[i] = out[i].filter((y) => y !== x);
+    out.splice(i, 0, [x]);
+  } else if (i > 0) {
+    [out[i - 1], out[i]] = [out[i], out[i - 1]];
+  }
+  return out;
+}
+
+/** The ranking with `x` moved one place down (out of its tie group first, if tied). */
+export function moveDown(groups, x) {
+  const out = groups.map((g) => g.slice());
+  const i = out.findIndex((g) => g.includes(x));
+  if (i < 0) return out;
+  if (out[i].length > 1) {
+    out[i] = out[i].filter((y) => y !== x);
+    out.splice(i + 1, 0, [x]);
+  } else if (i < out.length - 1) {
+    [out[i], out[i + 1]] = [out[i + 1], out[i]];
+  }
+  return out;
+}
+
+/** Tie `x` with the group above it, or, if it is tied, untie it (it goes just below). */
+export function toggleTie(groups, x) {
+  const out = groups.map((g) => g.slice());
+  const i = out.findIndex((g) => g.includes(x));
+  if (i < 0) return out;
+  if (out[i].length > 1) {
+    out[i] = out[i].filter((y) => y !== x);
+    out.splice(i + 1, 0, [x]);
+  } else if (i > 0) {
+    out[i - 1].push(x);
+    out.splice(i, 1);
+  }
+  return out;
+}
+
+/** Rank (1 = best) of each member; tied members share the best rank of their group. */
+export function ranks(groups) {
+  const out = new Map();
+  let rank = 1;
+  for (const g of groups) {
+    for (const x of g) out.set(x, rank);
+    rank += g.length;
+  }
+  return out;
+}

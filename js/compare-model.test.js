@@ -34,3 +34,38 @@ describe("blockReason", () => {
     expect(blockReason({ choice: "both_bad", rubric: {}, justification: "" }, {})).toBe("");
   });
 });
+
+import { moveDown, moveUp, ranks, toggleTie } from "./compare-model.js";
+
+describe("ranking", () => {
+  const start = [[0], [1], [2]];
+  it("moves a response up and down", () => {
+    expect(moveUp(start, 2)).toEqual([[0], [2], [1]]);
+    expect(moveUp(start, 0)).toEqual(start);
+    expect(moveDown(start, 0)).toEqual([[1], [0], [2]]);
+    expect(moveDown(start, 2)).toEqual(start);
+  });
+  it("ties with the group above and unties again", () => {
+    const tied = toggleTie(start, 1);
+    expect(tied).toEqual([[0, 1], [2]]);
+    expect(toggleTie(tied, 1)).toEqual([[0], [1], [2]]);
+    expect(toggleTie(start, 0)).toEqual(start); // nothing above the first
+  });
+  it("moving a tied response takes it out of its group first", () => {
+    const tied = [[0, 1], [2]];
+    expect(moveUp(tied, 1)).toEqual([[1], [0], [2]]);
+    expect(moveDown(tied, 0)).toEqual([[1], [0], [2]]);
+  });
+  it("gives tied responses the same rank", () => {
+    expect(Object.fromEntries(ranks([[2], [0, 1], [3]]))).toEqual({ 2: 1, 0: 2, 1: 2, 3: 4 });
+  });
+  it("never loses or duplicates a response", () => {
+    let g = [[0], [1], [2], [3]];
+    const ops = [moveUp, moveDown, toggleTie];
+    for (let n = 0; n < 200; n++) {
+      g = ops[n % 3](g, (n * 7) % 4);
+      expect(g.flat().sort()).toEqual([0, 1, 2, 3]);
+      expect(g.every((x) => x.length > 0)).toBe(true);
+    }
+  });
+});

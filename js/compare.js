@@ -6,6 +6,7 @@ import { diffWords } from "diff";
 import { h, listen, setSanitizedHTML } from "./dom.js";
 import { mountLabeler } from "./labeler.js";
 import { blockReason, choiceForKey } from "./compare-model.js";
+import { createRankTask } from "./rank.js";
 
 const CHOICE_NAMES = { left: "Left is better", right: "Right is better", tie: "Tie", both_bad: "Both bad" };
 const CHOICE_KEYS = { left: "1 ←", right: "2 →", tie: "3", both_bad: "4" };
@@ -385,6 +386,7 @@ function createCompareTask() {
 
 export default {
   render({ model, el }) {
-    return mountLabeler({ model, el }, createCompareTask());
+    const task = model.get("_config").mode === "rank" ? createRankTask() : createCompareTask();
+    return mountLabeler({ model, el }, task);
   },
 };

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -35,6 +36,12 @@ class Compare(LabelWidget):
     >>> w = nl.Compare(df, prompt="prompt", a="response_a", b="response_b", task="rlhf-pilot",
     ...                annotator="ana", rubric=["helpful", "correct", "safe"])
 
+    ``responses=["r1", "r2", "r3"]`` (instead of ``a``/``b``) ranks three or more responses: the
+    value is then the list of tie groups of column names, best first (``[["r2"], ["r1", "r3"]]``).
+    Select a response with its number, move it with ``↑``/``↓``, tie it with the one above with
+    ``=``; ``Enter`` submits. The order they are shown in is shuffled the same way (see
+    :meth:`shown_order`).
+
     Keys: ``1`` or ``←`` the left response is better, ``2`` or ``→`` the right one, ``3`` tie,
     ``4`` both bad; with Shift, *clearly* better (strength 2). Without a rubric or a required
     justification the choice is submitted at once; otherwise ``Enter`` submits (and says what is
@@ -55,9 +62,10 @@ class Compare(LabelWidget):
         self,
         df: pd.DataFrame,
         *,
-        a: str,
-        b: str,
         task: str,
+        a: str | None = None,
+        b: str | None = None,
+        responses: list[str] | None = None,
         prompt: str | None = None,
         annotator: str | None = None,
         store: Store | str | os.PathLike[str] | None = None,
@@ -69,7 +77,13 @@ class Compare(LabelWidget):
         guidelines: str | os.PathLike[str] | None = None,
         order: str | Callable[[pd.DataFrame], Any] | None = None,
     ) -> None:
+        self.responses = _check_responses(a, b, responses)
+        self.ranking = responses is not None
         self.rubric = _check_rubric(rubric)
+        if self.ranking and (self.rubric or require_justification or min_justification):
+            raise TypeError(
+                "rubric= and justifications go with a pair (a=, b=), not with a ranking (responses=)"
+            )
         if (
             not isinstance(min_justification, int)
             or isinstance(min_justification, bool)
@@ -80,17 +94,22 @@ class Compare(LabelWidget):
         self.min_justification = max(min_justification, 1 if self.require_justification else 0)
         self.shuffle = bool(shuffle)
         self.seed = int(seed)
-        self.columns_ab = (a, b)
+        if self.ranking:
+            columns = {"prompt": prompt, **{f"r{i}": name for i, name in enumerate(self.responses)}}
+            labels, config = list(self.responses), {"responses": list(self.responses)}
+        else:
+            columns, labels = {"prompt": prompt, "a": a, "b": b}, list(CHOICES)
+            config = {"a": a, "b": b, "rubric": self.rubric}
         super().__init__(
             df,
-            columns={"prompt": prompt, "a": a, "b": b},
-            labels=list(CHOICES),
+            columns=columns,
+            labels=labels,
             task=task,
             annotator=annotator,
             store=store,
             guidelines=guidelines,
             order=order,
-            config={"a": a, "b": b, "rubric": self.rubric},
+            config=config,
         )
 
     # sides --------------------------------------------------------------------
@@ -101,12 +120,26 @@ class Compare(LabelWidget):
     def _swapped(self, pos: int) -> bool:
         if not self.shuffle:
             return False
-        key = f"{self.seed}\x1f{self.task}\x1f{self.items.key(pos)}\x1f{self.annotator}".encode()
-        return hashlib.sha256(key).digest()[0] & 1 == 1
+        return hashlib.sha256(self._side_key(pos)).digest()[0] & 1 == 1
+
+    def _side_key(self, pos: int) -> bytes:
+        return f"{self.seed}\x1f{self.task}\x1f{self.items.key(pos)}\x1f{self.annotator}".encode()
+
+    def shown_order(self, item_id: Any) -> list[str]:
+        """The response columns in the order they are shown for ``item_id`` (ranking mode)."""
+        return [self.responses[i] for i in self._order(self.items.position(item_id))]
+
+    def _order(self, pos: int) -> list[int]:
+        order = list(range(len(self.responses)))
+        if self.shuffle:
+            random.Random(hashlib.sha256(self._side_key(pos)).digest()).shuffle(order)
+        return order
 
     # values -------------------------------------------------------------------
-    def _validate_value(self, value: Any, pos: int) -> dict[str, Any]:
+    def _validate_value(self, value: Any, pos: int) -> Any:
         where = f"row {self.items.label(pos)!r}"
+        if self.ranking:
+            return self._check_ranking(value, where)
         if isinstance(value, str):
             value = {"choice": value}
         if not isinstance(value, Mapping):
@@ -147,6 +180,25 @@ class Compare(LabelWidget):
             "swapped": self._swapped(pos),
         }
 
+    def _check_ranking(self, value: Any, where: str) -> list[list[str]]:
+        """A ranking: tie groups of response columns, best first; each column exactly once."""
+        if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (list, tuple)):
+            raise ValueError(
+                f"{where}: a ranking is a list of columns (or of tie groups), best first; got {value!r}"
+            )
+        groups = [[g] if isinstance(g, str) else list(g) for g in value]
+        flat = [name for g in groups for name in g]
+        unknown = [name for name in flat if name not in self.responses]
+        if unknown or any(not g for g in groups):
+            raise ValueError(
+                f"{where}: {unknown or 'an empty tie group'} in {value!r}; responses: {self.responses}"
+            )
+        if sorted(flat) != sorted(self.responses):
+            raise ValueError(
+                f"{where}: a ranking names every response once; got {value!r}, responses: {self.responses}"
+            )
+        return groups
+
     def _check_scores(self, rubric: Any, where: str) -> dict[str, dict[str, int]]:
         if not isinstance(rubric, Mapping):
             raise ValueError(f"{where}: rubric must be a dict {{dimension: {{'A': 1-5, 'B': 1-5}}}}")
@@ -164,9 +216,19 @@ class Compare(LabelWidget):
             out[dimension] = {side: int(scores[side]) for side in ("A", "B") if side in scores}
         return out
 
-    def _value_from_browser(self, payload: Any, pos: int) -> dict[str, Any]:
+    def _value_from_browser(self, payload: Any, pos: int) -> Any:
         if not isinstance(payload, Mapping):
             raise ValueError("a comparison must arrive as an object")
+        if self.ranking:
+            order = self._order(pos)
+            groups = payload.get("ranking")
+            if not isinstance(groups, list) or not all(isinstance(g, list) for g in groups):
+                raise ValueError("a ranking must arrive as a list of groups of shown positions")
+            try:
+                named = [[self.responses[order[i]] for i in g] for g in groups]
+            except (IndexError, TypeError):
+                raise ValueError(f"bad shown positions in {groups!r}") from None
+            return self._validate_value(named, pos)
         swapped = self._swapped(pos)
         side = {"left": "B" if swapped else "A", "right": "A" if swapped else "B"}
         choice = payload.get("choice")
@@ -187,6 +249,11 @@ class Compare(LabelWidget):
         )
 
     def _value_to_browser(self, value: Any, pos: int) -> dict[str, Any] | None:
+        if self.ranking:
+            if not isinstance(value, list):
+                return None
+            shown = {self.responses[i]: n for n, i in enumerate(self._order(pos))}
+            return {"ranking": [[shown[name] for name in g if name in shown] for g in value]}
         if not isinstance(value, Mapping):
             return None
         swapped = bool(value.get("swapped", self._swapped(pos)))
@@ -202,11 +269,23 @@ class Compare(LabelWidget):
         }
 
     def _count_labels(self, counts: dict[Any, int], value: Any) -> None:
+        if self.ranking:  # first places
+            for name in (value or [[]])[0]:
+                counts[name] = counts.get(name, 0) + 1
+            return
         choice = value.get("choice") if isinstance(value, Mapping) else value
         counts[choice] = counts.get(choice, 0) + 1
 
     # browser -----------------------------------------------------------------------
     def _browser_config(self) -> dict[str, Any]:
+        if self.ranking:
+            return {
+                "mode": "rank",
+                "labels": list(self.responses),
+                "count": len(self.responses),
+                "has_prompt": self.items.has("prompt"),
+                "hide_counts": True,
+            }
         return {
             "labels": ["A", "B", "tie", "both bad"],
             "rubric": list(self.rubric),
@@ -217,9 +296,17 @@ class Compare(LabelWidget):
         }
 
     def _item_fields(self, pos: int, buffers: list[bytes]) -> dict[str, Any]:
+        if self.ranking:
+            fields: dict[str, Any] = {
+                "id": str(self.items.label(pos)),
+                "responses": [_render(self.items.cell(f"r{i}", pos)) for i in self._order(pos)],
+            }
+            if self.items.has("prompt"):
+                fields["prompt"] = _render(self.items.cell("prompt", pos))
+            return fields
         swapped = self._swapped(pos)
         left, right = ("b", "a") if swapped else ("a", "b")
-        fields: dict[str, Any] = {
+        fields = {
             "id": str(self.items.label(pos)),
             "left": _render(self.items.cell(left, pos)),
             "right": _render(self.items.cell(right, pos)),
@@ -229,6 +316,15 @@ class Compare(LabelWidget):
         return fields
 
     def _shown(self, pos: int) -> dict[str, Any]:
+        if self.ranking:
+            shown: dict[str, Any] = {
+                "responses": {
+                    name: _plain(self.items.cell(f"r{i}", pos)) for i, name in enumerate(self.responses)
+                }
+            }
+            if self.items.has("prompt"):
+                shown["prompt"] = _plain(self.items.cell("prompt", pos))
+            return shown
         shown = {"a": _plain(self.items.cell("a", pos)), "b": _plain(self.items.cell("b", pos))}
         if self.items.has("prompt"):
             shown["prompt"] = _plain(self.items.cell("prompt", pos))
@@ -236,6 +332,20 @@ class Compare(LabelWidget):
 
 
 # ---------------------------------------------------------------------- helpers
+def _check_responses(a: str | None, b: str | None, responses: list[str] | None) -> list[str]:
+    if responses is None:
+        if a is None or b is None:
+            raise TypeError("Compare needs a= and b= (two response columns), or responses=[...] to rank 3+")
+        if a == b:
+            raise ValueError(f"a= and b= name the same column {a!r}")
+        return [a, b]
+    if a is not None or b is not None:
+        raise TypeError("pass either a= and b= (a pair) or responses= (a ranking), not both")
+    if isinstance(responses, str) or len(responses) < 2 or len(set(responses)) != len(responses):
+        raise ValueError(f"responses must name two or more different columns, got {responses!r}")
+    return list(responses)
+
+
 def _check_rubric(rubric: Any) -> list[str]:
     if rubric is None:
         return []

@@ -6,7 +6,9 @@
 * ``jsonl``: every judgement with the texts, ``choice``, ``strength``, ``rubric`` scores,
   ``justification`` and ``swapped`` (whether ``b`` was shown on the left).
 
-Ties and "both bad" have no chosen response: ``dpo`` and ``reward`` leave them out unless
+A ranking of 3+ responses becomes one ``dpo``/``reward`` pair per two responses of different
+ranks (``margin`` = the difference of their ranks), and one ``jsonl`` record with the
+ranking. Ties and "both bad" have no chosen response: ``dpo`` and ``reward`` leave them out unless
 ``keep_ties=True``, which writes them with ``"label": "tie"`` / ``"both_bad"`` (``a`` as chosen).
 The texts are those stored with each item's first label.
 """
@@ -40,14 +42,48 @@ def export_compare(store: Store, task: str, path: Path, format: str, *, keep_tie
     rows = sorted(labels.itertuples(index=False), key=lambda r: (_sort_key(r.item_id), r.annotator))
     with path.open("w", encoding="utf-8") as fh:
         for row in rows:
-            record = _record(row, shown.loc[row.item_id], format, keep_ties)
-            if record is not None:
+            item = shown.loc[row.item_id]
+            if isinstance(row.value, list):  # a ranking of 3+ responses
+                records = _ranking_records(row, item, format)
+            else:
+                record = _record(row, item, format, keep_ties)
+                records = [] if record is None else [record]
+            for record in records:
                 fh.write(json.dumps(record, ensure_ascii=False) + "\n")
     return path
 
 
 def _text(value: Any) -> Any:
     return None if value is None or (isinstance(value, float) and value != value) else value
+
+
+def _ranking_records(row: Any, item: Any, format: str) -> list[dict[str, Any]]:
+    """A ranking as pairs (every response ranked strictly above another) for ``dpo``/``reward``,
+    or as one record for ``jsonl``."""
+    from .compare_report import rank_positions
+
+    texts = item.get("responses") or {}
+    prompt = _text(item.get("prompt"))
+    if format == "jsonl":
+        return [{
+            "item_id": row.item_id.item() if hasattr(row.item_id, "item") else row.item_id,
+            "annotator": row.annotator, "prompt": prompt, "responses": texts, "ranking": row.value,
+            "created_at": row.created_at.isoformat(),
+        }]  # fmt: skip
+    rank = rank_positions(row.value)
+    out = []
+    for better, r_better in rank.items():
+        for worse, r_worse in rank.items():
+            if r_better < r_worse:
+                record: dict[str, Any] = {
+                    "prompt": prompt,
+                    "chosen": texts.get(better),
+                    "rejected": texts.get(worse),
+                }
+                if format == "reward":
+                    record["margin"] = float(r_worse - r_better)
+                out.append(record)
+    return out
 
 
 def _record(row: Any, item: Any, format: str, keep_ties: bool) -> dict[str, Any] | None:

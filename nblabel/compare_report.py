@@ -184,6 +184,8 @@ def compare_report(
     )
 
     frame = _one_task(annotations, task) if "item_id" in annotations.columns else annotations
+    if any(isinstance(v, list) for v in frame["value"]):
+        return ranking_report(frame, gold, n_boot=n_boot, level=level, seed=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         data = prepare(choice_frame(frame), gold, kind="classify", labels=CHOICES, multi=False)
@@ -211,4 +213,92 @@ def compare_report(
     return report
 
 
-__all__ = ["CHOICES", "compare_report", "position_bias", "signed", "win_rates"]
+# ---------------------------------------------------------------------- rankings
+def ranking_text(value: Any) -> Any:
+    """A ranking as one comparable string: ``"r2 > r1 = r3"``."""
+    if not isinstance(value, list):
+        return value
+    return " > ".join(" = ".join(str(x) for x in sorted(group)) for group in value)
+
+
+def rank_positions(value: list) -> dict[str, float]:
+    """Rank of each response (1 = best; tied responses share the best rank of their group)."""
+    out, rank = {}, 1
+    for group in value:
+        for name in group:
+            out[name] = float(rank)
+        rank += len(group)
+    return out
+
+
+def ranking_report(frame: pd.DataFrame, gold: Any, *, n_boot: int, level: float, seed: int | None) -> Any:
+    """Report of a ranking task: exact and first-place agreement, Krippendorff's α (ordinal)
+    on the ranks given to each response, and per response mean rank and first places."""
+    from .report import (
+        REPORT_COLUMNS,
+        AgreementReport,
+        _coefficients,
+        _reading,
+        _safe,
+        _safe_ci,
+        disagreements_table,
+        per_annotator_table,
+        prepare,
+    )
+
+    labels = _label_rows(frame)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        data = prepare(frame.assign(value=[ranking_text(v) for v in frame["value"]]), gold, kind="classify")
+        firsts = [" = ".join(sorted(v[0])) if isinstance(v, list) and v else v for v in frame["value"]]
+        top = prepare(frame.assign(value=firsts), gold, kind="classify")
+    rows = []
+    exact = next(
+        r for r in _coefficients(data, n_boot=n_boot, level=level, seed=seed) if r[0] == "percent_agreement"
+    )
+    rows.append(["exact_ranking_agreement", "percent agreement (the whole ranking)", *exact[2:]])
+    first = next(
+        r for r in _coefficients(top, n_boot=n_boot, level=level, seed=seed) if r[0] == "percent_agreement"
+    )
+    rows.append(["first_place_agreement", "percent agreement (first place)", *first[2:]])
+    records = [
+        (item, name, annotator, rank)
+        for item, annotator, value in zip(
+            labels["item_id"], labels["annotator"], labels["value"], strict=True
+        )
+        if isinstance(value, list)
+        for name, rank in rank_positions(value).items()
+    ]
+    table = pd.DataFrame(records, columns=["item_id", "response", "annotator", "rank"])
+    wide = table.pivot_table(
+        index=["item_id", "response"], columns="annotator", values="rank", aggfunc="last"
+    )
+    domain = sorted(set(table["rank"]))
+    metric = _ordinal_alpha(domain)
+    k = int(wide.shape[1])
+    value, note = _safe(metric, wide) if k >= 2 else (math.nan, "needs rankings from at least two annotators")
+    low, high = (math.nan, math.nan) if math.isnan(value) else _safe_ci(metric, wide, n_boot, level, seed)
+    shared = int((wide.notna().sum(axis=1) >= 2).sum())
+    rows.append(["rank_alpha", "Krippendorff's α (ordinal) on the ranks", value, low, high, shared, k,
+                 _reading(value, True), note])  # fmt: skip
+    report = AgreementReport(pd.DataFrame(rows, columns=["key", *REPORT_COLUMNS]).set_index("key"))
+    report.index.name = None
+    report["items"] = report["items"].astype("int64")
+    report["annotators"] = report["annotators"].astype("int64")
+    per_response = table.groupby("response").agg(mean_rank=("rank", "mean"), rankings=("rank", "size"))
+    per_response["first_places"] = table[table["rank"] == 1].groupby("response").size()
+    per_response["first_places"] = per_response["first_places"].fillna(0).astype("int64")
+    per_response["first_place_share"] = per_response["first_places"] / per_response["rankings"]
+    report.per_label = per_response.sort_values("mean_rank")
+    report.per_annotator = per_annotator_table(data)
+    report.disagreements = disagreements_table(data)
+    report.win_rates = report.per_label
+    report.position_bias = pd.DataFrame()
+    report.kind = "compare"
+    report.multi = False
+    report.reference = "gold" if data.gold is not None else "majority of others"
+    report.level = level
+    return report
+
+
+__all__ = ["CHOICES", "compare_report", "position_bias", "ranking_report", "signed", "win_rates"]

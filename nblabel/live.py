@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .compare_report import CHOICES, choice_frame
+from .compare_report import CHOICES, choice_frame, ranking_text
 from .compare_report import extra_rows as compare_rows
 from .report import (
     _coefficients,
@@ -150,6 +150,10 @@ class LiveAgreement:
             if info.get("kind") == "spans":
                 self.data = prepare_spans(self.frame, self.gold, labels=info.get("labels") or None)
                 return self.data
+            if info.get("kind") == "compare" and self._rankings():  # whole rankings as categories
+                rankings = self.frame.assign(value=[ranking_text(v) for v in self.frame["value"]])
+                self.data = prepare(rankings, self.gold, kind="classify", multi=False)
+                return self.data
             if info.get("kind") == "compare":  # agreement on the choice; extra rows in snapshot()
                 self.data = prepare(
                     choice_frame(self.frame), self.gold, kind="classify", labels=CHOICES, multi=False
@@ -163,6 +167,10 @@ class LiveAgreement:
                 multi=config.get("multi"),
             )
         return self.data
+
+    def _rankings(self) -> bool:
+        """Whether this compare task ranks 3+ responses (values are lists of tie groups)."""
+        return self.frame is not None and any(isinstance(v, list) for v in self.frame["value"])
 
     # ------------------------------------------------------------------ the summary
     def snapshot(self, rows: str | None = None, columns: str | None = None) -> dict[str, Any]:
@@ -206,7 +214,7 @@ class LiveAgreement:
             per_annotator=_per_annotator_rows(data),
             per_label=_per_label_rows(data),
         )
-        if info.get("kind") == "compare":
+        if info.get("kind") == "compare" and not self._rankings():
             extra = compare_rows(self.frame, n_boot=0, level=0.95, seed=0)
             snap["coefficients"] += [_coefficient_row(r) for r in extra]
         snap["confusion"] = self.confusion(rows, columns)
@@ -227,7 +235,7 @@ class LiveAgreement:
         for spec in _specs(data, k):
             low, high = _safe_ci(spec.metric, data.codes, n_boot, level, seed, **spec.kwargs)
             out[spec.key] = [_number(low), _number(high)]
-        if (self.info or {}).get("kind") == "compare":
+        if (self.info or {}).get("kind") == "compare" and not self._rankings():
             for r in compare_rows(self.frame, n_boot=n_boot, level=level, seed=seed):
                 out[r[0]] = [_number(r[3]), _number(r[4])]
         return out

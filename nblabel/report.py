@@ -338,6 +338,8 @@ def _infer_kind(values: list[Any]) -> str:
             first = next(iter(value), None)
             if isinstance(first, dict):
                 return "boxes" if {"x", "y", "w", "h"} <= set(first) else "spans"
+            if _is_multi(first):  # tie groups of response columns: a ranking
+                return "compare"
     return "classify"
 
 

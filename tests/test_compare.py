@@ -253,3 +253,79 @@ def test_compare_report(pairs: pd.DataFrame, tmp_path: Path) -> None:
     assert wins.loc["model_x", "win_rate"] == pytest.approx(6 / 11)
     assert "left_wins_share" in report.per_annotator.columns
     assert list(report.disagreements.index) == ["q1", "q7"]
+
+
+# ---------------------------------------------------------------------- ranking 3+ responses
+@pytest.fixture
+def answers() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"q": ["Q1?", "Q2?"], "r1": ["one", "uno"], "r2": ["two", "dos"], "r3": ["three", "tres"]},
+        index=[1, 2],
+    )
+
+
+def test_ranking_shows_a_shuffled_order_and_stores_column_names(
+    answers: pd.DataFrame, tmp_path: Path
+) -> None:
+    w = nl.Compare(
+        answers,
+        prompt="q",
+        responses=["r1", "r2", "r3"],
+        task="rank",
+        annotator="ana",
+        store=tmp_path / "r.db",
+    )
+    shown = w.shown_order(1)
+    assert sorted(shown) == ["r1", "r2", "r3"]
+    payload = w._item(0, [], include_payload=True)["payload"]
+    texts = {"r1": "one", "r2": "two", "r3": "three"}
+    assert [r["html"] for r in payload["responses"]] == [f"<p>{texts[c]}</p>\n" for c in shown]
+    browser = Browser(w)
+    browser.send({"type": "hello"})
+    # on screen: position 2 best, positions 0 and 1 tied
+    browser.send({"type": "label", "key": "1", "value": {"ranking": [[2], [0, 1]]}}, tracked=True)
+    assert w.labels[1] == [[shown[2]], [shown[0], shown[1]]]
+    window = browser.send({"type": "goto", "key": "1"})
+    assert next(i for i in window["items"] if i["key"] == "1")["value"] == {"ranking": [[2], [0, 1]]}
+    with pytest.raises(ValueError, match="names every response once"):
+        w.annotate(2, [["r1"], ["r1", "r2"]])
+    with pytest.raises(ValueError, match="\\['r9'\\]"):
+        w.annotate(2, ["r9", "r1", "r2"])
+    w.annotate(2, ["r3", "r1", "r2"])  # plain names: no ties
+    assert w.labels[2] == [["r3"], ["r1"], ["r2"]]
+    with pytest.raises(TypeError, match="not both"):
+        nl.Compare(answers, a="r1", b="r2", responses=["r1", "r2", "r3"], task="x", store=w.store)
+    with pytest.raises(TypeError, match="not with a ranking"):
+        nl.Compare(answers, responses=["r1", "r2", "r3"], rubric=["helpful"], task="x", store=w.store)
+
+
+def test_ranking_report_and_exports(answers: pd.DataFrame, tmp_path: Path) -> None:
+    store = nl.Store(tmp_path / "r.db")
+    rankings = {
+        "ana": [[["r2"], ["r1", "r3"]], ["r1", "r2", "r3"]],
+        "bob": [[["r2"], ["r1", "r3"]], ["r2", "r1", "r3"]],
+    }
+    for name, values in rankings.items():
+        w = nl.Compare(
+            answers, prompt="q", responses=["r1", "r2", "r3"], task="rank", annotator=name, store=store
+        )
+        for item, value in zip(answers.index, values, strict=True):
+            w.annotate(item, value)
+    report = nl.agreement_report(store.annotations("rank"), n_boot=0)
+    assert report.loc["exact_ranking_agreement", "value"] == pytest.approx(0.5)
+    assert report.loc["first_place_agreement", "value"] == pytest.approx(0.5)
+    ranks = pd.DataFrame(
+        {"ana": [2.0, 1.0, 2.0, 1.0, 2.0, 3.0], "bob": [2.0, 1.0, 2.0, 2.0, 1.0, 3.0]},
+    )  # items x responses r1, r2, r3 (item 1 then item 2)
+    expected = nl.agreement.krippendorff_alpha(ranks, level="ordinal", value_domain=[1.0, 2.0, 3.0])
+    assert report.loc["rank_alpha", "value"] == pytest.approx(expected)
+    assert report.per_label.loc["r2", "first_places"] == 3
+    assert report.per_label.index[0] == "r2"  # the best mean rank first
+    dpo = rows(store.export("rank", tmp_path / "dpo.jsonl", format="dpo"))
+    # ana item 1: r2 > r1, r2 > r3 (r1 = r3: no pair); item 2: r1>r2, r1>r3, r2>r3; bob alike
+    assert len(dpo) == 2 + 3 + 2 + 3
+    assert {"prompt": "Q1?", "chosen": "two", "rejected": "one"} in dpo
+    reward = rows(store.export("rank", tmp_path / "reward.jsonl", format="reward"))
+    assert max(r["margin"] for r in reward) == 2.0
+    full = rows(store.export("rank", tmp_path / "all.jsonl", format="jsonl"))
+    assert full[0]["ranking"] == [["r2"], ["r1", "r3"]] and full[0]["responses"]["r3"] == "three"

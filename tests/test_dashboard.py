@@ -539,3 +539,24 @@ def test_compare_tasks_get_choice_agreement_and_position_bias(store: nl.Store) -
     assert items.index.tolist() == [2]
     assert items.loc[2, "text"] == "Q2?"
     dash.close()
+
+
+def test_ranking_tasks_compare_whole_rankings(store: nl.Store) -> None:
+    df = pd.DataFrame(
+        {"q": ["Q1?", "Q2?"], "r1": ["a", "b"], "r2": ["c", "d"], "r3": ["e", "f"]}, index=[1, 2]
+    )
+    for name, values in {
+        "ana": [["r1", "r2", "r3"], ["r2", "r1", "r3"]],
+        "bob": [["r1", "r2", "r3"], ["r3", "r2", "r1"]],
+    }.items():
+        w = nl.Compare(df, prompt="q", responses=["r1", "r2", "r3"], task="rank", annotator=name, store=store)
+        for item, value in zip(df.index, values, strict=True):
+            w.annotate(item, value)
+    dash = nl.Dashboard(store, task="rank", live=False, n_boot=0)
+    assert dash._status["state"] == "live", dash._status
+    snap = dash._snapshot
+    assert next(r for r in snap["coefficients"] if r["key"] == "percent_agreement")["value"] == pytest.approx(
+        0.5
+    )
+    assert "r1 > r2 > r3" in snap["confusion"]["categories"]
+    dash.close()

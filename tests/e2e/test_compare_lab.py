@@ -138,3 +138,41 @@ def test_justification_and_rubric_gate(lab, lab_root: Path, lab_page: Page) -> N
     assert value["choice"] == right
     assert value["rubric"] == {"helpful": {left: 2, right: 5}, "correct": {left: 3, right: 4}}
     assert value["justification"] == "short but right"
+
+
+RANKING = (
+    "import pandas as pd\nimport nblabel as nl\n"
+    "df = pd.DataFrame({'q': ['Which is best?'], 'r1': ['**one**'], 'r2': ['two'], 'r3': ['three']})\n"
+    "w = nl.Compare(df, prompt='q', responses=['r1', 'r2', 'r3'], task='rank', annotator='ana',\n"
+    "               store='rank.db')\n"
+    "print('SHOWN', w.shown_order(0))\n"
+    "w"
+)
+
+
+def test_ranking_with_the_keyboard_and_ties(lab, lab_root: Path, lab_page: Page) -> None:
+    page = lab_page
+    harness.write_notebook(lab_root / "ranking" / "rank.ipynb", [RANKING])
+    harness.open_notebook(page, lab, "ranking/rank.ipynb")
+    harness.run_all(page)
+    line = next(x for x in harness.cell_output(page, 0).splitlines() if x.startswith("SHOWN"))
+    shown = eval(line.split(" ", 1)[1])
+    widget = page.locator(harness.WIDGET)
+    expect(widget).to_have_attribute("data-key", "0")
+    expect(widget.locator(".nbl-rank-card")).to_have_count(3)
+    harness.focus_widget(page)
+    page.keyboard.press("Enter")  # untouched: asks before submitting the order as shown
+    expect(widget.locator(".nbl-compare-reason")).to_contain_text("still the order shown")
+    page.keyboard.press("3")  # select the third response shown ...
+    page.keyboard.press("ArrowUp")  # ... move it to the top
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("2")  # select the second shown ...
+    page.keyboard.press("=")  # ... tie it with the one above it (the first shown)
+    expect(widget.locator(".nbl-rank-group")).to_have_count(2)
+    expect(widget.locator(".nbl-rank-group").nth(1)).to_contain_text("Response 1= Response 2")
+    page.keyboard.press("Enter")
+    expect(widget).to_have_attribute("data-state", "done")
+    store = nl.Store(lab_root / "ranking" / "rank.db")
+    value = store.annotations("rank")["value"].iloc[0]
+    store.close()
+    assert value == [[shown[2]], sorted([shown[0], shown[1]], key=shown.index)]
