@@ -176,3 +176,39 @@ def test_ranking_with_the_keyboard_and_ties(lab, lab_root: Path, lab_page: Page)
     value = store.annotations("rank")["value"].iloc[0]
     store.close()
     assert value == [[shown[2]], sorted([shown[0], shown[1]], key=shown.index)]
+
+
+LONG = (
+    "import pandas as pd\nimport nblabel as nl\n"
+    "a = '\\n\\n'.join(f'Paragraph {i} of the first answer says the value is {i}.' for i in range(80))\n"
+    "b = a.replace('value is 7.', 'value is seven.')\n"
+    "df = pd.DataFrame({'q': ['Explain.'], 'x': [a], 'y': [b]})\n"
+    "w = nl.Compare(df, prompt='q', a='x', b='y', task='long', annotator='ana', store='long.db',\n"
+    "               shuffle=False)\n"
+    "w"
+)
+
+
+def test_synchronised_scrolling_and_highlighted_differences(lab, lab_root: Path, lab_page: Page) -> None:
+    page = lab_page
+    harness.write_notebook(lab_root / "compare-long" / "long.ipynb", [LONG])
+    harness.open_notebook(page, lab, "compare-long/long.ipynb")
+    harness.run_all(page)
+    widget = page.locator(harness.WIDGET)
+    expect(widget).to_have_attribute("data-key", "0")
+    shown = widget.locator(".nbl-slot:not(.nbl-slot-next)")
+    left = shown.locator(".nbl-response[data-side='left'] .nbl-response-body")
+    right = shown.locator(".nbl-response[data-side='right'] .nbl-response-body")
+    # each scrolls on its own ...
+    left.evaluate("(e) => { e.scrollTop = 300; e.dispatchEvent(new Event('scroll')); }")
+    page.wait_for_timeout(200)
+    assert right.evaluate("(e) => e.scrollTop") == 0
+    # ... until the toggle ties them together
+    widget.locator("[data-toggle='sync']").check()
+    left.evaluate("(e) => { e.scrollTop = 600; }")
+    page.wait_for_function("(e) => e.scrollTop > 500", arg=right.element_handle())
+    # differences: only the changed words are marked, on each side
+    widget.locator("[data-toggle='diff']").check()
+    expect(shown.locator(".nbl-diff-only")).to_have_count(2)
+    marks = shown.locator(".nbl-diff-only").all_inner_texts()
+    assert [m.strip() for m in marks] == ["7", "seven"]
