@@ -24,6 +24,6 @@ class BundleFrontEnd(BuildHookInterface):
             # (esbuild's and rollup's binaries), which `npm ci` then rejects as out of sync.
             subprocess.run([npm, "install", "--no-audit", "--no-fund"], cwd=root, check=True)
         subprocess.run([npm, "run", "build"], cwd=root, check=True)
-        for bundle in ("classify.js", "spans.js", "compare.js", "dashboard.js", "nblabel.css"):
+        for bundle in ("classify.js", "spans.js", "compare.js", "boxes.js", "dashboard.js", "nblabel.css"):
             if not (root / "nblabel" / "static" / bundle).exists():
                 raise RuntimeError(f"esbuild did not produce nblabel/static/{bundle}")

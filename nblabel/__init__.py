@@ -1,6 +1,7 @@
 """nblabel: Jupyter widgets for labeling pandas DataFrames in the notebook."""
 
 from . import agreement
+from .boxes import Boxes
 from .classify import Classify
 from .compare import Compare
 from .dashboard import Dashboard
@@ -10,6 +11,7 @@ from .spans import Spans
 from .store import Store
 
 __all__ = [
+    "Boxes",
     "Classify",
     "Compare",
     "Dashboard",

@@ -80,3 +80,82 @@ def _encode(img: Image.Image) -> tuple[bytes, str]:
     buf = io.BytesIO()
     img.save(buf, format="PNG", compress_level=1)
     return buf.getvalue(), "image/png"
+
+
+# ---------------------------------------------------------------------- images with their size
+#: Largest image accepted from an http(s) URL.
+MAX_URL_BYTES = 50 * 1024 * 1024
+
+
+def fetch_url(url: str, timeout: float = 15.0) -> bytes:
+    """The bytes at an ``http(s)`` URL (``ImageError`` naming the URL when it fails)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - http(s) only
+            data = response.read(MAX_URL_BYTES + 1)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise ImageError(f"cannot fetch image {url}: {getattr(exc, 'reason', exc)}") from None
+    if len(data) > MAX_URL_BYTES:
+        raise ImageError(f"image at {url} is larger than {MAX_URL_BYTES // (1024 * 1024)} MB")
+    return data
+
+
+def oriented_image(value: Any) -> tuple[bytes, str, int, int]:
+    """``(data, mime, width, height)`` for box drawing: ``width``/``height`` are the image's
+    full-resolution size after its EXIF orientation is applied (the coordinate space of
+    boxes); ``data`` shows the same orientation, downscaled when larger than ``MAX_SIDE``."""
+    from PIL import ImageOps
+
+    if isinstance(value, str) and value.lower().startswith(("http://", "https://")):
+        value = fetch_url(value)
+    if isinstance(value, np.ndarray):
+        value = array_to_image(value)
+    if isinstance(value, Image.Image):
+        img = value
+        source = "image"
+    else:
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            data, source = bytes(value), "bytes"
+        elif isinstance(value, (str, os.PathLike)):
+            source = os.fspath(value)
+            try:
+                data = Path(value).expanduser().read_bytes()
+            except FileNotFoundError:
+                raise ImageError(f"image file not found: {source}") from None
+            except OSError as exc:
+                raise ImageError(f"cannot read image {source}: {exc.strerror or exc}") from None
+        else:
+            raise ImageError(
+                f"cannot show a {type(value).__name__} as an image "
+                "(use a path, URL, bytes, PIL image or array)"
+            )
+        try:
+            img = Image.open(io.BytesIO(data))
+            img.load()
+        except UnidentifiedImageError:
+            raise ImageError(f"{source} is not a readable image (unknown or corrupt format)") from None
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise ImageError(f"{source} is not a readable image ({exc})") from None
+    try:
+        turned = img.getexif().get(0x0112, 1) not in (1, None)  # the EXIF Orientation tag
+        oriented = ImageOps.exif_transpose(img) if turned else img
+    except Exception:  # a broken EXIF block: show the pixels as stored
+        oriented = img
+    width, height = oriented.size
+    plain = oriented is img and img.format in BROWSER_FORMATS and max(img.size) <= MAX_SIDE
+    if plain and not isinstance(value, Image.Image):
+        return data, BROWSER_FORMATS[img.format], width, height
+    shown = oriented
+    if max(shown.size) > MAX_SIDE:
+        shown = shown.copy()
+        shown.thumbnail((MAX_SIDE, MAX_SIDE))
+    buf = io.BytesIO()
+    if shown.mode in ("RGB", "L"):
+        shown.save(buf, format="JPEG", quality=90)
+        return buf.getvalue(), "image/jpeg", width, height
+    if shown.mode not in ("RGBA", "LA"):
+        shown = shown.convert("RGBA")
+    shown.save(buf, format="PNG", compress_level=1)
+    return buf.getvalue(), "image/png", width, height

@@ -1,0 +1,231 @@
+"""``Boxes``: bounding boxes drawn on images.
+
+A value is a list of ``{"x", "y", "w", "h", "label"}`` in **original image pixels** (after the
+image's EXIF orientation is applied), origin top-left, whatever the display size or zoom. The
+browser draws in that same space (an SVG overlay whose viewBox is the image's full-resolution
+size), so no coordinate is ever scaled on the way to the store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from .base import STATIC, LabelWidget
+from .media import ImageError, oriented_image
+from .store import Store
+
+__all__ = ["Boxes", "MIN_SIDE"]
+
+#: Boxes narrower or lower than this (image pixels) are rejected.
+MIN_SIDE = 2.0
+
+
+class Boxes(LabelWidget):
+    """Draw bounding boxes with ``labels`` on the images of a DataFrame column.
+
+    >>> w = nl.Boxes(df, image="path", labels=["car", "person"], task="detect-pilot", annotator="ana")
+
+    Images come from file paths, ``http(s)`` URLs, bytes, PIL images or numpy arrays (grey,
+    RGB, RGBA; uint8 or float). Drag to draw a box with the active label (a label key chooses
+    it), or click two corners. Click a box to select it: drag to move, drag a handle to resize,
+    a label key relabels, ``Delete`` removes, arrows nudge (Shift: 10 px), ``Shift+D``
+    duplicates. Wheel or ``+``/``-`` zoom, Space-drag pans, ``0`` fits. ``Enter`` confirms the
+    image; ``Backspace`` undoes the last box change (``Shift+Backspace`` redoes); ``u`` undoes
+    the last image; ``j``/``k`` move between images.
+    """
+
+    kind = "boxes"
+    _esm = STATIC / "boxes.js"
+
+    def __init__(
+        self,
+        df: pd.DataFrame,
+        *,
+        image: str,
+        labels: list[Any],
+        task: str,
+        annotator: str | None = None,
+        store: Store | str | os.PathLike[str] | None = None,
+        suggestions: str | None = None,
+        guidelines: str | os.PathLike[str] | None = None,
+        order: str | Callable[[pd.DataFrame], Any] | None = None,
+    ) -> None:
+        self._images: OrderedDict[int, tuple[bytes, str, int, int] | ImageError] = OrderedDict()
+        super().__init__(
+            df,
+            columns={"image": image, "suggestions": suggestions},
+            labels=labels,
+            task=task,
+            annotator=annotator,
+            store=store,
+            guidelines=guidelines,
+            order=order,
+        )
+        if any(not isinstance(label, str) for label in self._labels):
+            raise TypeError(f"box labels must be strings, got {self._labels}")
+
+    # images -------------------------------------------------------------------
+    def _image(self, pos: int) -> tuple[bytes, str, int, int]:
+        """The image at ``pos`` (cached for the few items around the current one)."""
+        if pos in self._images:
+            self._images.move_to_end(pos)
+            cached = self._images[pos]
+        else:
+            cell = self.items.cell("image", pos)
+            try:
+                if cell is None:
+                    raise ImageError("(no image)")
+                cached = oriented_image(cell)
+            except ImageError as exc:
+                cached = exc
+            self._images[pos] = cached
+            if len(self._images) > 16:
+                self._images.popitem(last=False)
+        if isinstance(cached, ImageError):
+            raise cached
+        return cached
+
+    def image_size(self, item_id: Any) -> tuple[int, int]:
+        """``(width, height)`` of the image of ``item_id`` in the pixels boxes are stored in."""
+        _data, _mime, width, height = self._image(self.items.position(item_id))
+        return width, height
+
+    # values -------------------------------------------------------------------
+    def _validate_value(self, value: Any, pos: int) -> list[dict[str, Any]]:
+        where = f"row {self.items.label(pos)!r}"
+        try:
+            _data, _mime, width, height = self._image(pos)
+        except ImageError as exc:
+            raise ValueError(f"{where}: boxes need the image, which cannot be read: {exc}") from None
+        return self._check_boxes(value, width, height, where)
+
+    def _check_boxes(self, value: Any, width: int, height: int, where: str) -> list[dict[str, Any]]:
+        if value is None:
+            return []
+        if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__"):
+            raise ValueError(f"{where}: boxes must be a list of {{x, y, w, h, label}}, got {value!r}")
+        out = []
+        for box in value:
+            if not isinstance(box, Mapping):
+                raise ValueError(f"{where}: box {box!r} is not a {{x, y, w, h, label}} dict")
+            try:
+                x, y, w, h, label = (box[k] for k in ("x", "y", "w", "h", "label"))
+            except KeyError as exc:
+                raise ValueError(f"{where}: box {dict(box)!r} has no {exc.args[0]!r}") from None
+            try:
+                x, y, w, h = (float(v) for v in (x, y, w, h))
+            except (TypeError, ValueError):
+                raise ValueError(f"{where}: box {dict(box)!r} has a non-numeric coordinate") from None
+            if not all(math.isfinite(v) for v in (x, y, w, h)):
+                raise ValueError(f"{where}: box {dict(box)!r} has a non-finite coordinate")
+            if w < MIN_SIDE or h < MIN_SIDE:
+                raise ValueError(f"{where}: box {dict(box)!r} is smaller than {MIN_SIDE:g} px")
+            eps = 1e-6
+            if x < -eps or y < -eps or x + w > width + eps or y + h > height + eps:
+                raise ValueError(f"{where}: box {dict(box)!r} is outside the {width}×{height} image")
+            if label not in self._label_index:
+                raise ValueError(f"{where}: box {dict(box)!r} has label {label!r}, not one of {self._labels}")
+            out.append(
+                {
+                    "x": round(max(0.0, x), 3),
+                    "y": round(max(0.0, y), 3),
+                    "w": round(min(w, width - max(0.0, x)), 3),
+                    "h": round(min(h, height - max(0.0, y)), 3),
+                    "label": self._labels[self._label_index[label]],
+                }
+            )
+        return out
+
+    def _value_from_browser(self, payload: Any, pos: int) -> list[dict[str, Any]]:
+        if not isinstance(payload, list):
+            raise ValueError("boxes must arrive as a list of [x, y, w, h, label index]")
+        boxes = []
+        for entry in payload:
+            if not (isinstance(entry, list) and len(entry) == 5):
+                raise ValueError(f"bad box {entry!r} from the browser")
+            x, y, w, h, index = entry
+            if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(self._labels):
+                raise ValueError(f"label index {index!r} is out of range")
+            boxes.append({"x": x, "y": y, "w": w, "h": h, "label": self._labels[index]})
+        return self._validate_value(boxes, pos)
+
+    def _value_to_browser(self, value: Any, pos: int) -> list[list[Any]]:
+        out = []
+        for box in value or []:
+            index = self._label_index.get(box.get("label"))
+            if index is not None:
+                out.append([box["x"], box["y"], box["w"], box["h"], index])
+        return out
+
+    def _count_labels(self, counts: dict[Any, int], value: Any) -> None:
+        for box in value or []:
+            counts[box["label"]] = counts.get(box["label"], 0) + 1
+
+    # suggestions ----------------------------------------------------------------
+    def _suggestion(self, pos: int) -> list[dict[str, Any]] | None:
+        if not self.items.has("suggestions"):
+            return None
+        cell = self.items.cell("suggestions", pos)
+        if cell is None:
+            return None
+        try:
+            _data, _mime, width, height = self._image(pos)
+        except ImageError:
+            return None
+        return self._check_boxes(
+            list(cell), width, height, f"suggestions column, row {self.items.label(pos)!r}"
+        )
+
+    def _suggestion_record(self, pos: int, value: Any) -> dict[str, Any] | None:
+        """The suggested boxes and, by position, which were ``accepted`` (kept exactly),
+        ``adjusted`` (a kept box overlaps it: moved, resized or relabeled) or ``rejected``."""
+        suggested = self._suggestion(pos)
+        if suggested is None:
+            return None
+        from .agreement import box_iou
+
+        final = [(b["x"], b["y"], b["w"], b["h"], b["label"]) for b in value or []]
+        record: dict[str, Any] = {"boxes": suggested, "accepted": [], "adjusted": [], "rejected": []}
+        for i, s in enumerate(suggested):
+            if (s["x"], s["y"], s["w"], s["h"], s["label"]) in final:
+                record["accepted"].append(i)
+            elif any(box_iou(s, b) > 0 for b in value or []):
+                record["adjusted"].append(i)
+            else:
+                record["rejected"].append(i)
+        return record
+
+    # browser ------------------------------------------------------------------------
+    def _browser_config(self) -> dict[str, Any]:
+        return {"labels": [str(label) for label in self._labels], "min_side": MIN_SIDE}
+
+    def _item_fields(self, pos: int, buffers: list[bytes]) -> dict[str, Any]:
+        fields: dict[str, Any] = {"id": str(self.items.label(pos))}
+        try:
+            data, mime, width, height = self._image(pos)
+        except ImageError as exc:
+            fields["image"] = {"error": str(exc)}
+            return fields
+        buffers.append(data)
+        fields["image"] = {"buffer": len(buffers) - 1, "mime": mime}
+        fields["width"], fields["height"] = width, height
+        suggestion = self._suggestion(pos)
+        if suggestion:
+            fields["suggestion"] = self._value_to_browser(suggestion, pos)
+        return fields
+
+    def _shown(self, pos: int) -> dict[str, Any]:
+        cell = self.items.cell("image", pos)
+        shown: dict[str, Any] = {}
+        if isinstance(cell, (str, os.PathLike)):
+            shown["image"] = os.fspath(cell)
+        with contextlib.suppress(ImageError):  # the size is a convenience for exports
+            _data, _mime, shown["width"], shown["height"] = self._image(pos)
+        return shown

@@ -1,0 +1,152 @@
+"""Boxes end to end in JupyterLab + Chromium: a box dragged at known screen coordinates on a
+known image lands in the store within one image pixel, at two zoom levels; move, resize,
+relabel and delete by mouse and keyboard; a broken image shows a placeholder and can be skipped."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import harness
+import pytest
+from playwright.sync_api import Page, expect
+
+import nblabel as nl
+
+pytestmark = pytest.mark.e2e
+
+SETUP = """\
+from pathlib import Path
+import numpy as np
+import pandas as pd
+from PIL import Image
+import nblabel as nl
+
+# a 640x480 test card (big enough to zoom) and an EXIF-rotated photo: stored 300x200, shown 200x300
+card = np.zeros((480, 640, 3), dtype=np.uint8); card[:, :, 0] = np.arange(640) % 256; card[:, :, 1] = 90
+Image.fromarray(card).save("card.png")
+photo = Image.new("RGB", (300, 200), "teal"); exif = photo.getexif(); exif[0x0112] = 6
+photo.save("rotated.jpg", exif=exif.tobytes())
+Path("broken.png").write_bytes(b"not an image")
+df = pd.DataFrame({"image": ["card.png", "rotated.jpg", "broken.png"]},
+                  index=pd.Index(["card", "rotated", "broken"], name="iid"))
+w = nl.Boxes(df, image="image", labels=["car", "person"], task="detect", annotator="ana", store="boxes.db")
+w
+"""
+
+
+def view(page: Page) -> dict:
+    """The canvas's place on screen and its view transform (image px -> canvas px)."""
+    return page.locator(f"{harness.WIDGET} .nbl-canvas").evaluate(
+        "(c) => { const r = c.getBoundingClientRect();"
+        " return {left: r.left, top: r.top, scale: +c.dataset.scale, tx: +c.dataset.tx, ty: +c.dataset.ty}; }"
+    )
+
+
+def screen(v: dict, x: float, y: float) -> tuple[float, float]:
+    return v["left"] + v["tx"] + x * v["scale"], v["top"] + v["ty"] + y * v["scale"]
+
+
+def drag(page: Page, a: tuple[float, float], b: tuple[float, float]) -> None:
+    page.mouse.move(*a)
+    page.mouse.down()
+    page.mouse.move((a[0] + b[0]) / 2, (a[1] + b[1]) / 2, steps=5)
+    page.mouse.move(*b, steps=5)
+    page.mouse.up()
+
+
+def stored(db: Path, count: int, timeout: float = 30) -> list:
+    deadline = time.monotonic() + timeout
+    while True:
+        store = nl.Store(db)
+        try:
+            frame = store.annotations("detect")
+        finally:
+            store.close()
+        done = frame[frame["kind"].isin(["label", "skip"])]
+        if len(done) >= count:
+            return list(zip(done["item_id"], done["kind"], done["value"], strict=True))
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{len(done)} events, expected {count}")
+        time.sleep(0.05)
+
+
+def test_boxes_drawn_by_mouse_land_within_a_pixel(lab, lab_root: Path, lab_page: Page, dialogs) -> None:
+    page = lab_page
+    folder = lab_root / "boxes"
+    harness.write_notebook(folder / "boxes.ipynb", [SETUP])
+    harness.open_notebook(page, lab, "boxes/boxes.ipynb")
+    harness.run_all(page)
+    widget = page.locator(harness.WIDGET)
+    expect(widget).to_have_attribute("data-key", "card")
+    expect(widget.locator(".nbl-box-image")).to_have_js_property("complete", True)
+    harness.focus_widget(page)
+
+    # fitted view: a car from (50, 40) to (250, 200)
+    v = view(page)
+    assert v["scale"] < 1.5
+    drag(page, screen(v, 50, 40), screen(v, 250, 200))
+    expect(widget.locator(".nbl-box")).to_have_count(1)
+    # zoom in twice (+), then a person from (300, 100) to (420, 380) at the new scale
+    page.keyboard.press("+")
+    page.keyboard.press("+")
+    v2 = view(page)
+    assert v2["scale"] == pytest.approx(v["scale"] * 1.5625)
+    page.keyboard.press("Escape")  # the new box stays selected (a label key would relabel it)
+    page.keyboard.press("2")  # person, for the next box
+    v2 = view(page)
+    drag(page, screen(v2, 300, 100), screen(v2, 420, 380))
+    expect(widget.locator(".nbl-box")).to_have_count(2)
+    page.keyboard.press("0")  # fit again
+    v = view(page)
+
+    # move the car by mouse by (+20, +10), resize the person's south-east corner by (-20, -30)
+    drag(page, screen(v, 150, 120), screen(v, 170, 130))
+    widget.locator(".nbl-box-pick").nth(1).click()
+    harness.focus_widget(page)
+    v = view(page)
+    drag(page, screen(v, 420, 380), screen(v, 400, 350))
+    # keyboard: nudge the person right by 10 (Shift+arrow) and relabel it car, then back to person
+    page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("1")
+    page.keyboard.press("2")
+    # a third box, deleted again with Delete
+    drag(page, screen(v, 500, 50), screen(v, 600, 100))
+    expect(widget.locator(".nbl-box")).to_have_count(3)
+    page.keyboard.press("Delete")
+    expect(widget.locator(".nbl-box")).to_have_count(2)
+    # a box under 2 px is not kept
+    drag(page, screen(v, 10, 10), screen(v, 11, 11))
+    expect(widget.locator(".nbl-box")).to_have_count(2)
+    page.keyboard.press("Escape")
+    page.keyboard.press("Enter")
+    expect(widget).to_have_attribute("data-key", "rotated")
+
+    db = folder / "boxes.db"
+    ((item, kind, value),) = stored(db, 1)
+    assert (item, kind) == ("card", "label")
+    expected = [(70, 50, 200, 160, "car"), (310, 100, 100, 250, "person")]
+    assert len(value) == 2
+    for box, (x, y, w, h, label) in zip(value, expected, strict=True):
+        assert box["label"] == label
+        for got, want in zip((box["x"], box["y"], box["w"], box["h"]), (x, y, w, h), strict=True):
+            assert abs(got - want) <= 1.0, (box, (x, y, w, h))
+
+    # the EXIF-rotated photo is shown upright: 200 wide, 300 high
+    expect(widget.locator(".nbl-box-svg")).to_have_attribute("viewBox", "0 0 200 300")
+    v = view(page)
+    drag(page, screen(v, 20, 30), screen(v, 180, 280))
+    page.keyboard.press("Enter")
+    expect(widget).to_have_attribute("data-key", "broken")
+    # a broken image: a placeholder that says why, and the item can be skipped
+    expect(widget.locator(".nbl-image-error")).to_contain_text("not a readable image")
+    page.keyboard.press("s")
+    expect(widget).to_have_attribute("data-state", "done")
+    events = stored(db, 3)
+    rotated = events[1][2][0]
+    assert rotated["x"] + rotated["w"] <= 200 and rotated["y"] + rotated["h"] <= 300
+    assert abs(rotated["w"] - 160) <= 1 and abs(rotated["h"] - 250) <= 1
+    assert events[2][:2] == ("broken", "skip")
+    assert dialogs == []
+    print(json.dumps(value))
