@@ -20,7 +20,8 @@ def export_current(store: Store, task: str, path: Path, format: str, **options: 
     Span tasks also export ``jsonl`` as ``{text, spans}``, ``bio``/``conll`` (IOB2 tags per
     token) and ``spacy`` (a ``DocBin``): see :mod:`nblabel.span_export`. Compare tasks export
     ``dpo``, ``reward`` and ``jsonl`` with the texts (option ``keep_ties``): see
-    :mod:`nblabel.compare_export`. Skipped items are left
+    :mod:`nblabel.compare_export`. Box tasks export ``coco`` (a file), ``yolo`` and ``voc`` (a
+    folder): see :mod:`nblabel.box_export`. Skipped items are left
     out. ``jsonl`` keeps values as JSON (lists for multi-label);
     ``csv`` and ``parquet`` store a value as itself when every value is a string, as JSON text
     otherwise.
@@ -35,6 +36,13 @@ def export_current(store: Store, task: str, path: Path, format: str, **options: 
             return export_compare(store, task, path, format, **options)
         if format not in FORMATS:
             raise ValueError(f"format {format!r} is not one of {sorted(set(COMPARE_FORMATS) | set(FORMATS))}")
+    elif kind == "boxes":
+        from .box_export import BOX_FORMATS, export_boxes
+
+        if format in BOX_FORMATS:
+            return export_boxes(store, task, path, format)
+        if format not in FORMATS:
+            raise ValueError(f"format {format!r} is not one of {sorted(set(BOX_FORMATS) | set(FORMATS))}")
     elif kind == "spans":
         from .span_export import SPAN_FORMATS, export_spans
 

@@ -485,7 +485,8 @@ class Store:
     def export(self, task: str, path: str | os.PathLike[str], format: str = "jsonl", **options: Any) -> Path:
         """Write the current labels of ``task`` to ``path`` as ``jsonl``, ``csv`` or ``parquet``;
         span tasks also as ``bio``, ``conll`` or ``spacy`` (``jsonl`` then holds ``{text, spans}``);
-        compare tasks as ``dpo`` or ``reward`` (``keep_ties=True`` keeps ties and "both bad")."""
+        compare tasks as ``dpo`` or ``reward`` (``keep_ties=True`` keeps ties and "both bad");
+        box tasks as ``coco`` (a file), ``yolo`` or ``voc`` (a folder)."""
         from .export import export_current
 
         return export_current(self, task, Path(path), format, **options)

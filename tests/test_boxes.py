@@ -1,0 +1,214 @@
+"""Boxes without a browser: images from every source with their EXIF-oriented full-resolution
+size, large images downscaled for display only, values in image pixels, suggestions recorded,
+exports (COCO checked with pycocotools, YOLO, VOC)."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import io
+import json
+import sys
+import threading
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+import nblabel as nl
+from nblabel.media import MAX_SIDE, ImageError, oriented_image
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _driver import Browser  # noqa: E402
+
+LABELS = ["car", "person"]
+
+
+def png(width: int, height: int, colour: str = "red") -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def rotated_jpeg(width: int, height: int, orientation: int = 6) -> bytes:
+    img = Image.new("RGB", (width, height), "teal")
+    exif = img.getexif()
+    exif[0x0112] = orientation
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", exif=exif.tobytes())
+    return buf.getvalue()
+
+
+@pytest.fixture
+def images(tmp_path: Path) -> pd.DataFrame:
+    (tmp_path / "a.png").write_bytes(png(640, 480))
+    (tmp_path / "r.jpg").write_bytes(rotated_jpeg(300, 200))
+    return pd.DataFrame({"image": [str(tmp_path / "a.png"), str(tmp_path / "r.jpg")]}, index=["a", "r"])
+
+
+def widget(images: pd.DataFrame, tmp_path: Path, **kwargs) -> nl.Boxes:
+    return nl.Boxes(
+        images, image="image", labels=LABELS, task="det", annotator="ana", store=tmp_path / "b.db", **kwargs
+    )
+
+
+# ---------------------------------------------------------------------- images
+def test_every_image_source_gives_its_oriented_size(tmp_path: Path) -> None:
+    (tmp_path / "p.png").write_bytes(png(40, 30))
+    grey = np.linspace(0, 1, 20 * 10).reshape(10, 20)
+    rgba = np.zeros((10, 20, 4), dtype=np.uint8)
+    for value, size in [
+        (str(tmp_path / "p.png"), (40, 30)),
+        (tmp_path / "p.png", (40, 30)),
+        (png(40, 30), (40, 30)),
+        (Image.new("L", (7, 9)), (7, 9)),
+        (grey, (20, 10)),
+        (rgba, (20, 10)),
+        (rotated_jpeg(300, 200, 6), (200, 300)),  # EXIF: rotated a quarter turn
+        (rotated_jpeg(300, 200, 3), (300, 200)),  # upside down: same size
+    ]:
+        data, mime, width, height = oriented_image(value)
+        assert (width, height) == size, value if not isinstance(value, bytes) else "bytes"
+        shown = Image.open(io.BytesIO(data))
+        assert shown.size == size
+        assert mime in ("image/png", "image/jpeg")
+
+
+def test_large_images_are_downscaled_for_display_only() -> None:
+    data, _mime, width, height = oriented_image(Image.new("RGB", (8000, 8000), "white"))
+    assert (width, height) == (8000, 8000)
+    assert max(Image.open(io.BytesIO(data)).size) == MAX_SIDE
+
+
+def test_images_from_an_http_url(tmp_path: Path) -> None:
+    (tmp_path / "web.png").write_bytes(png(50, 20))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/web.png"
+        assert oriented_image(url)[2:] == (50, 20)
+        with pytest.raises(ImageError, match="cannot fetch image .*missing.png"):
+            oriented_image(f"http://127.0.0.1:{server.server_port}/missing.png")
+    finally:
+        server.shutdown()
+
+
+def test_bad_images_say_why_and_do_not_break_the_widget(tmp_path: Path) -> None:
+    (tmp_path / "bad.png").write_bytes(b"nope")
+    df = pd.DataFrame({"image": [str(tmp_path / "bad.png"), str(tmp_path / "gone.png"), None]})
+    w = nl.Boxes(df, image="image", labels=LABELS, task="det", store=tmp_path / "b.db")
+    fields = [w._item(i, [], include_payload=True)["payload"]["image"] for i in range(3)]
+    assert "not a readable image (unknown or corrupt format)" in fields[0]["error"]
+    assert "image file not found" in fields[1]["error"]
+    assert fields[2]["error"] == "(no image)"
+    with pytest.raises(ValueError, match="boxes need the image"):
+        w.annotate(0, [])
+    w.skip(0)  # skipping works
+    assert w._progress["skipped"] == 1
+
+
+# ---------------------------------------------------------------------- values
+def test_browser_boxes_are_image_pixels(images: pd.DataFrame, tmp_path: Path) -> None:
+    w = widget(images, tmp_path)
+    browser = Browser(w)
+    window = browser.send({"type": "hello"})
+    payload = next(i for i in window["items"] if i["key"] == "a")["payload"]
+    assert (payload["width"], payload["height"]) == (640, 480)
+    browser.send(
+        {"type": "label", "key": "a", "value": [[10.5, 20, 100, 50.25, 1], [0, 0, 640, 480, 0]]}, tracked=True
+    )
+    assert w.labels["a"] == [
+        {"x": 10.5, "y": 20.0, "w": 100.0, "h": 50.25, "label": "person"},
+        {"x": 0.0, "y": 0.0, "w": 640.0, "h": 480.0, "label": "car"},
+    ]
+    assert w.image_size("r") == (200, 300)
+    assert w.store.items("det").loc["a", "width"] == 640
+
+
+def test_bad_boxes_name_the_row_and_box(images: pd.DataFrame, tmp_path: Path) -> None:
+    w = widget(images, tmp_path)
+    with pytest.raises(ValueError, match="row 'a': box .* is outside the 640×480 image"):
+        w.annotate("a", [{"x": 600, "y": 0, "w": 100, "h": 10, "label": "car"}])
+    with pytest.raises(ValueError, match="smaller than 2 px"):
+        w.annotate("a", [{"x": 0, "y": 0, "w": 1.5, "h": 10, "label": "car"}])
+    with pytest.raises(ValueError, match="has label 'bus'"):
+        w.annotate("a", [{"x": 0, "y": 0, "w": 10, "h": 10, "label": "bus"}])
+    with pytest.raises(ValueError, match="non-finite"):
+        w.annotate("a", [{"x": float("nan"), "y": 0, "w": 10, "h": 10, "label": "car"}])
+    with pytest.raises(ValueError, match="has no 'h'"):
+        w.annotate("a", [{"x": 0, "y": 0, "w": 10, "label": "car"}])
+    assert w.store.annotations("det").empty
+    w.annotate("a", [])  # no object in the image is an answer
+    assert w.labels["a"] == []
+
+
+def test_suggestions_are_recorded(images: pd.DataFrame, tmp_path: Path) -> None:
+    first = [
+        {"x": 10, "y": 10, "w": 50, "h": 50, "label": "car"},
+        {"x": 100, "y": 100, "w": 40, "h": 40, "label": "person"},
+        {"x": 300, "y": 300, "w": 20, "h": 20, "label": "car"},
+    ]
+    model = [first, None]
+    w = widget(images.assign(model=model), tmp_path, suggestions="model")
+    assert w._item(0, [], include_payload=True)["payload"]["suggestion"][0] == [10.0, 10.0, 50.0, 50.0, 0]
+    w.annotate(
+        "a",
+        [
+            {"x": 10, "y": 10, "w": 50, "h": 50, "label": "car"},
+            {"x": 105, "y": 100, "w": 40, "h": 40, "label": "person"},
+        ],
+    )
+    record = w.store.annotations("det")["suggestion"].iloc[0]
+    assert (record["accepted"], record["adjusted"], record["rejected"]) == ([0], [1], [2])
+
+
+# ---------------------------------------------------------------------- exports
+@pytest.fixture
+def boxed(images: pd.DataFrame, tmp_path: Path) -> nl.Store:
+    w = widget(images, tmp_path)
+    w.annotate(
+        "a",
+        [
+            {"x": 10, "y": 20, "w": 100, "h": 50, "label": "person"},
+            {"x": 200, "y": 100, "w": 60, "h": 40, "label": "car"},
+        ],
+    )
+    w.annotate("r", [{"x": 0, "y": 0, "w": 200, "h": 300, "label": "car"}])
+    return w.store
+
+
+def test_export_coco_loads_with_pycocotools(boxed: nl.Store, tmp_path: Path) -> None:
+    coco_api = pytest.importorskip("pycocotools.coco")
+    path = boxed.export("det", tmp_path / "coco.json", format="coco")
+    coco = coco_api.COCO(str(path))
+    assert [c["name"] for c in coco.loadCats(coco.getCatIds())] == LABELS
+    first = coco.loadImgs(1)[0]
+    assert (first["width"], first["height"]) == (640, 480) and first["file_name"].endswith("a.png")
+    anns = coco.loadAnns(coco.getAnnIds(imgIds=[1]))
+    assert sorted(a["bbox"] for a in anns) == [[10, 20, 100, 50], [200, 100, 60, 40]]
+    assert coco.loadImgs(2)[0]["height"] == 300  # the oriented size
+
+
+def test_export_yolo_and_voc(boxed: nl.Store, tmp_path: Path) -> None:
+    yolo = boxed.export("det", tmp_path / "yolo", format="yolo")
+    assert (yolo / "classes.txt").read_text() == "car\nperson\n"
+    line = (yolo / "a__ana.txt").read_text().splitlines()[0].split()
+    assert line[0] == "1" and [float(v) for v in line[1:]] == pytest.approx(
+        [60 / 640, 45 / 480, 100 / 640, 50 / 480]
+    )
+    voc = boxed.export("det", tmp_path / "voc", format="voc")
+    root = ET.parse(voc / "r__ana.xml").getroot()
+    assert root.find("size/width").text == "200" and root.find("size/height").text == "300"
+    box = root.find("object/bndbox")
+    assert [box.find(k).text for k in ("xmin", "ymin", "xmax", "ymax")] == ["0", "0", "200", "300"]
+    with pytest.raises(ValueError, match="format 'spacy' is not one of"):
+        boxed.export("det", tmp_path / "x", format="spacy")
+    rows = [
+        json.loads(x)
+        for x in boxed.export("det", tmp_path / "b.jsonl", format="jsonl").read_text().splitlines()
+    ]
+    assert rows[0]["value"][0]["label"] == "person"
