@@ -198,7 +198,7 @@ def test_export_yolo_and_voc(boxed: nl.Store, tmp_path: Path) -> None:
     assert (yolo / "classes.txt").read_text() == "car\nperson\n"
     line = (yolo / "a__ana.txt").read_text().splitlines()[0].split()
     assert line[0] == "1" and [float(v) for v in line[1:]] == pytest.approx(
-        [60 / 640, 45 / 480, 100 / 640, 50 / 480]
+        [60 / 640, 45 / 480, 100 / 640, 50 / 480], abs=1e-6
     )
     voc = boxed.export("det", tmp_path / "voc", format="voc")
     root = ET.parse(voc / "r__ana.xml").getroot()
