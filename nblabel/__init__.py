@@ -5,7 +5,7 @@ from .boxes import Boxes
 from .classify import Classify
 from .compare import Compare
 from .dashboard import Dashboard
-from .plots import plot_agreement, plot_annotators, plot_confusion, plot_span_confusion
+from .plots import plot_agreement, plot_annotators, plot_boxes, plot_confusion, plot_span_confusion
 from .report import agreement_report
 from .spans import Spans
 from .store import Store
@@ -22,6 +22,7 @@ __all__ = [
     "agreement_report",
     "plot_agreement",
     "plot_annotators",
+    "plot_boxes",
     "plot_confusion",
     "plot_span_confusion",
 ]

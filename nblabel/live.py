@@ -18,6 +18,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .box_report import (
+    BoxData,
+    box_coefficients,
+    box_confusion,
+    box_per_annotator,
+    box_per_label,
+    describe_boxes,
+    prepare_boxes,
+)
 from .compare_report import CHOICES, choice_frame, ranking_text
 from .compare_report import extra_rows as compare_rows
 from .report import (
@@ -150,6 +159,9 @@ class LiveAgreement:
             if info.get("kind") == "spans":
                 self.data = prepare_spans(self.frame, self.gold, labels=info.get("labels") or None)
                 return self.data
+            if info.get("kind") == "boxes":
+                self.data = prepare_boxes(self.frame, self.gold, labels=info.get("labels") or None)
+                return self.data
             if info.get("kind") == "compare" and self._rankings():  # whole rankings as categories
                 rankings = self.frame.assign(value=[ranking_text(v) for v in self.frame["value"]])
                 self.data = prepare(rankings, self.gold, kind="classify", multi=False)
@@ -190,6 +202,10 @@ class LiveAgreement:
         if data is None:
             snap.update(empty=True, annotators=[], coefficients=[], per_annotator=[], per_label=[])
             return snap
+        if isinstance(data, BoxData):
+            snap.update(box_summary(data))
+            snap["confusion"] = self.confusion(rows, columns)
+            return snap
         if isinstance(data, SpanData):
             snap.update(span_summary(data))
             snap["confusion"] = self.confusion(rows, columns)
@@ -226,6 +242,8 @@ class LiveAgreement:
         """Bootstrap confidence intervals by coefficient key (slow: run after the snapshot)."""
         data = self.prepared()
         if data is None or data.codes.shape[1] < 2:
+            return {}
+        if isinstance(data, BoxData):
             return {}
         if isinstance(data, SpanData):
             rows = span_coefficients(data, n_boot=n_boot, level=level, seed=seed)
@@ -284,6 +302,8 @@ class LiveAgreement:
         others = (
             codes.drop(columns=[self._annotator(row_side.name)]) if row_side.kind == "annotator" else codes
         )
+        if isinstance(data, BoxData):
+            raise ValueError("box tasks compare annotators with each other or with gold")
         if isinstance(data, SpanData):
             majority = majority_spans(others).reindex(codes.index)
             return majority.astype(object).where(majority.notna(), None)
@@ -317,8 +337,9 @@ class LiveAgreement:
         except (KeyError, ValueError):
             row_side, col_side, a, b = self._pair_columns(None, None)
         row_choices, col_choices = self.sides()
-        if isinstance(data, SpanData):
-            counts, self._span_cells = span_confusion(a, b, data.labels)
+        if isinstance(data, (SpanData, BoxData)):
+            matcher = box_confusion if isinstance(data, BoxData) else span_confusion
+            counts, _cells = matcher(a, b, data.labels)
             return {
                 "rows": row_side.id,
                 "columns": col_side.id,
@@ -329,7 +350,7 @@ class LiveAgreement:
                 "counts": counts.tolist(),
                 "total": int(counts.sum()),
                 "agree": int(np.trace(counts[:-1, :-1])),
-                "unit": "spans",
+                "unit": "boxes" if isinstance(data, BoxData) else "spans",
             }
         both = (a.notna() & b.notna()).to_numpy()
         va = a.to_numpy()[both].astype(np.intp)
@@ -361,7 +382,7 @@ class LiveAgreement:
         if data is None:
             return pd.DataFrame()
         _row_side, col_side, a, b = self._pair_columns(rows, columns)
-        if isinstance(data, SpanData):
+        if isinstance(data, (SpanData, BoxData)):
             return self._span_cell_items(data, col_side, a, b, row_code, col_code)
         hit = (a == row_code) & (b == col_code)
         ids = data.codes.index[hit.to_numpy()]
@@ -379,9 +400,10 @@ class LiveAgreement:
         return table
 
     def _span_cell_items(
-        self, data: SpanData, col_side: Side, a: pd.Series, b: pd.Series, row_code: int, col_code: int
+        self, data: Any, col_side: Side, a: pd.Series, b: pd.Series, row_code: int, col_code: int
     ) -> pd.DataFrame:
-        _counts, cells = span_confusion(a, b, data.labels)
+        boxes = isinstance(data, BoxData)
+        _counts, cells = (box_confusion if boxes else span_confusion)(a, b, data.labels)
         ids = pd.Index(cells.get((row_code, col_code), []))
         table = pd.DataFrame(index=ids)
         table.index.name = "item_id"
@@ -389,10 +411,11 @@ class LiveAgreement:
         text_of = texts.reindex(ids) if texts is not None else pd.Series(None, index=ids, dtype=object)
         if texts is not None:
             table["text"] = text_of.to_numpy(dtype=object) if len(ids) else []
+        describe = (lambda _text, doc: describe_boxes(doc)) if boxes else describe_spans
         for annotator in data.docs.columns:
-            table[str(annotator)] = [describe_spans(text_of.get(i), data.docs.at[i, annotator]) for i in ids]
+            table[str(annotator)] = [describe(text_of.get(i), data.docs.at[i, annotator]) for i in ids]
         if data.gold is not None:
-            table[GOLD] = [describe_spans(text_of.get(i), data.gold.get(i)) for i in ids]
+            table[GOLD] = [describe(text_of.get(i), data.gold.get(i)) for i in ids]
         if col_side.kind == MAJORITY:
             table[MAJORITY] = [describe_spans(text_of.get(i), b.get(i)) for i in ids]
         return table
@@ -465,6 +488,40 @@ def _per_label_rows(data: _Data) -> list[dict[str, Any]]:
         }
         for label, row in table.iterrows()
     ]
+
+
+def box_summary(data: BoxData) -> dict[str, Any]:
+    """The snapshot fields of a box task (the confusion pair is added by the caller)."""
+    from .box_report import box_disagreements
+
+    docs = data.docs
+    n = docs.notna().sum(axis=1).to_numpy()
+    people = box_per_annotator(data)
+    labels = box_per_label(data)
+    return {
+        "empty": False, "multi": False, "labels": list(data.labels),
+        "annotators": [str(a) for a in docs.columns], "has_gold": data.gold is not None,
+        "reference": "gold" if data.gold is not None else "mean of the others",
+        "items": int(len(docs)), "shared": int((n >= 2).sum()), "ratings": int(n.sum()),
+        "disagreements": int(len(box_disagreements(data))),
+        "coefficients": [_coefficient_row(r) for r in box_coefficients(data)],
+        "agreement_name": "box F1",
+        "per_annotator": [
+            {"annotator": str(name), "items": int(row["items"]), "skipped": int(row["skipped"]),
+             "flagged": int(row["flagged"]), "accuracy": None, "agreement": _number(row["f1_reference"]),
+             "n_reference": 0, "items_per_hour": _number(row["items_per_hour"]),
+             "median_active_ms": _number(row["median_active_ms"])}
+            for name, row in people.iterrows()
+        ],
+        "label_columns": [
+            ["count", "boxes", "int"], ["f1", "F1", "value"], ["mean_iou", "mean IoU", "value"],
+        ],
+        "per_label": [
+            {"label": str(label), "count": int(row["count"]), "f1": _number(row["f1"]),
+             "mean_iou": _number(row["mean_iou"])}
+            for label, row in labels.iterrows()
+        ],
+    }  # fmt: skip
 
 
 def span_summary(data: SpanData) -> dict[str, Any]:

@@ -432,3 +432,60 @@ def plot_annotators(
         f"accuracy against {reference} · point size: items labeled",
     )  # fmt: skip
     return fig
+
+
+# ---------------------------------------------------------------------- boxes
+def plot_boxes(
+    annotations: pd.DataFrame,
+    item_id: Any,
+    image: Any,
+    *,
+    task: str | None = None,
+    annotators: Sequence[Any] | None = None,
+) -> Figure:
+    """Every annotator's boxes on one image, for review: one colour per annotator (legend),
+    the label written at each box. ``image`` is what the widget was given for that item (a
+    path, URL, bytes, PIL image or array); boxes are drawn in its EXIF-oriented pixels."""
+    import io
+
+    from matplotlib.patches import Rectangle
+    from PIL import Image
+
+    from .media import oriented_image
+    from .report import _one_task
+    from .store import current_from_annotations
+
+    frame = _one_task(annotations, task) if "item_id" in annotations.columns else annotations
+    current = current_from_annotations(frame) if "id" in frame.columns else frame
+    rows = current[(current["item_id"] == item_id) & (current["kind"] == "label")]
+    if annotators is not None:
+        rows = rows[rows["annotator"].isin(list(annotators))]
+    data, _mime, width, height = oriented_image(image)
+    picture = Image.open(io.BytesIO(data))
+    aspect = height / width if width else 1.0
+    fig, ax = _figure(7.0, max(3.0, min(8.0, 7.0 * aspect + 0.8)))
+    ax.imshow(picture, extent=(0, width, height, 0))
+    for n, (annotator, value) in enumerate(zip(rows["annotator"], rows["value"], strict=True)):
+        colour = OKABE_ITO[n % len(OKABE_ITO)]
+        for k, box in enumerate(value or []):
+            ax.add_patch(
+                Rectangle(
+                    (box["x"], box["y"]),
+                    box["w"],
+                    box["h"],
+                    fill=False,
+                    edgecolor=colour,
+                    linewidth=2,
+                    label=_plain(annotator) if k == 0 else None,
+                )  # fmt: skip
+            )
+            ax.text(box["x"], box["y"], _fit(box["label"], 18, 1), color="white", fontsize=8, va="bottom",
+                    bbox={"facecolor": colour, "edgecolor": "none", "pad": 1})  # fmt: skip
+    ax.set_xlim(0, width)
+    ax.set_ylim(height, 0)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if len(rows):
+        ax.legend(loc="upper right", fontsize=8, framealpha=0.85)
+    _titles(fig, ax, f"item {_fit(item_id, 30, 1)}", f"{len(rows)} annotator(s) · {width}×{height} px")
+    return fig

@@ -32,7 +32,7 @@ UNDEFINED = "undefined"
 #: left out of ``items_per_hour``.
 BREAK = pd.Timedelta(minutes=10)
 #: The task kinds :func:`agreement_report` understands; the others raise ``NotImplementedError``.
-SUPPORTED_KINDS = ("classify", "spans", "compare")
+SUPPORTED_KINDS = ("classify", "spans", "compare", "boxes")
 KNOWN_KINDS = ("classify", "spans", "boxes", "compare")
 #: Columns of the store's annotations frame that are not a gold column.
 _STORE_COLUMNS = {
@@ -604,6 +604,8 @@ def agreement_report(
         return _span_report(
             annotations, gold, task=task, labels=labels, n_boot=n_boot, level=level, seed=seed
         )
+    if kind == "boxes":
+        return _box_report(annotations, gold, task=task, labels=labels, level=level)
     if kind == "compare":
         from .compare_report import compare_report
 
@@ -636,6 +638,35 @@ def _kind_of(annotations: Any) -> str:
             values = values[annotations["kind"] == "label"]
         return _infer_kind(list(values))
     return _infer_kind([v for col in annotations.columns for v in annotations[col]])
+
+
+def _box_report(
+    annotations: pd.DataFrame, gold: Any, *, task: str | None, labels: Sequence[Any] | None, level: float
+) -> AgreementReport:
+    from .box_report import (
+        box_coefficients,
+        box_disagreements,
+        box_per_annotator,
+        box_per_label,
+        prepare_boxes,
+    )
+
+    frame = _one_task(annotations, task) if "item_id" in annotations.columns else annotations
+    data = prepare_boxes(frame, gold, labels=list(labels) if labels else None)
+    report = AgreementReport(
+        pd.DataFrame(box_coefficients(data), columns=["key", *REPORT_COLUMNS]).set_index("key")
+    )
+    report.index.name = None
+    report["items"] = report["items"].astype("int64")
+    report["annotators"] = report["annotators"].astype("int64")
+    report.per_label = box_per_label(data)
+    report.per_annotator = box_per_annotator(data)
+    report.disagreements = box_disagreements(data)
+    report.kind = "boxes"
+    report.multi = False
+    report.reference = "gold" if data.gold is not None else "mean of the others"
+    report.level = level
+    return report
 
 
 def _span_report(

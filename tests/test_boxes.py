@@ -212,3 +212,40 @@ def test_export_yolo_and_voc(boxed: nl.Store, tmp_path: Path) -> None:
         for x in boxed.export("det", tmp_path / "b.jsonl", format="jsonl").read_text().splitlines()
     ]
     assert rows[0]["value"][0]["label"] == "person"
+
+
+# ---------------------------------------------------------------------- agreement
+def test_box_report_dashboard_and_overlay(images: pd.DataFrame, tmp_path: Path) -> None:
+    store = nl.Store(tmp_path / "agree.db")
+
+    def box(x: int, y: int, w: int, h: int, label: str) -> dict:
+        return {"x": x, "y": y, "w": w, "h": h, "label": label}
+
+    boxes = {
+        "ana": [box(10, 10, 100, 100, "car"), box(300, 300, 50, 50, "person")],
+        "bob": [box(15, 12, 100, 100, "car"), box(300, 300, 50, 50, "car"), box(500, 20, 30, 30, "person")],
+    }
+    for name, value in boxes.items():
+        w = nl.Boxes(images, image="image", labels=LABELS, task="det", annotator=name, store=store)
+        w.annotate("a", value)
+    ann = store.annotations("det")
+    report = nl.agreement_report(ann)
+    expected = nl.agreement.box_agreement(boxes["ana"], boxes["bob"])
+    assert report.loc["box_f1", "value"] == pytest.approx(expected["f1"])  # 1 match of 2 + 3 -> 0.4
+    assert report.loc["box_f1", "value"] == pytest.approx(0.4)
+    assert report.loc["box_f1_any_label", "value"] == pytest.approx(0.8)
+    assert report.loc["box_mean_iou", "value"] == pytest.approx(expected["mean_iou"])
+    assert list(report.disagreements.index) == ["a"]
+    assert report.per_label.loc["car", "count"] == 3
+
+    dash = nl.Dashboard(store, task="det", live=False)
+    assert dash._status["state"] == "live", dash._status
+    confusion = dash._snapshot["confusion"]
+    assert confusion["categories"] == ["car", "person", "(none)"]
+    assert confusion["counts"] == [[1, 0, 0], [1, 0, 0], [0, 1, 0]]
+    assert dash.cell_items("person", "car").loc["a", "ana"].startswith("car 10,10 100×100")
+    dash.close()
+
+    fig = nl.plot_boxes(ann, "a", images.loc["a", "image"])
+    assert len(fig.axes[0].patches) == 5
+    assert fig._repr_png_()[0][:4] == b"\x89PNG"

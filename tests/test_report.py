@@ -320,18 +320,10 @@ def test_one_annotator_and_no_data_are_undefined():
     assert report.per_annotator.empty and report.disagreements.empty
 
 
-@pytest.mark.parametrize(
-    ("kind", "value"),
-    [
-        ("boxes", [{"x": 0, "y": 0, "w": 3, "h": 3, "label": "car"}]),
-    ],
-)
-def test_other_task_kinds_are_not_implemented_yet(kind, value):
-    frame = pd.DataFrame({"item_id": [1, 1], "annotator": ["ana", "bob"], "value": [value, value]})
-    with pytest.raises(NotImplementedError, match=kind):
-        nl.agreement_report(frame)  # inferred from the values
-    with pytest.raises(NotImplementedError, match=kind):
-        nl.agreement_report(frame, kind=kind)
+def test_unknown_task_kinds_are_refused():
+    frame = pd.DataFrame({"item_id": [1, 1], "annotator": ["ana", "bob"], "value": ["x", "y"]})
+    with pytest.raises(ValueError, match="unknown task kind 'audio'"):
+        nl.agreement_report(frame, kind="audio")
 
 
 def test_several_tasks_need_a_choice(small):
