@@ -5,6 +5,7 @@ relabel and delete by mouse and keyboard; a broken image shows a placeholder and
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from playwright.sync_api import Page, expect
 import nblabel as nl
 
 pytestmark = pytest.mark.e2e
+
+README_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "boxes.png"
 
 SETUP = """\
 from pathlib import Path
@@ -150,3 +153,73 @@ def test_boxes_drawn_by_mouse_land_within_a_pixel(lab, lab_root: Path, lab_page:
     assert events[2][:2] == ("broken", "skip")
     assert dialogs == []
     print(json.dumps(value))
+
+
+STREET = """\
+import pandas as pd
+import nblabel as nl
+df = pd.DataFrame({"path": ["../examples/data/street/street1.jpg"]}, index=["street1"])
+df["model"] = [[{"x": 304, "y": 217, "w": 78, "h": 42, "label": "car"},
+                {"x": 264, "y": 138, "w": 20, "h": 70, "label": "person"},
+                {"x": 20, "y": 20, "w": 60, "h": 40, "label": "car"}]]
+w = nl.Boxes(df, image="path", labels=["car", "person"], task="street", annotator="ana", store="street.db",
+             suggestions="model")
+w
+"""
+
+
+def test_suggestions_duplicate_hide_lock_undo(lab, lab_root: Path, lab_page: Page) -> None:
+    page = lab_page
+    folder = lab_root / "boxes-street"
+    harness.write_notebook(folder / "street.ipynb", [STREET])
+    harness.open_notebook(page, lab, "boxes-street/street.ipynb")
+    harness.run_all(page)
+    widget = page.locator(harness.WIDGET)
+    expect(widget).to_have_attribute("data-key", "street1")
+    expect(widget.locator(".nbl-box-suggested")).to_have_count(3)
+    harness.focus_widget(page)
+    v = view(page)
+    # accept the car as suggested, accept the person relabeled "car" then back, reject the third
+    page.mouse.click(*screen(v, 304 + 39, 217 + 2))  # on the car's outline area
+    page.keyboard.press("Enter")
+    expect(widget.locator(".nbl-box-suggested")).to_have_count(2)
+    page.mouse.click(*screen(v, 264 + 10, 138 + 35))
+    page.keyboard.press("2")  # accepted as person
+    page.mouse.click(*screen(v, 20 + 30, 20 + 20))
+    page.keyboard.press("Delete")  # rejected
+    expect(widget.locator(".nbl-box-suggested")).to_have_count(0)
+    expect(widget.locator(".nbl-box:not(.nbl-box-suggested)")).to_have_count(2)
+    # duplicate the person (Shift+D), then undo it (Backspace), redo (Shift+Backspace), undo again
+    page.mouse.click(*screen(v, 264 + 10, 138 + 35))
+    page.keyboard.press("Shift+D")
+    expect(widget.locator(".nbl-box-row")).to_have_count(3)
+    page.keyboard.press("Escape")
+    page.keyboard.press("Backspace")
+    expect(widget.locator(".nbl-box-row")).to_have_count(2)
+    page.keyboard.press("Shift+Backspace")
+    expect(widget.locator(".nbl-box-row")).to_have_count(3)
+    page.keyboard.press("Backspace")
+    expect(widget.locator(".nbl-box-row")).to_have_count(2)
+    # lock the car: a drag on it no longer moves it; hide and show it from the list
+    page.mouse.click(*screen(v, 304 + 39, 217 + 20))
+    page.keyboard.press("Shift+L")
+    drag(page, screen(v, 304 + 39, 217 + 20), screen(v, 304 + 80, 217 + 40))
+    widget.locator(".nbl-box-row").nth(0).locator("[data-toggle='hidden']").click()
+    expect(widget.locator(".nbl-box:not(.nbl-box-suggested)")).to_have_count(1)
+    widget.locator(".nbl-box-row").nth(0).locator("[data-toggle='hidden']").click()
+    expect(widget.locator(".nbl-box:not(.nbl-box-suggested)")).to_have_count(2)
+    shot = README_SCREENSHOT if os.environ.get("NBLABEL_SCREENSHOT") == "1" else lab_root / "boxes.png"
+    widget.screenshot(path=str(shot), animations="disabled")
+    harness.focus_widget(page)
+    page.keyboard.press("Escape")
+    page.keyboard.press("Enter")
+    expect(widget).to_have_attribute("data-state", "done")
+    store = nl.Store(folder / "street.db")
+    frame = store.annotations("street")
+    store.close()
+    value, record = frame["value"].iloc[0], frame["suggestion"].iloc[0]
+    assert [(b["x"], b["y"], b["w"], b["h"], b["label"]) for b in value] == [
+        (304, 217, 78, 42, "car"),  # locked: the drag did not move it
+        (264, 138, 20, 70, "person"),
+    ]
+    assert (record["accepted"], record["adjusted"], record["rejected"]) == ([0, 1], [], [2])
