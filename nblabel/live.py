@@ -269,7 +269,7 @@ class LiveAgreement:
         columns = list(annotators)
         if data.gold is not None:
             columns.append(Side(GOLD))
-        if len(annotators) >= 3:
+        if len(annotators) >= 3 and not isinstance(data, BoxData):  # no "majority box"
             columns.append(Side(MAJORITY))
         return annotators, columns
 
