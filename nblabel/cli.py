@@ -3,6 +3,9 @@
 ``nblabel report STORE_URL --task T [--out DIR]`` prints the agreement report of a task (and the
 per-annotator and per-label tables); with ``--out`` it also writes the plots as PNG files and an
 ``index.html`` page that shows them with the tables.
+
+``nblabel export STORE_URL --task T --format F --out PATH`` writes the task's labels in any
+format ``Store.export`` knows (``--keep-ties`` for compare tasks).
 """
 
 from __future__ import annotations
@@ -54,6 +57,20 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--n-boot", type=int, default=200, help="bootstrap resamples for the CIs (0: none)")
     report.add_argument("--seed", type=int, default=0, help="bootstrap seed")
     report.set_defaults(run=_report)
+
+    export = commands.add_parser(
+        "export",
+        help="write a task's labels for training",
+        description="Write the current labels of a task: jsonl, csv, parquet for every task; bio, "
+        "conll, spacy for spans; coco (a file), yolo, voc (folders) for boxes; dpo, reward for "
+        "compare tasks.",
+    )
+    export.add_argument("store", metavar="STORE_URL", help="a SQLite file path or a SQLAlchemy URL")
+    export.add_argument("--task", "-t", required=True, help="the task name")
+    export.add_argument("--format", "-f", default="jsonl", help="the format (default: jsonl)")
+    export.add_argument("--out", "-o", type=Path, required=True, help="the file (or folder) to write")
+    export.add_argument("--keep-ties", action="store_true", help="compare tasks: keep ties and 'both bad'")
+    export.set_defaults(run=_export)
     return parser
 
 
@@ -62,12 +79,10 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
-def _report(args: argparse.Namespace) -> int:
-    from .report import agreement_report
+def _open(url: str, task: str) -> Any:
+    """The store at ``url`` holding ``task``, or the exit code after a one-line error."""
     from .store import Store
 
-    _utf8_output()
-    url = str(args.store)
     if "://" not in url or url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///")).expanduser()
         if url != "sqlite:///:memory:" and not path.exists():
@@ -76,11 +91,39 @@ def _report(args: argparse.Namespace) -> int:
         store = Store(url)
     except Exception as exc:  # a bad URL, an unreachable server: one clear line, no traceback
         return _fail(f"cannot open the store {_hide_password(url)}: {exc}", 2)
+    tasks = store.tasks()
+    if task not in set(tasks["task"]):
+        known = ", ".join(repr(t) for t in tasks["task"]) or "(none)"
+        store.close()
+        return _fail(f"no task {task!r} in {store.location}; tasks: {known}", 2)
+    return store
+
+
+def _export(args: argparse.Namespace) -> int:
+    _utf8_output()
+    store = _open(str(args.store), args.task)
+    if isinstance(store, int):
+        return store
     try:
-        tasks = store.tasks()
-        if args.task not in set(tasks["task"]):
-            known = ", ".join(repr(t) for t in tasks["task"]) or "(none)"
-            return _fail(f"no task {args.task!r} in {store.location}; tasks: {known}", 2)
+        options = {"keep_ties": True} if args.keep_ties else {}
+        try:
+            written = store.export(args.task, args.out, format=args.format, **options)
+        except (ValueError, TypeError, ImportError) as exc:
+            return _fail(str(exc), 2)
+        print(f"wrote {_safe(os.fspath(written))}")
+    finally:
+        store.close()
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .report import agreement_report
+
+    _utf8_output()
+    store = _open(str(args.store), args.task)
+    if isinstance(store, int):
+        return store
+    try:
         info = store.task(args.task)
         annotations = store.annotations(args.task)
         try:

@@ -3,6 +3,7 @@ that escapes hostile labels, annotator names and item ids), and its errors."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -148,3 +149,34 @@ def test_installed_script_runs(store_path: Path):
     )
     assert done.returncode == 0, done.stderr
     assert "Fleiss' κ" in done.stdout
+
+
+def test_export_command_writes_every_format_a_task_has(store_path: Path, tmp_path: Path, capsys):
+    out = tmp_path / "labels.jsonl"
+    assert main(["export", str(store_path), "--task", "sent", "--out", str(out)]) == 0
+    assert f"wrote {out}" in capsys.readouterr().out
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert {r["annotator"] for r in rows} == {"ana", EVIL_NAME, "cy\x1b[31m"}
+    assert (
+        main(
+            ["export", str(store_path), "--task", "sent", "--format", "csv", "--out", str(tmp_path / "l.csv")]
+        )
+        == 0
+    )
+    assert (tmp_path / "l.csv").read_text().startswith("task,item_id,annotator")
+
+
+def test_export_command_errors_are_one_line(store_path: Path, tmp_path: Path, capsys):
+    assert (
+        main(["export", str(store_path), "--task", "sent", "--format", "coco", "--out", str(tmp_path / "x")])
+        == 2
+    )
+    assert "format 'coco' is not one of" in capsys.readouterr().err
+    assert main(["export", str(store_path), "--task", "nope", "--out", str(tmp_path / "x")]) == 2
+    assert "no task 'nope'" in capsys.readouterr().err
+    assert main(["export", str(tmp_path / "missing.db"), "--task", "sent", "--out", str(tmp_path / "x")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert (
+        main(["export", str(store_path), "--task", "sent", "--keep-ties", "--out", str(tmp_path / "x")]) == 2
+    )
+    assert "only apply to compare tasks" in capsys.readouterr().err
