@@ -158,14 +158,19 @@ def _same_label(la: list, lb: list) -> np.ndarray:
 def _max_matching(rows: np.ndarray, cols: np.ndarray, n_a: int, n_b: int) -> int:
     """Size of a maximum-cardinality matching of the bipartite graph (Hopcroft-Karp in SciPy).
     Documents are disjoint blocks of one graph, so one call matches every document."""
+    return int(matched_rows(rows, cols, n_a, n_b).sum())
+
+
+def matched_rows(rows: np.ndarray, cols: np.ndarray, n_a: int, n_b: int) -> np.ndarray:
+    """Which of the ``n_a`` A-side nodes a maximum-cardinality matching of the bipartite graph
+    (edges ``rows[k]``–``cols[k]``) matches, as a boolean array."""
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import maximum_bipartite_matching
 
     if not len(rows):
-        return 0
+        return np.zeros(n_a, dtype=bool)
     graph = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n_a, n_b))
-    match = maximum_bipartite_matching(graph, perm_type="column")
-    return int((match >= 0).sum())
+    return maximum_bipartite_matching(graph, perm_type="column") >= 0
 
 
 # ---------------------------------------------------------------------------- boxes

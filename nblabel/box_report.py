@@ -10,41 +10,25 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .span_report import SpanData, prepare_spans
+
 NONE = "(none)"
 IOU = 0.5
 
 
-@dataclass
-class BoxData:
-    """Standing box labels: images x annotators, each cell a list of boxes or ``None``."""
-
-    docs: pd.DataFrame
-    labels: list[str]
-    gold: pd.Series | None = None
-    events: pd.DataFrame | None = None
-    skipped: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
-    flagged: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
-
-    @property
-    def annotators(self) -> list[Any]:
-        return list(self.docs.columns)
-
-    @property
-    def codes(self) -> pd.DataFrame:
-        return self.docs
+class BoxData(SpanData):
+    """Standing box labels: images x annotators, each cell a list of boxes or ``None`` (the
+    same reshaping as spans; its own type so that reports and the dashboard tell them apart)."""
 
 
 def prepare_boxes(annotations: pd.DataFrame, gold: Any = None, *, labels: list[str] | None = None) -> BoxData:
     """Box labels per (image, annotator); ``gold`` an annotator's name or box lists by item."""
-    from .span_report import prepare_spans
-
-    spans = prepare_spans(annotations, gold, labels=labels)  # the same reshaping: lists per cell
+    spans = prepare_spans(annotations, gold, labels=labels)
     return BoxData(spans.docs, spans.labels, spans.gold, spans.events, spans.skipped, spans.flagged)
 
 

@@ -173,10 +173,9 @@ def compare_report(
     and tables of a classification, the rows above, and ``position_bias`` (overall and per
     annotator) and ``win_rates`` tables."""
     from .report import (
-        REPORT_COLUMNS,
-        AgreementReport,
         _coefficients,
         _one_task,
+        build_report,
         disagreements_table,
         per_annotator_table,
         per_label_table,
@@ -191,26 +190,24 @@ def compare_report(
         data = prepare(choice_frame(frame), gold, kind="classify", labels=CHOICES, multi=False)
     rows = _coefficients(data, n_boot=n_boot, level=level, seed=seed)
     rows += extra_rows(frame, n_boot=n_boot, level=level, seed=seed)
-    report = AgreementReport(pd.DataFrame(rows, columns=["key", *REPORT_COLUMNS]).set_index("key"))
-    report.index.name = None
-    report["items"] = report["items"].astype("int64")
-    report["annotators"] = report["annotators"].astype("int64")
-    report.per_label = per_label_table(data)
-    report.per_annotator = per_annotator_table(data)
     labels = _label_rows(frame)
-    bias = {a: position_bias(labels, a)["left_share"] for a in report.per_annotator.index}
-    report.per_annotator["left_wins_share"] = [bias.get(a, math.nan) for a in report.per_annotator.index]
-    report.disagreements = disagreements_table(data)
-    report.position_bias = pd.DataFrame(
+    people = per_annotator_table(data)
+    people["left_wins_share"] = [position_bias(labels, a)["left_share"] for a in people.index]
+    bias = pd.DataFrame(
         [{"annotator": "(all)", **position_bias(labels)}]
         + [{"annotator": a, **position_bias(labels, a)} for a in sorted(labels["annotator"].unique())]
     ).set_index("annotator")
-    report.win_rates = win_rates(labels, names)
-    report.kind = "compare"
-    report.multi = False
-    report.reference = "gold" if data.gold is not None else "majority of others"
-    report.level = level
-    return report
+    return build_report(
+        rows,
+        per_label=per_label_table(data),
+        per_annotator=people,
+        disagreements=disagreements_table(data),
+        kind="compare",
+        reference="gold" if data.gold is not None else "majority of others",
+        level=level,
+        position_bias=bias,
+        win_rates=win_rates(labels, names),
+    )
 
 
 # ---------------------------------------------------------------------- rankings
@@ -235,12 +232,11 @@ def ranking_report(frame: pd.DataFrame, gold: Any, *, n_boot: int, level: float,
     """Report of a ranking task: exact and first-place agreement, Krippendorff's α (ordinal)
     on the ranks given to each response, and per response mean rank and first places."""
     from .report import (
-        REPORT_COLUMNS,
-        AgreementReport,
         _coefficients,
         _reading,
         _safe,
         _safe_ci,
+        build_report,
         disagreements_table,
         per_annotator_table,
         prepare,
@@ -281,24 +277,22 @@ def ranking_report(frame: pd.DataFrame, gold: Any, *, n_boot: int, level: float,
     shared = int((wide.notna().sum(axis=1) >= 2).sum())
     rows.append(["rank_alpha", "Krippendorff's α (ordinal) on the ranks", value, low, high, shared, k,
                  _reading(value, True), note])  # fmt: skip
-    report = AgreementReport(pd.DataFrame(rows, columns=["key", *REPORT_COLUMNS]).set_index("key"))
-    report.index.name = None
-    report["items"] = report["items"].astype("int64")
-    report["annotators"] = report["annotators"].astype("int64")
     per_response = table.groupby("response").agg(mean_rank=("rank", "mean"), rankings=("rank", "size"))
     per_response["first_places"] = table[table["rank"] == 1].groupby("response").size()
     per_response["first_places"] = per_response["first_places"].fillna(0).astype("int64")
     per_response["first_place_share"] = per_response["first_places"] / per_response["rankings"]
-    report.per_label = per_response.sort_values("mean_rank")
-    report.per_annotator = per_annotator_table(data)
-    report.disagreements = disagreements_table(data)
-    report.win_rates = report.per_label
-    report.position_bias = pd.DataFrame()
-    report.kind = "compare"
-    report.multi = False
-    report.reference = "gold" if data.gold is not None else "majority of others"
-    report.level = level
-    return report
+    per_response = per_response.sort_values("mean_rank")
+    return build_report(
+        rows,
+        per_label=per_response,
+        per_annotator=per_annotator_table(data),
+        disagreements=disagreements_table(data),
+        kind="compare",
+        reference="gold" if data.gold is not None else "majority of others",
+        level=level,
+        position_bias=pd.DataFrame(),
+        win_rates=per_response,
+    )
 
 
 __all__ = ["CHOICES", "compare_report", "position_bias", "ranking_report", "signed", "win_rates"]

@@ -202,12 +202,8 @@ class LiveAgreement:
         if data is None:
             snap.update(empty=True, annotators=[], coefficients=[], per_annotator=[], per_label=[])
             return snap
-        if isinstance(data, BoxData):
-            snap.update(box_summary(data))
-            snap["confusion"] = self.confusion(rows, columns)
-            return snap
-        if isinstance(data, SpanData):
-            snap.update(span_summary(data))
+        if isinstance(data, SpanData):  # spans and boxes
+            snap.update(document_summary(data))
             snap["confusion"] = self.confusion(rows, columns)
             return snap
         codes = data.codes
@@ -337,7 +333,7 @@ class LiveAgreement:
         except (KeyError, ValueError):
             row_side, col_side, a, b = self._pair_columns(None, None)
         row_choices, col_choices = self.sides()
-        if isinstance(data, (SpanData, BoxData)):
+        if isinstance(data, SpanData):
             matcher = box_confusion if isinstance(data, BoxData) else span_confusion
             counts, _cells = matcher(a, b, data.labels)
             return {
@@ -382,7 +378,7 @@ class LiveAgreement:
         if data is None:
             return pd.DataFrame()
         _row_side, col_side, a, b = self._pair_columns(rows, columns)
-        if isinstance(data, (SpanData, BoxData)):
+        if isinstance(data, SpanData):
             return self._span_cell_items(data, col_side, a, b, row_code, col_code)
         hit = (a == row_code) & (b == col_code)
         ids = data.codes.index[hit.to_numpy()]
@@ -490,88 +486,61 @@ def _per_label_rows(data: _Data) -> list[dict[str, Any]]:
     ]
 
 
-def box_summary(data: BoxData) -> dict[str, Any]:
-    """The snapshot fields of a box task (the confusion pair is added by the caller)."""
+def document_summary(data: SpanData) -> dict[str, Any]:
+    """The snapshot fields of a span or box task (the confusion pair is added by the caller):
+    one list of spans or boxes per (item, annotator), compared by F1 of matched pairs."""
     from .box_report import box_disagreements
+    from .span_report import span_disagreements
 
+    if isinstance(data, BoxData):
+        coefficients = box_coefficients(data)
+        people, labels, disagreements = box_per_annotator(data), box_per_label(data), box_disagreements(data)
+        label_columns = [["count", "boxes", "int"], ["f1", "F1", "value"], ["mean_iou", "mean IoU", "value"]]
+        name, reference = "box F1", "mean of the others"
+    else:
+        coefficients = span_coefficients(data, n_boot=0, level=0.95, seed=0)
+        people, labels, disagreements = (
+            span_per_annotator(data),
+            span_per_label(data),
+            span_disagreements(data),
+        )
+        label_columns = [["count", "spans", "int"], ["f1_exact", "F1 exact", "value"],
+                         ["f1_overlap", "F1 overlap", "value"]]  # fmt: skip
+        name, reference = "span F1", "majority of others"
     docs = data.docs
     n = docs.notna().sum(axis=1).to_numpy()
-    people = box_per_annotator(data)
-    labels = box_per_label(data)
-    return {
-        "empty": False, "multi": False, "labels": list(data.labels),
-        "annotators": [str(a) for a in docs.columns], "has_gold": data.gold is not None,
-        "reference": "gold" if data.gold is not None else "mean of the others",
-        "items": int(len(docs)), "shared": int((n >= 2).sum()), "ratings": int(n.sum()),
-        "disagreements": int(len(box_disagreements(data))),
-        "coefficients": [_coefficient_row(r) for r in box_coefficients(data)],
-        "agreement_name": "box F1",
-        "per_annotator": [
-            {"annotator": str(name), "items": int(row["items"]), "skipped": int(row["skipped"]),
-             "flagged": int(row["flagged"]), "accuracy": None, "agreement": _number(row["f1_reference"]),
-             "n_reference": 0, "items_per_hour": _number(row["items_per_hour"]),
-             "median_active_ms": _number(row["median_active_ms"])}
-            for name, row in people.iterrows()
-        ],
-        "label_columns": [
-            ["count", "boxes", "int"], ["f1", "F1", "value"], ["mean_iou", "mean IoU", "value"],
-        ],
-        "per_label": [
-            {"label": str(label), "count": int(row["count"]), "f1": _number(row["f1"]),
-             "mean_iou": _number(row["mean_iou"])}
-            for label, row in labels.iterrows()
-        ],
-    }  # fmt: skip
-
-
-def span_summary(data: SpanData) -> dict[str, Any]:
-    """The snapshot fields of a span task (the confusion pair is added by the caller)."""
-    docs = data.docs
-    n = docs.notna().sum(axis=1).to_numpy()
-    differ = 0
-    for _, row in docs.iterrows():
-        sets = {frozenset((s["start"], s["end"], s["label"]) for s in d) for d in row if d is not None}
-        differ += len(sets) > 1
-    people = span_per_annotator(data)
-    labels = span_per_label(data)
     return {
         "empty": False,
         "multi": False,
         "labels": list(data.labels),
         "annotators": [str(a) for a in docs.columns],
         "has_gold": data.gold is not None,
-        "reference": "gold" if data.gold is not None else "majority of others",
+        "reference": "gold" if data.gold is not None else reference,
         "items": int(len(docs)),
         "shared": int((n >= 2).sum()),
         "ratings": int(n.sum()),
-        "disagreements": int(differ),
-        "coefficients": [_coefficient_row(r) for r in span_coefficients(data, n_boot=0, level=0.95, seed=0)],
-        "agreement_name": "span F1",
+        "disagreements": int(len(disagreements)),
+        "coefficients": [_coefficient_row(r) for r in coefficients],
+        "agreement_name": name,
         "per_annotator": [
             {
-                "annotator": str(name),
+                "annotator": str(a),
                 "items": int(row["items"]),
                 "skipped": int(row["skipped"]),
                 "flagged": int(row["flagged"]),
                 "accuracy": None,
                 "agreement": _number(row["f1_reference"]),
-                "n_reference": int(row["n_reference"]),
+                "n_reference": int(row.get("n_reference", 0)),
                 "items_per_hour": _number(row["items_per_hour"]),
                 "median_active_ms": _number(row["median_active_ms"]),
             }
-            for name, row in people.iterrows()
+            for a, row in people.iterrows()
         ],
-        "label_columns": [
-            ["count", "spans", "int"],
-            ["f1_exact", "F1 exact", "value"],
-            ["f1_overlap", "F1 overlap", "value"],
-        ],
+        "label_columns": label_columns,
         "per_label": [
             {
                 "label": str(label),
-                "count": int(row["count"]),
-                "f1_exact": _number(row["f1_exact"]),
-                "f1_overlap": _number(row["f1_overlap"]),
+                **{k: int(row[k]) if fmt == "int" else _number(row[k]) for k, _, fmt in label_columns},
             }
             for label, row in labels.iterrows()
         ],

@@ -89,6 +89,36 @@ class AgreementReport(pd.DataFrame):
         return AgreementReport
 
 
+def build_report(
+    rows: list[list[Any]],
+    *,
+    per_label: pd.DataFrame,
+    per_annotator: pd.DataFrame,
+    disagreements: pd.DataFrame,
+    kind: str,
+    reference: str,
+    level: float,
+    multi: bool = False,
+    **tables: pd.DataFrame,
+) -> AgreementReport:
+    """An :class:`AgreementReport` from its rows (the layout of ``REPORT_COLUMNS``) and tables;
+    extra ``tables`` (``position_bias``, ``win_rates``) become attributes too."""
+    report = AgreementReport(pd.DataFrame(rows, columns=["key", *REPORT_COLUMNS]).set_index("key"))
+    report.index.name = None
+    report["items"] = report["items"].astype("int64")
+    report["annotators"] = report["annotators"].astype("int64")
+    report.per_label = per_label
+    report.per_annotator = per_annotator
+    report.disagreements = disagreements
+    report.kind = kind
+    report.multi = multi
+    report.reference = reference
+    report.level = level
+    for name, table in tables.items():
+        setattr(report, name, table)
+    return report
+
+
 # ---------------------------------------------------------------------- prepared ratings
 @dataclass
 class _Data:
@@ -613,19 +643,16 @@ def agreement_report(
             annotations, gold, task=task, names=models or ("A", "B"), n_boot=n_boot, level=level, seed=seed
         )
     data = prepare(annotations, gold, task=task, kind=kind, labels=labels, multi=multi)
-    rows = _coefficients(data, n_boot=n_boot, level=level, seed=seed)
-    report = AgreementReport(pd.DataFrame(rows, columns=["key", *REPORT_COLUMNS]).set_index("key"))
-    report.index.name = None
-    report["items"] = report["items"].astype("int64")
-    report["annotators"] = report["annotators"].astype("int64")
-    report.per_label = per_label_table(data)
-    report.per_annotator = per_annotator_table(data)
-    report.disagreements = disagreements_table(data)
-    report.kind = data.kind
-    report.multi = data.multi
-    report.reference = "gold" if data.gold is not None else "majority of others"
-    report.level = level
-    return report
+    return build_report(
+        _coefficients(data, n_boot=n_boot, level=level, seed=seed),
+        per_label=per_label_table(data),
+        per_annotator=per_annotator_table(data),
+        disagreements=disagreements_table(data),
+        kind=data.kind,
+        multi=data.multi,
+        reference="gold" if data.gold is not None else "majority of others",
+        level=level,
+    )
 
 
 def _kind_of(annotations: Any) -> str:
@@ -653,20 +680,15 @@ def _box_report(
 
     frame = _one_task(annotations, task) if "item_id" in annotations.columns else annotations
     data = prepare_boxes(frame, gold, labels=list(labels) if labels else None)
-    report = AgreementReport(
-        pd.DataFrame(box_coefficients(data), columns=["key", *REPORT_COLUMNS]).set_index("key")
+    return build_report(
+        box_coefficients(data),
+        per_label=box_per_label(data),
+        per_annotator=box_per_annotator(data),
+        disagreements=box_disagreements(data),
+        kind="boxes",
+        reference="gold" if data.gold is not None else "mean of the others",
+        level=level,
     )
-    report.index.name = None
-    report["items"] = report["items"].astype("int64")
-    report["annotators"] = report["annotators"].astype("int64")
-    report.per_label = box_per_label(data)
-    report.per_annotator = box_per_annotator(data)
-    report.disagreements = box_disagreements(data)
-    report.kind = "boxes"
-    report.multi = False
-    report.reference = "gold" if data.gold is not None else "mean of the others"
-    report.level = level
-    return report
 
 
 def _span_report(
@@ -689,19 +711,15 @@ def _span_report(
 
     frame = _one_task(annotations, task) if "item_id" in annotations.columns else annotations
     data = prepare_spans(frame, gold, labels=list(labels) if labels else None)
-    rows = span_coefficients(data, n_boot=n_boot, level=level, seed=seed)
-    report = AgreementReport(pd.DataFrame(rows, columns=["key", *REPORT_COLUMNS]).set_index("key"))
-    report.index.name = None
-    report["items"] = report["items"].astype("int64")
-    report["annotators"] = report["annotators"].astype("int64")
-    report.per_label = span_per_label(data)
-    report.per_annotator = span_per_annotator(data)
-    report.disagreements = span_disagreements(data)
-    report.kind = "spans"
-    report.multi = False
-    report.reference = "gold" if data.gold is not None else "majority of others"
-    report.level = level
-    return report
+    return build_report(
+        span_coefficients(data, n_boot=n_boot, level=level, seed=seed),
+        per_label=span_per_label(data),
+        per_annotator=span_per_annotator(data),
+        disagreements=span_disagreements(data),
+        kind="spans",
+        reference="gold" if data.gold is not None else "majority of others",
+        level=level,
+    )
 
 
 @dataclass

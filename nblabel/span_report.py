@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._matching import _same_label, _span_arrays
+from ._matching import _same_label, _span_arrays, matched_rows
 
 NONE = "(none)"
 
@@ -85,12 +85,16 @@ def matched_per_item(docs_a: list[list], docs_b: list[list], mode: str, match_la
     n = len(docs_a)
     out = np.zeros(n, dtype=np.int64)
     if mode == "exact":
+        if match_label:
+
+            def key(s: dict) -> tuple:
+                return s["start"], s["end"], s["label"]
+        else:
+
+            def key(s: dict) -> tuple:
+                return s["start"], s["end"]
+
         for i, (a, b) in enumerate(zip(docs_a, docs_b, strict=True)):
-            key = (
-                (lambda s: (s["start"], s["end"], s["label"]))
-                if match_label
-                else (lambda s: (s["start"], s["end"]))
-            )
             out[i] = sum((Counter(map(key, a)) & Counter(map(key, b))).values())
         return out
     rows, cols, owner = [], [], []
@@ -108,14 +112,9 @@ def matched_per_item(docs_a: list[list], docs_b: list[list], mode: str, match_la
         owner.extend([i] * len(sa))
         n_a += len(sa)
         n_b += len(sb)
-    if rows and sum(len(r) for r in rows):
-        from scipy.sparse import csr_matrix
-        from scipy.sparse.csgraph import maximum_bipartite_matching
-
-        r, c = np.concatenate(rows), np.concatenate(cols)
-        graph = csr_matrix((np.ones(len(r), dtype=np.int8), (r, c)), shape=(n_a, n_b))
-        match = maximum_bipartite_matching(graph, perm_type="column")
-        np.add.at(out, np.asarray(owner, dtype=np.intp)[match >= 0], 1)
+    if rows:
+        matched = matched_rows(np.concatenate(rows), np.concatenate(cols), n_a, n_b)
+        np.add.at(out, np.asarray(owner, dtype=np.intp)[matched], 1)
     return out
 
 
