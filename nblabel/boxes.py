@@ -11,12 +11,12 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
 
+from ._cache import Recent
 from .base import STATIC, LabelWidget
 from .media import ImageError, oriented_image
 from .store import Store
@@ -57,7 +57,7 @@ class Boxes(LabelWidget):
         guidelines: str | os.PathLike[str] | None = None,
         order: str | Callable[[pd.DataFrame], Any] | None = None,
     ) -> None:
-        self._images: OrderedDict[int, tuple[bytes, str, int, int] | ImageError] = OrderedDict()
+        self._images = Recent(16)  # per position: (data, mime, width, height) or the ImageError
         super().__init__(
             df,
             columns={"image": image, "suggestions": suggestions},
@@ -74,23 +74,19 @@ class Boxes(LabelWidget):
     # images -------------------------------------------------------------------
     def _image(self, pos: int) -> tuple[bytes, str, int, int]:
         """The image at ``pos`` (cached for the few items around the current one)."""
-        if pos in self._images:
-            self._images.move_to_end(pos)
-            cached = self._images[pos]
-        else:
-            cell = self.items.cell("image", pos)
-            try:
-                if cell is None:
-                    raise ImageError("(no image)")
-                cached = oriented_image(cell)
-            except ImageError as exc:
-                cached = exc
-            self._images[pos] = cached
-            if len(self._images) > 16:
-                self._images.popitem(last=False)
+        cached = self._images.get(pos, lambda: self._load_image(pos))
         if isinstance(cached, ImageError):
             raise cached
         return cached
+
+    def _load_image(self, pos: int) -> tuple[bytes, str, int, int] | ImageError:
+        cell = self.items.cell("image", pos)
+        if cell is None:
+            return ImageError("(no image)")
+        try:
+            return oriented_image(cell)
+        except ImageError as exc:
+            return exc
 
     def image_size(self, item_id: Any) -> tuple[int, int]:
         """``(width, height)`` of the image of ``item_id`` in the pixels boxes are stored in."""

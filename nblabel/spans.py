@@ -8,12 +8,12 @@ works in UTF-16 offsets; :mod:`nblabel.offsets` converts at the boundary.
 from __future__ import annotations
 
 import os
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
 
+from ._cache import Recent
 from .base import STATIC, LabelWidget
 from .offsets import Offsets
 from .store import Store
@@ -73,8 +73,8 @@ class Spans(LabelWidget):
         self._tokenizer = tokenizer
         self._custom_tokens = tokenizer is not None
         # Offsets and tokens of recently shown items (a 50,000-character text takes ~10 ms).
-        self._offsets_cache: OrderedDict[int, Offsets] = OrderedDict()
-        self._tokens_cache: OrderedDict[int, list[tuple[int, int]]] = OrderedDict()
+        self._offsets_cache = Recent(32)
+        self._tokens_cache = Recent(32)
         super().__init__(
             df,
             columns={"text": text, "suggestions": suggestions},
@@ -97,10 +97,10 @@ class Spans(LabelWidget):
         return self.items.text("text", pos) or ""
 
     def _offsets(self, pos: int) -> Offsets:
-        return _cached(self._offsets_cache, pos, lambda: Offsets(self._text(pos)))
+        return self._offsets_cache.get(pos, lambda: Offsets(self._text(pos)))
 
     def _tokens(self, pos: int) -> list[tuple[int, int]]:
-        return _cached(self._tokens_cache, pos, lambda: self._tokenize(pos))
+        return self._tokens_cache.get(pos, lambda: self._tokenize(pos))
 
     def _tokenize(self, pos: int) -> list[tuple[int, int]]:
         text = self._text(pos)
@@ -241,13 +241,3 @@ class Spans(LabelWidget):
         if self._custom_tokens:  # exports (BIO, CoNLL) tokenise the same way
             shown["tokens"] = [list(t) for t in self._tokens(pos)]
         return shown
-
-
-def _cached(cache: OrderedDict, key: int, make: Callable[[], Any], size: int = 32) -> Any:
-    if key in cache:
-        cache.move_to_end(key)
-        return cache[key]
-    value = cache[key] = make()
-    if len(cache) > size:
-        cache.popitem(last=False)
-    return value
