@@ -3,13 +3,13 @@
 // stage (zoom and pan are a CSS transform of that stage), so a pointer position maps to image
 // pixels with one division and the stored boxes never depend on the zoom.
 
+import { colour, labelChips } from "./chips.js";
 import { h, listen } from "./dom.js";
 import { COMMAND_LETTERS } from "./keymap.js";
 import { mountLabeler } from "./labeler.js";
 import { boxAt, clampRect, fit, handleAt, handlePoint, HANDLES, moveRect, rectFrom, resizeRect, roundRect, toImage, zoomAt } from "./boxes-geometry.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#8C6D1F", "#555555"];
 const CANVAS_HEIGHT = 480;
 
 function svg(tag, attrs = {}) {
@@ -66,9 +66,6 @@ function createBoxesTask() {
     d.future = [];
   }
 
-  function colour(i) {
-    return PALETTE[i % PALETTE.length];
-  }
 
   // ---------------------------------------------------------------- drawing
   function drawBoxes(ctx, item) {
@@ -434,14 +431,6 @@ function createBoxesTask() {
       const config = ctx.config();
       const keys = hotkeys(config);
       const d = draftFor(item);
-      const chips = config.labels.map((label, index) => {
-        const chip = h("button", {
-          type: "button", class: "nbl-btn nbl-label-btn nbl-chip", "data-index": index, "aria-label": label,
-          "aria-pressed": index === active ? "true" : "false", "aria-keyshortcuts": keys[index] || undefined,
-        }, keys[index] ? h("kbd", { text: keys[index] }) : null, h("span", { class: "nbl-label-text", text: label }));
-        chip.style.setProperty("--nbl-chip", colour(index));
-        return chip;
-      });
       const list = d.boxes.map((b, i) =>
         h("li", { class: `nbl-box-row${i === d.selected ? " nbl-box-row-selected" : ""}` },
           h("button", { type: "button", class: "nbl-btn nbl-box-pick", "data-box": i }, `${i + 1}. `, h("span", { text: config.labels[b.label] ?? "?" }),
@@ -452,7 +441,7 @@ function createBoxesTask() {
       );
       const pending = d.suggestions.filter((s) => s.state === "pending").length;
       const parts = [
-        h("div", { class: "nbl-chips" }, ...chips),
+        labelChips(config.labels, keys, active, "label for new boxes"),
         h("div", { class: "nbl-span-actions" },
           h("button", { type: "button", class: "nbl-btn nbl-confirm", "data-action": "confirm" }, `Confirm ${d.boxes.length} box${d.boxes.length === 1 ? "" : "es"}`, h("kbd", { text: "Enter" })),
           h("button", { type: "button", class: "nbl-btn", "data-action": "fit" }, "Fit", h("kbd", { text: "0" })),

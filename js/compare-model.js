@@ -43,33 +43,22 @@ export function blockReason(draft, config) {
 // ---------------------------------------------------------------- ranking
 // A ranking is a list of tie groups, best first: [[2], [0, 1]] = response 2 first, 0 and 1 tied.
 
-/** The ranking with `x` moved one place up (out of its tie group first, if tied). */
-export function moveUp(groups, x) {
+/** The ranking with `x` moved one place up (`step` -1) or down (+1), out of its tie group first. */
+export function move(groups, x, step) {
   const out = groups.map((g) => g.slice());
   const i = out.findIndex((g) => g.includes(x));
   if (i < 0) return out;
   if (out[i].length > 1) {
     out[i] = out[i].filter((y) => y !== x);
-    out.splice(i, 0, [x]);
-  } else if (i > 0) {
-    [out[i - 1], out[i]] = [out[i], out[i - 1]];
+    out.splice(step < 0 ? i : i + 1, 0, [x]);
+  } else if (out[i + step]) {
+    [out[i], out[i + step]] = [out[i + step], out[i]];
   }
   return out;
 }
 
-/** The ranking with `x` moved one place down (out of its tie group first, if tied). */
-export function moveDown(groups, x) {
-  const out = groups.map((g) => g.slice());
-  const i = out.findIndex((g) => g.includes(x));
-  if (i < 0) return out;
-  if (out[i].length > 1) {
-    out[i] = out[i].filter((y) => y !== x);
-    out.splice(i + 1, 0, [x]);
-  } else if (i < out.length - 1) {
-    [out[i], out[i + 1]] = [out[i + 1], out[i]];
-  }
-  return out;
-}
+export const moveUp = (groups, x) => move(groups, x, -1);
+export const moveDown = (groups, x) => move(groups, x, 1);
 
 /** Tie `x` with the group above it, or, if it is tied, untie it (it goes just below). */
 export function toggleTie(groups, x) {

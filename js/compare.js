@@ -3,7 +3,7 @@
 // Responses arrive as HTML sanitised by the kernel (Markdown) or as chat messages.
 
 import { diffWords } from "diff";
-import { h, listen, setSanitizedHTML } from "./dom.js";
+import { h, listen, setContent } from "./dom.js";
 import { mountLabeler } from "./labeler.js";
 import { blockReason, choiceForKey } from "./compare-model.js";
 import { createRankTask } from "./rank.js";
@@ -66,22 +66,6 @@ function createCompareTask() {
     else ctx.rerender();
   }
 
-  function drawContent(container, content) {
-    if (!content || content.empty) {
-      container.replaceChildren(h("div", { class: "nbl-empty", text: "(empty)" }));
-    } else if (content.chat) {
-      container.replaceChildren(
-        ...content.chat.map((m) => {
-          const body = h("div", { class: "nbl-chat-content" });
-          setSanitizedHTML(body, m.html);
-          return h("div", { class: "nbl-chat-message", "data-role": m.role }, h("div", { class: "nbl-chat-role", text: m.role }), body);
-        }),
-      );
-    } else {
-      setSanitizedHTML(container, content.html);
-    }
-  }
-
   /** Both responses as plain text with the words only one side has marked. */
   function drawDiff(left, right) {
     const parts = diffWords(left.textContent || "", right.textContent || "");
@@ -105,7 +89,7 @@ function createCompareTask() {
     const parts = [];
     if (p.prompt) {
       const prompt = h("div", { class: "nbl-prompt" });
-      drawContent(prompt, p.prompt);
+      setContent(prompt, p.prompt);
       parts.push(h("div", { class: "nbl-prompt-box" }, h("div", { class: "nbl-response-head", text: "Prompt" }), prompt));
     }
     const left = pane("left", p.left);
@@ -125,7 +109,7 @@ function createCompareTask() {
 
   function pane(side, content) {
     const body = h("div", { class: "nbl-response-body", tabindex: "0", "aria-label": `${side} response` });
-    drawContent(body, content);
+    setContent(body, content);
     return { el: h("section", { class: "nbl-response", "data-side": side }, h("div", { class: "nbl-response-head", text: side === "left" ? "Left" : "Right" }), body), body };
   }
 

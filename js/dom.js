@@ -29,6 +29,26 @@ export function setSanitizedHTML(container, html) {
   container.replaceChildren(...Array.from(doc.body.childNodes));
 }
 
+/**
+ * Show a prompt or response the kernel rendered: `{html}` (sanitised Markdown), `{chat: [{role,
+ * html}]}` (a transcript; roles as text) or `{empty: true}`.
+ */
+export function setContent(container, content) {
+  if (!content || content.empty) {
+    container.replaceChildren(h("div", { class: "nbl-empty", text: "(empty)" }));
+  } else if (content.chat) {
+    container.replaceChildren(
+      ...content.chat.map((m) => {
+        const body = h("div", { class: "nbl-chat-content" });
+        setSanitizedHTML(body, m.html);
+        return h("div", { class: "nbl-chat-message", "data-role": m.role }, h("div", { class: "nbl-chat-role", text: m.role }), body);
+      }),
+    );
+  } else {
+    setSanitizedHTML(container, content.html);
+  }
+}
+
 /** Add an event listener and return the function that removes it. */
 export function listen(target, type, handler, options) {
   target.addEventListener(type, handler, options);

@@ -2,7 +2,7 @@
 // order chosen by the kernel and numbered 1..n as shown; the ranking is tie groups of those
 // shown positions, best first. The kernel maps positions back to column names.
 
-import { h, listen, setSanitizedHTML } from "./dom.js";
+import { h, listen, setContent } from "./dom.js";
 import { moveDown, moveUp, ranks, toggleTie } from "./compare-model.js";
 
 export function createRankTask() {
@@ -21,19 +21,6 @@ export function createRankTask() {
       };
     }
     return draft;
-  }
-
-  function content(container, c) {
-    if (!c || c.empty) container.replaceChildren(h("div", { class: "nbl-empty", text: "(empty)" }));
-    else if (c.chat) {
-      container.replaceChildren(
-        ...c.chat.map((m) => {
-          const body = h("div", { class: "nbl-chat-content" });
-          setSanitizedHTML(body, m.html);
-          return h("div", { class: "nbl-chat-message", "data-role": m.role }, h("div", { class: "nbl-chat-role", text: m.role }), body);
-        }),
-      );
-    } else setSanitizedHTML(container, c.html);
   }
 
   function edit(ctx, item, op) {
@@ -111,13 +98,13 @@ export function createRankTask() {
       const parts = [];
       if (p.prompt) {
         const prompt = h("div", { class: "nbl-prompt" });
-        content(prompt, p.prompt);
+        setContent(prompt, p.prompt);
         parts.push(h("div", { class: "nbl-prompt-box" }, h("div", { class: "nbl-response-head", text: "Prompt" }), prompt));
       }
       const rank = ranks(d.groups);
       const cards = p.responses.map((r, i) => {
         const bodyEl = h("div", { class: "nbl-response-body" });
-        content(bodyEl, r);
+        setContent(bodyEl, r);
         return h(
           "section",
           { class: "nbl-response nbl-rank-card", "data-response": i, "aria-selected": d.selected === i ? "true" : "false" },

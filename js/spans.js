@@ -2,6 +2,7 @@
 // the kernel converts them to Python code points. Label names reach the page only as text
 // (textContent, or a data attribute shown by CSS attr()).
 
+import { colour, labelChips } from "./chips.js";
 import { h, listen } from "./dom.js";
 import { labelHotkeys } from "./keymap.js";
 import { mountLabeler } from "./labeler.js";
@@ -18,13 +19,8 @@ import {
   tokenAfter,
 } from "./spans-model.js";
 
-/** Okabe & Ito's colour-blind-safe palette, one colour per label (cycled). */
-export const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#8C6D1F", "#555555"];
 const LINE = 4; // px per stacked underline
 
-function colour(index) {
-  return PALETTE[index % PALETTE.length];
-}
 
 function createSpansTask() {
   let hotkeyCache = { labels: null, keys: [] };
@@ -382,25 +378,7 @@ function createSpansTask() {
       const config = ctx.config();
       const keys = hotkeys(config);
       const d = draftFor(item);
-      const chips = config.labels.map((label, index) => {
-        const chip = h(
-          "button",
-          {
-            type: "button",
-            class: "nbl-btn nbl-label-btn nbl-chip",
-            "data-index": index,
-            "aria-label": label,
-            "aria-pressed": index === active ? "true" : "false",
-            "aria-keyshortcuts": keys[index] || undefined,
-            title: `${label}: label for new spans`,
-          },
-          keys[index] ? h("kbd", { text: keys[index] }) : null,
-          h("span", { class: "nbl-label-text", text: label }),
-        );
-        chip.style.setProperty("--nbl-chip", colour(index));
-        return chip;
-      });
-      const parts = [h("div", { class: "nbl-chips" }, ...chips)];
+      const parts = [labelChips(config.labels, keys, active, "label for new spans")];
       const pending = d.suggestions.filter((x) => x.state === "pending").length;
       const actions = [
         h("button", { type: "button", class: "nbl-btn nbl-confirm", "data-action": "confirm", "aria-keyshortcuts": "Enter" },
