@@ -17,15 +17,14 @@ Playwright or Chromium are missing.
 from __future__ import annotations
 
 import json
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
+import _lab  # noqa: E402
 from _common import figure, footer, header, median, p95  # noqa: E402
 
 IMAGES = 30
@@ -94,62 +93,41 @@ FRAME_LOG = """
 
 def main() -> int:
     header("bench_boxes")
-    try:
-        import harness
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        print(f"SKIP: {exc} (needs tests/e2e/harness.py, playwright, jupyterlab)")
+    if not _lab.available():
         return 0
-    if not Path(harness.CHROMIUM).exists():
-        print(f"SKIP: {harness.CHROMIUM} not found (apt-get install chromium)")
-        return 0
+    import harness
     from bench_browser import ensure_bundle
 
     print(f"# {ensure_bundle()}; {IMAGES} JPEGs of 1024x768; 200 boxes on the last one", flush=True)
-    tmp = Path(tempfile.mkdtemp(prefix="nbl-bench-boxes-"))
-    try:
-        root = tmp / "root"
-        harness.write_notebook(root / "bench.ipynb", [SETUP])
-        with harness.jupyter_lab(root) as lab, sync_playwright() as pw:
-            browser = harness.launch_chromium(pw)
-            try:
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                harness.open_notebook(page, lab, "bench.ipynb")
-                harness.run_all(page, timeout=180_000)
-                sel = json.dumps(harness.WIDGET)
-                page.wait_for_function(f"() => document.querySelector({sel})?.dataset.key === '0'")
-                harness.focus_widget(page)
-                page.evaluate(INSTRUMENT, harness.WIDGET)
-                for _ in range(IMAGES - 2):
-                    page.keyboard.press("Enter")  # confirm (no boxes) -> the next image
-                    page.wait_for_function(
-                        "() => window.__nblBoxes.next.at(-1).painted !== null", timeout=30_000
-                    )
-                    page.wait_for_timeout(300)  # a person looks at the image before confirming it
-                nexts = page.evaluate("() => window.__nblBoxes.next")[WARMUP:]
-                # the image with 200 boxes (already labeled, so reached with j): drag one box
-                page.keyboard.press("j")
-                page.wait_for_function(f"() => document.querySelector({sel})?.dataset.key === '{IMAGES - 1}'")
-                page.wait_for_timeout(500)
-                drawn = page.locator(f"{harness.WIDGET} .nbl-box").count()
-                v = page.locator(f"{harness.WIDGET} .nbl-canvas").evaluate(
-                    "(c) => { const r = c.getBoundingClientRect(); return {left: r.left, top: r.top,"
-                    " s: +c.dataset.scale, tx: +c.dataset.tx, ty: +c.dataset.ty}; }"
-                )
-                x0 = v["left"] + v["tx"] + 40 * v["s"]
-                y0 = v["top"] + v["ty"] + 45 * v["s"]
-                page.mouse.move(x0, y0)
-                page.mouse.down()
-                page.evaluate(FRAME_LOG)
-                for k in range(FRAMES):
-                    page.mouse.move(x0 + k * 2, y0 + k)
-                page.evaluate("() => { window.__nblFrames.on = false; }")
-                page.mouse.up()
-                times = page.evaluate("() => window.__nblFrames.times")
-            finally:
-                browser.close()
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with _lab.notebook_page([SETUP], "nbl-bench-boxes-") as page:
+        sel = json.dumps(harness.WIDGET)
+        page.wait_for_function(f"() => document.querySelector({sel})?.dataset.key === '0'")
+        harness.focus_widget(page)
+        page.evaluate(INSTRUMENT, harness.WIDGET)
+        for _ in range(IMAGES - 2):
+            page.keyboard.press("Enter")  # confirm (no boxes) -> the next image
+            page.wait_for_function("() => window.__nblBoxes.next.at(-1).painted !== null", timeout=30_000)
+            page.wait_for_timeout(300)  # a person looks at the image before confirming it
+        nexts = page.evaluate("() => window.__nblBoxes.next")[WARMUP:]
+        # the image with 200 boxes (already labeled, so reached with j): drag one box
+        page.keyboard.press("j")
+        page.wait_for_function(f"() => document.querySelector({sel})?.dataset.key === '{IMAGES - 1}'")
+        page.wait_for_timeout(500)
+        drawn = page.locator(f"{harness.WIDGET} .nbl-box").count()
+        v = page.locator(f"{harness.WIDGET} .nbl-canvas").evaluate(
+            "(c) => { const r = c.getBoundingClientRect(); return {left: r.left, top: r.top,"
+            " s: +c.dataset.scale, tx: +c.dataset.tx, ty: +c.dataset.ty}; }"
+        )
+        x0 = v["left"] + v["tx"] + 40 * v["s"]
+        y0 = v["top"] + v["ty"] + 45 * v["s"]
+        page.mouse.move(x0, y0)
+        page.mouse.down()
+        page.evaluate(FRAME_LOG)
+        for k in range(FRAMES):
+            page.mouse.move(x0 + k * 2, y0 + k)
+        page.evaluate("() => { window.__nblFrames.on = false; }")
+        page.mouse.up()
+        times = page.evaluate("() => window.__nblFrames.times")
     painted = [r["painted"] - r["ts"] for r in nexts]
     dom = [r["mutated"] - r["ts"] for r in nexts]
     decoded = [r["decoded"] - r["ts"] for r in nexts]

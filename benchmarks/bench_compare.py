@@ -18,15 +18,14 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
+import _lab  # noqa: E402
 from _common import figure, footer, header, median, p95  # noqa: E402
 
 PAIRS = 60
@@ -64,46 +63,24 @@ w
 
 def main() -> int:
     header("bench_compare")
-    try:
-        import harness
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        print(f"SKIP: {exc} (needs tests/e2e/harness.py, playwright, jupyterlab)")
+    if not _lab.available():
         return 0
-    if not Path(harness.CHROMIUM).exists():
-        print(f"SKIP: {harness.CHROMIUM} not found (apt-get install chromium)")
-        return 0
+    import harness
     from bench_browser import INSTRUMENT, ensure_bundle
 
     print(f"# {ensure_bundle()}; {PAIRS} pairs", flush=True)
-    tmp = Path(tempfile.mkdtemp(prefix="nbl-bench-compare-"))
     rng = random.Random(0)
-    try:
-        root = tmp / "root"
-        harness.write_notebook(root / "bench.ipynb", [SETUP])
-        with harness.jupyter_lab(root) as lab, sync_playwright() as pw:
-            browser = harness.launch_chromium(pw)
-            try:
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                harness.open_notebook(page, lab, "bench.ipynb")
-                harness.run_all(page, timeout=180_000)
-                print(f"# notebook printed: {harness.cell_output(page, 0).splitlines()[0]}", flush=True)
-                page.wait_for_function(
-                    f"() => document.querySelector({json.dumps(harness.WIDGET)})?.dataset.state === 'item'"
-                )
-                harness.focus_widget(page)
-                page.evaluate(INSTRUMENT, harness.WIDGET)
-                for n in range(PAIRS - 1):
-                    page.keyboard.press("1" if n % 2 else "2")
-                    page.wait_for_timeout(rng.uniform(150, 250))
-                page.wait_for_function(
-                    "() => window.__nblBench.keys.every(k => k.painted !== null)", timeout=60_000
-                )
-                records = page.evaluate("() => window.__nblBench.keys")
-            finally:
-                browser.close()
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with _lab.notebook_page([SETUP], "nbl-bench-compare-") as page:
+        page.wait_for_function(
+            f"() => document.querySelector({json.dumps(harness.WIDGET)})?.dataset.state === 'item'"
+        )
+        harness.focus_widget(page)
+        page.evaluate(INSTRUMENT, harness.WIDGET)
+        for n in range(PAIRS - 1):
+            page.keyboard.press("1" if n % 2 else "2")
+            page.wait_for_timeout(rng.uniform(150, 250))
+        page.wait_for_function("() => window.__nblBench.keys.every(k => k.painted !== null)", timeout=60_000)
+        records = page.evaluate("() => window.__nblBench.keys")
     timed = records[WARMUP:]
     painted = [r["painted"] - r["ts"] for r in timed]
     dom = [r["mutated"] - r["ts"] for r in timed]

@@ -22,15 +22,14 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
+import _lab  # noqa: E402
 from _common import figure, footer, header, median, p95  # noqa: E402
 
 CHARS = 50_000
@@ -129,60 +128,36 @@ ADD = """
 
 def main() -> int:
     header("bench_spans")
-    try:
-        import harness
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        print(f"SKIP: {exc} (needs tests/e2e/harness.py, playwright, jupyterlab)")
+    if not _lab.available():
         return 0
-    if not Path(harness.CHROMIUM).exists():
-        print(f"SKIP: {harness.CHROMIUM} not found (apt-get install chromium)")
-        return 0
+    import harness
     from bench_browser import ensure_bundle
 
     print(f"# {ensure_bundle()}; {CHARS:,} characters, {SPANS:,} spans", flush=True)
-    tmp = Path(tempfile.mkdtemp(prefix="nbl-bench-spans-"))
-    try:
-        root = tmp / "root"
-        harness.write_notebook(root / "bench.ipynb", [SETUP])
-        with harness.jupyter_lab(root) as lab, sync_playwright() as pw:
-            browser = harness.launch_chromium(pw)
-            try:
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                harness.open_notebook(page, lab, "bench.ipynb")
-                harness.run_all(page, timeout=180_000)
-                print(f"# notebook printed: {harness.cell_output(page, 0).splitlines()[0]}", flush=True)
-                page.wait_for_function(
-                    f"() => document.querySelector({json.dumps(harness.WIDGET)})?.dataset.key === '0'"
-                )
-                harness.focus_widget(page)
-                page.evaluate(INSTRUMENT, harness.WIDGET)
-                for _ in range(VISITS + 1):  # the first visit also warms up
-                    page.keyboard.press("j")
-                    page.wait_for_function(
-                        "() => window.__nblSpans.visits.at(-1)?.painted !== null", timeout=30_000
-                    )
-                    page.keyboard.press("k")
-                    page.wait_for_function(
-                        f"() => document.querySelector({json.dumps(harness.WIDGET)})?.dataset.key === '0'"
-                    )
-                visits = page.evaluate("() => window.__nblSpans.visits")[1:]
-                page.keyboard.press("j")
-                page.wait_for_function(
-                    f"() => document.querySelector({json.dumps(harness.WIDGET)})?.dataset.key === '1'"
-                )
-                drawn = page.locator(f"{harness.WIDGET} .nbl-seg[data-label]").count()
-                chars = page.locator(f"{harness.WIDGET} .nbl-spans-text").evaluate(
-                    "(e) => e.textContent.length"
-                )
-                adds = []
-                for n in range(ADDS + 3):
-                    adds.append(page.evaluate(ADD, [harness.WIDGET, n]))
-                adds = adds[3:]  # warm-up
-            finally:
-                browser.close()
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with _lab.notebook_page([SETUP], "nbl-bench-spans-") as page:
+        page.wait_for_function(
+            f"() => document.querySelector({json.dumps(harness.WIDGET)})?.dataset.key === '0'"
+        )
+        harness.focus_widget(page)
+        page.evaluate(INSTRUMENT, harness.WIDGET)
+        for _ in range(VISITS + 1):  # the first visit also warms up
+            page.keyboard.press("j")
+            page.wait_for_function("() => window.__nblSpans.visits.at(-1)?.painted !== null", timeout=30_000)
+            page.keyboard.press("k")
+            page.wait_for_function(
+                f"() => document.querySelector({json.dumps(harness.WIDGET)})?.dataset.key === '0'"
+            )
+        visits = page.evaluate("() => window.__nblSpans.visits")[1:]
+        page.keyboard.press("j")
+        page.wait_for_function(
+            f"() => document.querySelector({json.dumps(harness.WIDGET)})?.dataset.key === '1'"
+        )
+        drawn = page.locator(f"{harness.WIDGET} .nbl-seg[data-label]").count()
+        chars = page.locator(f"{harness.WIDGET} .nbl-spans-text").evaluate("(e) => e.textContent.length")
+        adds = []
+        for n in range(ADDS + 3):
+            adds.append(page.evaluate(ADD, [harness.WIDGET, n]))
+        adds = adds[3:]  # warm-up
 
     print(f"# the long item on screen: {chars:,} UTF-16 units, {drawn:,} spans drawn", flush=True)
     paint = [v["painted"] - v["ts"] for v in visits]

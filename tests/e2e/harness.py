@@ -477,3 +477,31 @@ def focus_widget(page: Any, index: int = 0, selector: str = ".nbl-root") -> Any:
     root.click(position={"x": 4, "y": 4})
     expect(root).to_be_focused()
     return root
+
+
+def wait_for_events(
+    db: str | os.PathLike[str],
+    task: str,
+    count: int,
+    kinds: tuple[str, ...] = ("label",),
+    timeout: float = 30,
+) -> Any:
+    """Poll the store file (from the test's process) until it holds ``count`` events of
+    ``kinds`` for ``task``; returns those events (the store's annotations frame)."""
+    import nblabel as nl
+
+    deadline = time.monotonic() + timeout
+    while True:
+        store = nl.Store(db)
+        try:
+            frame = store.annotations(task)
+        finally:
+            store.close()
+        events = frame[frame["kind"].isin(kinds)]
+        if len(events) >= count:
+            return events
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"{len(events)} {'/'.join(kinds)} events of {task!r} in {db}, expected {count}"
+            )
+        time.sleep(0.05)

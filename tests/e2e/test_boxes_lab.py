@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 
 import harness
@@ -59,20 +58,9 @@ def drag(page: Page, a: tuple[float, float], b: tuple[float, float]) -> None:
     page.mouse.up()
 
 
-def stored(db: Path, count: int, timeout: float = 30) -> list:
-    deadline = time.monotonic() + timeout
-    while True:
-        store = nl.Store(db)
-        try:
-            frame = store.annotations("detect")
-        finally:
-            store.close()
-        done = frame[frame["kind"].isin(["label", "skip"])]
-        if len(done) >= count:
-            return list(zip(done["item_id"], done["kind"], done["value"], strict=True))
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{len(done)} events, expected {count}")
-        time.sleep(0.05)
+def stored(db: Path, count: int) -> list:
+    done = harness.wait_for_events(db, "detect", count, kinds=("label", "skip"))
+    return list(zip(done["item_id"], done["kind"], done["value"], strict=True))
 
 
 def test_boxes_drawn_by_mouse_land_within_a_pixel(lab, lab_root: Path, lab_page: Page, dialogs) -> None:

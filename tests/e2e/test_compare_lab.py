@@ -5,7 +5,6 @@ in prompts and responses render without running anything."""
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import harness
@@ -40,20 +39,8 @@ SETUP = (
 )
 
 
-def stored(db: Path, task: str, count: int, timeout: float = 30) -> list[dict]:
-    deadline = time.monotonic() + timeout
-    while True:
-        store = nl.Store(db)
-        try:
-            frame = store.annotations(task)
-        finally:
-            store.close()
-        labels = frame[frame["kind"] == "label"]
-        if len(labels) >= count:
-            return list(labels["value"])
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{len(labels)} label events, expected {count}")
-        time.sleep(0.05)
+def stored(db: Path, task: str, count: int) -> list[dict]:
+    return list(harness.wait_for_events(db, task, count)["value"])
 
 
 def open_compare(page: Page, lab, lab_root: Path, folder: str, extra: str = "") -> tuple[list[bool], Path]:

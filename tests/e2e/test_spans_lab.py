@@ -98,22 +98,7 @@ def utf16(text: str, word: str) -> tuple[int, int]:
 
 def stored_spans(db: Path, item: int, count: int) -> list[tuple[str, str]]:
     """(marked text, label) of the standing spans of ``item`` once ``count`` label events exist."""
-    page_deadline = 40
-    import time
-
-    deadline = time.monotonic() + page_deadline
-    while True:
-        store = nl.Store(db)
-        try:
-            frame = store.annotations(TASK)
-        finally:
-            store.close()
-        labels = frame[frame["kind"] == "label"]
-        if len(labels) >= count:
-            break
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{len(labels)} label events in the store, expected {count}")
-        time.sleep(0.05)
+    labels = harness.wait_for_events(db, TASK, count, timeout=40)
     value = labels[labels["item_id"] == item]["value"].iloc[-1]
     text = TEXTS[item - 10]
     return [(text[s["start"] : s["end"]], s["label"]) for s in value]
