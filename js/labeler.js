@@ -4,6 +4,7 @@
 
 import { h, listen, setSanitizedHTML } from "./dom.js";
 import { actionFor, shouldIsolate } from "./keymap.js";
+import { createSessionPanels } from "./session-panels.js";
 import { createActiveTimer } from "./timing.js";
 import { ItemWindow } from "./window.js";
 
@@ -100,13 +101,20 @@ export function mountLabeler({ model, el }, task) {
     label(value) {
       const item = win.item;
       if (!item) return;
-      send({ type: "label", key: item.key, value, active_ms: timer.elapsed() }, true);
+      send({ type: "label", key: item.key, value, active_ms: timer.elapsed(), ...panels.extras(item) }, true);
       win.commitCurrent("label", value);
       shown();
       render(); // paint the prefetched next item now, without waiting for the kernel
     },
     rerender: () => render(),
   };
+
+  // Session panels: the gate/score line under the header, feedback, revealed labels and the
+  // adjudication table between the item meta line and the item.
+  const panels = createSessionPanels(ctx, (msg, tracked) => send(msg, tracked));
+  cleanups.push(() => panels.cleanup());
+  header.after(panels.nodes.line);
+  itemMeta.after(panels.nodes.feedback, panels.nodes.others, panels.nodes.review);
 
   if (task.setup) cleanups.push(task.setup(ctx, { body, controls }));
 
@@ -156,6 +164,8 @@ export function mountLabeler({ model, el }, task) {
         // A window answering another view may leave out an item only this view lacks: ask.
         if (win.waiting && win.current !== null) send({ type: "hello" });
       }
+    } else if (msg.type === "feedback") {
+      panels.onFeedback(msg);
     } else if (msg.type === "ack") {
       for (const s of msg.seqs) pending.delete(s);
       renderSaveState();
@@ -275,7 +285,7 @@ export function mountLabeler({ model, el }, task) {
     }
     const target = event.target;
     if (target && target !== root && (target.tagName === "INPUT" || target.tagName === "TEXTAREA")) return;
-    if (task.onKey && task.onKey(ctx, event, win.item)) {
+    if (panels.onKey(event, win.item) || (task.onKey && task.onKey(ctx, event, win.item))) {
       event.preventDefault();
       return;
     }
@@ -422,11 +432,16 @@ export function mountLabeler({ model, el }, task) {
     task.renderControls(ctx, item, controls);
   }
 
+  function renderPanels() {
+    panels.render(win.item);
+  }
+
   function render() {
     renderProgress();
     renderBanner();
     renderSaveState();
     renderItem();
+    renderPanels();
     renderHelp();
   }
 

@@ -47,6 +47,8 @@ class LabelWidget(anywidget.AnyWidget):
     _progress = traitlets.Dict().tag(sync=True)
     _status = traitlets.Dict().tag(sync=True)
     _guidelines_html = traitlets.Unicode("").tag(sync=True)
+    #: What a session tells this annotator (calibration phase, learner score, notices).
+    _session = traitlets.Dict().tag(sync=True)
 
     def __init__(
         self,
@@ -108,6 +110,9 @@ class LabelWidget(anywidget.AnyWidget):
         # arrived before it (ipykernel >= 7 may hand one comm's messages to several threads).
         self._next_view: dict[str, int] = {}
         self._inbox: dict[str, dict[int, dict[str, Any]]] = {}
+        # A session's queue policy (see nblabel.session): which items this annotator is served,
+        # what else an item shows (feedback, revealed labels, adjudication); None = every row.
+        self._policy: Any = None
         self._load_state()
 
         super().__init__(
@@ -155,6 +160,16 @@ class LabelWidget(anywidget.AnyWidget):
         its first label so reports and the dashboard can show the item without the DataFrame."""
         return {}
 
+    def _foreign_value_to_browser(self, value: Any, pos: int) -> Any:
+        """Encode another annotator's stored value for this widget's browser (adjudication)."""
+        return self._value_to_browser(value, pos)
+
+    def _describe_value(self, value: Any, pos: int) -> str:
+        """A value as one line of text (gold feedback, revealed labels, adjudication)."""
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value) or "(none)"
+        return str(value)
+
     def _shown_once(self, event: Event) -> dict[str, Any] | None:
         if event.kind != "label" or event.item_id in self._shown_saved:
             return None
@@ -197,9 +212,11 @@ class LabelWidget(anywidget.AnyWidget):
     def annotate(self, item_id: Any, value: Any) -> None:
         """Label ``item_id`` with ``value`` — the same path as a key press: validated, stored,
         and the widget moves on to the next unlabeled item."""
-        pos = self.items.position(item_id)
-        stored = self._validate_value(value, pos)
-        self._record(pos, "label", stored, active_ms=None)
+        pos = self._served(self.items.position(item_id))
+        self._label(pos, self._validate_value(value, pos))
+
+    def _label(self, pos: int, stored: Any, comment: str | None = None) -> None:
+        self._record(pos, "label", stored, active_ms=None, comment=comment)
         self._move_after(pos)
         self._push_window()
 
@@ -227,7 +244,7 @@ class LabelWidget(anywidget.AnyWidget):
 
     def goto(self, item_id: Any) -> None:
         """Show ``item_id``."""
-        self._current = self.items.position(item_id)
+        self._current = self._served(self.items.position(item_id))
         self._push_window()
 
     def on_label(self, callback: Callable[[Any, Any], None]) -> None:
@@ -327,9 +344,42 @@ class LabelWidget(anywidget.AnyWidget):
             if self._current is None:
                 raise ValueError("there is no current item (everything is labeled)")
             return self._current
-        return self.items.position(item_id)
+        return self._served(self.items.position(item_id))
+
+    def _served(self, pos: int) -> int:
+        """``pos`` if this annotator's queue serves it, else a ``ValueError`` (in a session an
+        annotator labels only the items assigned to them)."""
+        if self.queue.serves(pos):
+            return pos
+        raise ValueError(
+            f"item {self.items.label(pos)!r} is not in {self.annotator!r}'s queue for task {self.task!r}"
+        )
+
+    def _use_policy(self, policy: Any) -> None:
+        """Serve the queue ``policy`` builds (a session's assignment) instead of every row."""
+        with self._lock:
+            self._policy = policy
+            self.queue = policy.queue(self)
+            self._mark_done()
+            self._current = self._first_position()
+        self._config = {**self._config, "total": self.queue.size}
+        self._update_progress()
+
+    def _mark_done(self) -> None:
+        """Mark every item with a standing label or skip as done in the queue."""
+        for key in self._state:
+            if key not in self._foreign:
+                self.queue.mark(self.items.position_of_key(key), True)
+
+    def _set_guidelines(self, guidelines: Guidelines) -> None:
+        """Show new guidelines; later events record their version."""
+        self.guidelines = guidelines
+        self._guidelines_html = guidelines.html
+        self._config = {**self._config, "has_guidelines": True, "guideline_version": guidelines.version}
 
     def _move_after(self, pos: int) -> None:
+        if self._policy is not None:
+            self._policy.advance(self, pos)  # may open more items (a calibration gate)
         nxt = self.queue.next_undone(pos, 1)
         self._current = nxt[0] if nxt else None
 
@@ -489,7 +539,7 @@ class LabelWidget(anywidget.AnyWidget):
             labeled, skipped, counts = self._labeled, self._skipped, self._label_counts
             flagged = len(self._flags) - (len(foreign.intersection(self._flags)) if foreign else 0)
         self._progress = {
-            "total": len(self.items),
+            "total": self.queue.size,
             "labeled": labeled,
             "skipped": skipped,
             "flagged": flagged,
@@ -557,13 +607,15 @@ class LabelWidget(anywidget.AnyWidget):
             if kind == "hello":
                 pass
             elif kind in ("label", "skip"):
-                pos = self.items.position_of_key(str(msg["key"]))
+                pos = self._served(self.items.position_of_key(str(msg["key"])))
                 value = self._value_from_browser(msg.get("value"), pos) if kind == "label" else None
+                comment = msg.get("comment")
                 self._record(
                     pos,
                     kind,
                     value,
                     active_ms=_clamp_ms(msg.get("active_ms")),
+                    comment=_check_comment(comment) if comment else None,
                     browser_seqs=_seqs(msg),
                 )
                 self._move_after(pos)
@@ -580,19 +632,19 @@ class LabelWidget(anywidget.AnyWidget):
             elif kind == "undo":
                 self._undo(browser_seqs=_seqs(msg))
             elif kind == "goto":
-                self._current = self.items.position_of_key(str(msg["key"]))
+                self._current = self._served(self.items.position_of_key(str(msg["key"])))
             elif kind == "nav":
                 step = 1 if msg.get("step", 1) > 0 else -1
                 anchor = self._current
                 if msg.get("key") is not None:
                     anchor = self.items.position_of_key(str(msg["key"]))
-                if anchor is None and len(self.items):  # past the end: step back onto the queue
-                    self._current = self.queue.at_rank(len(self.items) - 1 if step < 0 else 0)
+                if anchor is None and self.queue.size:  # past the end: step back onto the queue
+                    self._current = self.queue.at_rank(self.queue.size - 1 if step < 0 else 0)
                 elif anchor is not None:
                     nxt = self.queue.neighbour(anchor, step)
                     if nxt is not None:
                         self._current = nxt
-            else:
+            elif self._policy is None or not self._policy.handle(self, msg):
                 return
         except (KeyError, ValueError, TypeError) as exc:
             self.send({"type": "error", "seq": msg.get("seq"), "message": _short(exc)})
@@ -648,6 +700,8 @@ class LabelWidget(anywidget.AnyWidget):
         }
         if include_payload:
             item["payload"] = self._item_fields(pos, buffers)
+        if self._policy is not None:
+            item.update(self._policy.item_fields(self, pos))
         return item
 
     def _image_field(self, pos: int, buffers: list[bytes]) -> dict[str, Any] | None:

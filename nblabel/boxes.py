@@ -152,6 +152,11 @@ class Boxes(LabelWidget):
             boxes.append({"x": x, "y": y, "w": w, "h": h, "label": self._labels[index]})
         return self._validate_value(boxes, pos)
 
+    def _describe_value(self, value: Any, pos: int) -> str:
+        from .box_report import describe_boxes
+
+        return describe_boxes(value or []) or "(no boxes)"
+
     def _value_to_browser(self, value: Any, pos: int) -> list[list[Any]]:
         out = []
         for box in value or []:

@@ -23,6 +23,8 @@ from typing import Any
 
 import pandas as pd
 
+from . import ids
+
 __all__ = ["main"]
 
 #: At most this many annotator pairs get a confusion plot (k annotators have k(k-1)/2 pairs).
@@ -71,6 +73,20 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--out", "-o", type=Path, required=True, help="the file (or folder) to write")
     export.add_argument("--keep-ties", action="store_true", help="compare tasks: keep ties and 'both bad'")
     export.set_defaults(run=_export)
+
+    session = commands.add_parser(
+        "session", help="calibration sessions", description="Commands for calibration sessions."
+    )
+    session_commands = session.add_subparsers(dest="session_command", metavar="SUBCOMMAND", required=True)
+    status = session_commands.add_parser(
+        "status",
+        help="progress per annotator and agreement so far",
+        description="Print a session's progress per annotator (assigned, labeled, remaining, calibration "
+        "phase, gold accuracy, flags) and the agreement so far.",
+    )
+    status.add_argument("store", metavar="STORE_URL", help="a SQLite file path or a SQLAlchemy URL")
+    status.add_argument("--task", "-t", required=True, help="the session's task name")
+    status.set_defaults(run=_session_status)
     return parser
 
 
@@ -144,6 +160,51 @@ def _report(args: argparse.Namespace) -> int:
         if args.out is not None:
             page = _write_outputs(args.out, args.task, info, annotations, report, gold=args.gold)
             print(f"\nwrote {_safe(os.fspath(page))}")
+    finally:
+        store.close()
+    return 0
+
+
+def _session_status(args: argparse.Namespace) -> int:
+    from .report import agreement_report
+    from .session import progress_table
+
+    _utf8_output()
+    store = _open(str(args.store), args.task)
+    if isinstance(store, int):
+        return store
+    try:
+        config = store.session_config(args.task)
+        if config is None:
+            return _fail(
+                f"task {args.task!r} in {store.location} is not a session (it was not made by nl.Session)", 2
+            )
+        progress = progress_table(store, args.task, None, config)
+        gold = {key for key, _ in config.get("gold", [])}
+        annotations = store.annotations(args.task)
+        keys = annotations["item_id"].map(lambda i: ids.encode(i)[0]) if len(annotations) else []
+        production = (
+            annotations[~pd.Series(keys, index=annotations.index, dtype=object).isin(gold)]
+            if len(annotations)
+            else annotations
+        )
+        info = store.task(args.task)
+        lines = [
+            f"nblabel session · task {args.task!r} · {config['kind']} · {config['items']} items · "
+            f"{len(config['gold'])} gold · overlap {config['overlap']} · "
+            f"{'revealed' if store.session_revealed(args.task) else 'blind'}",
+            "",
+            "Annotators",
+            _plain_table(progress),
+        ]
+        labeled = production[production["kind"] == "label"] if len(production) else production
+        lines += ["", "Agreement so far (production items)"]
+        if len(labeled) and labeled.groupby("item_id")["annotator"].nunique().max() >= 2:
+            report = agreement_report(production, kind=info.kind, labels=info.labels, n_boot=0)
+            lines.append(_plain_table(report[["coefficient", "value", "items"]].set_index("coefficient")))
+        else:
+            lines.append("  (no item has labels from two annotators yet)")
+        print(_safe("\n".join(lines)))
     finally:
         store.close()
     return 0

@@ -248,6 +248,24 @@ class Compare(LabelWidget):
             pos,
         )
 
+    def _foreign_value_to_browser(self, value: Any, pos: int) -> Any:
+        # another annotator saw other sides: map their A/B choice to this annotator's screen
+        if isinstance(value, Mapping):
+            value = {k: v for k, v in value.items() if k != "swapped"}
+        return self._value_to_browser(value, pos)
+
+    def _describe_value(self, value: Any, pos: int) -> str:
+        if self.ranking:
+            return " > ".join(" = ".join(map(str, group)) for group in value or [])
+        if not isinstance(value, Mapping):
+            return str(value)
+        choice = value.get("choice")
+        if choice in ("A", "B"):
+            left = (choice == "A") != self._swapped(pos)
+            how = "clearly" if value.get("strength") == 2 else "slightly"
+            return f"{'left' if left else 'right'} response {how} better"
+        return {"tie": "a tie", "both_bad": "both bad"}.get(choice, str(choice))
+
     def _value_to_browser(self, value: Any, pos: int) -> dict[str, Any] | None:
         if self.ranking:
             if not isinstance(value, list):

@@ -72,4 +72,28 @@ items = Table(
     Column("created_us", BigInteger, nullable=False),
 )
 
+#: One row per calibration session (see nblabel.session): its plan (annotators, overlap, gold
+#: answers, calibration settings) as JSON, fixed when the session is created, and whether the
+#: owner has revealed the annotators' labels to each other.
+sessions = Table(
+    "nbl_sessions",
+    metadata,
+    Column("task", String(255), primary_key=True),
+    Column("config", Text, nullable=False),  # JSON object
+    Column("revealed", Integer, nullable=False, default=0),
+    Column("created_us", BigInteger, nullable=False),
+)
+
+#: Every version of a task's guidelines, oldest first; events record the version they were
+#: labeled under (``nbl_events.guideline_version``).
+guidelines = Table(
+    "nbl_guidelines",
+    metadata,
+    Column("task", String(255), primary_key=True),
+    Column("version", String(64), primary_key=True),
+    Column("markdown", Text, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+)
+
 EVENT_KINDS = ("label", "skip", "flag", "retract")

@@ -176,6 +176,11 @@ class Spans(LabelWidget):
             )
         return self._check_spans(spans, offsets.text, f"row {self.items.label(pos)!r}")
 
+    def _describe_value(self, value: Any, pos: int) -> str:
+        from .span_report import describe_spans
+
+        return describe_spans(self._text(pos), value or []) or "(no spans)"
+
     def _value_to_browser(self, value: Any, pos: int) -> list[list[int]]:
         offsets = self._offsets(pos)
         out = []

@@ -482,6 +482,73 @@ class Store:
         frame = self.annotations(task, annotator=annotator)
         return current_from_annotations(frame)
 
+    # ------------------------------------------------------------------ sessions
+    def register_session(self, task: str, config: dict[str, Any]) -> dict[str, Any]:
+        """Record a session's plan, or return the one already recorded for ``task`` (the first
+        process to create a session fixes it; the caller compares)."""
+        t = schema.sessions
+        with self._lock, self._writer.begin() as conn:
+            conn.execute(
+                _insert_ignore(self.backend, t, ["task"]).values(
+                    task=task,
+                    config=json.dumps(config, ensure_ascii=False),
+                    revealed=0,
+                    created_us=now_us(),
+                )
+            )
+            row = conn.execute(sa.select(t.c.config).where(t.c.task == task)).one()
+        return json.loads(row[0])
+
+    def session_config(self, task: str) -> dict[str, Any] | None:
+        """The plan of the session on ``task`` (``None``: ``task`` is not a session)."""
+        t = schema.sessions
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(t.c.config).where(t.c.task == task)).first()
+        return None if row is None else json.loads(row[0])
+
+    def session_revealed(self, task: str) -> bool:
+        """Whether the owner of the session on ``task`` revealed the labels to the annotators."""
+        t = schema.sessions
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(t.c.revealed).where(t.c.task == task)).first()
+        return bool(row and row[0])
+
+    def set_session_revealed(self, task: str, revealed: bool) -> None:
+        """Reveal (or hide again) the annotators' labels to each other."""
+        t = schema.sessions
+        with self._lock, self._writer.begin() as conn:
+            conn.execute(t.update().where(t.c.task == task).values(revealed=int(bool(revealed))))
+
+    def add_guidelines(self, task: str, version: str, markdown: str, note: str = "") -> bool:
+        """Record a guidelines version of ``task``; ``False`` when it was already recorded."""
+        t = schema.guidelines
+        with self._lock, self._writer.begin() as conn:
+            result = conn.execute(
+                _insert_ignore(self.backend, t, ["task", "version"]).values(
+                    task=task, version=version, markdown=markdown, note=note, created_us=now_us()
+                )
+            )
+        return _inserted(result) > 0
+
+    def guidelines(self, task: str) -> pd.DataFrame:
+        """Every guidelines version of ``task``, oldest first: version, markdown, note, created_at."""
+        t = schema.guidelines
+        query = (
+            sa.select(t.c.version, t.c.markdown, t.c.note, t.c.created_us)
+            .where(t.c.task == task)
+            .order_by(t.c.created_us, t.c.version)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return pd.DataFrame(
+            {
+                "version": [r[0] for r in rows],
+                "markdown": [r[1] for r in rows],
+                "note": [r[2] for r in rows],
+                "created_at": _to_datetime([r[3] for r in rows]),
+            }
+        )
+
     def export(self, task: str, path: str | os.PathLike[str], format: str = "jsonl", **options: Any) -> Path:
         """Write the current labels of ``task`` to ``path`` as ``jsonl``, ``csv`` or ``parquet``;
         span tasks also as ``bio``, ``conll`` or ``spacy`` (``jsonl`` then holds ``{text, spans}``);

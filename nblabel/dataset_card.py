@@ -1,0 +1,344 @@
+"""The dataset card of a session: final labels, raw annotations, guidelines, agreement,
+disagreements with their resolutions and per-annotator statistics, as Markdown and JSON.
+
+``session.export(dir)`` writes::
+
+    README.md              the card (Markdown): what was labeled, how, and where ground truth is uncertain
+    card.json              the same facts as JSON
+    final_labels.jsonl     one line per item: value, status, provenance
+    annotations.jsonl      every raw event (the session's and the adjudicators')
+    disagreements.jsonl    items where annotators disagreed: each value and the resolution
+    agreement.json         the agreement report, and agreement per guidelines version
+    annotators.json        per-annotator progress, gold accuracy, flags, time
+    guidelines/            every guidelines version as Markdown, with guidelines.json
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+#: Disagreements listed in README.md (all are in disagreements.jsonl).
+MAX_LISTED = 50
+
+
+def write_dataset_card(session: Any, directory: Path) -> Path:
+    """Write the dataset card of ``session`` into ``directory`` (created); returns it."""
+    from . import __version__
+
+    directory.mkdir(parents=True, exist_ok=True)
+    final = session.final_labels()
+    shown = session.store.items(session.task)
+    text = shown["text"] if "text" in shown.columns else None
+
+    final_rows = []
+    for item_id, row in final.iterrows():
+        out = {"item_id": _plain(item_id)}
+        if text is not None and item_id in text.index:
+            out["text"] = _plain(text.loc[item_id])
+        out.update(
+            value=row["value"], status=row["status"], n_annotators=int(row["n_annotators"]),
+            agreed_with=row["agreed_with"], adjudicator=row["adjudicator"], rationale=row["rationale"],
+        )  # fmt: skip
+        final_rows.append(out)
+    _write_jsonl(directory / "final_labels.jsonl", final_rows)
+
+    events = pd.concat(
+        [session.store.annotations(session.task), session.store.annotations(session.adjudication_task)],
+        ignore_index=True,
+    )
+    _write_jsonl(directory / "annotations.jsonl", [_record(r) for r in events.to_dict("records")])
+
+    contested = final[final["status"].isin(["adjudicated", "ambiguous", "unresolved"])]
+    contested = contested[contested["n_annotators"] >= 2]
+    disagreement_rows = [
+        {
+            "item_id": _plain(i),
+            "annotators": r["annotators"],
+            "resolution": r["status"],
+            "value": r["value"],
+            "adjudicator": r["adjudicator"],
+            "rationale": r["rationale"],
+        }  # fmt: skip
+        for i, r in contested.iterrows()
+    ]
+    _write_jsonl(directory / "disagreements.jsonl", disagreement_rows)
+
+    versions = session.guideline_versions()
+    guide_dir = directory / "guidelines"
+    guide_dir.mkdir(exist_ok=True)
+    guide_index = []
+    for n, row in enumerate(versions.itertuples(index=False), start=1):
+        name = f"v{n}-{row.version}.md"
+        (guide_dir / name).write_text(row.markdown, encoding="utf-8")
+        guide_index.append(
+            {
+                "version": row.version,
+                "number": n,
+                "note": row.note,
+                "created_at": row.created_at.isoformat(),
+                "file": f"guidelines/{name}",
+            }
+        )
+    (guide_dir / "guidelines.json").write_text(_dumps(guide_index), encoding="utf-8")
+
+    labeled = session.production_annotations()
+    report = session.report(n_boot=200) if (labeled["kind"] == "label").any() else None
+    report_rows = (
+        []
+        if report is None
+        else [
+            {
+                "key": key,
+                "coefficient": r["coefficient"],
+                "value": r["value"],
+                "ci_low": r["ci_low"],
+                "ci_high": r["ci_high"],
+                "items": r["items"],
+                "reading": r["reading"],
+            }  # fmt: skip
+            for key, r in report.iterrows()
+        ]
+    )
+    by_version = session.agreement_by_guideline()
+    (directory / "agreement.json").write_text(
+        _dumps({"report": report_rows, "by_guideline_version": _table(by_version)}), encoding="utf-8"
+    )
+
+    stats = session.progress()
+    (directory / "annotators.json").write_text(_dumps(_table(stats)), encoding="utf-8")
+
+    status_counts = {s: int(n) for s, n in final["status"].value_counts().items()}
+    finals = final[final["value"].notna()]["value"]
+    distribution: dict[str, int] = {}
+    for value in finals:
+        key = json.dumps(value, ensure_ascii=False, default=str) if not isinstance(value, str) else value
+        distribution[key] = distribution.get(key, 0) + 1
+    card = {
+        "task": session.task, "kind": session.kind, "labels": session.labels,
+        "items": session.n_production, "gold_items": len(session.gold),
+        "annotators": session.annotators, "overlap": session.overlap,
+        "settings": {"gold_rate": session.gold_rate, "gold_threshold": session.gold_threshold,
+                     "calibration": session.calibration, "pass_mark": session.pass_mark,
+                     "feedback": session.feedback, "seed": session.seed},
+        "status_counts": status_counts, "label_distribution": distribution,
+        "guideline_versions": guide_index, "written_at": datetime.now(UTC).isoformat(),
+        "nblabel_version": __version__,
+        "files": ["README.md", "card.json", "final_labels.jsonl", "annotations.jsonl", "disagreements.jsonl",
+                  "agreement.json", "annotators.json", "guidelines/"],
+    }  # fmt: skip
+    (directory / "card.json").write_text(_dumps(card), encoding="utf-8")
+    (directory / "README.md").write_text(
+        _markdown(session, card, report_rows, by_version, stats, disagreement_rows, text), encoding="utf-8"
+    )
+    return directory
+
+
+# ---------------------------------------------------------------------- Markdown
+def _markdown(
+    session: Any,
+    card: dict[str, Any],
+    report_rows: list[dict[str, Any]],
+    by_version: pd.DataFrame,
+    stats: pd.DataFrame,
+    disagreements: list[dict[str, Any]],
+    text: pd.Series | None,
+) -> str:
+    counts = card["status_counts"]
+    uncertain = counts.get("ambiguous", 0) + counts.get("unresolved", 0)
+    lines = [
+        f"# Dataset card: {_md(session.task)}",
+        "",
+        f"{card['items']} items labeled for a **{_md(session.kind)}** task by "
+        f"{len(session.annotators)} annotators "
+        f"({', '.join(_md(a) for a in session.annotators)}), each item by {session.overlap} of them, blind. "
+        f"{card['gold_items']} gold items were mixed in at a rate of {session.gold_rate:.0%}"
+        + (
+            f"; annotators passed a calibration of {session.calibration} gold items "
+            f"at {session.pass_mark:.0%} first"
+            if session.calibration
+            else ""
+        )
+        + ".",
+        "",
+        f"Labels: {', '.join(_md(str(label)) for label in session.labels)}.",
+        "",
+        "## Final labels",
+        "",
+        _md_table(
+            ["status", "items", "meaning"],
+            [[s, counts.get(s, 0), _STATUS_MEANING[s]] for s in _STATUS_MEANING if counts.get(s, 0)],
+        ),  # fmt: skip
+        "",
+        f"**Where ground truth is uncertain:** {uncertain} of {card['items']} items have no final label "
+        "(ambiguous or unresolved); adjudicated items are listed below with the rationale.",
+        "",
+        "Label distribution of the final labels:",
+        "",
+        _md_table(["label", "items"], sorted(card["label_distribution"].items(), key=lambda kv: -kv[1])),
+        "",
+        "## Agreement",
+        "",
+    ]
+    if report_rows:
+        lines.append(_md_table(
+            ["coefficient", "value", "95% CI", "items", "reading"],
+            [[r["coefficient"], _num(r["value"]), f"{_num(r['ci_low'])} – {_num(r['ci_high'])}", r["items"],
+              r["reading"]] for r in report_rows],
+        ))  # fmt: skip
+    else:
+        lines.append("No item has labels from two annotators yet.")
+    lines += ["", "### By guidelines version", ""]
+    if len(by_version):
+        coefficient = next(
+            (c for c in ("krippendorff_alpha", "fleiss_kappa", "span_f1_exact") if c in by_version), None
+        )
+        headers = ["version", "note", "items"] + ([coefficient] if coefficient else [])
+        rows = [
+            [v, r["note"], r["items"]] + ([_num(r.get(coefficient))] if coefficient else [])
+            for v, r in by_version.iterrows()
+        ]
+        lines.append(_md_table(headers, rows))
+    else:
+        lines.append("The session has no versioned guidelines.")
+    lines += ["", "## Annotators", ""]
+    if len(stats):
+        lines.append(_md_table(
+            ["annotator", "assigned", "labeled", "skipped", "gold answered", "gold accuracy",
+             "below threshold", "flags", "median active time"],
+            [[a, r["assigned"], r["labeled"], r["skipped"], r["gold_answered"], _pct(r["gold_accuracy"]),
+              "yes" if r["gold_flagged"] else "", r["flags"], _secs(r["median_active_ms"])]
+             for a, r in stats.iterrows()],
+        ))  # fmt: skip
+    lines += ["", f"## Disagreements ({len(disagreements)})", ""]
+    if disagreements:
+        shown = disagreements[:MAX_LISTED]
+        rows = []
+        for d in shown:
+            item_text = ""
+            if text is not None and d["item_id"] in text.index:
+                item_text = str(text.loc[d["item_id"]])[:120]
+            values = "; ".join(f"{a}: {_short(v)}" for a, v in d["annotators"].items())
+            rows.append(
+                [d["item_id"], item_text, values, d["resolution"], _short(d["value"]), d["rationale"] or ""]
+            )
+        lines.append(_md_table(["item", "text", "annotators", "resolution", "final", "rationale"], rows))
+        if len(disagreements) > MAX_LISTED:
+            lines.append(f"\n… and {len(disagreements) - MAX_LISTED} more in `disagreements.jsonl`.")
+    else:
+        lines.append("None.")
+    lines += ["", "## Guidelines", ""]
+    lines += [f"- v{g['number']} `{g['version']}` ({g['created_at'][:19]}): {_md(g['note'])} — `{g['file']}`"
+              for g in card["guideline_versions"]] or ["None."]  # fmt: skip
+    lines += ["", "## Files", ""] + [f"- `{f}`" for f in card["files"]]
+    lines += ["", f"Written by nblabel {card['nblabel_version']} on {card['written_at'][:19]} UTC.", ""]
+    return "\n".join(lines)
+
+
+_STATUS_MEANING = {
+    "unanimous": "every annotator gave the same label",
+    "adjudicated": "annotators disagreed; an adjudicator decided",
+    "single": "one annotator labeled it",
+    "ambiguous": "an adjudicator found no label fits",
+    "unresolved": "annotators disagree and nobody has adjudicated yet",
+    "unlabeled": "nobody labeled it",
+}
+
+
+def _md(text: Any) -> str:
+    """User text made inert in Markdown: no HTML, no table breaks, one line."""
+    out = str(text)
+    for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"), ("`", "\\`"), ("[", "\\["),
+                 ("]", "\\]"), ("*", "\\*"), ("_", "\\_")):  # fmt: skip
+        out = out.replace(a, b)
+    return " ".join(out.split())
+
+
+def _md_table(headers: list[str], rows: list[list[Any]]) -> str:
+    if not rows:
+        return "(none)"
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _short(value: Any) -> str:
+    if value is None:
+        return "—"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _num(value: Any) -> str:
+    return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3f}"
+
+
+def _pct(value: Any) -> str:
+    return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.0%}"
+
+
+def _secs(value: Any) -> str:
+    return (
+        "—" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value / 1000:.1f} s"
+    )
+
+
+# ---------------------------------------------------------------------- JSON
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item") and not isinstance(value, (list, dict, str)):
+        try:
+            return value.item()
+        except (ValueError, AttributeError):
+            pass
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value
+
+
+def _record(row: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in row.items():
+        if (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT:
+            value = None
+        out[key] = _plain(value)
+    return out
+
+
+def _table(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    if not len(frame):
+        return []
+    return [_record({frame.index.name or "index": i, **r}) for i, r in frame.to_dict("index").items()]
+
+
+def _default(value: Any) -> Any:
+    plain = _plain(value)
+    if plain is not value:
+        return plain
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return str(value)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(_nan_to_none(value), ensure_ascii=False, indent=2, default=_default) + "\n"
+
+
+def _nan_to_none(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _nan_to_none(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nan_to_none(v) for v in value]
+    return value
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for row in rows:
+            out.write(json.dumps(_nan_to_none(row), ensure_ascii=False, default=_default) + "\n")

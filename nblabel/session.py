@@ -1,0 +1,752 @@
+"""Calibration sessions: a team of annotators labels the same items blind, with hidden gold
+items, a calibration gate, a training mode, versioned guidelines and edge-case flags.
+
+A session is a queue policy handed to any labeling widget (the widget class is a parameter;
+this module does not import widget code): ``session.labeler("ana")`` builds the task widget
+for ``ana`` and gives it :class:`LabelerPolicy`, which decides which items ``ana`` is served,
+when the calibration gate opens, and what feedback she sees. Gold answers stay in the kernel
+(and the store) until the annotator has submitted the item.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import time
+import weakref
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import ids
+from .assignment import annotator_items, assign_overlap, gold_sequence, mix_gold, stable_seed
+from .gold import gold_score
+from .guidelines import Guidelines, load_guidelines
+from .queue import Queue
+from .store import Store, current_from_annotations, default_store
+
+#: Column of a gold DataFrame holding the answers.
+GOLD_COLUMN = "gold"
+#: How often a labeler looks in the store for a reveal or new guidelines (seconds).
+POLL_SECONDS = 2.0
+#: Suffix of the task that holds a session's adjudications.
+ADJUDICATION_SUFFIX = "/adjudication"
+
+
+class Session:
+    """A calibration session on ``task``: ``annotators`` label ``data`` blind, each item by
+    ``overlap`` of them (assigned evenly, in a seeded random order).
+
+    >>> session = nl.Session(store, "sentiment-cal", widget=nl.Classify, data=df,
+    ...                      annotators=["ana", "ben", "cy"], overlap=2, gold="answer",
+    ...                      calibration=5, pass_mark=0.8, text="review", labels=["pos", "neg"])
+    >>> w = session.labeler("ana")
+
+    - ``gold``: a column of ``data`` (rows with an answer are the gold pool, the rest are
+      labeled) or a DataFrame of extra gold items with the same item columns and a ``gold``
+      column. Gold items are mixed into each production queue at ``gold_rate`` and look like
+      any other item; annotators under ``gold_threshold`` accuracy are flagged.
+    - ``calibration=N``: each annotator first labels N gold items; production items open when
+      the share right reaches ``pass_mark``, otherwise N fresh gold items are served.
+    - ``feedback=True`` (training mode): after each gold item the annotator sees the answer
+      and the ``explanation`` column, and a running score of first answers.
+    - ``guidelines``: Markdown (or a path); :meth:`revise_guidelines` adds versions. Each
+      event records the version it was labeled under.
+
+    Other keyword arguments (``text=``, ``labels=``, ...) configure the widget.
+    """
+
+    def __init__(
+        self,
+        store: Store | str | os.PathLike[str] | None,
+        task: str,
+        *,
+        widget: type,
+        data: pd.DataFrame,
+        annotators: list[str],
+        overlap: int = 2,
+        gold: str | pd.DataFrame | None = None,
+        gold_rate: float = 0.1,
+        gold_threshold: float = 0.9,
+        calibration: int = 0,
+        pass_mark: float = 0.8,
+        feedback: bool = False,
+        explanation: str | None = None,
+        guidelines: str | os.PathLike[str] | None = None,
+        seed: int = 0,
+        **widget_options: Any,
+    ) -> None:
+        if not isinstance(widget, type) or not getattr(widget, "kind", ""):
+            raise TypeError(f"widget= must be a labeling widget class such as nl.Classify, got {widget!r}")
+        if not isinstance(data, pd.DataFrame):
+            raise TypeError(f"data= must be a pandas DataFrame, got {type(data).__name__}")
+        if "order" in widget_options:
+            raise TypeError("order= is not used in a session: each annotator is served a seeded random order")
+        for name in ("annotator", "store", "task", "guidelines"):
+            if name in widget_options:
+                raise TypeError(f"{name}= is set by the session; pass it to nl.Session, not to the widget")
+        self.store = (
+            store if isinstance(store, Store) else (default_store() if store is None else Store(store))
+        )
+        self.task = task
+        self.widget = widget
+        self.kind: str = widget.kind
+        self.widget_options = widget_options
+        self.annotators = _check_annotators(annotators)
+        self.overlap = _check_int("overlap", overlap, 1, len(self.annotators))
+        self.gold_rate = _check_share("gold_rate", gold_rate, upper_open=True)
+        self.gold_threshold = _check_share("gold_threshold", gold_threshold)
+        self.calibration = _check_int("calibration", calibration, 0, None)
+        self.pass_mark = _check_share("pass_mark", pass_mark)
+        self.feedback = bool(feedback)
+        self.seed = seed
+
+        frame, self._gold_raw, self._explanations = _split_gold(data, gold, explanation, widget_options)
+        self.frame = frame  # production rows first, then the gold pool
+        self.n_production = len(frame) - len(self._gold_raw)
+        if (self.calibration or self.feedback) and not len(self._gold_raw):
+            what = "calibration=" if self.calibration else "feedback=True"
+            raise ValueError(f"{what} needs gold items: pass gold= (a column of answers or a DataFrame)")
+        if self.calibration > len(self._gold_raw):
+            raise ValueError(
+                f"calibration={self.calibration} needs at least that many gold items; "
+                f"gold= has {len(self._gold_raw)}"
+            )
+        self.keys: list[str] = ids.encode_many(frame.index)
+
+        # A widget for the session itself (no annotator's labels are read): checks the widget
+        # options now, and turns the gold answers into stored form, with errors naming the row.
+        probe = widget(frame, task=task, annotator="(session)", store=self.store, **widget_options)
+        try:
+            self.gold: dict[str, Any] = {}
+            for pos in range(self.n_production, len(frame)):
+                raw = self._gold_raw[pos - self.n_production]
+                try:
+                    self.gold[self.keys[pos]] = probe._validate_value(raw, pos)
+                except (ValueError, TypeError) as exc:
+                    raise ValueError(f"gold answer of row {frame.index[pos]!r}: {exc}") from None
+            self.labels = list(probe._labels)
+        finally:
+            probe.close()
+
+        self._grid = assign_overlap(self.n_production, len(self.annotators), self.overlap, seed)
+        self._item_order = np.random.default_rng(stable_seed("order", seed)).permutation(self.n_production)
+        self._register()
+        self._labelers: weakref.WeakSet[Any] = weakref.WeakSet()
+        if guidelines is not None:
+            self.revise_guidelines(guidelines, note="initial version")
+
+    # ------------------------------------------------------------------ plan
+    def _register(self) -> None:
+        fingerprint = hashlib.sha256("\n".join(self.keys).encode("utf-8")).hexdigest()[:16]
+        config = {
+            "kind": self.kind,
+            "annotators": self.annotators,
+            "overlap": self.overlap,
+            "seed": self.seed,
+            "gold_rate": self.gold_rate,
+            "gold_threshold": self.gold_threshold,
+            "calibration": self.calibration,
+            "pass_mark": self.pass_mark,
+            "feedback": self.feedback,
+            "items": self.n_production,
+            "fingerprint": fingerprint,
+            "assigned": {a: int(n) for a, n in zip(self.annotators, self._assigned_counts(), strict=True)},
+            "gold": [[key, value] for key, value in self.gold.items()],
+        }
+        stored = self.store.register_session(self.task, json.loads(json.dumps(config, default=str)))
+        differ = [k for k in config if k not in ("assigned", "gold") and stored.get(k) != config[k]]
+        if stored.get("gold") != json.loads(json.dumps(config["gold"], default=str)):
+            differ.append("gold")
+        if differ:
+            details = ", ".join(f"{k}={stored.get(k)!r} (now {config[k]!r})" for k in differ if k != "gold")
+            if "gold" in differ:
+                details = ", ".join(filter(None, [details, "different gold answers"]))
+            raise ValueError(
+                f"session {self.task!r} in {self.store.location} was created with other settings: "
+                f"{details}. Open it with the same data and settings, or use a new task name."
+            )
+
+    def _assigned_counts(self) -> np.ndarray:
+        return np.bincount(self._grid.ravel(), minlength=len(self.annotators))
+
+    def production_positions(self, annotator: str) -> np.ndarray:
+        """Positions (in :attr:`frame`) of the production items assigned to ``annotator``, in
+        the order they are served."""
+        index = self._annotator_index(annotator)
+        rows = annotator_items(self._grid, index)
+        return self._item_order[rows]
+
+    def gold_positions(self, annotator: str) -> np.ndarray:
+        """Positions of the gold pool in the order ``annotator`` meets them."""
+        return self.n_production + gold_sequence(len(self.gold), annotator, self.seed)
+
+    def assignments(self) -> pd.DataFrame:
+        """One row per production item: its id and the annotators it is assigned to."""
+        names = np.array(self.annotators, dtype=object)
+        assigned = [[] for _ in range(self.n_production)]
+        for row, item in enumerate(self._item_order.tolist()):
+            assigned[item] = sorted(names[self._grid[row]].tolist())
+        return pd.DataFrame(
+            {"annotators": assigned}, index=self.frame.index[: self.n_production].rename("item_id")
+        )
+
+    def _annotator_index(self, annotator: str) -> int:
+        try:
+            return self.annotators.index(annotator)
+        except ValueError:
+            raise ValueError(
+                f"{annotator!r} is not an annotator of session {self.task!r}; annotators: {self.annotators}"
+            ) from None
+
+    def calibration_state(self, annotator: str, state: dict[str, tuple[str, Any]]) -> dict[str, Any]:
+        """Where ``annotator`` stands at the gate, from their current labels ``state``
+        (item key → (kind, value)): ``phase`` ("calibration", "production" or "blocked"),
+        ``round`` (0-based; rounds used when past the gate), ``score`` of the last finished
+        round and ``positions``: every item served so far, in order."""
+        gold_seq = self.gold_positions(annotator)
+        n = self.calibration
+        served: list[np.ndarray] = []
+        last_score = None
+        rnd = 0
+        while n:
+            batch = gold_seq[rnd * n : (rnd + 1) * n]
+            if len(batch) < n:
+                return {"phase": "blocked", "round": rnd, "score": last_score, "positions": _cat(served)}
+            served.append(batch)
+            entries = [state.get(self.keys[p]) for p in batch.tolist()]
+            if any(e is None for e in entries):
+                return {"phase": "calibration", "round": rnd, "score": last_score, "positions": _cat(served)}
+            last_score = float(
+                np.mean([gold_score(self.kind, e[1], self.gold[self.keys[p]]) if e[0] == "label" else 0.0
+                         for e, p in zip(entries, batch.tolist(), strict=True)])
+            )  # fmt: skip
+            rnd += 1
+            if last_score >= self.pass_mark - 1e-12:
+                break
+        rest = gold_seq[rnd * n :]
+        production = mix_gold(
+            self.production_positions(annotator), rest, self.gold_rate, annotator, self.seed
+        )
+        served.append(production)
+        return {"phase": "production", "round": rnd, "score": last_score, "positions": _cat(served)}
+
+    # ------------------------------------------------------------------ labelers
+    def labeler(self, annotator: str) -> Any:
+        """The task widget for ``annotator``, serving their queue (``w.current`` is ``None``
+        when they are done)."""
+        self._annotator_index(annotator)
+        w = self.widget(
+            self.frame,
+            task=self.task,
+            annotator=annotator,
+            store=self.store,
+            guidelines=self._guidelines_markdown(),
+            **self.widget_options,
+        )
+        w._use_policy(LabelerPolicy(self, annotator, w))
+        self._labelers.add(w)
+        return w
+
+    def _guidelines_markdown(self) -> str | None:
+        latest = self.latest_guidelines()
+        return None if latest is None else latest.markdown
+
+    # ------------------------------------------------------------------ reveal, guidelines
+    @property
+    def revealed(self) -> bool:
+        """Whether the annotators see each other's labels (see :meth:`reveal`)."""
+        return self.store.session_revealed(self.task)
+
+    def reveal(self, revealed: bool = True) -> None:
+        """Show every annotator the other annotators' labels on the items they labeled (for the
+        discussion after a round); ``reveal(False)`` hides them again."""
+        self.store.set_session_revealed(self.task, revealed)
+
+    def revise_guidelines(self, guidelines: str | os.PathLike[str], note: str = "") -> str:
+        """Add a guidelines version (Markdown text or a path); open labelers switch to it (in
+        other processes within a few seconds). Returns the version."""
+        loaded = load_guidelines(guidelines)
+        assert loaded is not None
+        self.store.add_guidelines(self.task, loaded.version, loaded.markdown, str(note))
+        for w in list(self._labelers):
+            if w._policy is not None:
+                w._policy.refresh_guidelines(w, force=True)
+        return loaded.version
+
+    def latest_guidelines(self) -> Guidelines | None:
+        """The newest guidelines version in the store (``None``: the session has none)."""
+        versions = self.store.guidelines(self.task)
+        if not len(versions):
+            return None
+        return load_guidelines(versions["markdown"].iloc[-1])
+
+    def guideline_versions(self) -> pd.DataFrame:
+        """Every guidelines version, oldest first: version, markdown, note, created_at."""
+        return self.store.guidelines(self.task)
+
+    # ------------------------------------------------------------------ results
+    @property
+    def annotations(self) -> pd.DataFrame:
+        """Every event of the session's task (all annotators), as a long DataFrame."""
+        return self.store.annotations(self.task)
+
+    def production_annotations(self) -> pd.DataFrame:
+        """The events on production items only (gold items left out)."""
+        frame = self.annotations
+        return frame[~frame["item_id"].map(lambda i: ids.encode(i)[0]).isin(self.gold)]
+
+    def report(self, **options: Any) -> Any:
+        """The agreement report of the production items (``nl.agreement_report`` options)."""
+        from .report import agreement_report
+
+        info = self.store.task(self.task)
+        return agreement_report(
+            self.production_annotations(), task=self.task, labels=info["labels"], **options
+        )
+
+    def agreement_by_guideline(self, **options: Any) -> pd.DataFrame:
+        """Agreement on production items split by the guidelines version each label was given
+        under: one row per version (oldest first) with its note, the items rated by at least
+        two annotators under it, and every coefficient of the report."""
+        from .report import agreement_report
+
+        current = current_from_annotations(self.production_annotations())
+        current = current[current["kind"] == "label"]
+        versions = self.guideline_versions()
+        notes = dict(zip(versions["version"], versions["note"], strict=True))
+        order = list(versions["version"]) + sorted(
+            {str(v) for v in current["guideline_version"].dropna()} - set(notes)
+        )
+        rows = []
+        info = self.store.task(self.task)
+        options.setdefault("n_boot", 0)
+        for version in order:
+            part = current[current["guideline_version"] == version]
+            counts = part.groupby("item_id")["annotator"].nunique()
+            part = part[part["item_id"].isin(counts[counts >= 2].index)]
+            row: dict[str, Any] = {"version": version, "note": notes.get(version, ""),
+                                   "labels": len(part), "items": int(part["item_id"].nunique())}  # fmt: skip
+            if row["items"]:
+                report = agreement_report(part, task=self.task, labels=info["labels"], **options)
+                for key, value in report["value"].items():
+                    row[key] = value
+            rows.append(row)
+        return (
+            pd.DataFrame(rows).set_index("version")
+            if rows
+            else pd.DataFrame(columns=["note", "labels", "items"])
+        )
+
+    def gold_accuracy(self) -> pd.DataFrame:
+        """Per annotator: gold items answered, their mean score (1 = all right), and
+        ``flagged`` when it is under ``gold_threshold``."""
+        return gold_accuracy_table(self.store, self.task, self.store.session_config(self.task) or {})
+
+    def progress(self) -> pd.DataFrame:
+        """Per annotator: assigned items, labeled, skipped, remaining, gate phase, gold
+        accuracy and flags."""
+        return progress_table(self.store, self.task, self, self.store.session_config(self.task) or {})
+
+    def flags(self) -> pd.DataFrame:
+        """Edge-case flags grouped by item: how many annotators flagged it, who, and their
+        comments (``"annotator: comment"``), most-flagged first."""
+        frame = self.annotations
+        flags = frame[frame["kind"] == "flag"].drop_duplicates(["item_id", "annotator"], keep="last")
+        columns = ["n_flags", "annotators", "comments", "last_flagged_at"]
+        if flags.empty:
+            return pd.DataFrame(columns=columns, index=pd.Index([], name="item_id"))
+        grouped = flags.groupby("item_id", sort=False)
+        table = pd.DataFrame(
+            {
+                "n_flags": grouped["annotator"].size(),
+                "annotators": grouped["annotator"].agg(list),
+                "comments": grouped.apply(
+                    lambda g: [
+                        f"{a}: {c}" if c else a for a, c in zip(g["annotator"], g["comment"], strict=True)
+                    ],
+                    include_groups=False,
+                ),
+                "last_flagged_at": grouped["created_at"].max(),
+            }
+        )
+        shown = self.store.items(self.task)
+        if "text" in shown.columns:
+            table.insert(0, "text", shown["text"].reindex(table.index))
+        return table.sort_values(["n_flags", "last_flagged_at"], ascending=[False, False])
+
+    @property
+    def adjudication_task(self) -> str:
+        """The task that holds this session's adjudications."""
+        return self.task + ADJUDICATION_SUFFIX
+
+    def final_labels(self) -> pd.DataFrame:
+        """The label of every production item with its provenance (see
+        :func:`nblabel.adjudicate.final_labels`)."""
+        from .adjudicate import final_labels
+
+        return final_labels(self)
+
+    def export(self, directory: str | os.PathLike[str]) -> Path:
+        """Write the dataset card (see :func:`nblabel.dataset_card.write_dataset_card`)."""
+        from .dataset_card import write_dataset_card
+
+        return write_dataset_card(self, Path(directory))
+
+    def __repr__(self) -> str:
+        return (
+            f"Session(task={self.task!r}, widget={self.widget.__name__}, items={self.n_production}, "
+            f"gold={len(self.gold)}, annotators={self.annotators}, overlap={self.overlap})"
+        )
+
+
+class LabelerPolicy:
+    """One annotator's queue in a session: calibration rounds, then their production items
+    with gold mixed in; gold feedback in training mode; others' labels once revealed."""
+
+    def __init__(self, session: Session, annotator: str, widget: Any) -> None:
+        self.session = session
+        self.annotator = annotator
+        self.phase: dict[str, Any] = {}
+        self.first: dict[str, float] = {}  # gold key -> score of the first answer
+        self._checked = time.monotonic()
+        self._revealed = False
+        self._revealed_at = -POLL_SECONDS
+        self._others: tuple[Any, dict[str, list[tuple[str, Any]]]] = (None, {})
+        self._lock = threading.Lock()
+        values: dict[str, Any] = {}
+        for row in widget.store.events(session.task, annotator=annotator):
+            key, kind = row[2], row[5]
+            if kind == "label" and key in session.gold and key not in self.first:
+                values[key] = row[6]
+                self.first[key] = -1.0
+        for key, raw in values.items():
+            self.first[key] = gold_score(session.kind, json.loads(raw) if raw else None, session.gold[key])
+
+    # -- the hooks the widget base calls
+    def queue(self, w: Any) -> Queue:
+        """The queue to serve now (rebuilt on attach from the annotator's labels)."""
+        self.phase = self.session.calibration_state(self.annotator, w._state)
+        self._publish(w)
+        return Queue(len(w.items), self.phase["positions"])
+
+    def advance(self, w: Any, pos: int) -> None:
+        """After a label or skip of ``pos``: score gold, open the gate, pick up news."""
+        key = w.items.key(pos)
+        entry = w._state.get(key)
+        if key in self.session.gold and entry is not None and entry[0] == "label":
+            if key not in self.first:
+                self.first[key] = gold_score(self.session.kind, entry[1], self.session.gold[key])
+            if self.session.feedback:
+                w.send({"type": "feedback", "key": key, **self._feedback(w, pos, key, entry[1])})
+        if self.phase.get("phase") != "production":
+            before = (self.phase.get("phase"), self.phase.get("round"))
+            self.phase = self.session.calibration_state(self.annotator, w._state)
+            if (self.phase["phase"], self.phase["round"]) != before:
+                w.queue.extend(self.phase["positions"])
+                w._config = {**w._config, "total": w.queue.size}
+                w._update_progress()
+        self._publish(w)
+        self.refresh_guidelines(w)
+
+    def item_fields(self, w: Any, pos: int) -> dict[str, Any]:
+        """Feedback on a submitted gold item (training mode); others' labels once revealed."""
+        key = w.items.key(pos)
+        fields: dict[str, Any] = {}
+        entry = w._state.get(key)
+        if self.session.feedback and key in self.session.gold and entry is not None and entry[0] == "label":
+            fields["feedback"] = self._feedback(w, pos, key, entry[1])
+        if self._is_revealed():
+            others = self._other_values().get(key, [])
+            fields["others"] = [
+                {"annotator": name, "text": w._describe_value(value, pos) if kind == "label" else "(skipped)"}
+                for name, kind, value in others
+                if name != self.annotator
+            ]
+        return fields
+
+    def handle(self, w: Any, msg: dict[str, Any]) -> bool:
+        """Labelers know no extra messages."""
+        return False
+
+    # -- helpers
+    def _feedback(self, w: Any, pos: int, key: str, value: Any) -> dict[str, Any]:
+        gold = self.session.gold[key]
+        score = gold_score(self.session.kind, value, gold)
+        return {
+            "correct": score >= 1.0,
+            "score": round(score, 4),
+            "gold": w._describe_value(gold, pos),
+            "explanation": self.session._explanations.get(key, ""),
+        }
+
+    def _publish(self, w: Any) -> None:
+        phase, rnd, score = self.phase.get("phase"), self.phase.get("round", 0), self.phase.get("score")
+        n = self.session.calibration
+        mark = f"{self.session.pass_mark:.0%}"
+        if phase == "calibration" and rnd == 0:
+            message = f"Calibration: label these {n} items first. The other items open at {mark} right."
+        elif phase == "calibration":
+            message = (
+                f"Calibration round {rnd}: {score:.0%} right, under the pass mark of {mark}. "
+                f"Here are {n} fresh items (round {rnd + 1})."
+            )
+        elif phase == "blocked":
+            message = (
+                f"Calibration not passed ({score:.0%} right, pass mark {mark}) and no fresh calibration "
+                "items are left. Please talk to the session owner."
+            )
+        elif n and score is not None:
+            message = f"Calibration passed ({score:.0%} right). All your items are open."
+        else:
+            message = ""
+        state: dict[str, Any] = {"phase": phase, "message": message}
+        if self.session.feedback:
+            answered = [s for s in self.first.values() if s >= 0]
+            state["score"] = {"right": int(sum(s >= 1.0 for s in answered)), "answered": len(answered)}
+        if w.guidelines is not None:
+            state["guideline_version"] = w.guidelines.version
+        w._session = state
+
+    def refresh_guidelines(self, w: Any, force: bool = False) -> None:
+        """Switch ``w`` to the newest guidelines version (checked at most every few seconds)."""
+        now = time.monotonic()
+        if not force and now - self._checked < POLL_SECONDS:
+            return
+        self._checked = now
+        latest = self.session.latest_guidelines()
+        if latest is not None and (w.guidelines is None or w.guidelines.version != latest.version):
+            w._set_guidelines(latest)
+            self._publish(w)
+            w._session = {
+                **w._session,
+                "notice": f"The guidelines were updated (version {latest.version}); press g to read them.",
+            }
+
+    def _is_revealed(self) -> bool:
+        now = time.monotonic()
+        if now - self._revealed_at >= POLL_SECONDS:
+            self._revealed = self.session.store.session_revealed(self.session.task)
+            self._revealed_at = now
+        return self._revealed
+
+    def _other_values(self) -> dict[str, list[tuple[str, str, Any]]]:
+        store, task = self.session.store, self.session.task
+        revision = store.revision(task)
+        with self._lock:
+            if self._others[0] != revision:
+                current = store.current(task)
+                table: dict[str, list[tuple[str, str, Any]]] = {}
+                for item_id, name, kind, value in zip(
+                    current["item_id"], current["annotator"], current["kind"], current["value"], strict=True
+                ):
+                    table.setdefault(ids.encode(item_id)[0], []).append((name, kind, value))
+                self._others = (revision, table)
+            return self._others[1]
+
+
+# ---------------------------------------------------------------------- tables shared with the CLI
+def gold_accuracy_table(store: Store, task: str, config: dict[str, Any]) -> pd.DataFrame:
+    """Per annotator of a session: gold items answered, mean score, flagged under threshold."""
+    gold = {key: value for key, value in config.get("gold", [])}
+    threshold = float(config.get("gold_threshold", 0.9))
+    current = store.current(task)
+    rows = []
+    for name in config.get("annotators", []):
+        mine = current[(current["annotator"] == name) & (current["kind"] == "label")]
+        scores = [
+            gold_score(config.get("kind", ""), value, gold[key])
+            for key, value in zip(ids.encode_many(pd.Index(mine["item_id"])), mine["value"], strict=True)
+            if key in gold
+        ]
+        accuracy = float(np.mean(scores)) if scores else float("nan")
+        rows.append(
+            {
+                "annotator": name,
+                "gold_answered": len(scores),
+                "gold_accuracy": accuracy,
+                "flagged": bool(scores) and accuracy < threshold - 1e-12,
+            }  # fmt: skip
+        )
+    return pd.DataFrame(rows, columns=["annotator", "gold_answered", "gold_accuracy", "flagged"]).set_index(
+        "annotator"
+    )
+
+
+def progress_table(store: Store, task: str, session: Session | None, config: dict[str, Any]) -> pd.DataFrame:
+    """Per annotator: assigned production items, labeled, skipped, remaining, gate phase,
+    gold accuracy, flags and median active time."""
+    frame = store.annotations(task)
+    current = current_from_annotations(frame)
+    gold_keys = {key for key, _ in config.get("gold", [])}
+    keys = ids.encode_many(pd.Index(current["item_id"])) if len(current) else []
+    is_gold = np.array([k in gold_keys for k in keys], dtype=bool)
+    production = current[~is_gold] if len(current) else current
+    accuracy = gold_accuracy_table(store, task, config)
+    rows = []
+    for name in config.get("annotators", []):
+        mine = production[production["annotator"] == name]
+        labeled = int((mine["kind"] == "label").sum())
+        skipped = int((mine["kind"] == "skip").sum())
+        assigned = int(config.get("assigned", {}).get(name, 0))
+        flags = frame[(frame["kind"] == "flag") & (frame["annotator"] == name)]["item_id"].nunique()
+        active = frame[(frame["annotator"] == name) & (frame["kind"] == "label")]["active_ms"].dropna()
+        phase = "—"
+        if session is not None:
+            state = {
+                k: (kind, value)
+                for k, kind, value, who in zip(
+                    keys, current["kind"], current["value"], current["annotator"], strict=True
+                )
+                if who == name
+            }
+            phase = session.calibration_state(name, state)["phase"]
+        elif config.get("calibration"):
+            phase = _phase_from_config(config, name, current, keys)
+        rows.append(
+            {
+                "annotator": name, "assigned": assigned, "labeled": labeled, "skipped": skipped,
+                "remaining": max(0, assigned - labeled - skipped), "phase": phase,
+                "gold_answered": int(accuracy.loc[name, "gold_answered"]),
+                "gold_accuracy": accuracy.loc[name, "gold_accuracy"],
+                "gold_flagged": bool(accuracy.loc[name, "flagged"]), "flags": int(flags),
+                "median_active_ms": float(active.median()) if len(active) else float("nan"),
+            }
+        )  # fmt: skip
+    return pd.DataFrame(rows).set_index("annotator") if rows else pd.DataFrame()
+
+
+def _phase_from_config(config: dict[str, Any], name: str, current: pd.DataFrame, keys: list[str]) -> str:
+    """The gate phase of ``name`` recomputed from the stored plan (the CLI has no DataFrame)."""
+    gold = config.get("gold", [])
+    n = int(config.get("calibration", 0))
+    seq = gold_sequence(len(gold), name, config.get("seed", 0))
+    state = {
+        k: (kind, value)
+        for k, kind, value, who in zip(
+            keys, current["kind"], current["value"], current["annotator"], strict=True
+        )
+        if who == name
+    }
+    rnd = 0
+    while True:
+        batch = seq[rnd * n : (rnd + 1) * n]
+        if len(batch) < n:
+            return "blocked"
+        entries = [(state.get(gold[i][0]), gold[i][1]) for i in batch.tolist()]
+        if any(e is None for e, _ in entries):
+            return "calibration"
+        score = np.mean([gold_score(config["kind"], e[1], g) if e[0] == "label" else 0.0 for e, g in entries])
+        rnd += 1
+        if score >= float(config.get("pass_mark", 0.8)) - 1e-12:
+            return "production"
+
+
+# ---------------------------------------------------------------------- checks
+def _split_gold(
+    data: pd.DataFrame, gold: str | pd.DataFrame | None, explanation: str | None, options: dict[str, Any]
+) -> tuple[pd.DataFrame, list[Any], dict[str, str]]:
+    """Production rows then gold rows in one frame without the answer and explanation columns;
+    the answers in pool order; explanations by item key."""
+    hidden = [c for c in (gold if isinstance(gold, str) else None, explanation) if c is not None]
+    if isinstance(gold, str):
+        if gold not in data.columns:
+            raise KeyError(f"gold={gold!r}: no column {gold!r} in data; columns: {list(data.columns)}")
+        has = np.array([not _missing(v) for v in data[gold]], dtype=bool)
+        production, pool = data[~has], data[has]
+        answers = list(pool[gold])
+    elif isinstance(gold, pd.DataFrame):
+        if GOLD_COLUMN not in gold.columns:
+            raise KeyError(
+                f"a gold DataFrame needs a {GOLD_COLUMN!r} column of answers; columns: {list(gold.columns)}"
+            )
+        needed = [v for v in _column_options(options) if v in data.columns and v not in gold.columns]
+        if needed:
+            raise KeyError(
+                f"the gold DataFrame lacks the item column(s) {needed}; columns: {list(gold.columns)}"
+            )
+        missing = [row for row, v in gold[GOLD_COLUMN].items() if _missing(v)]
+        if missing:
+            raise ValueError(
+                f"the gold DataFrame has no answer in row {missing[0]!r} (column {GOLD_COLUMN!r})"
+            )
+        clash = data.index.intersection(gold.index)
+        if len(clash):
+            raise ValueError(
+                f"item id {clash[0]!r} is both in data and in the gold DataFrame; ids must differ"
+            )
+        production, pool = data, gold
+        answers = list(gold[GOLD_COLUMN])
+        hidden.append(GOLD_COLUMN)
+    elif gold is None:
+        production, pool, answers = data, data.iloc[:0], []
+    else:
+        raise TypeError(f"gold= must be a column name or a DataFrame, got {type(gold).__name__}")
+    explanations: dict[str, str] = {}
+    if explanation is not None:
+        source = pool if explanation in pool.columns else None
+        if source is None:
+            raise KeyError(f"explanation={explanation!r}: no column {explanation!r} with the gold items")
+        for key, text in zip(ids.encode_many(pool.index), pool[explanation], strict=True):
+            if not _missing(text):
+                explanations[key] = str(text)
+    frame = pd.concat([production, pool]) if len(pool) else production
+    frame = frame.drop(columns=[c for c in hidden if c in frame.columns])
+    return frame, answers, explanations
+
+
+def _column_options(options: dict[str, Any]) -> list[str]:
+    names: list[str] = []
+    for value in options.values():
+        if isinstance(value, str):
+            names.append(value)
+        elif isinstance(value, (list, tuple)):
+            names.extend(v for v in value if isinstance(v, str))
+    return names
+
+
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and value != value:
+        return True
+    return value is pd.NA or value is pd.NaT
+
+
+def _check_annotators(annotators: Any) -> list[str]:
+    if isinstance(annotators, str) or not hasattr(annotators, "__iter__"):
+        raise TypeError(f"annotators= must be a list of names, got {annotators!r}")
+    names = list(annotators)
+    if not names:
+        raise ValueError("annotators= must name at least one annotator")
+    for name in names:
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"annotator {name!r} must be a non-empty string")
+    if len(set(names)) != len(names):
+        raise ValueError(f"annotators= names someone twice: {names}")
+    return names
+
+
+def _check_int(name: str, value: Any, low: int, high: int | None) -> int:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+        raise TypeError(f"{name}= must be an integer, got {value!r}")
+    if value < low or (high is not None and value > high):
+        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise ValueError(f"{name}={value} must be {bound}")
+    return int(value)
+
+
+def _check_share(name: str, value: Any, upper_open: bool = False) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value:
+        raise TypeError(f"{name}= must be a number between 0 and 1, got {value!r}")
+    if value < 0 or value > 1 or (upper_open and value >= 1):
+        raise ValueError(f"{name}={value} must be between 0 and {'1 (exclusive)' if upper_open else '1'}")
+    return float(value)
+
+
+def _cat(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
