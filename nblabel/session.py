@@ -229,9 +229,11 @@ class Session:
             if last_score >= self.pass_mark - 1e-12:
                 break
         rest = gold_seq[rnd * n :]
-        production = mix_gold(
-            self.production_positions(annotator), rest, self.gold_rate, annotator, self.seed
-        )
+        if self.n_production:
+            mine = self.production_positions(annotator)
+            production = mix_gold(mine, rest, self.gold_rate, annotator, self.seed)
+        else:  # every item is gold (a class exercise): serve the rest of the pool
+            production = rest
         served.append(production)
         return {"phase": "production", "round": rnd, "score": last_score, "positions": _cat(served)}
 

@@ -278,6 +278,20 @@ def test_training_mode_scores_first_answers(tmp_path: Path) -> None:
                                 "explanation": f"EXPLANATION-{int(key) - 1020}"}  # fmt: skip
 
 
+def test_an_all_gold_exercise_serves_every_item_to_every_learner(tmp_path: Path) -> None:
+    df = data(0, 8)
+    s = session(tmp_path / "s.db", df=df, feedback=True, explanation="why", calibration=3, pass_mark=0.5)
+    for name in ANNOTATORS:
+        w = s.labeler(name)
+        served = []
+        while w.current is not None:
+            served.append(str(w.current))
+            w.annotate(w.current, s.gold[str(w.current)])
+        assert sorted(served) == sorted(s.gold)
+        assert w._session["score"] == {"right": 8, "answered": 8}
+    assert (s.gold_accuracy()["gold_accuracy"] == 1.0).all()
+
+
 # ---------------------------------------------------------------------- guidelines, flags
 def test_guideline_versions_are_recorded_and_split_the_agreement(store) -> None:
     s = session(store, gold_rate=0.0, guidelines="# v1\nLabel the tone.")
