@@ -160,6 +160,10 @@ class LabelWidget(anywidget.AnyWidget):
         its first label so reports and the dashboard can show the item without the DataFrame."""
         return {}
 
+    def _validate_gold(self, value: Any, pos: int) -> Any:
+        """Check a gold answer for the item at ``pos`` (default: as any value)."""
+        return self._validate_value(value, pos)
+
     def _foreign_value_to_browser(self, value: Any, pos: int) -> Any:
         """Encode another annotator's stored value for this widget's browser (adjudication)."""
         return self._value_to_browser(value, pos)

@@ -137,6 +137,13 @@ class Compare(LabelWidget):
 
     # values -------------------------------------------------------------------
     def _validate_value(self, value: Any, pos: int) -> Any:
+        return self._check_judgement(value, pos, self.min_justification)
+
+    def _validate_gold(self, value: Any, pos: int) -> Any:
+        # only the choice of a gold answer is scored: it needs no justification
+        return self._check_judgement(value, pos, 0)
+
+    def _check_judgement(self, value: Any, pos: int, min_justification: int) -> Any:
         where = f"row {self.items.label(pos)!r}"
         if self.ranking:
             return self._check_ranking(value, where)
@@ -168,9 +175,9 @@ class Compare(LabelWidget):
         justification = justification.strip()
         if len(justification) > MAX_JUSTIFICATION:
             raise ValueError(f"{where}: justification longer than {MAX_JUSTIFICATION} characters")
-        if len(justification) < self.min_justification:
+        if len(justification) < min_justification:
             raise ValueError(
-                f"{where}: a justification of at least {self.min_justification} characters is required"
+                f"{where}: a justification of at least {min_justification} characters is required"
             )
         return {
             "choice": choice,

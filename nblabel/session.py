@@ -126,7 +126,7 @@ class Session:
             for pos in range(self.n_production, len(frame)):
                 raw = self._gold_raw[pos - self.n_production]
                 try:
-                    self.gold[self.keys[pos]] = probe._validate_value(raw, pos)
+                    self.gold[self.keys[pos]] = probe._validate_gold(raw, pos)
                 except (ValueError, TypeError) as exc:
                     raise ValueError(f"gold answer of row {frame.index[pos]!r}: {exc}") from None
             self.labels = list(probe._labels)

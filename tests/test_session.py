@@ -476,10 +476,11 @@ def test_boxes_and_compare_sessions(tmp_path: Path) -> None:
     pairs = pd.DataFrame({"p": ["q1", "q2", "q3"], "x": ["a1", "a2", "a3"], "y": ["b1", "b2", "b3"],
                           "gold": [None, None, "A"]})  # fmt: skip
     s = nl.Session(tmp_path / "s.db", "pref", widget=nl.Compare, data=pairs, annotators=["a", "b"], overlap=2,
-                   gold="gold", calibration=1, pass_mark=1.0, prompt="p", a="x", b="y")  # fmt: skip
+                   gold="gold", calibration=1, pass_mark=1.0, prompt="p", a="x", b="y",
+                   min_justification=5)  # fmt: skip
     w = s.labeler("a")
     assert w.current == 2
-    w.annotate(2, {"choice": "A", "strength": 2})
+    w.annotate(2, {"choice": "A", "strength": 2, "justification": "clearer answer"})
     assert w._session["phase"] == "production" and w.current in (0, 1)
     side = "left" if not w.swapped(2) else "right"
     assert w._describe_value(s.gold["2"], 2) == f"{side} response slightly better"
