@@ -349,6 +349,33 @@ class Session:
         ``flagged`` when it is under ``gold_threshold``."""
         return gold_accuracy_table(self.store, self.task, self.store.session_config(self.task) or {})
 
+    def learner_scores(self) -> pd.DataFrame:
+        """Per annotator, the training-mode score: gold items answered and how many of the
+        *first* answers were right (a later correction after seeing the answer does not count),
+        with the mean partial score for spans and boxes."""
+        frame = self.annotations
+        labels = frame[frame["kind"] == "label"]
+        keys = labels["item_id"].map(lambda i: ids.encode(i)[0])
+        first = (
+            labels[keys.isin(self.gold)].assign(key=keys).drop_duplicates(["key", "annotator"], keep="first")
+        )
+        rows = []
+        for name in self.annotators:
+            mine = first[first["annotator"] == name]
+            scores = [
+                gold_score(self.kind, v, self.gold[k])
+                for k, v in zip(mine["key"], mine["value"], strict=True)
+            ]
+            rows.append(
+                {
+                    "annotator": name,
+                    "answered": len(scores),
+                    "right": int(sum(s >= 1.0 for s in scores)),
+                    "score": float(np.mean(scores)) if scores else float("nan"),
+                }
+            )
+        return pd.DataFrame(rows).set_index("annotator")
+
     def progress(self) -> pd.DataFrame:
         """Per annotator: assigned items, labeled, skipped, remaining, gate phase, gold
         accuracy and flags."""

@@ -273,6 +273,10 @@ def test_training_mode_scores_first_answers(tmp_path: Path) -> None:
     w.undo()
     w.annotate(key if not key.isdigit() else int(key), s.gold[key])  # a second try does not count
     assert w._session["score"] == {"right": 0, "answered": 1}
+    scores = s.learner_scores()
+    assert scores.loc["cy", "answered"] == 1 and scores.loc["cy", "right"] == 0
+    assert scores.loc["ana", "answered"] == 0
+    assert s.gold_accuracy().loc["cy", "gold_accuracy"] == 1.0  # the current label is right
     item = w._item(w.items.position_of_key(key), [], include_payload=False)
     assert item["feedback"] == {"correct": True, "score": 1.0, "gold": s.gold[key],
                                 "explanation": f"EXPLANATION-{int(key) - 1020}"}  # fmt: skip
