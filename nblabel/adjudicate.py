@@ -24,6 +24,10 @@ from .store import current_from_annotations
 
 #: The value of the skip event that marks an item ambiguous.
 AMBIGUOUS = {"ambiguous": True}
+#: Columns of :func:`final_labels`.
+FINAL_COLUMNS = [
+    "value", "status", "n_annotators", "annotators", "agreed_with", "adjudicator", "rationale", "decided_at",
+]  # fmt: skip
 #: ``status`` values of :func:`final_labels`.
 STATUSES = ("adjudicated", "unanimous", "single", "ambiguous", "unresolved", "unlabeled")
 
@@ -69,7 +73,8 @@ def Adjudicate(session: Any, *, adjudicator: str | None = None, review_all: bool
     """
     cls = _CLASSES.get(session.widget)
     if cls is None:
-        cls = type(f"Adjudicate{session.widget.__name__}", (AdjudicationMixin, session.widget), {})
+        name = f"Adjudicate{session.widget.__name__}"
+        cls = type(name, (AdjudicationMixin, session.widget), {"__module__": __name__, "__qualname__": name})
         _CLASSES[session.widget] = cls
     production = session.frame.iloc[: session.n_production]
     w = cls(
@@ -243,8 +248,7 @@ def final_labels(session: Any) -> pd.DataFrame:
             row["agreed_with"] = [n for n, v in labels.items() if values_agree(kind_of_task, v, row["value"])]
         rows.append(row)
     index = session.frame.index[: session.n_production].rename("item_id")
-    frame = pd.DataFrame(rows, index=index)
-    return frame
+    return pd.DataFrame(rows, index=index, columns=FINAL_COLUMNS)
 
 
 def value_json(value: Any) -> str:

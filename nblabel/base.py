@@ -209,6 +209,13 @@ class LabelWidget(anywidget.AnyWidget):
         return self.store.annotations(self.task, annotator=self.annotator)
 
     @property
+    def session_status(self) -> dict[str, Any]:
+        """In a session: this annotator's ``phase`` ("calibration", "production", "blocked"),
+        the ``message`` the widget shows, and in training mode the ``score`` (empty outside a
+        session)."""
+        return dict(self._session)
+
+    @property
     def pending(self) -> int:
         """Events accepted but not yet committed to the store (non-zero only while it fails)."""
         return len(self._pending)

@@ -179,7 +179,7 @@ def _session_status(args: argparse.Namespace) -> int:
             return _fail(
                 f"task {args.task!r} in {store.location} is not a session (it was not made by nl.Session)", 2
             )
-        progress = progress_table(store, args.task, None, config)
+        progress = progress_table(store, args.task, config)
         gold = {key for key, _ in config.get("gold", [])}
         annotations = store.annotations(args.task)
         keys = annotations["item_id"].map(lambda i: ids.encode(i)[0]) if len(annotations) else []

@@ -203,39 +203,25 @@ class Session:
                 f"{annotator!r} is not an annotator of session {self.task!r}; annotators: {self.annotators}"
             ) from None
 
-    def calibration_state(self, annotator: str, state: dict[str, tuple[str, Any]]) -> dict[str, Any]:
-        """Where ``annotator`` stands at the gate, from their current labels ``state``
-        (item key → (kind, value)): ``phase`` ("calibration", "production" or "blocked"),
-        ``round`` (0-based; rounds used when past the gate), ``score`` of the last finished
-        round and ``positions``: every item served so far, in order."""
+    def calibration_state(self, annotator: str, answers: dict[str, tuple[str, Any]]) -> dict[str, Any]:
+        """Where ``annotator`` stands at the gate, from their *first* answers to gold items
+        (item key → (kind, value) of the first label or skip: a later correction, after seeing
+        the answer or failing a round, does not change a round's score): ``phase``
+        ("calibration", "production" or "blocked"), ``round`` (0-based; rounds used once past
+        the gate), ``score`` of the last finished round and ``positions``: every item served so
+        far, in order."""
         gold_seq = self.gold_positions(annotator)
-        n = self.calibration
-        served: list[np.ndarray] = []
-        last_score = None
-        rnd = 0
-        while n:
-            batch = gold_seq[rnd * n : (rnd + 1) * n]
-            if len(batch) < n:
-                return {"phase": "blocked", "round": rnd, "score": last_score, "positions": _cat(served)}
-            served.append(batch)
-            entries = [state.get(self.keys[p]) for p in batch.tolist()]
-            if any(e is None for e in entries):
-                return {"phase": "calibration", "round": rnd, "score": last_score, "positions": _cat(served)}
-            last_score = float(
-                np.mean([gold_score(self.kind, e[1], self.gold[self.keys[p]]) if e[0] == "label" else 0.0
-                         for e, p in zip(entries, batch.tolist(), strict=True)])
-            )  # fmt: skip
-            rnd += 1
-            if last_score >= self.pass_mark - 1e-12:
-                break
-        rest = gold_seq[rnd * n :]
-        if self.n_production:
-            mine = self.production_positions(annotator)
-            production = mix_gold(mine, rest, self.gold_rate, annotator, self.seed)
-        else:  # every item is gold (a class exercise): serve the rest of the pool
-            production = rest
-        served.append(production)
-        return {"phase": "production", "round": rnd, "score": last_score, "positions": _cat(served)}
+        gate = walk_gate(self.kind, [self.keys[p] for p in gold_seq.tolist()], self.gold,
+                         self.calibration, self.pass_mark, answers)  # fmt: skip
+        served = [gold_seq[: gate["served"]]]
+        if gate["phase"] == "production":
+            rest = gold_seq[gate["served"] :]
+            if self.n_production:
+                mine = self.production_positions(annotator)
+                served.append(mix_gold(mine, rest, self.gold_rate, annotator, self.seed))
+            else:  # every item is gold (a class exercise): serve the rest of the pool
+                served.append(rest)
+        return {**gate, "positions": _cat(served)}
 
     # ------------------------------------------------------------------ labelers
     def labeler(self, annotator: str) -> Any:
@@ -307,13 +293,14 @@ class Session:
         from .report import agreement_report
 
         info = self.store.task(self.task)
-        return agreement_report(
-            self.production_annotations(), task=self.task, labels=info["labels"], **options
-        )
+        labeled = self.production_annotations()
+        if not (labeled["kind"] == "label").any():
+            raise ValueError(f"session {self.task!r} has no labels on production items yet")
+        return agreement_report(labeled, task=self.task, labels=info["labels"], **options)
 
     def agreement_by_guideline(self, **options: Any) -> pd.DataFrame:
         """Agreement on production items split by the guidelines version each label was given
-        under: one row per version (oldest first) with its note, the items rated by at least
+        under: one row per version (oldest first) with its number, note, the items rated by at least
         two annotators under it, and every coefficient of the report."""
         from .report import agreement_report
 
@@ -321,6 +308,7 @@ class Session:
         current = current[current["kind"] == "label"]
         versions = self.guideline_versions()
         notes = dict(zip(versions["version"], versions["note"], strict=True))
+        numbers = dict(zip(versions["version"], versions["number"], strict=True))
         order = list(versions["version"]) + sorted(
             {str(v) for v in current["guideline_version"].dropna()} - set(notes)
         )
@@ -331,8 +319,13 @@ class Session:
             part = current[current["guideline_version"] == version]
             counts = part.groupby("item_id")["annotator"].nunique()
             part = part[part["item_id"].isin(counts[counts >= 2].index)]
-            row: dict[str, Any] = {"version": version, "note": notes.get(version, ""),
-                                   "labels": len(part), "items": int(part["item_id"].nunique())}  # fmt: skip
+            row: dict[str, Any] = {
+                "version": version,
+                "number": numbers.get(version),
+                "note": notes.get(version, ""),
+                "labels": len(part),
+                "items": int(part["item_id"].nunique()),
+            }
             if row["items"]:
                 report = agreement_report(part, task=self.task, labels=info["labels"], **options)
                 for key, value in report["value"].items():
@@ -345,41 +338,23 @@ class Session:
         )
 
     def gold_accuracy(self) -> pd.DataFrame:
-        """Per annotator: gold items answered, their mean score (1 = all right), and
-        ``flagged`` when it is under ``gold_threshold``."""
+        """Per annotator: gold items answered, how many first answers were right, their mean
+        score (1 = all right; a correction after failing or seeing the answer does not count),
+        and ``flagged`` when it is under ``gold_threshold``."""
         return gold_accuracy_table(self.store, self.task, self.store.session_config(self.task) or {})
 
     def learner_scores(self) -> pd.DataFrame:
-        """Per annotator, the training-mode score: gold items answered and how many of the
-        *first* answers were right (a later correction after seeing the answer does not count),
-        with the mean partial score for spans and boxes."""
-        frame = self.annotations
-        labels = frame[frame["kind"] == "label"]
-        keys = labels["item_id"].map(lambda i: ids.encode(i)[0])
-        first = (
-            labels[keys.isin(self.gold)].assign(key=keys).drop_duplicates(["key", "annotator"], keep="first")
-        )
-        rows = []
-        for name in self.annotators:
-            mine = first[first["annotator"] == name]
-            scores = [
-                gold_score(self.kind, v, self.gold[k])
-                for k, v in zip(mine["key"], mine["value"], strict=True)
-            ]
-            rows.append(
-                {
-                    "annotator": name,
-                    "answered": len(scores),
-                    "right": int(sum(s >= 1.0 for s in scores)),
-                    "score": float(np.mean(scores)) if scores else float("nan"),
-                }
-            )
-        return pd.DataFrame(rows).set_index("annotator")
+        """Per annotator, the training-mode score: gold items answered, how many *first*
+        answers were right, and their mean score (partial credit for spans and boxes)."""
+        table = self.gold_accuracy()
+        return table.rename(
+            columns={"gold_answered": "answered", "gold_right": "right", "gold_accuracy": "score"}
+        )[["answered", "right", "score"]]
 
     def progress(self) -> pd.DataFrame:
         """Per annotator: assigned items, labeled, skipped, remaining, gate phase, gold
         accuracy and flags."""
-        return progress_table(self.store, self.task, self, self.store.session_config(self.task) or {})
+        return progress_table(self.store, self.task, self.store.session_config(self.task) or {})
 
     def flags(self) -> pd.DataFrame:
         """Edge-case flags grouped by item: how many annotators flagged it, who, and their
@@ -441,25 +416,21 @@ class LabelerPolicy:
         self.session = session
         self.annotator = annotator
         self.phase: dict[str, Any] = {}
-        self.first: dict[str, float] = {}  # gold key -> score of the first answer
+        # gold key -> (kind, value) of the annotator's first label or skip: the gate and the
+        # learner score count first answers only
+        self.answers: dict[str, tuple[str, Any]] = first_answers(
+            widget.store.annotations(session.task, annotator=annotator), session.gold
+        ).get(annotator, {})
         self._checked = time.monotonic()
         self._revealed = False
         self._revealed_at = -POLL_SECONDS
         self._others: tuple[Any, dict[str, list[tuple[str, Any]]]] = (None, {})
         self._lock = threading.Lock()
-        values: dict[str, Any] = {}
-        for row in widget.store.events(session.task, annotator=annotator):
-            key, kind = row[2], row[5]
-            if kind == "label" and key in session.gold and key not in self.first:
-                values[key] = row[6]
-                self.first[key] = -1.0
-        for key, raw in values.items():
-            self.first[key] = gold_score(session.kind, json.loads(raw) if raw else None, session.gold[key])
 
     # -- the hooks the widget base calls
     def queue(self, w: Any) -> Queue:
         """The queue to serve now (rebuilt on attach from the annotator's labels)."""
-        self.phase = self.session.calibration_state(self.annotator, w._state)
+        self.phase = self.session.calibration_state(self.annotator, self.answers)
         self._publish(w)
         return Queue(len(w.items), self.phase["positions"])
 
@@ -467,14 +438,13 @@ class LabelerPolicy:
         """After a label or skip of ``pos``: score gold, open the gate, pick up news."""
         key = w.items.key(pos)
         entry = w._state.get(key)
-        if key in self.session.gold and entry is not None and entry[0] == "label":
-            if key not in self.first:
-                self.first[key] = gold_score(self.session.kind, entry[1], self.session.gold[key])
-            if self.session.feedback:
+        if key in self.session.gold and entry is not None:
+            self.answers.setdefault(key, entry)
+            if self.session.feedback and entry[0] == "label":
                 w.send({"type": "feedback", "key": key, **self._feedback(w, pos, key, entry[1])})
         if self.phase.get("phase") != "production":
             before = (self.phase.get("phase"), self.phase.get("round"))
-            self.phase = self.session.calibration_state(self.annotator, w._state)
+            self.phase = self.session.calibration_state(self.annotator, self.answers)
             if (self.phase["phase"], self.phase["round"]) != before:
                 w.queue.extend(self.phase["positions"])
                 w._config = {**w._config, "total": w.queue.size}
@@ -535,7 +505,12 @@ class LabelerPolicy:
             message = ""
         state: dict[str, Any] = {"phase": phase, "message": message}
         if self.session.feedback:
-            answered = [s for s in self.first.values() if s >= 0]
+            gold = self.session.gold
+            answered = [
+                gold_score(self.session.kind, v, gold[k])
+                for k, (kind, v) in self.answers.items()
+                if kind == "label"
+            ]
             state["score"] = {"right": int(sum(s >= 1.0 for s in answered)), "answered": len(answered)}
         if w.guidelines is not None:
             state["guideline_version"] = w.guidelines.version
@@ -578,35 +553,89 @@ class LabelerPolicy:
             return self._others[1]
 
 
+# ---------------------------------------------------------------------- the gate, shared with the CLI
+def walk_gate(
+    kind: str,
+    gold_keys: list[str],
+    gold: dict[str, Any],
+    n: int,
+    pass_mark: float,
+    answers: dict[str, tuple[str, Any]],
+) -> dict[str, Any]:
+    """Replay the calibration rounds of one annotator: ``gold_keys`` in the order they meet
+    them, rounds of ``n``; a round counts once every item has a first answer in ``answers``
+    (a skip scores 0). Returns ``phase``, ``round``, ``score`` (of the last finished round)
+    and ``served`` (how many of ``gold_keys`` the rounds used)."""
+    rnd, score = 0, None
+    while n:
+        batch = gold_keys[rnd * n : (rnd + 1) * n]
+        if len(batch) < n:
+            return {"phase": "blocked", "round": rnd, "score": score, "served": rnd * n}
+        entries = [answers.get(key) for key in batch]
+        if any(e is None for e in entries):
+            return {"phase": "calibration", "round": rnd, "score": score, "served": (rnd + 1) * n}
+        score = float(
+            np.mean(
+                [
+                    gold_score(kind, e[1], gold[k]) if e[0] == "label" else 0.0
+                    for e, k in zip(entries, batch, strict=True)
+                ]
+            )
+        )
+        rnd += 1
+        if score >= pass_mark - 1e-12:
+            break
+    return {"phase": "production", "round": rnd, "score": score, "served": rnd * n}
+
+
+def first_answers(
+    frame: pd.DataFrame, gold: set[str] | dict[str, Any]
+) -> dict[str, dict[str, tuple[str, Any]]]:
+    """Per annotator, the first label or skip of each gold item: ``{annotator: {key: (kind, value)}}``."""
+    answered = frame[frame["kind"].isin(["label", "skip"])]
+    out: dict[str, dict[str, tuple[str, Any]]] = {}
+    if answered.empty:
+        return out
+    keys = answered["item_id"].map(lambda i: ids.encode(i)[0])
+    answered = answered.assign(key=keys)[keys.isin(list(gold))]
+    answered = answered.sort_values("id", kind="stable").drop_duplicates(["key", "annotator"], keep="first")
+    for name, key, kind, value in zip(
+        answered["annotator"], answered["key"], answered["kind"], answered["value"], strict=True
+    ):
+        out.setdefault(name, {})[key] = (kind, value)
+    return out
+
+
 # ---------------------------------------------------------------------- tables shared with the CLI
 def gold_accuracy_table(store: Store, task: str, config: dict[str, Any]) -> pd.DataFrame:
-    """Per annotator of a session: gold items answered, mean score, flagged under threshold."""
+    """Per annotator of a session: gold items answered, the mean score of the first answers
+    (a correction after seeing the answer does not count), flagged under ``gold_threshold``."""
     gold = {key: value for key, value in config.get("gold", [])}
     threshold = float(config.get("gold_threshold", 0.9))
-    current = store.current(task)
+    answers = first_answers(store.annotations(task), gold)
     rows = []
     for name in config.get("annotators", []):
-        mine = current[(current["annotator"] == name) & (current["kind"] == "label")]
         scores = [
             gold_score(config.get("kind", ""), value, gold[key])
-            for key, value in zip(ids.encode_many(pd.Index(mine["item_id"])), mine["value"], strict=True)
-            if key in gold
+            for key, (kind, value) in answers.get(name, {}).items()
+            if kind == "label"
         ]
+        right = int(sum(s >= 1.0 for s in scores))
         accuracy = float(np.mean(scores)) if scores else float("nan")
         rows.append(
             {
                 "annotator": name,
                 "gold_answered": len(scores),
+                "gold_right": right,
                 "gold_accuracy": accuracy,
                 "flagged": bool(scores) and accuracy < threshold - 1e-12,
             }  # fmt: skip
         )
-    return pd.DataFrame(rows, columns=["annotator", "gold_answered", "gold_accuracy", "flagged"]).set_index(
-        "annotator"
-    )
+    columns = ["annotator", "gold_answered", "gold_right", "gold_accuracy", "flagged"]
+    return pd.DataFrame(rows, columns=columns).set_index("annotator")
 
 
-def progress_table(store: Store, task: str, session: Session | None, config: dict[str, Any]) -> pd.DataFrame:
+def progress_table(store: Store, task: str, config: dict[str, Any]) -> pd.DataFrame:
     """Per annotator: assigned production items, labeled, skipped, remaining, gate phase,
     gold accuracy, flags and median active time."""
     frame = store.annotations(task)
@@ -616,6 +645,8 @@ def progress_table(store: Store, task: str, session: Session | None, config: dic
     is_gold = np.array([k in gold_keys for k in keys], dtype=bool)
     production = current[~is_gold] if len(current) else current
     accuracy = gold_accuracy_table(store, task, config)
+    gold = {key: value for key, value in config.get("gold", [])}
+    answers = first_answers(frame, gold)
     rows = []
     for name in config.get("annotators", []):
         mine = production[production["annotator"] == name]
@@ -624,18 +655,13 @@ def progress_table(store: Store, task: str, session: Session | None, config: dic
         assigned = int(config.get("assigned", {}).get(name, 0))
         flags = frame[(frame["kind"] == "flag") & (frame["annotator"] == name)]["item_id"].nunique()
         active = frame[(frame["annotator"] == name) & (frame["kind"] == "label")]["active_ms"].dropna()
-        phase = "—"
-        if session is not None:
-            state = {
-                k: (kind, value)
-                for k, kind, value, who in zip(
-                    keys, current["kind"], current["value"], current["annotator"], strict=True
-                )
-                if who == name
-            }
-            phase = session.calibration_state(name, state)["phase"]
-        elif config.get("calibration"):
-            phase = _phase_from_config(config, name, current, keys)
+        phase = "production"
+        if config.get("calibration"):
+            seq = gold_sequence(len(config["gold"]), name, config.get("seed", 0))
+            gold_keys = [config["gold"][i][0] for i in seq.tolist()]
+            gate = walk_gate(config["kind"], gold_keys, gold, int(config["calibration"]),
+                             float(config.get("pass_mark", 0.8)), answers.get(name, {}))  # fmt: skip
+            phase = gate["phase"]
         rows.append(
             {
                 "annotator": name, "assigned": assigned, "labeled": labeled, "skipped": skipped,
@@ -647,32 +673,6 @@ def progress_table(store: Store, task: str, session: Session | None, config: dic
             }
         )  # fmt: skip
     return pd.DataFrame(rows).set_index("annotator") if rows else pd.DataFrame()
-
-
-def _phase_from_config(config: dict[str, Any], name: str, current: pd.DataFrame, keys: list[str]) -> str:
-    """The gate phase of ``name`` recomputed from the stored plan (the CLI has no DataFrame)."""
-    gold = config.get("gold", [])
-    n = int(config.get("calibration", 0))
-    seq = gold_sequence(len(gold), name, config.get("seed", 0))
-    state = {
-        k: (kind, value)
-        for k, kind, value, who in zip(
-            keys, current["kind"], current["value"], current["annotator"], strict=True
-        )
-        if who == name
-    }
-    rnd = 0
-    while True:
-        batch = seq[rnd * n : (rnd + 1) * n]
-        if len(batch) < n:
-            return "blocked"
-        entries = [(state.get(gold[i][0]), gold[i][1]) for i in batch.tolist()]
-        if any(e is None for e, _ in entries):
-            return "calibration"
-        score = np.mean([gold_score(config["kind"], e[1], g) if e[0] == "label" else 0.0 for e, g in entries])
-        rnd += 1
-        if score >= float(config.get("pass_mark", 0.8)) - 1e-12:
-            return "production"
 
 
 # ---------------------------------------------------------------------- checks

@@ -531,7 +531,8 @@ class Store:
         return _inserted(result) > 0
 
     def guidelines(self, task: str) -> pd.DataFrame:
-        """Every guidelines version of ``task``, oldest first: version, markdown, note, created_at."""
+        """Every guidelines version of ``task``, oldest first: number (1, 2, …), version, markdown,
+        note, created_at."""
         t = schema.guidelines
         query = (
             sa.select(t.c.version, t.c.markdown, t.c.note, t.c.created_us)
@@ -542,6 +543,7 @@ class Store:
             rows = conn.execute(query).all()
         return pd.DataFrame(
             {
+                "number": list(range(1, len(rows) + 1)),
                 "version": [r[0] for r in rows],
                 "markdown": [r[1] for r in rows],
                 "note": [r[2] for r in rows],

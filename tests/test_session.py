@@ -217,6 +217,7 @@ def test_calibration_gate_blocks_then_serves_fresh_items_then_opens(store) -> No
     s = session(store, calibration=3, pass_mark=0.67)
     w = s.labeler("ana")
     assert w._session["phase"] == "calibration" and w.queue.size == 3
+    assert w.session_status["phase"] == "calibration" and "label these 3 items" in w.session_status["message"]
     first_round = []
     for _ in range(3):
         first_round.append(str(w.current))
@@ -227,6 +228,11 @@ def test_calibration_gate_blocks_then_serves_fresh_items_then_opens(store) -> No
         w.annotate(w.current, other(s.gold[first_round[-1]]))
     assert w._session["phase"] == "calibration" and "round 1: 0% right" in w._session["message"]
     assert w.queue.size == 6 and str(w.current) in s.gold and str(w.current) not in first_round
+    # correcting the failed round afterwards does not pass the gate: first answers count
+    for key in first_round:
+        w.annotate(int(key), s.gold[key])
+    assert w._session["phase"] == "calibration" and w.queue.size == 6
+    assert s.gold_accuracy().loc["ana", "gold_accuracy"] == 0.0
     for _ in range(3):
         w.annotate(w.current, s.gold[str(w.current)])
     assert w._session["phase"] == "production" and "passed (100% right)" in w._session["message"]
@@ -276,7 +282,7 @@ def test_training_mode_scores_first_answers(tmp_path: Path) -> None:
     scores = s.learner_scores()
     assert scores.loc["cy", "answered"] == 1 and scores.loc["cy", "right"] == 0
     assert scores.loc["ana", "answered"] == 0
-    assert s.gold_accuracy().loc["cy", "gold_accuracy"] == 1.0  # the current label is right
+    assert s.gold_accuracy().loc["cy", "gold_accuracy"] == 0.0  # the first answer counts, not the fix
     item = w._item(w.items.position_of_key(key), [], include_payload=False)
     assert item["feedback"] == {"correct": True, "score": 1.0, "gold": s.gold[key],
                                 "explanation": f"EXPLANATION-{int(key) - 1020}"}  # fmt: skip
@@ -317,6 +323,7 @@ def test_guideline_versions_are_recorded_and_split_the_agreement(store) -> None:
     assert set(events["guideline_version"]) == {v1, v2}
     split = s.agreement_by_guideline()
     assert list(split.index) == [v1, v2] and split.loc[v2, "note"] == "sarcasm rule"
+    assert list(split["number"]) == [1, 2]
     assert split.loc[v1, "percent_agreement"] == 0.0 and split.loc[v2, "percent_agreement"] == 1.0
     assert split.loc[v1, "items"] == half
     # a labeler opened later starts with the newest version
@@ -369,6 +376,17 @@ def test_adjudication_walks_disagreements_and_final_labels_keep_provenance(store
     assert set(final["status"]) == {"adjudicated", "ambiguous", "unanimous", "unresolved"}
     # adjudications do not count as an annotator of the session's task
     assert "boss" not in set(store.annotations("cal")["annotator"])
+    assert type(adj).__name__ == "AdjudicateClassify" and type(adj).__module__ == "nblabel.adjudicate"
+
+
+def test_a_session_without_production_labels_says_so(tmp_path: Path) -> None:
+    s = session(tmp_path / "s.db")
+    with pytest.raises(ValueError, match="no labels on production items yet"):
+        s.report()
+    empty = nl.Session(tmp_path / "s.db", "all-gold", widget=nl.Classify, data=data(0, 4), annotators=["a"],
+                       overlap=1, gold="answer", text="text", labels=LABELS)  # fmt: skip
+    final = empty.final_labels()
+    assert final.empty and "status" in final.columns
 
 
 def test_adjudication_through_the_browser_protocol(store) -> None:
