@@ -15,7 +15,7 @@ export function sessionLine(state) {
   const parts = [];
   if (state && state.message) parts.push(state.message);
   if (state && state.notice) parts.push(state.notice);
-  if (state && state.score) parts.push(`Score: ${state.score.right} / ${state.score.answered} right`);
+  if (state && state.score && state.score.answered) parts.push(`Score: ${state.score.right} / ${state.score.answered} right`);
   return parts.join(" · ");
 }
 

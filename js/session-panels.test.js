@@ -11,8 +11,9 @@ describe("sessionLine", () => {
       sessionLine({ message: "Calibration: label these 5 items first.", notice: "New guidelines", score: { right: 3, answered: 4 } }),
     ).toBe("Calibration: label these 5 items first. · New guidelines · Score: 3 / 4 right");
   });
-  it("shows a zero score", () => {
-    expect(sessionLine({ score: { right: 0, answered: 0 } })).toBe("Score: 0 / 0 right");
+  it("shows the score from the first answer on", () => {
+    expect(sessionLine({ score: { right: 0, answered: 0 } })).toBe("");
+    expect(sessionLine({ score: { right: 0, answered: 1 } })).toBe("Score: 0 / 1 right");
   });
 });
 

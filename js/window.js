@@ -43,7 +43,8 @@ export class ItemWindow {
     }
     this.current = msg.current;
     this.upcoming = msg.upcoming.slice();
-    this.complete = msg.upcoming.length < (msg.prefetch ?? Infinity);
+    // `more`: finishing these items may open others (a session's calibration gate)
+    this.complete = msg.upcoming.length < (msg.prefetch ?? Infinity) && !msg.more;
     this.prev = msg.prev;
     this.next = msg.next;
     this.stale = false;

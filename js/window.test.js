@@ -127,6 +127,16 @@ describe("commitCurrent", () => {
     expect(label(win)).toBeNull(); // nothing to label
   });
 
+  it("waits for the kernel at a calibration gate (the kernel says more may open)", () => {
+    const win = new ItemWindow();
+    win.accept({ ...windowMsg({ current: "a", upcoming: ["b"], prefetch: 5 }), more: true });
+    expect(win.complete).toBe(false);
+    label(win);
+    label(win);
+    expect(win.current).toBeNull();
+    expect(win.waiting).toBe(true); // "Loading…", never a false "All done"
+  });
+
   it("waits for the kernel when the prefetched list runs out but more remain", () => {
     const win = new ItemWindow();
     win.accept(windowMsg({ current: "a", upcoming: ["b", "c"], prefetch: 2 }));

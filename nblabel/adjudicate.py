@@ -131,6 +131,10 @@ class AdjudicationPolicy:
             )
         return {"review": rows}
 
+    def may_open_more(self) -> bool:
+        """The review list is fixed."""
+        return False
+
     def handle(self, w: Any, msg: dict[str, Any]) -> bool:
         """``{"type": "ambiguous", "key", "comment"}`` marks an item ambiguous."""
         if msg.get("type") != "ambiguous":
@@ -248,7 +252,10 @@ def final_labels(session: Any) -> pd.DataFrame:
             row["agreed_with"] = [n for n, v in labels.items() if values_agree(kind_of_task, v, row["value"])]
         rows.append(row)
     index = session.frame.index[: session.n_production].rename("item_id")
-    return pd.DataFrame(rows, index=index, columns=FINAL_COLUMNS)
+    frame = pd.DataFrame(rows, index=index, columns=FINAL_COLUMNS)
+    for column in ("value", "adjudicator", "rationale"):  # keep None (pandas would make it NaN)
+        frame[column] = pd.Series([row[column] for row in rows], index=index, dtype=object)
+    return frame
 
 
 def value_json(value: Any) -> str:

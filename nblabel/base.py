@@ -695,6 +695,8 @@ class LabelWidget(anywidget.AnyWidget):
                 "next": None if nxt is None else key(nxt),
                 "items": items,
                 "prefetch": PREFETCH,
+                # the queue may grow when it is finished (a calibration gate): never "all done" early
+                "more": bool(self._policy is not None and self._policy.may_open_more()),
             },
             buffers,
         )

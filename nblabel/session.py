@@ -459,7 +459,7 @@ class LabelerPolicy:
         entry = w._state.get(key)
         if self.session.feedback and key in self.session.gold and entry is not None and entry[0] == "label":
             fields["feedback"] = self._feedback(w, pos, key, entry[1])
-        if self._is_revealed():
+        if entry is not None and self._is_revealed():  # only on items this annotator has answered
             others = self._other_values().get(key, [])
             fields["others"] = [
                 {"annotator": name, "text": w._describe_value(value, pos) if kind == "label" else "(skipped)"}
@@ -471,6 +471,10 @@ class LabelerPolicy:
     def handle(self, w: Any, msg: dict[str, Any]) -> bool:
         """Labelers know no extra messages."""
         return False
+
+    def may_open_more(self) -> bool:
+        """Whether finishing the queue may open more items (the calibration gate)."""
+        return self.phase.get("phase") == "calibration"
 
     # -- helpers
     def _feedback(self, w: Any, pos: int, key: str, value: Any) -> dict[str, Any]:

@@ -196,6 +196,7 @@ def test_labels_of_others_stay_hidden_until_revealed(tmp_path: Path) -> None:
     ana, ben = s.labeler("ana"), s.labeler("ben")
     shared = next(i for i, a in s.assignments()["annotators"].items() if a == ["ana", "ben"])
     ben.annotate(shared, "neg")
+    ana.annotate(shared, "pos")
     b = Browser(ana)
     b.goto(str(shared))
     assert all("others" not in m for msg in b.out.of_type("window") for m in msg["items"])
@@ -206,6 +207,13 @@ def test_labels_of_others_stay_hidden_until_revealed(tmp_path: Path) -> None:
     window = b.goto(str(shared))
     item = next(i for i in window["items"] if i["key"] == str(shared))
     assert item["others"] == [{"annotator": "ben", "text": "neg"}]
+    # ...but only on items ana has answered: the others stay blind
+    unanswered = next(
+        i for i, a in s.assignments()["annotators"].items() if a == ["ana", "ben"] and i != shared
+    )
+    ben.annotate(unanswered, "neg")
+    window = b.goto(str(unanswered))
+    assert "others" not in next(i for i in window["items"] if i["key"] == str(unanswered))
     s.reveal(False)
     ana._policy._revealed_at = -1e9
     window = b.goto(str(shared))
@@ -217,6 +225,8 @@ def test_calibration_gate_blocks_then_serves_fresh_items_then_opens(store) -> No
     s = session(store, calibration=3, pass_mark=0.67)
     w = s.labeler("ana")
     assert w._session["phase"] == "calibration" and w.queue.size == 3
+    window = Browser(w).hello()
+    assert window["more"] is True and len(window["upcoming"]) == 2  # not "all done" after these
     assert w.session_status["phase"] == "calibration" and "label these 3 items" in w.session_status["message"]
     first_round = []
     for _ in range(3):
@@ -236,6 +246,7 @@ def test_calibration_gate_blocks_then_serves_fresh_items_then_opens(store) -> No
     for _ in range(3):
         w.annotate(w.current, s.gold[str(w.current)])
     assert w._session["phase"] == "production" and "passed (100% right)" in w._session["message"]
+    assert Browser(w).hello()["more"] is False
     assert str(w.current) not in s.gold or w.queue.size > 6
     # a restart resumes past the gate
     again = s.labeler("ana")
@@ -370,7 +381,7 @@ def test_adjudication_walks_disagreements_and_final_labels_keep_provenance(store
     assert first["status"] == "adjudicated" and first["value"] == "neg" and first["adjudicator"] == "boss"
     assert first["rationale"] == "guideline 3: irony" and first["agreed_with"] == [other_name]
     assert final.loc[expected[1], "agreed_with"] == ["ana"]
-    assert final.loc[expected[2], "status"] == "ambiguous" and pd.isna(final.loc[expected[2], "value"])
+    assert final.loc[expected[2], "status"] == "ambiguous" and final.loc[expected[2], "value"] is None
     unanimous = next(i for i, a in assigned.items() if i % 2)
     assert final.loc[unanimous, "status"] == "unanimous" and final.loc[unanimous, "value"] == "pos"
     assert set(final["status"]) == {"adjudicated", "ambiguous", "unanimous", "unresolved"}
