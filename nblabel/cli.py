@@ -23,8 +23,6 @@ from typing import Any
 
 import pandas as pd
 
-from . import ids
-
 __all__ = ["main"]
 
 #: At most this many annotator pairs get a confusion plot (k annotators have k(k-1)/2 pairs).
@@ -167,7 +165,7 @@ def _report(args: argparse.Namespace) -> int:
 
 def _session_status(args: argparse.Namespace) -> int:
     from .report import agreement_report
-    from .session import progress_table
+    from .session import production_events, progress_table
 
     _utf8_output()
     store = _open(str(args.store), args.task)
@@ -180,14 +178,7 @@ def _session_status(args: argparse.Namespace) -> int:
                 f"task {args.task!r} in {store.location} is not a session (it was not made by nl.Session)", 2
             )
         progress = progress_table(store, args.task, config)
-        gold = {key for key, _ in config.get("gold", [])}
-        annotations = store.annotations(args.task)
-        keys = annotations["item_id"].map(lambda i: ids.encode(i)[0]) if len(annotations) else []
-        production = (
-            annotations[~pd.Series(keys, index=annotations.index, dtype=object).isin(gold)]
-            if len(annotations)
-            else annotations
-        )
+        production = production_events(store.annotations(args.task), {k for k, _ in config.get("gold", [])})
         info = store.task(args.task)
         lines = [
             f"nblabel session · task {args.task!r} · {config['kind']} · {config['items']} items · "
@@ -197,7 +188,7 @@ def _session_status(args: argparse.Namespace) -> int:
             "Annotators",
             _plain_table(progress),
         ]
-        labeled = production[production["kind"] == "label"] if len(production) else production
+        labeled = production[production["kind"] == "label"]
         lines += ["", "Agreement so far (production items)"]
         if len(labeled) and labeled.groupby("item_id")["annotator"].nunique().max() >= 2:
             report = agreement_report(production, kind=info.kind, labels=info.labels, n_boot=0)

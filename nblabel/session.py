@@ -285,8 +285,7 @@ class Session:
 
     def production_annotations(self) -> pd.DataFrame:
         """The events on production items only (gold items left out)."""
-        frame = self.annotations
-        return frame[~frame["item_id"].map(lambda i: ids.encode(i)[0]).isin(self.gold)]
+        return production_events(self.annotations, self.gold)
 
     def report(self, **options: Any) -> Any:
         """The agreement report of the production items (``nl.agreement_report`` options)."""
@@ -558,6 +557,13 @@ class LabelerPolicy:
 
 
 # ---------------------------------------------------------------------- the gate, shared with the CLI
+def production_events(frame: pd.DataFrame, gold: set[str] | dict[str, Any]) -> pd.DataFrame:
+    """The rows of an annotations frame that are not about a gold item (keys in ``gold``)."""
+    if frame.empty:
+        return frame
+    return frame[~frame["item_id"].map(lambda i: ids.encode(i)[0]).isin(list(gold))]
+
+
 def walk_gate(
     kind: str,
     gold_keys: list[str],
