@@ -517,3 +517,49 @@ def test_boxes_and_compare_sessions(tmp_path: Path) -> None:
     assert w._session["phase"] == "production" and w.current in (0, 1)
     side = "left" if not w.swapped(2) else "right"
     assert w._describe_value(s.gold["2"], 2) == f"{side} response slightly better"
+
+
+def test_adjudicating_compare_and_spans_through_the_browser_keeps_each_value(tmp_path: Path) -> None:
+    """'Use' sends another annotator's value in the adjudicator's own encoding (Compare: their
+    own left/right sides); the stored decision must be that annotator's value."""
+    pairs = pd.DataFrame({"p": [f"q{i}" for i in range(12)], "x": ["a"] * 12, "y": ["b"] * 12})
+    s = nl.Session(tmp_path / "s.db", "pref", widget=nl.Compare, data=pairs, annotators=["ana", "ben"],
+                   overlap=2, prompt="p", a="x", b="y", seed=3)  # fmt: skip
+    for name, choice in (("ana", "A"), ("ben", "B")):
+        w = s.labeler(name)
+        while w.current is not None:
+            w.annotate(w.current, {"choice": choice, "strength": 2})
+    adj = nl.Adjudicate(s, adjudicator="boss")
+    swaps = {adj.swapped(i) for i in range(12)}
+    assert swaps == {True, False}  # the adjudicator sees both side orders
+    b = Browser(adj)
+    window = b.hello()
+    for _ in range(12):
+        key = window["current"]
+        review = next(i for i in window["items"] if i["key"] == key)["review"]
+        ben = next(r for r in review if r["annotator"] == "ben")
+        window = b.label(key, ben["value"])
+    decided = store_values(s.store, "pref/adjudication")
+    assert len(decided) == 12 and all(v["choice"] == "B" and v["strength"] == 2 for v in decided)
+
+    texts = pd.DataFrame({"text": ["Ada met Bob in Paris", "Cy 🙂 went to Rome"]})
+    s = nl.Session(tmp_path / "s.db", "ner", widget=nl.Spans, data=texts, annotators=["ana", "ben"],
+                   overlap=2, text="text", labels=["PER", "LOC"])  # fmt: skip
+    given = {0: [{"start": 0, "end": 3, "label": "PER"}], 1: [{"start": 13, "end": 17, "label": "LOC"}]}
+    for name in ("ana", "ben"):
+        w = s.labeler(name)
+        for i, spans in given.items():
+            w.annotate(i, spans if name == "ana" else [])
+    adj = nl.Adjudicate(s, adjudicator="boss")
+    b = Browser(adj)
+    window = b.hello()
+    while window["current"] is not None:
+        key = window["current"]
+        review = next(i for i in window["items"] if i["key"] == key)["review"]
+        window = b.label(key, next(r for r in review if r["annotator"] == "ana")["value"])
+    assert s.final_labels()["value"].to_dict() == given
+
+
+def store_values(store, task: str) -> list:
+    frame = store.annotations(task)
+    return list(frame[frame["kind"] == "label"]["value"])
