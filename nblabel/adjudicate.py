@@ -20,6 +20,7 @@ from . import ids
 from .base import _check_comment, _seqs
 from .gold import values_agree
 from .queue import Queue
+from .session import ADJUDICATION, production_events
 from .store import current_from_annotations
 
 #: The value of the skip event that marks an item ambiguous.
@@ -184,6 +185,28 @@ def _ratings_by_item(session: Any) -> dict[str, list[tuple[str, str, Any, str | 
         key = ids.encode(item_id)[0]
         table.setdefault(key, []).append((name, kind, value, comments.get((key, name)), active))
     return table
+
+
+def adjudication_counts(store: Any, task: str, kind: str, gold: set[str]) -> dict[str, int]:
+    """How many production items of a session's ``task`` have annotators who disagree, and how
+    many of those an adjudicator decided or marked ambiguous (for ``nblabel session status``)."""
+    current = current_from_annotations(production_events(store.annotations(task), gold))
+    labels = current[current["kind"] == "label"]
+    disagree = {
+        ids.encode(item)[0]
+        for item, values in labels.groupby("item_id", sort=False)["value"]
+        if len(values) >= 2 and not _unanimous(kind, list(values))
+    }
+    decisions = current_from_annotations(store.annotations(task + ADJUDICATION))
+    decided = ambiguous = 0
+    for item, kind_, value in zip(decisions["item_id"], decisions["kind"], decisions["value"], strict=True):
+        if ids.encode(item)[0] not in disagree:
+            continue
+        if kind_ == "label":
+            decided += 1
+        elif isinstance(value, dict) and value.get("ambiguous"):
+            ambiguous += 1
+    return {"disagreements": len(disagree), "adjudicated": decided, "ambiguous": ambiguous}
 
 
 def final_labels(session: Any) -> pd.DataFrame:

@@ -164,6 +164,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _session_status(args: argparse.Namespace) -> int:
+    from .adjudicate import adjudication_counts
     from .report import agreement_report
     from .session import production_events, progress_table
 
@@ -195,6 +196,13 @@ def _session_status(args: argparse.Namespace) -> int:
             lines.append(_plain_table(report[["coefficient", "value", "items"]].set_index("coefficient")))
         else:
             lines.append("  (no item has labels from two annotators yet)")
+        counts = adjudication_counts(store, args.task, config["kind"], {k for k, _ in config.get("gold", [])})
+        lines += [
+            "",
+            f"Disagreements: {counts['disagreements']} items · adjudicated {counts['adjudicated']} · "
+            f"ambiguous {counts['ambiguous']} · open "
+            f"{counts['disagreements'] - counts['adjudicated'] - counts['ambiguous']}",
+        ]
         print(_safe("\n".join(lines)))
     finally:
         store.close()

@@ -31,10 +31,10 @@ from .store import Store, current_from_annotations, default_store
 
 #: Column of a gold DataFrame holding the answers.
 GOLD_COLUMN = "gold"
+#: Suffix of the task that holds a session's adjudications.
+ADJUDICATION = "/adjudication"
 #: How often a labeler looks in the store for a reveal or new guidelines (seconds).
 POLL_SECONDS = 2.0
-#: Suffix of the task that holds a session's adjudications.
-ADJUDICATION_SUFFIX = "/adjudication"
 
 
 class Session:
@@ -385,7 +385,7 @@ class Session:
     @property
     def adjudication_task(self) -> str:
         """The task that holds this session's adjudications."""
-        return self.task + ADJUDICATION_SUFFIX
+        return self.task + ADJUDICATION
 
     def final_labels(self) -> pd.DataFrame:
         """The label of every production item with its provenance (see
@@ -421,6 +421,7 @@ class LabelerPolicy:
             widget.store.annotations(session.task, annotator=annotator), session.gold
         ).get(annotator, {})
         self._checked = time.monotonic()
+        self._notice = ""  # shown until the guidelines change again
         self._revealed = False
         self._revealed_at = -POLL_SECONDS
         self._others: tuple[Any, dict[str, list[tuple[str, Any]]]] = (None, {})
@@ -517,6 +518,8 @@ class LabelerPolicy:
             state["score"] = {"right": int(sum(s >= 1.0 for s in answered)), "answered": len(answered)}
         if w.guidelines is not None:
             state["guideline_version"] = w.guidelines.version
+        if self._notice:
+            state["notice"] = self._notice
         w._session = state
 
     def refresh_guidelines(self, w: Any, force: bool = False) -> None:
@@ -528,11 +531,9 @@ class LabelerPolicy:
         latest = self.session.latest_guidelines()
         if latest is not None and (w.guidelines is None or w.guidelines.version != latest.version):
             w._set_guidelines(latest)
+            number = len(self.session.guideline_versions())
+            self._notice = f"The guidelines were updated (version {number}); press g to read them."
             self._publish(w)
-            w._session = {
-                **w._session,
-                "notice": f"The guidelines were updated (version {latest.version}); press g to read them.",
-            }
 
     def _is_revealed(self) -> bool:
         now = time.monotonic()

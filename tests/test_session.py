@@ -326,10 +326,11 @@ def test_guideline_versions_are_recorded_and_split_the_agreement(store) -> None:
         ben.annotate(i, "neg")
     v2 = s.revise_guidelines("# v2\nSarcasm is negative.", note="sarcasm rule")
     assert ana.guidelines.version == v2 and ana._config["guideline_version"] == v2
-    assert "guidelines were updated" in ana._session["notice"]
+    assert ana._session["notice"] == "The guidelines were updated (version 2); press g to read them."
     for i in shared[half:]:  # agree under v2
         ana.annotate(i, "pos")
         ben.annotate(i, "pos")
+    assert ana._session["notice"].startswith("The guidelines were updated (version 2)")  # still shown
     events = store.annotations("cal")
     assert set(events["guideline_version"]) == {v1, v2}
     split = s.agreement_by_guideline()
@@ -464,6 +465,15 @@ def test_cli_session_status(tmp_path: Path, capsys) -> None:
     for name in ANNOTATORS:
         assert name in out
     assert "krippendorff" in out.lower()
+    adj = nl.Adjudicate(s, adjudicator="boss")
+    n_open = adj.queue.size
+    adj.pick(adj.current, "ana")
+    adj.mark_ambiguous(adj.current)
+    assert cli(["session", "status", str(path), "--task", "cal"]) == 0
+    assert (
+        f"Disagreements: {n_open} items · adjudicated 1 · ambiguous 1 · open {n_open - 2}"
+        in capsys.readouterr().out
+    )
     s.reveal()
     assert cli(["session", "status", str(path), "--task", "cal"]) == 0
     assert "revealed" in capsys.readouterr().out
