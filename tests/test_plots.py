@@ -187,3 +187,14 @@ def test_plot_annotators_from_a_report_and_without_timing():
     assert "items labeled" in fig.axes[0].get_xlabel()
     assert "majority" in fig.axes[0].get_ylabel()
     png(fig)
+
+
+def test_importing_nblabel_does_not_import_matplotlib() -> None:
+    """Plots load matplotlib on first use: a labeling kernel does not pay for it."""
+    import subprocess
+    import sys
+
+    code = "import sys, nblabel as nl; assert 'matplotlib' not in sys.modules; nl.plot_confusion; "
+    code += "assert 'matplotlib' in sys.modules; from nblabel import plot_boxes; print('ok')"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "ok"
