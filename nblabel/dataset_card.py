@@ -105,9 +105,17 @@ def write_dataset_card(session: Any, directory: Path) -> Path:
             for key, r in report.iterrows()
         ]
     )
+    per_label = report.per_label if report is not None else pd.DataFrame()
     by_version = session.agreement_by_guideline()
     (directory / "agreement.json").write_text(
-        _dumps({"report": report_rows, "by_guideline_version": _table(by_version)}), encoding="utf-8"
+        _dumps(
+            {
+                "report": report_rows,
+                "per_label": _table(per_label),
+                "by_guideline_version": _table(by_version),
+            }
+        ),
+        encoding="utf-8",
     )
 
     stats = session.progress()
@@ -134,7 +142,8 @@ def write_dataset_card(session: Any, directory: Path) -> Path:
     }  # fmt: skip
     (directory / "card.json").write_text(_dumps(card), encoding="utf-8")
     (directory / "README.md").write_text(
-        _markdown(session, card, report_rows, by_version, stats, disagreement_rows, text), encoding="utf-8"
+        _markdown(session, card, report_rows, per_label, by_version, stats, disagreement_rows, text),
+        encoding="utf-8",
     )
     return directory
 
@@ -144,6 +153,7 @@ def _markdown(
     session: Any,
     card: dict[str, Any],
     report_rows: list[dict[str, Any]],
+    per_label: pd.DataFrame,
     by_version: pd.DataFrame,
     stats: pd.DataFrame,
     disagreements: list[dict[str, Any]],
@@ -193,6 +203,11 @@ def _markdown(
         ))  # fmt: skip
     else:
         lines.append("No item has labels from two annotators yet.")
+    shown = [c for c in ("count", "agreement", "kappa", "alpha", "f1_exact", "f1") if c in per_label.columns]
+    if len(per_label) and shown:
+        lines += ["", "### Per label (label against the rest: low values mark uncertain labels)", ""]
+        rows = [[label] + [_cell(r[c]) for c in shown] for label, r in per_label.iterrows()]
+        lines.append(_md_table(["label", *shown], rows))
     lines += ["", "### By guidelines version", ""]
     if len(by_version):
         coefficient = next(
@@ -276,6 +291,10 @@ def _short(value: Any) -> str:
 
 def _num(value: Any) -> str:
     return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3f}"
+
+
+def _cell(value: Any) -> str:
+    return _num(value) if isinstance(value, float) else str(value)
 
 
 def _pct(value: Any) -> str:

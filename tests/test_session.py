@@ -447,6 +447,7 @@ def test_dataset_card_has_every_part(tmp_path: Path) -> None:
     assert (out / guides[1]["file"]).read_text() == "# Rules v2\nBe kinder."
     agreement = json.loads((out / "agreement.json").read_text())
     assert {r["key"] for r in agreement["report"]} >= {"krippendorff_alpha", "percent_agreement"}
+    assert {r["label"] for r in agreement["per_label"]} == set(LABELS)
     stats = json.loads((out / "annotators.json").read_text())
     assert [r["annotator"] for r in stats] == ANNOTATORS
     card = json.loads((out / "card.json").read_text())
@@ -454,6 +455,7 @@ def test_dataset_card_has_every_part(tmp_path: Path) -> None:
     readme = (out / "README.md").read_text()
     assert "# Dataset card: cal" in readme and "Where ground truth is uncertain" in readme
     assert "<script>" not in readme and "&lt;script&gt;" in readme  # user text is inert Markdown
+    assert "### Per label" in readme and "| pos |" in readme
 
 
 def test_cli_session_status(tmp_path: Path, capsys) -> None:
