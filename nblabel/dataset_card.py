@@ -167,14 +167,7 @@ def _markdown(
         f"{card['items']} items labeled for a **{_md(session.kind)}** task by "
         f"{len(session.annotators)} annotators "
         f"({', '.join(_md(a) for a in session.annotators)}), each item by {session.overlap} of them, blind. "
-        f"{card['gold_items']} gold items were mixed in at a rate of {session.gold_rate:.0%}"
-        + (
-            f"; annotators passed a calibration of {session.calibration} gold items "
-            f"at {session.pass_mark:.0%} first"
-            if session.calibration
-            else ""
-        )
-        + ".",
+        + _gold_sentence(session),
         "",
         f"Labels: {', '.join(_md(str(label)) for label in session.labels)}.",
         "",
@@ -215,7 +208,8 @@ def _markdown(
         )
         headers = ["version", "note", "items"] + ([coefficient] if coefficient else [])
         rows = [
-            [v, r["note"], r["items"]] + ([_num(r.get(coefficient))] if coefficient else [])
+            [f"v{r['number']} ({v})" if r.get("number") else v, r["note"], r["items"]]
+            + ([_num(r.get(coefficient))] if coefficient else [])
             for v, r in by_version.iterrows()
         ]
         lines.append(_md_table(headers, rows))
@@ -265,6 +259,20 @@ _STATUS_MEANING = {
 }
 
 
+def _gold_sentence(session: Any) -> str:
+    if not session.gold:
+        return "No gold items were used."
+    parts = [f"{len(session.gold)} gold items (known answers) were used"]
+    if session.calibration:
+        parts.append(
+            f"annotators had to pass a calibration of {session.calibration} of them "
+            f"at {session.pass_mark:.0%} first"
+        )
+    if session.gold_rate:
+        parts.append(f"and met them among the items at a rate of {session.gold_rate:.0%}")
+    return "; ".join(parts) + "."
+
+
 def _md(text: Any) -> str:
     """User text made inert in Markdown: no HTML, no table breaks, one line."""
     out = str(text)
@@ -294,6 +302,8 @@ def _num(value: Any) -> str:
 
 
 def _cell(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     return _num(value) if isinstance(value, float) else str(value)
 
 
