@@ -12,8 +12,6 @@ import harness
 import pytest
 from playwright.sync_api import Page, expect
 
-import nblabel as nl
-
 pytestmark = pytest.mark.e2e
 
 README_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "boxes.png"
@@ -225,9 +223,8 @@ def test_suggestions_duplicate_hide_lock_undo(lab, lab_root: Path, lab_page: Pag
     page.keyboard.press("Escape")
     page.keyboard.press("Enter")
     expect(widget).to_have_attribute("data-state", "done")
-    store = nl.Store(folder / "street.db")
-    frame = store.annotations("street")
-    store.close()
+    # (the browser moves on before the kernel commits: wait for the store)
+    frame = harness.wait_for_events(folder / "street.db", "street", 1)
     value, record = frame["value"].iloc[0], frame["suggestion"].iloc[0]
     assert [(b["x"], b["y"], b["w"], b["h"], b["label"]) for b in value] == [
         (304, 217, 78, 42, "car"),  # locked: the drag did not move it

@@ -11,8 +11,6 @@ import harness
 import pytest
 from playwright.sync_api import Page, expect
 
-import nblabel as nl
-
 pytestmark = pytest.mark.e2e
 
 README_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "compare.png"
@@ -159,9 +157,8 @@ def test_ranking_with_the_keyboard_and_ties(lab, lab_root: Path, lab_page: Page)
     expect(widget.locator(".nbl-rank-group").nth(1)).to_contain_text("Response 1= Response 2")
     page.keyboard.press("Enter")
     expect(widget).to_have_attribute("data-state", "done")
-    store = nl.Store(lab_root / "ranking" / "rank.db")
-    value = store.annotations("rank")["value"].iloc[0]
-    store.close()
+    # (the browser moves on before the kernel commits: wait for the store)
+    value = harness.wait_for_events(lab_root / "ranking" / "rank.db", "rank", 1)["value"].iloc[0]
     assert value == [[shown[2]], sorted([shown[0], shown[1]], key=shown.index)]
 
 

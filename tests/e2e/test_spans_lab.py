@@ -225,6 +225,7 @@ def test_overlapping_span_replaces_with_a_warning(lab, lab_root: Path, lab_page:
     expect(widget.locator(".nbl-seg[data-label]")).to_have_count(0)
     page.keyboard.press("Enter")
     expect(widget).to_have_attribute("data-key", "12")
+    harness.wait_for_events(db, TASK, 2)  # the kernel commits after the screen moves
     frame = pd.DataFrame(nl.Store(db).annotations(TASK))
     assert frame["kind"].tolist() == ["label", "retract", "label"]
     assert frame["value"].iloc[-1] == []
@@ -277,9 +278,7 @@ def test_suggestions_accepted_changed_and_rejected(lab, lab_root: Path, lab_page
     page.keyboard.press("Enter")
     expect(widget).to_have_attribute("data-state", "done")
 
-    store = nl.Store(folder / "spans.db")
-    frame = store.annotations("suggested")
-    store.close()
+    frame = harness.wait_for_events(folder / "spans.db", "suggested", 2)
     first, second = frame["suggestion"].tolist()
     assert (first["accepted"], first["changed"], first["removed"]) == ([0], [1], [2])
     assert (second["accepted"], second["changed"], second["removed"]) == ([0, 1, 2], [], [])
@@ -326,9 +325,7 @@ def test_nested_spans_are_kept_and_drawn_stacked(lab, lab_root: Path, lab_page: 
     assert lines == [3, "12px"]
     page.keyboard.press("Enter")
     expect(widget).to_have_attribute("data-state", "done")
-    store = nl.Store(folder / "spans.db")
-    value = store.annotations("nested")["value"].iloc[0]
-    store.close()
+    value = harness.wait_for_events(folder / "spans.db", "nested", 1)["value"].iloc[0]
     assert [(text[s["start"] : s["end"]], s["label"]) for s in value] == [
         ("Bank of America", "ORG"),
         ("Bank of America Tower", "LOC"),
