@@ -52,6 +52,11 @@ class AdjudicationMixin:
         pos = self._served(self.items.position(item_id))
         self._label(pos, self._validate_value(value, pos), comment=_rationale(rationale))
 
+    def refresh(self) -> None:
+        """Read the annotators' labels again and serve disagreements that arose since."""
+        self._use_policy(self._policy)
+        self._push_window()
+
     def mark_ambiguous(self, item_id: Any = None, rationale: str = "") -> None:
         """Mark ``item_id`` (default: the current item) ambiguous: no final label."""
         pos = self._resolve(item_id)
@@ -91,7 +96,8 @@ def Adjudicate(session: Any, *, adjudicator: str | None = None, review_all: bool
 
 
 class AdjudicationPolicy:
-    """Serves the items to review and shows each annotator's rating of them."""
+    """Serves the items to review and shows each annotator's rating of them (read when the
+    widget is built, and again on ``adj.refresh()``)."""
 
     def __init__(self, session: Any, review_all: bool) -> None:
         self.session = session
@@ -115,7 +121,7 @@ class AdjudicationPolicy:
         return self._ratings.get(key, [])
 
     def advance(self, w: Any, pos: int) -> None:
-        """Nothing opens later: the review list is fixed when the widget is built."""
+        """Nothing opens by itself: ``adj.refresh()`` reads new disagreements."""
 
     def item_fields(self, w: Any, pos: int) -> dict[str, Any]:
         """Every annotator's value (as text and in the browser's encoding), comment and time."""

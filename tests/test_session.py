@@ -419,6 +419,21 @@ def test_adjudication_through_the_browser_protocol(store) -> None:
     assert events["value"].iloc[1] == {"ambiguous": True} and events["comment"].iloc[1] == "no fit"
 
 
+def test_refresh_serves_disagreements_that_arose_later(store) -> None:
+    s = session(store, gold_rate=0.0)
+    shared = [i for i, a in s.assignments()["annotators"].items() if a == ["ana", "ben"]]
+    ana, ben = s.labeler("ana"), s.labeler("ben")
+    ana.annotate(shared[0], "pos")
+    ben.annotate(shared[0], "neg")
+    adj = nl.Adjudicate(s, adjudicator="boss")
+    assert adj.queue.size == 1
+    adj.pick(shared[0], "ana")
+    ana.annotate(shared[1], "pos")
+    ben.annotate(shared[1], "neg")
+    adj.refresh()
+    assert adj.queue.size == 2 and adj.current == shared[1]  # the decided one stays done
+
+
 def test_review_all_includes_unanimous_items(store) -> None:
     s = disagreeing_session(store)
     labeled = s.final_labels()
