@@ -10,21 +10,23 @@ ambiguous, a skip whose value is ``{"ambiguous": true}``.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from . import ids
 from .base import _check_comment, _seqs
 from .gold import values_agree
 from .queue import Queue
-from .session import ADJUDICATION, production_events
+from .session import ADJUDICATION, item_keys, production_events
 from .store import current_from_annotations
 
 #: The value of the skip event that marks an item ambiguous.
 AMBIGUOUS = {"ambiguous": True}
+#: (annotator, kind, value, flag comment, active_ms) of one annotator's rating of an item.
+Rating = tuple[str, str, Any, str | None, Any]
+#: (adjudicator, kind, value, rationale, decided_at) of the decision on an item.
+Decision = tuple[str, str, Any, str, Any]
 #: Columns of :func:`final_labels`.
 FINAL_COLUMNS = [
     "value", "status", "n_annotators", "annotators", "agreed_with", "adjudicator", "rationale", "decided_at",
@@ -40,9 +42,7 @@ class AdjudicationMixin:
         """Accept ``annotator``'s value for ``item_id`` as the final label."""
         policy = self._policy
         pos = self.items.position(item_id)
-        values = {
-            name: value for name, kind, value, *_ in policy.ratings(self.items.key(pos)) if kind == "label"
-        }
+        values = _labels(policy.ratings(self.items.key(pos)))
         if annotator not in values:
             raise ValueError(f"{annotator!r} gave no label to item {item_id!r}; labels by: {sorted(values)}")
         self.resolve(item_id, values[annotator], rationale)
@@ -102,21 +102,20 @@ class AdjudicationPolicy:
     def __init__(self, session: Any, review_all: bool) -> None:
         self.session = session
         self.review_all = review_all
-        self._ratings: dict[str, list[tuple[str, str, Any, str | None, Any]]] = {}
+        self._ratings: dict[str, list[Rating]] = {}
 
     def queue(self, w: Any) -> Queue:
         """The items to review, in DataFrame order."""
-        self._ratings = _ratings_by_item(self.session)
+        session = self.session
+        self._ratings = ratings_by_item(session.store, session.task, session.gold)
         keep = []
         for pos in range(len(w.items)):
-            ratings = self._ratings.get(w.items.key(pos), [])
-            labels = [value for _n, kind, value, *_ in ratings if kind == "label"]
-            disagree = len(labels) >= 2 and not _unanimous(self.session.kind, labels)
-            if disagree or (self.review_all and labels):
+            labels = list(_labels(self._ratings.get(w.items.key(pos), [])).values())
+            if _disagree(session.kind, labels) or (self.review_all and labels):
                 keep.append(pos)
         return Queue(len(w.items), np.array(keep, dtype=np.int64))
 
-    def ratings(self, key: str) -> list[tuple[str, str, Any, str | None, Any]]:
+    def ratings(self, key: str) -> list[Rating]:
         """(annotator, kind, value, comment, active_ms) of each annotator of item ``key``."""
         return self._ratings.get(key, [])
 
@@ -168,51 +167,76 @@ def _unanimous(kind: str, values: list[Any]) -> bool:
     return all(values_agree(kind, a, b) for i, a in enumerate(values) for b in values[i + 1 :])
 
 
-def _ratings_by_item(session: Any) -> dict[str, list[tuple[str, str, Any, str | None, Any]]]:
-    """Each production item's standing rating per annotator, with the annotator's latest flag
-    comment and the active time of the rating."""
-    frame = session.production_annotations()
-    current = current_from_annotations(frame)
+def _disagree(kind: str, values: list[Any]) -> bool:
+    """Whether at least two annotators labeled an item and their values differ."""
+    return len(values) >= 2 and not _unanimous(kind, values)
+
+
+def _labels(ratings: list[Rating]) -> dict[str, Any]:
+    """Annotator → value of the ratings that are labels (skips left out)."""
+    return {name: value for name, kind, value, *_ in ratings if kind == "label"}
+
+
+def _is_ambiguous(kind: str, value: Any) -> bool:
+    return kind == "skip" and isinstance(value, dict) and bool(value.get("ambiguous"))
+
+
+def ratings_by_item(store: Any, task: str, gold: Any) -> dict[str, list[Rating]]:
+    """Each production item's standing rating per annotator (by name), with the annotator's
+    latest flag comment and the active time of the rating; gold items (keys in ``gold``) left
+    out."""
+    frame = production_events(store.annotations(task), gold)
     flags = frame[frame["kind"] == "flag"].drop_duplicates(["item_id", "annotator"], keep="last")
-    comments = {
-        (ids.encode(i)[0], a): c
-        for i, a, c in zip(flags["item_id"], flags["annotator"], flags["comment"], strict=True)
-    }
-    table: dict[str, list[tuple[str, str, Any, str | None, Any]]] = {}
-    current = current.sort_values(["annotator"], kind="stable")
-    for item_id, name, kind, value, active in zip(
-        current["item_id"],
-        current["annotator"],
-        current["kind"],
-        current["value"],
-        current["active_ms"],
+    comments = dict(
+        zip(zip(item_keys(flags), flags["annotator"], strict=True), flags["comment"], strict=True)
+    )
+    current = current_from_annotations(frame).sort_values(["annotator"], kind="stable")
+    table: dict[str, list[Rating]] = {}
+    for key, name, kind, value, active in zip(
+        item_keys(current), current["annotator"], current["kind"], current["value"], current["active_ms"],
         strict=True,
-    ):
-        key = ids.encode(item_id)[0]
+    ):  # fmt: skip
         table.setdefault(key, []).append((name, kind, value, comments.get((key, name)), active))
     return table
+
+
+def decisions_by_item(store: Any, task: str) -> dict[str, Decision]:
+    """The standing decision per item in a session's adjudication ``task`` (the latest one when
+    several adjudicators decided): (adjudicator, kind, value, rationale, decided_at)."""
+    events = store.annotations(task)
+    if events.empty:
+        return {}
+    rationale = dict(
+        zip(
+            zip(item_keys(events), events["annotator"], events["created_at"], strict=True),
+            events["comment"],
+            strict=True,
+        )
+    )
+    current = current_from_annotations(events)
+    decided: dict[str, Decision] = {}
+    for key, name, kind, value, at in zip(
+        item_keys(current), current["annotator"], current["kind"], current["value"], current["created_at"],
+        strict=True,
+    ):  # fmt: skip
+        previous = decided.get(key)
+        if previous is None or at >= previous[4]:
+            decided[key] = (name, kind, value, rationale.get((key, name, at)) or "", at)
+    return decided
 
 
 def adjudication_counts(store: Any, task: str, kind: str, gold: set[str]) -> dict[str, int]:
     """How many production items of a session's ``task`` have annotators who disagree, and how
     many of those an adjudicator decided or marked ambiguous (for ``nblabel session status``)."""
-    current = current_from_annotations(production_events(store.annotations(task), gold))
-    labels = current[current["kind"] == "label"]
-    disagree = {
-        ids.encode(item)[0]
-        for item, values in labels.groupby("item_id", sort=False)["value"]
-        if len(values) >= 2 and not _unanimous(kind, list(values))
+    ratings = ratings_by_item(store, task, gold)
+    disagree = [key for key, rated in ratings.items() if _disagree(kind, list(_labels(rated).values()))]
+    decided = decisions_by_item(store, task + ADJUDICATION)
+    decisions = [decided[key] for key in disagree if key in decided]
+    return {
+        "disagreements": len(disagree),
+        "adjudicated": sum(d[1] == "label" for d in decisions),
+        "ambiguous": sum(_is_ambiguous(d[1], d[2]) for d in decisions),
     }
-    decisions = current_from_annotations(store.annotations(task + ADJUDICATION))
-    decided = ambiguous = 0
-    for item, kind_, value in zip(decisions["item_id"], decisions["kind"], decisions["value"], strict=True):
-        if ids.encode(item)[0] not in disagree:
-            continue
-        if kind_ == "label":
-            decided += 1
-        elif isinstance(value, dict) and value.get("ambiguous"):
-            ambiguous += 1
-    return {"disagreements": len(disagree), "adjudicated": decided, "ambiguous": ambiguous}
 
 
 def final_labels(session: Any) -> pd.DataFrame:
@@ -227,33 +251,12 @@ def final_labels(session: Any) -> pd.DataFrame:
     - ``agreed_with``: the annotators whose value equals the final one;
     - ``adjudicator``, ``rationale`` and ``decided_at`` for adjudicated and ambiguous items.
     """
-    ratings = _ratings_by_item(session)
-    decisions = current_from_annotations(session.store.annotations(session.adjudication_task))
-    decided: dict[str, tuple[str, str, Any, str, Any]] = {}
-    if len(decisions):
-        adj_events = session.store.annotations(session.adjudication_task)
-        rationale = {
-            (ids.encode(i)[0], a, t): c
-            for i, a, t, c in zip(
-                adj_events["item_id"],
-                adj_events["annotator"],
-                adj_events["created_at"],
-                adj_events["comment"],
-                strict=True,
-            )
-        }  # fmt: skip
-        for item_id, name, kind, value, at in zip(
-            decisions["item_id"], decisions["annotator"], decisions["kind"], decisions["value"],
-            decisions["created_at"], strict=True,
-        ):  # fmt: skip
-            key = ids.encode(item_id)[0]
-            previous = decided.get(key)
-            if previous is None or at >= previous[4]:
-                decided[key] = (name, kind, value, rationale.get((key, name, at)) or "", at)
+    ratings = ratings_by_item(session.store, session.task, session.gold)
+    decided = decisions_by_item(session.store, session.adjudication_task)
     kind_of_task = session.kind
     rows = []
     for key in session.keys[: session.n_production]:
-        labels = {name: value for name, kind, value, *_ in ratings.get(key, []) if kind == "label"}
+        labels = _labels(ratings.get(key, []))
         row: dict[str, Any] = {
             "value": None, "status": "unlabeled", "n_annotators": len(labels), "annotators": labels,
             "agreed_with": [], "adjudicator": None, "rationale": None, "decided_at": pd.NaT,
@@ -264,7 +267,7 @@ def final_labels(session: Any) -> pd.DataFrame:
             row.update(adjudicator=name, rationale=text, decided_at=at)
             if kind == "label":
                 row.update(value=value, status="adjudicated")
-            elif kind == "skip" and isinstance(value, dict) and value.get("ambiguous"):
+            elif _is_ambiguous(kind, value):
                 row.update(status="ambiguous")
             else:
                 decision = None  # a plain skip by the adjudicator decides nothing
@@ -285,8 +288,3 @@ def final_labels(session: Any) -> pd.DataFrame:
     for column in ("value", "adjudicator", "rationale"):  # keep None (pandas would make it NaN)
         frame[column] = pd.Series([row[column] for row in rows], index=index, dtype=object)
     return frame
-
-
-def value_json(value: Any) -> str:
-    """A value as compact JSON text (for tables and the dataset card)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
