@@ -340,7 +340,8 @@ class Session:
         """Per annotator: gold items answered, how many first answers were right, their mean
         score (1 = all right; a correction after failing or seeing the answer does not count),
         and ``flagged`` when it is under ``gold_threshold``."""
-        return gold_accuracy_table(self.store, self.task, self.store.session_config(self.task) or {})
+        config = self.store.session_config(self.task) or {}
+        return gold_accuracy_table(config, first_answers(self.annotations, self.gold))
 
     def learner_scores(self) -> pd.DataFrame:
         """Per annotator, the training-mode score: gold items answered, how many *first*
@@ -417,9 +418,11 @@ class LabelerPolicy:
         self.phase: dict[str, Any] = {}
         # gold key -> (kind, value) of the annotator's first label or skip: the gate and the
         # learner score count first answers only
-        self.answers: dict[str, tuple[str, Any]] = first_answers(
-            widget.store.annotations(session.task, annotator=annotator), session.gold
-        ).get(annotator, {})
+        self.answers: dict[str, tuple[str, Any]] = {}
+        self._right = self._answered = 0  # learner score: first answers that are labels, right ones
+        mine = first_answers(widget.store.annotations(session.task, annotator=annotator), session.gold)
+        for key, entry in mine.get(annotator, {}).items():
+            self._add_answer(key, entry)
         self._checked = time.monotonic()
         self._notice = ""  # shown until the guidelines change again
         self._revealed = False
@@ -439,7 +442,7 @@ class LabelerPolicy:
         key = w.items.key(pos)
         entry = w._state.get(key)
         if key in self.session.gold and entry is not None:
-            self.answers.setdefault(key, entry)
+            self._add_answer(key, entry)
             if self.session.feedback and entry[0] == "label":
                 w.send({"type": "feedback", "key": key, **self._feedback(w, pos, key, entry[1])})
         if self.phase.get("phase") != "production":
@@ -477,6 +480,15 @@ class LabelerPolicy:
         return self.phase.get("phase") == "calibration"
 
     # -- helpers
+    def _add_answer(self, key: str, entry: tuple[str, Any]) -> None:
+        """Record the first answer to gold item ``key`` (later ones do not count)."""
+        if key in self.answers:
+            return
+        self.answers[key] = entry
+        if entry[0] == "label":
+            self._answered += 1
+            self._right += gold_score(self.session.kind, entry[1], self.session.gold[key]) >= 1.0
+
     def _feedback(self, w: Any, pos: int, key: str, value: Any) -> dict[str, Any]:
         gold = self.session.gold[key]
         score = gold_score(self.session.kind, value, gold)
@@ -509,13 +521,7 @@ class LabelerPolicy:
             message = ""
         state: dict[str, Any] = {"phase": phase, "message": message}
         if self.session.feedback:
-            gold = self.session.gold
-            answered = [
-                gold_score(self.session.kind, v, gold[k])
-                for k, (kind, v) in self.answers.items()
-                if kind == "label"
-            ]
-            state["score"] = {"right": int(sum(s >= 1.0 for s in answered)), "answered": len(answered)}
+            state["score"] = {"right": self._right, "answered": self._answered}
         if w.guidelines is not None:
             state["guideline_version"] = w.guidelines.version
         if self._notice:
@@ -549,10 +555,10 @@ class LabelerPolicy:
             if self._others[0] != revision:
                 current = store.current(task)
                 table: dict[str, list[tuple[str, str, Any]]] = {}
-                for item_id, name, kind, value in zip(
-                    current["item_id"], current["annotator"], current["kind"], current["value"], strict=True
+                for key, name, kind, value in zip(
+                    item_keys(current), current["annotator"], current["kind"], current["value"], strict=True
                 ):
-                    table.setdefault(ids.encode(item_id)[0], []).append((name, kind, value))
+                    table.setdefault(key, []).append((name, kind, value))
                 self._others = (revision, table)
             return self._others[1]
 
@@ -613,7 +619,7 @@ def first_answers(
     out: dict[str, dict[str, tuple[str, Any]]] = {}
     if answered.empty:
         return out
-    keys = answered["item_id"].map(lambda i: ids.encode(i)[0])
+    keys = pd.Series(item_keys(answered), index=answered.index, dtype=object)
     answered = answered.assign(key=keys)[keys.isin(list(gold))]
     answered = answered.sort_values("id", kind="stable").drop_duplicates(["key", "annotator"], keep="first")
     for name, key, kind, value in zip(
@@ -624,12 +630,14 @@ def first_answers(
 
 
 # ---------------------------------------------------------------------- tables shared with the CLI
-def gold_accuracy_table(store: Store, task: str, config: dict[str, Any]) -> pd.DataFrame:
-    """Per annotator of a session: gold items answered, the mean score of the first answers
-    (a correction after seeing the answer does not count), flagged under ``gold_threshold``."""
+def gold_accuracy_table(
+    config: dict[str, Any], answers: dict[str, dict[str, tuple[str, Any]]]
+) -> pd.DataFrame:
+    """Per annotator of a session (its stored ``config``): gold items answered, the mean score
+    of the first ``answers`` (see :func:`first_answers`; a correction after seeing the answer
+    does not count), flagged under ``gold_threshold``."""
     gold = {key: value for key, value in config.get("gold", [])}
     threshold = float(config.get("gold_threshold", 0.9))
-    answers = first_answers(store.annotations(task), gold)
     rows = []
     for name in config.get("annotators", []):
         scores = [
@@ -656,14 +664,10 @@ def progress_table(store: Store, task: str, config: dict[str, Any]) -> pd.DataFr
     """Per annotator: assigned production items, labeled, skipped, remaining, gate phase,
     gold accuracy, flags and median active time."""
     frame = store.annotations(task)
-    current = current_from_annotations(frame)
-    gold_keys = {key for key, _ in config.get("gold", [])}
-    keys = ids.encode_many(pd.Index(current["item_id"])) if len(current) else []
-    is_gold = np.array([k in gold_keys for k in keys], dtype=bool)
-    production = current[~is_gold] if len(current) else current
-    accuracy = gold_accuracy_table(store, task, config)
     gold = {key: value for key, value in config.get("gold", [])}
+    production = current_from_annotations(production_events(frame, gold))
     answers = first_answers(frame, gold)
+    accuracy = gold_accuracy_table(config, answers)
     rows = []
     for name in config.get("annotators", []):
         mine = production[production["annotator"] == name]
