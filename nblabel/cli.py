@@ -11,13 +11,14 @@ format ``Store.export`` knows (``--keep-ties`` for compare tasks).
 from __future__ import annotations
 
 import argparse
+import functools
 import html
 import itertools
 import math
 import numbers
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -113,99 +114,100 @@ def _open(url: str, task: str) -> Any:
     return store
 
 
-def _export(args: argparse.Namespace) -> int:
-    _utf8_output()
-    store = _open(str(args.store), args.task)
-    if isinstance(store, int):
-        return store
-    try:
-        options = {"keep_ties": True} if args.keep_ties else {}
+def _with_store(command: Callable[[argparse.Namespace, Any], int]) -> Callable[[argparse.Namespace], int]:
+    """Run ``command(args, store)`` on the store and task named by ``args``: output in UTF-8,
+    a store or task that cannot be opened is a one-line error, the store is closed after."""
+
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> int:
+        _utf8_output()
+        store = _open(str(args.store), args.task)
+        if isinstance(store, int):
+            return store
         try:
-            written = store.export(args.task, args.out, format=args.format, **options)
-        except (ValueError, TypeError, ImportError) as exc:
-            return _fail(str(exc), 2)
-        print(f"wrote {_safe(os.fspath(written))}")
-    finally:
-        store.close()
+            return command(args, store)
+        finally:
+            store.close()
+
+    return run
+
+
+@_with_store
+def _export(args: argparse.Namespace, store: Any) -> int:
+    options = {"keep_ties": True} if args.keep_ties else {}
+    try:
+        written = store.export(args.task, args.out, format=args.format, **options)
+    except (ValueError, TypeError, ImportError) as exc:
+        return _fail(str(exc), 2)
+    print(f"wrote {_safe(os.fspath(written))}")
     return 0
 
 
-def _report(args: argparse.Namespace) -> int:
+@_with_store
+def _report(args: argparse.Namespace, store: Any) -> int:
     from .report import agreement_report
 
-    _utf8_output()
-    store = _open(str(args.store), args.task)
-    if isinstance(store, int):
-        return store
+    info = store.task(args.task)
+    annotations = store.annotations(args.task)
     try:
-        info = store.task(args.task)
-        annotations = store.annotations(args.task)
-        try:
-            report = agreement_report(
-                annotations,
-                gold=args.gold,
-                kind=info.kind,
-                labels=info.labels,
-                multi=bool(info.config.get("multi", False)) if info.kind == "classify" else None,
-                n_boot=args.n_boot,
-                seed=args.seed,
-            )
-        except NotImplementedError as exc:
-            return _fail(str(exc), 1)
-        except KeyError as exc:
-            return _fail(str(exc.args[0]) if exc.args else str(exc), 2)
-        print(_safe(_text(args.task, info, report)))
-        if args.out is not None:
-            page = _write_outputs(args.out, args.task, info, annotations, report, gold=args.gold)
-            print(f"\nwrote {_safe(os.fspath(page))}")
-    finally:
-        store.close()
+        report = agreement_report(
+            annotations,
+            gold=args.gold,
+            kind=info.kind,
+            labels=info.labels,
+            multi=bool(info.config.get("multi", False)) if info.kind == "classify" else None,
+            n_boot=args.n_boot,
+            seed=args.seed,
+        )
+    except NotImplementedError as exc:
+        return _fail(str(exc), 1)
+    except KeyError as exc:
+        return _fail(str(exc.args[0]) if exc.args else str(exc), 2)
+    print(_safe(_text(args.task, info, report)))
+    if args.out is not None:
+        page = _write_outputs(args.out, args.task, info, annotations, report, gold=args.gold)
+        print(f"\nwrote {_safe(os.fspath(page))}")
     return 0
 
 
-def _session_status(args: argparse.Namespace) -> int:
+@_with_store
+def _session_status(args: argparse.Namespace, store: Any) -> int:
     from .adjudicate import adjudication_counts
     from .report import agreement_report
     from .session import production_events, progress_table
 
-    _utf8_output()
-    store = _open(str(args.store), args.task)
-    if isinstance(store, int):
-        return store
-    try:
-        config = store.session_config(args.task)
-        if config is None:
-            return _fail(
-                f"task {args.task!r} in {store.location} is not a session (it was not made by nl.Session)", 2
-            )
-        progress = progress_table(store, args.task, config)
-        production = production_events(store.annotations(args.task), {k for k, _ in config.get("gold", [])})
-        info = store.task(args.task)
-        lines = [
-            f"nblabel session · task {args.task!r} · {config['kind']} · {config['items']} items · "
-            f"{len(config['gold'])} gold · overlap {config['overlap']} · "
-            f"{'revealed' if store.session_revealed(args.task) else 'blind'}",
-            "",
-            "Annotators",
-            _plain_table(progress),
-        ]
-        labeled = production[production["kind"] == "label"]
-        lines += ["", "Agreement so far (production items)"]
-        if len(labeled) and labeled.groupby("item_id")["annotator"].nunique().max() >= 2:
-            report = agreement_report(production, kind=info.kind, labels=info.labels, n_boot=0)
-            lines.append(_plain_table(report[["coefficient", "value", "items"]].set_index("coefficient")))
-        else:
-            lines.append("  (no item has labels from two annotators yet)")
-        counts = adjudication_counts(store, args.task, config["kind"], {k for k, _ in config.get("gold", [])})
-        lines += [
-            "",
-            f"Disagreements: {counts['disagreements']} items · adjudicated {counts['adjudicated']} · "
-            f"ambiguous {counts['ambiguous']} · open "
-            f"{counts['disagreements'] - counts['adjudicated'] - counts['ambiguous']}",
-        ]
-        print(_safe("\n".join(lines)))
-    finally:
-        store.close()
+    config = store.session_config(args.task)
+    if config is None:
+        return _fail(
+            f"task {args.task!r} in {store.location} is not a session (it was not made by nl.Session)", 2
+        )
+    gold = {key for key, _ in config.get("gold", [])}
+    progress = progress_table(store, args.task, config)
+    production = production_events(store.annotations(args.task), gold)
+    info = store.task(args.task)
+    lines = [
+        f"nblabel session · task {args.task!r} · {config['kind']} · {config['items']} items · "
+        f"{len(config['gold'])} gold · overlap {config['overlap']} · "
+        f"{'revealed' if store.session_revealed(args.task) else 'blind'}",
+        "",
+        "Annotators",
+        _plain_table(progress),
+    ]
+    labeled = production[production["kind"] == "label"]
+    lines += ["", "Agreement so far (production items)"]
+    if len(labeled) and labeled.groupby("item_id")["annotator"].nunique().max() >= 2:
+        report = agreement_report(production, kind=info.kind, labels=info.labels, n_boot=0)
+        lines.append(_plain_table(report[["coefficient", "value", "items"]].set_index("coefficient")))
+    else:
+        lines.append("  (no item has labels from two annotators yet)")
+    counts = adjudication_counts(store, args.task, config["kind"], gold)
+    lines += [
+        "",
+        f"Disagreements: {counts['disagreements']} items · adjudicated {counts['adjudicated']} · "
+        f"ambiguous {counts['ambiguous']} · open "
+        f"{counts['disagreements'] - counts['adjudicated'] - counts['ambiguous']}",
+    ]
+    print(_safe("\n".join(lines)))
     return 0
 
 
