@@ -23,6 +23,8 @@ from typing import Any
 
 import pandas as pd
 
+from .export import json_row, json_value
+
 #: Disagreements listed in README.md (all are in disagreements.jsonl).
 MAX_LISTED = 50
 
@@ -38,9 +40,9 @@ def write_dataset_card(session: Any, directory: Path) -> Path:
 
     final_rows = []
     for item_id, row in final.iterrows():
-        out = {"item_id": _plain(item_id)}
+        out = {"item_id": json_value(item_id)}
         if text is not None and item_id in text.index:
-            out["text"] = _plain(text.loc[item_id])
+            out["text"] = json_value(text.loc[item_id])
         out.update(
             value=row["value"], status=row["status"], n_annotators=int(row["n_annotators"]),
             agreed_with=row["agreed_with"], adjudicator=row["adjudicator"], rationale=row["rationale"],
@@ -52,13 +54,13 @@ def write_dataset_card(session: Any, directory: Path) -> Path:
         [session.store.annotations(session.task), session.store.annotations(session.adjudication_task)],
         ignore_index=True,
     )
-    _write_jsonl(directory / "annotations.jsonl", [_record(r) for r in events.to_dict("records")])
+    _write_jsonl(directory / "annotations.jsonl", [json_row(r) for r in events.to_dict("records")])
 
     contested = final[final["status"].isin(["adjudicated", "ambiguous", "unresolved"])]
     contested = contested[contested["n_annotators"] >= 2]
     disagreement_rows = [
         {
-            "item_id": _plain(i),
+            "item_id": json_value(i),
             "annotators": r["annotators"],
             "resolution": r["status"],
             "value": r["value"],
@@ -318,39 +320,15 @@ def _secs(value: Any) -> str:
 
 
 # ---------------------------------------------------------------------- JSON
-def _plain(value: Any) -> Any:
-    if hasattr(value, "item") and not isinstance(value, (list, dict, str)):
-        try:
-            return value.item()
-        except (ValueError, AttributeError):
-            pass
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    return value
-
-
-def _record(row: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for key, value in row.items():
-        if (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT:
-            value = None
-        out[key] = _plain(value)
-    return out
-
-
 def _table(frame: pd.DataFrame) -> list[dict[str, Any]]:
     if not len(frame):
         return []
-    return [_record({frame.index.name or "index": i, **r}) for i, r in frame.to_dict("index").items()]
+    return [json_row({frame.index.name or "index": i, **r}) for i, r in frame.to_dict("index").items()]
 
 
 def _default(value: Any) -> Any:
-    plain = _plain(value)
-    if plain is not value:
-        return plain
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return str(value)
+    plain = json_value(value)
+    return plain if plain is not value else str(value)
 
 
 def _dumps(value: Any) -> str:

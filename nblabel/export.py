@@ -58,7 +58,7 @@ def export_current(store: Store, task: str, path: Path, format: str, **options: 
     if format == "jsonl":
         with path.open("w", encoding="utf-8") as fh:
             for row in labels.to_dict("records"):
-                fh.write(json.dumps(_jsonable(row), ensure_ascii=False) + "\n")
+                fh.write(json.dumps(json_row(row), ensure_ascii=False) + "\n")
         return path
     flat = labels.copy()
     for col in ("value", "suggestion"):
@@ -77,15 +77,21 @@ def export_current(store: Store, task: str, path: Path, format: str, **options: 
     return path
 
 
-def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in row.items():
-        if isinstance(value, pd.Timestamp):
-            out[key] = value.isoformat()
-        elif value is pd.NA or (isinstance(value, float) and value != value):
-            out[key] = None
-        elif hasattr(value, "item"):
-            out[key] = value.item()
-        else:
-            out[key] = value
-    return out
+def json_value(value: Any) -> Any:
+    """One cell as a JSON value: timestamps as ISO text, NaN/NA/NaT as null, numpy scalars as
+    Python values; anything else as it is."""
+    if value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if hasattr(value, "item") and not isinstance(value, (list, dict, str)):
+        try:
+            return value.item()
+        except (ValueError, AttributeError):  # an array of several values
+            return value
+    return value
+
+
+def json_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A row with every cell as a JSON value (see :func:`json_value`)."""
+    return {key: json_value(value) for key, value in row.items()}
