@@ -19,23 +19,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .items import is_missing
+
 SPAN_MODES = ("exact", "overlap")
 
 
 # ---------------------------------------------------------------------------- documents
-def _is_missing(doc: Any) -> bool:
-    if doc is None:
-        return True
-    try:
-        return bool(pd.isna(doc)) if np.ndim(doc) == 0 else False
-    except (TypeError, ValueError):
-        return False
-
-
 def _documents(value: Any, name: str, what: str) -> list[Any]:
     """A list of documents (each a list of dicts, or None when not annotated)."""
     if isinstance(value, pd.Series):
-        return [None if _is_missing(doc) else list(doc) for doc in value]
+        return [None if is_missing(doc) else list(doc) for doc in value]
     if value is None or isinstance(value, str | bytes | Mapping):
         raise TypeError(
             f"{name} must be a list of {what} dicts, or a list of such lists; got {type(value).__name__}"
@@ -45,8 +38,8 @@ def _documents(value: Any, name: str, what: str) -> list[Any]:
         return [[]]
     if all(isinstance(x, Mapping) for x in items):
         return [items]
-    if all(isinstance(x, list | tuple | np.ndarray) or _is_missing(x) for x in items):
-        return [None if _is_missing(doc) else list(doc) for doc in items]
+    if all(isinstance(x, list | tuple | np.ndarray) or is_missing(x) for x in items):
+        return [None if is_missing(doc) else list(doc) for doc in items]
     raise TypeError(
         f"{name} must be one document (a list of {what} dicts) or several (a list of lists); "
         f"it mixes {sorted({type(x).__name__ for x in items})}"

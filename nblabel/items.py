@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -118,11 +119,7 @@ class ItemSource:
     def cell(self, role: str, pos: int) -> Any:
         """The cell for ``role`` at ``pos``; NaN/None/NA become ``None``."""
         value = self._series[role].iloc[pos]
-        if value is None:
-            return EMPTY
-        if not isinstance(value, (list, tuple, dict, np.ndarray)) and pd.isna(value):
-            return EMPTY
-        return value
+        return EMPTY if is_missing(value) else value
 
     def text(self, role: str, pos: int) -> str | None:
         """The cell as display text (``None`` when empty)."""
@@ -161,6 +158,20 @@ class ItemSource:
             bad = _plain(self.index[np.flatnonzero(np.isnan(keys))[0]])
             raise ValueError(f"{source} has a missing priority at row {bad!r}")
         return np.argsort(keys, kind="stable")
+
+
+def is_missing(value: Any) -> bool:
+    """Whether a cell holds no value: None, NaN, NA or NaT (a list, dict or array never does)."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    if isinstance(value, (list, tuple, set, frozenset, np.ndarray, dict)):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def _plain(value: Any) -> Any:

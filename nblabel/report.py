@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .items import is_missing
+
 __all__ = ["AgreementReport", "agreement_report"]
 
 #: The columns of the report table, in order.
@@ -244,7 +246,7 @@ def prepare(
     codes.index.name, codes.columns.name = "item_id", "annotator"
     gold_codes = None
     if gold_values is not None:
-        gold_values = gold_values[[not _missing(v) for v in gold_values]]
+        gold_values = gold_values[[not is_missing(v) for v in gold_values]]
         gold_codes = pd.Series(to_codes(gold_values.to_numpy(dtype=object)), index=gold_values.index)
         gold_codes = _align_ids(gold_codes, codes.index)
     return _Data(
@@ -337,19 +339,6 @@ def _align_ids(values: pd.Series, items: pd.Index) -> pd.Series:
         return values
     keep = [m is not None for m in mapped]
     return pd.Series(values.to_numpy()[keep], index=pd.Index([m for m in mapped if m is not None]))
-
-
-def _missing(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float):
-        return math.isnan(value)
-    if isinstance(value, (list, tuple, set, frozenset, np.ndarray, dict)):
-        return False
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 #: Value types coded by the vectorised path of :func:`prepare` (labels of single-label tasks).

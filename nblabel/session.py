@@ -26,6 +26,7 @@ from . import ids
 from .assignment import annotator_items, assign_overlap, gold_sequence, mix_gold, stable_seed
 from .gold import gold_score
 from .guidelines import Guidelines, load_guidelines
+from .items import is_missing
 from .queue import Queue
 from .store import Store, current_from_annotations, default_store
 
@@ -706,7 +707,7 @@ def _split_gold(
     if isinstance(gold, str):
         if gold not in data.columns:
             raise KeyError(f"gold={gold!r}: no column {gold!r} in data; columns: {list(data.columns)}")
-        has = np.array([not _missing(v) for v in data[gold]], dtype=bool)
+        has = np.array([not is_missing(v) for v in data[gold]], dtype=bool)
         production, pool = data[~has], data[has]
         answers = list(pool[gold])
     elif isinstance(gold, pd.DataFrame):
@@ -719,7 +720,7 @@ def _split_gold(
             raise KeyError(
                 f"the gold DataFrame lacks the item column(s) {needed}; columns: {list(gold.columns)}"
             )
-        missing = [row for row, v in gold[GOLD_COLUMN].items() if _missing(v)]
+        missing = [row for row, v in gold[GOLD_COLUMN].items() if is_missing(v)]
         if missing:
             raise ValueError(
                 f"the gold DataFrame has no answer in row {missing[0]!r} (column {GOLD_COLUMN!r})"
@@ -742,7 +743,7 @@ def _split_gold(
         if source is None:
             raise KeyError(f"explanation={explanation!r}: no column {explanation!r} with the gold items")
         for key, text in zip(ids.encode_many(pool.index), pool[explanation], strict=True):
-            if not _missing(text):
+            if not is_missing(text):
                 explanations[key] = str(text)
     frame = pd.concat([production, pool]) if len(pool) else production
     frame = frame.drop(columns=[c for c in hidden if c in frame.columns])
@@ -757,14 +758,6 @@ def _column_options(options: dict[str, Any]) -> list[str]:
         elif isinstance(value, (list, tuple)):
             names.extend(v for v in value if isinstance(v, str))
     return names
-
-
-def _missing(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and value != value:
-        return True
-    return value is pd.NA or value is pd.NaT
 
 
 def _check_annotators(annotators: Any) -> list[str]:
