@@ -59,10 +59,19 @@ class AdjudicationMixin:
 
     def mark_ambiguous(self, item_id: Any = None, rationale: str = "") -> None:
         """Mark ``item_id`` (default: the current item) ambiguous: no final label."""
-        pos = self._resolve(item_id)
-        self._record(pos, "skip", dict(AMBIGUOUS), active_ms=None, comment=_rationale(rationale))
-        self._move_after(pos)
+        self._ambiguous(self._resolve(item_id), rationale)
         self._push_window()
+
+    def _ambiguous(self, pos: int, rationale: Any, browser_seqs: list[Any] | None = None) -> None:
+        self._record(
+            pos,
+            "skip",
+            dict(AMBIGUOUS),
+            active_ms=None,
+            comment=_rationale(rationale),
+            browser_seqs=browser_seqs,
+        )
+        self._move_after(pos)
 
 
 _CLASSES: dict[type, type] = {}
@@ -145,17 +154,7 @@ class AdjudicationPolicy:
         """``{"type": "ambiguous", "key", "comment"}`` marks an item ambiguous."""
         if msg.get("type") != "ambiguous":
             return False
-        pos = w._served(w.items.position_of_key(str(msg["key"])))
-        comment = msg.get("comment")
-        w._record(
-            pos,
-            "skip",
-            dict(AMBIGUOUS),
-            active_ms=None,
-            comment=_rationale(comment) if comment else None,
-            browser_seqs=_seqs(msg),
-        )
-        w._move_after(pos)
+        w._ambiguous(w._served(w.items.position_of_key(str(msg["key"]))), msg.get("comment"), _seqs(msg))
         return True
 
 
