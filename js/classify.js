@@ -1,12 +1,17 @@
 // Classify: one label (or a set with multi=True) for a text and/or image item.
 
 import { h, listen } from "./dom.js";
-import { labelHotkeys } from "./keymap.js";
+import { hotkeyed, labelHotkeys, needsSearch } from "./keymap.js";
+import { createLabelPicker } from "./label-picker.js";
 import { mountLabeler } from "./labeler.js";
 
 function createClassifyTask() {
   let hotkeyCache = { labels: null, keys: [] };
   let draft = { key: null, chosen: new Set() };
+  // Label sets larger than the hotkeys also get a type-ahead search (built on first draw).
+  let picker = null;
+  let pickerLabels = null;
+  const buttonBox = h("div", { class: "nbl-label-buttons" });
 
   function hotkeys(config) {
     if (hotkeyCache.labels !== config.labels) {
@@ -45,18 +50,47 @@ function createClassifyTask() {
     }
   }
 
+  /** The type-ahead picker for this label set (null when every label has a hotkey). */
+  function pickerFor(ctx) {
+    const config = ctx.config();
+    if (!needsSearch(config.labels.length)) return null;
+    if (!picker || pickerLabels !== config.labels) {
+      if (picker) picker.cleanup();
+      pickerLabels = config.labels;
+      picker = createLabelPicker({
+        labels: config.labels,
+        hotkeys: hotkeys(config),
+        multi: Boolean(config.multi),
+        isChosen: (index) => {
+          const item = ctx.window.item;
+          if (!item) return false;
+          return config.multi ? draftFor(item).has(index) : item.value === index;
+        },
+        onPick: (index) => choose(ctx, ctx.window.item, index),
+        onEnterEmpty: () => confirm(ctx, ctx.window.item),
+        onLeave: () => ctx.root.focus({ preventScroll: true }),
+      });
+    }
+    return picker;
+  }
+
   return {
     title: "Classify",
     hotkeys,
 
     setup(ctx, { controls }) {
-      return listen(controls, "click", (event) => {
+      const stop = listen(controls, "click", (event) => {
         const button = event.target.closest("button");
         if (!button) return;
         const item = ctx.window.item;
         if (button.dataset.index !== undefined) choose(ctx, item, Number(button.dataset.index));
         else if (button.dataset.action === "confirm") confirm(ctx, item);
       });
+      return () => {
+        stop();
+        if (picker) picker.cleanup();
+        picker = null;
+      };
     },
 
     renderItem(ctx, item, body) {
@@ -89,8 +123,16 @@ function createClassifyTask() {
           ? []
           : Array.isArray(item.payload.suggestion) ? item.payload.suggestion : [item.payload.suggestion],
       );
-      const buttons = config.labels.map((label, index) =>
-        h(
+      const search = pickerFor(ctx);
+      // A taxonomy: buttons for the hotkeyed labels and for labels on this item (chosen or
+      // suggested); every other label is one search away. Never 100,000 buttons.
+      const shown = config.many_labels
+        ? [...new Set([...hotkeyed(keys), ...[...chosen, ...suggested].sort((a, b) => a - b)])]
+        : config.labels.map((_, index) => index);
+      const buttons = shown.map((index) => {
+        const label = config.labels[index];
+        if (label === undefined) return null;
+        return h(
           "button",
           {
             type: "button",
@@ -103,18 +145,32 @@ function createClassifyTask() {
           },
           keys[index] ? h("kbd", { text: keys[index] }) : null,
           h("span", { class: "nbl-label-text", text: label }),
-        ),
-      );
+        );
+      });
       if (multi) {
         buttons.push(
           h("button", { type: "button", class: "nbl-btn nbl-confirm", "data-action": "confirm", "aria-keyshortcuts": "Enter" },
             "Confirm", h("kbd", { text: "Enter" })),
         );
       }
-      controls.replaceChildren(...buttons);
+      if (!search) {
+        controls.replaceChildren(...buttons.filter(Boolean));
+        return;
+      }
+      // The search box stays in place across redraws (it may hold the focus and a query).
+      buttonBox.replaceChildren(...buttons.filter(Boolean));
+      if (buttonBox.parentNode !== controls || search.node.parentNode !== controls) {
+        controls.replaceChildren(buttonBox, search.node);
+      }
+      search.refresh();
     },
 
     onAction(ctx, action, item) {
+      if (action.type === "search") {
+        const search = item ? pickerFor(ctx) : null;
+        if (search) search.open();
+        return true;
+      }
       if (action.type === "label") {
         if (action.index < ctx.config().labels.length) choose(ctx, item, action.index);
         return true;

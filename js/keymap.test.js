@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { COMMAND_LETTERS, actionFor, labelHotkeys, shouldIsolate } from "./keymap.js";
+import {
+  COMMAND_LETTERS,
+  LABEL_KEYS,
+  actionFor,
+  classifyHelpRows,
+  hotkeyed,
+  labelHotkeys,
+  needsSearch,
+  shouldIsolate,
+} from "./keymap.js";
 
 const key = (k, mods = {}) => ({ key: k, ctrlKey: false, metaKey: false, altKey: false, shiftKey: false, ...mods });
 
@@ -83,5 +92,35 @@ describe("shouldIsolate", () => {
     expect(shouldIsolate(key("s", { ctrlKey: true }))).toBe(false);
     expect(shouldIsolate(key("Enter", { shiftKey: true, metaKey: true }))).toBe(false);
     expect(shouldIsolate(key("b", { altKey: true }))).toBe(false);
+  });
+});
+
+describe("large label sets", () => {
+  it("opens the label search with /", () => {
+    expect(actionFor(key("/"), labelHotkeys(3))).toEqual({ type: "search" });
+    expect(actionFor(key("/", { ctrlKey: true }), labelHotkeys(3))).toBeNull();
+  });
+
+  it("needs the search only when some label has no hotkey", () => {
+    expect(LABEL_KEYS.length).toBe(30);
+    expect(needsSearch(30)).toBe(false);
+    expect(needsSearch(31)).toBe(true);
+    expect(labelHotkeys(31)[30]).toBeNull();
+  });
+
+  it("lists the hotkeyed labels without walking a 100,000-label key list", () => {
+    expect(hotkeyed(labelHotkeys(3))).toEqual([0, 1, 2]);
+    expect(hotkeyed(labelHotkeys(100_000))).toEqual(Array.from({ length: 30 }, (_, i) => i));
+  });
+
+  it("shows / in the help only when there is a search, and what Enter does", () => {
+    const keysOf = (rows) => rows.map(([k]) => k);
+    expect(keysOf(classifyHelpRows({ labels: ["a", "b"] }))).not.toContain("/");
+    const single = classifyHelpRows({ labels: Array.from({ length: 40 }, (_, i) => `l${i}`) });
+    expect(keysOf(single)).toContain("/");
+    expect(single.find(([k]) => k === "/")[1]).toMatch(/Enter to choose/);
+    const multi = classifyHelpRows({ labels: Array.from({ length: 40 }, (_, i) => `l${i}`), multi: true });
+    expect(multi.find(([k]) => k === "/")[1]).toMatch(/add or remove/);
+    expect(multi.find(([k]) => k === "Enter")[1]).toBe("confirm the chosen labels");
   });
 });

@@ -3,7 +3,7 @@
 // A task module (classify.js, ...) supplies how an item is drawn and what a label is.
 
 import { h, listen, setSanitizedHTML } from "./dom.js";
-import { actionFor, shouldIsolate } from "./keymap.js";
+import { actionFor, classifyHelpRows, shouldIsolate } from "./keymap.js";
 import { createSessionPanels } from "./session-panels.js";
 import { createActiveTimer } from "./timing.js";
 import { ItemWindow } from "./window.js";
@@ -17,7 +17,7 @@ import { ItemWindow } from "./window.js";
  *   onAction(ctx, action, item): boolean  handle task actions (label, confirm); true = handled
  *   setup(ctx, {body, controls})?: () => void  attach listeners once; returns their cleanup
  *   onKey(ctx, event, item)?: boolean     handle a key before the shared keymap; true = handled
- *   helpRows(config)?: [key, what][]      the help table (default: the Classify keys)
+ *   helpRows(config)?: [key, what][]      the help table (default: keymap's classifyHelpRows)
  *   navKeys?: {prev, next}                keys shown on the navigation buttons (default ← →)
  * Returns the cleanup function that removes every listener.
  */
@@ -333,11 +333,17 @@ export function mountLabeler({ model, el }, task) {
     progressBar.firstChild.style.width = total ? `${(100 * done) / total}%` : "0%";
     // (Compare hides them: counts of A and B would tell which column was on which side)
     const labels = config().hide_counts ? [] : config().labels || [];
+    // A large label set sends only its most used labels ([index, count] pairs) and how many
+    // labels are in use; a small one a count per label.
+    const shown = p.top ? p.top.filter(([i]) => i < labels.length) : labels.map((_, i) => [i, (p.counts || [])[i] || 0]);
     counts.replaceChildren(
-      ...labels.map((label, i) =>
-        h("span", { class: "nbl-count", title: label }, h("span", { class: "nbl-count-label", text: label }), `${(p.counts || [])[i] || 0}`),
+      ...shown.map(([i, n]) =>
+        h("span", { class: "nbl-count", title: labels[i] }, h("span", { class: "nbl-count-label", text: labels[i] }), `${n}`),
       ),
     );
+    if (p.top && labels.length && p.used > shown.length) {
+      counts.append(h("span", { class: "nbl-count nbl-count-more", text: `+ ${p.used - shown.length} more labels used` }));
+    }
   }
 
   function renderBanner() {
@@ -374,16 +380,7 @@ export function mountLabeler({ model, el }, task) {
   function renderHelp() {
     help.hidden = !showHelp;
     if (!showHelp) return;
-    const rows = task.helpRows ? task.helpRows(config()) : [
-      ["1–9, 0, letters", "choose a label (shown on each button)"],
-      ["Enter", config().multi ? "confirm the chosen labels" : "accept the suggestion"],
-      ["← → / j k", "previous / next item"],
-      ["u / Backspace", "undo"],
-      ["s", "skip"],
-      ["f", "flag with a comment"],
-      ["g", "guidelines"],
-      ["?", "this help"],
-    ];
+    const rows = task.helpRows ? task.helpRows(config()) : classifyHelpRows(config());
     help.replaceChildren(
       h("table", {}, ...rows.map(([k, v]) => h("tr", {}, h("td", {}, h("kbd", { text: k })), h("td", { text: v })))),
     );

@@ -7,6 +7,7 @@ how to validate and encode a value, what an item looks like in the browser, and 
 
 from __future__ import annotations
 
+import heapq
 import os
 import threading
 import traceback
@@ -22,6 +23,8 @@ import traitlets
 from .event import Event
 from .guidelines import Guidelines, load_guidelines
 from .items import ItemSource
+from .labelset import MANY_LABELS
+from .labelset import check_labels as _check_labels
 from .media import ImageError, image_payload
 from .queue import Queue
 from .store import Store, decode_json_column, default_store
@@ -34,6 +37,8 @@ PREFETCH = 5
 IDLE_MS = 60_000
 #: Longest accepted flag comment.
 MAX_COMMENT = 5_000
+#: With more than ``MANY_LABELS`` labels, progress counts only this many most used labels.
+TOP_COUNTS = 10
 
 
 class LabelWidget(anywidget.AnyWidget):
@@ -549,14 +554,20 @@ class LabelWidget(anywidget.AnyWidget):
         with self._lock:
             labeled, skipped, counts = self._labeled, self._skipped, self._label_counts
             flagged = len(self._flags) - (len(foreign.intersection(self._flags)) if foreign else 0)
-        self._progress = {
+        progress: dict[str, Any] = {
             "total": self.queue.size,
             "labeled": labeled,
             "skipped": skipped,
             "flagged": flagged,
             "remaining": self.queue.remaining,
-            "counts": [counts.get(label, 0) for label in self._labels],
         }
+        if len(self._labels) <= MANY_LABELS:
+            progress["counts"] = [counts.get(label, 0) for label in self._labels]
+        else:
+            # A taxonomy: one count per label would make every key press a message as long as
+            # the label list. Send the most used labels (by index) and how many are in use.
+            progress.update(_top_counts(counts, self._label_index))
+        self._progress = progress
 
     # ------------------------------------------------------------------ browser protocol
     def _base_config(self, extra: dict[str, Any]) -> dict[str, Any]:
@@ -744,22 +755,12 @@ def _annotator_name(annotator: str | None) -> str:
     return annotator
 
 
-def _check_labels(labels: Any) -> list[Any]:
-    if isinstance(labels, (str, bytes)) or not hasattr(labels, "__iter__"):
-        raise TypeError(f"labels= must be a list of labels, got {labels!r}")
-    labels = list(labels)
-    if not labels:
-        raise ValueError("labels= must name at least one label")
-    seen: set[Any] = set()
-    for label in labels:
-        if not isinstance(label, (str, int)) or isinstance(label, bool):
-            raise TypeError(f"label {label!r} must be a string or an integer")
-        if isinstance(label, str) and not label.strip():
-            raise ValueError(f"label {label!r} is blank")
-        if label in seen:
-            raise ValueError(f"label {label!r} appears twice in labels=")
-        seen.add(label)
-    return labels
+def _top_counts(counts: dict[Any, int], index: dict[Any, int], n: int = TOP_COUNTS) -> dict[str, Any]:
+    """The ``n`` most used labels as ``[[label index, count], ...]`` (most used first, ties in
+    label order) and how many labels are in use."""
+    used = [(count, -index[label]) for label, count in counts.items() if count > 0 and label in index]
+    top = heapq.nlargest(n, used)
+    return {"top": [[-neg, count] for count, neg in top], "used": len(used)}
 
 
 def _check_comment(comment: Any) -> str:

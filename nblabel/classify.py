@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .base import STATIC, LabelWidget
+from .labelset import MANY_LABELS, close_labels, preview_labels
 from .store import Store
 
 #: Cells holding several labels (parquet list columns come back as numpy arrays).
@@ -71,8 +72,9 @@ class Classify(LabelWidget):
                 raise ValueError(f"a multi-label value must be a list of labels, got {value!r}")
             for v in value:
                 self._check_label(v)
-            chosen = set(value)
-            return [label for label in self._labels if label in chosen]
+            # in label order, as given in labels= (sorting the few chosen, not scanning them all)
+            index = sorted({self._label_index[v] for v in value})
+            return [self._labels[i] for i in index]
         self._check_label(value)
         # The label as given in labels=: numpy.int64(2) (from a DataFrame cell) is stored as 2.
         return self._labels[self._label_index[value]]
@@ -83,7 +85,17 @@ class Classify(LabelWidget):
         except TypeError:  # unhashable, e.g. a list given without multi=True
             known = False
         if not known:
-            raise ValueError(f"{value!r} is not one of the labels {self._labels}")
+            raise ValueError(f"{value!r} is not one of the labels {self._labels_text(value)}")
+
+    def _labels_text(self, value: Any) -> str:
+        """The label set as an error message shows it: whole when short; else the first few and
+        the labels ``value`` may have meant."""
+        text = preview_labels(self._labels)
+        if len(self._labels) > MANY_LABELS and isinstance(value, (str, int)):
+            close = close_labels(value, self._labels)
+            if close:
+                text += f"; did you mean {', '.join(repr(label) for label in close)}?"
+        return text
 
     def _value_from_browser(self, payload: Any, pos: int) -> Any:
         def label_at(i: Any) -> Any:
@@ -122,7 +134,7 @@ class Classify(LabelWidget):
                 except ValueError:
                     raise ValueError(
                         f"suggestions column {name!r}, row {row!r}: {v!r} is not one of the labels "
-                        f"{self._labels}"
+                        f"{self._labels_text(v)}"
                     ) from None
 
     def _suggestion(self, pos: int) -> Any:
@@ -140,6 +152,8 @@ class Classify(LabelWidget):
     def _browser_config(self) -> dict[str, Any]:
         return {
             "labels": [str(label) for label in self._labels],
+            # a taxonomy: hotkeyed buttons + type-ahead search; progress sends the top counts
+            "many_labels": len(self._labels) > MANY_LABELS,
             "multi": self.multi,
             "has_text": self.items.has("text"),
             "has_image": self.items.has("image"),

@@ -4,6 +4,7 @@ multi-label, suggestions, guidelines, resume, order and widget state size."""
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -478,3 +479,127 @@ def test_multi_suggestions_from_numpy_arrays(make_classify):
     bad = pd.DataFrame({"t": ["a"], "model": [np.array(["a", "zzz"])]})
     with pytest.raises(ValueError, match="'zzz'"):
         make_classify(bad, text="t", labels=["a", "b", "c"], multi=True, suggestions="model", task="t2")
+
+
+# --------------------------------------------------------------------------- large label sets
+#: A taxonomy the size of the issue's (ICD codes, product categories).
+TAXONOMY = [f"C{i:05d} category {i % 977} of group {i % 31}" for i in range(100_000)]
+
+
+def _bytes(message) -> int:
+    return len(json.dumps(message, default=str).encode())
+
+
+def test_a_taxonomy_of_100000_labels_builds_reopens_and_labels(make_classify, texts):
+    w = make_classify(texts, text="review", labels=TAXONOMY, task="icd")
+    assert w.store.task("icd").labels == TAXONOMY
+    assert w._config["labels"] == TAXONOMY and w._config["many_labels"] is True
+    b = Browser(w)
+    b.hello()
+    win = b.label("101", 99_999)  # the browser sends the label's index
+    w.annotate(102, TAXONOMY[5])
+    assert w.labels[101] == TAXONOMY[99_999] and w.labels[102] == TAXONOMY[5]
+    assert item_of(win, "101")["value"] == 99_999
+    w.close()
+    # reopen on the same store ("restart the kernel, run the cell again")
+    again = make_classify(texts, text="review", labels=TAXONOMY, task="icd")
+    assert again.labels[101] == TAXONOMY[99_999] and again.current == 103
+    assert again._progress["labeled"] == 2
+    assert again._progress["top"] == [[5, 1], [99_999, 1]] and again._progress["used"] == 2
+    assert again.store.task("icd").labels == TAXONOMY
+
+
+def test_a_taxonomy_grows_only_additively(make_classify, texts):
+    make_classify(texts, text="review", labels=TAXONOMY, task="icd").annotate(101, TAXONOMY[7])
+    grown = make_classify(texts, text="review", labels=[*TAXONOMY, "Z99 new code"], task="icd")
+    assert grown.store.task("icd").labels == [*TAXONOMY, "Z99 new code"]
+    assert grown.labels[101] == TAXONOMY[7]
+    grown.annotate(102, "Z99 new code")
+    # a new order of the same labels is accepted; the stored order stays
+    make_classify(texts, text="review", labels=[*reversed(TAXONOMY), "Z99 new code"], task="icd")
+    assert grown.store.task("icd").labels[:2] == TAXONOMY[:2]
+    # dropping labels is refused, and the message names what is missing without quoting
+    # 100,000 labels
+    with pytest.raises(ValueError) as err:
+        make_classify(texts, text="review", labels=TAXONOMY[:50_000], task="icd")
+    message = str(err.value)
+    assert repr(TAXONOMY[50_000]) in message and "only grow" in message
+    assert "and 99,981 more" in message and "and 49,981 more" in message  # 100,001 had, 50,001 lacking
+    assert len(message) < 5_000
+    assert grown.store.task("icd").labels == [*TAXONOMY, "Z99 new code"]  # nothing lost
+
+
+def test_progress_and_windows_stay_small_with_100000_labels(make_classify, texts):
+    w = make_classify(texts, text="review", labels=TAXONOMY, task="icd")
+    b = Browser(w)
+    b.hello()
+    progress_messages = []
+    w.observe(lambda change: progress_messages.append(change["new"]), names="_progress")
+    for key, index in [("101", 10), ("102", 10), ("103", 99_000), ("104", 3)]:
+        win = b.label(key, index)
+        assert _bytes(win) < 2_000  # no label list: the item, its neighbours, label indices
+    assert len(progress_messages) == 4
+    for progress in progress_messages:
+        assert "counts" not in progress and _bytes(progress) < 500
+    assert w._progress["top"] == [[10, 2], [3, 1], [99_000, 1]]  # most used, then label order
+    assert w._progress["used"] == 3 and w._progress["labeled"] == 4
+    # the label list travels once, in _config, and nowhere else in the widget state
+    state = {k: v for k, v in w.get_state().items() if k not in ("_esm", "_css", "_config")}
+    assert _bytes(state) < 2_000
+    # undo takes a count back down
+    b.undo()
+    assert w._progress["top"] == [[10, 2], [99_000, 1]] and w._progress["used"] == 2
+
+
+@pytest.mark.parametrize("n, dense", [(3, True), (100, True), (101, False)])
+def test_small_label_sets_keep_one_count_per_label(make_classify, texts, n, dense):
+    labels = [f"label {i}" for i in range(n)]
+    w = make_classify(texts, text="review", labels=labels, task=f"n{n}")
+    w.annotate(101, labels[-1])
+    assert w._config["many_labels"] is (not dense)
+    if dense:
+        assert w._progress["counts"] == [0] * (n - 1) + [1] and "top" not in w._progress
+    else:
+        assert w._progress["top"] == [[n - 1, 1]] and "counts" not in w._progress
+
+
+def test_multi_label_taxonomy_keeps_label_order(make_classify, texts):
+    w = make_classify(texts, text="review", labels=TAXONOMY, task="icd-multi", multi=True)
+    b = Browser(w)
+    b.hello()
+    b.label("101", [99_998, 4, 70_000])
+    w.annotate(102, [TAXONOMY[9], TAXONOMY[2], TAXONOMY[9]])
+    assert w.labels[101] == [TAXONOMY[4], TAXONOMY[70_000], TAXONOMY[99_998]]
+    assert w.labels[102] == [TAXONOMY[2], TAXONOMY[9]]
+    win = b.goto("101")
+    assert item_of(win, "101")["value"] == [4, 70_000, 99_998]
+    again = make_classify(texts, text="review", labels=TAXONOMY, task="icd-multi", multi=True)
+    assert again.labels[101] == w.labels[101] and again._progress["used"] == 5
+
+
+def test_an_unknown_label_among_100000_names_close_ones_briefly(make_classify, texts):
+    w = make_classify(texts, text="review", labels=TAXONOMY, task="icd")
+    with pytest.raises(ValueError) as err:
+        w.annotate(101, "c00042 CATEGORY 42 of group 11 ")
+    message = str(err.value)
+    assert "did you mean 'C00042 category 42 of group 11'" in message
+    assert "and 99,980 more" in message and len(message) < 3_000
+    with pytest.raises(ValueError, match="'zzz' is not one of the labels"):
+        w.annotate(101, "zzz")
+    bad = pd.DataFrame({"t": ["a", "b"], "model": [TAXONOMY[3], "nope"]}, index=["r1", "r2"])
+    with pytest.raises(ValueError) as err:
+        make_classify(bad, text="t", labels=TAXONOMY, task="icd-s", suggestions="model")
+    assert "'r2'" in str(err.value) and "'nope'" in str(err.value) and len(str(err.value)) < 3_000
+    assert w.annotations.empty
+
+
+@pytest.mark.parametrize(
+    "labels, error, fragment",
+    [([*TAXONOMY, TAXONOMY[77_777]], ValueError, f"{TAXONOMY[77_777]!r} appears twice"),
+     ([*TAXONOMY[:60_000], "  ", *TAXONOMY[60_000:]], ValueError, "'  ' is blank"),
+     ([*TAXONOMY[:10], 2.5, *TAXONOMY[10:]], TypeError, "2.5 must be a string or an integer"),
+     ([*TAXONOMY[:10], True], TypeError, "True must be a string or an integer")],
+)  # fmt: skip
+def test_bad_labels_in_a_taxonomy_are_named(make_classify, texts, labels, error, fragment):
+    with pytest.raises(error, match=re.escape(fragment)):
+        make_classify(texts, text="review", labels=labels, task="icd")
