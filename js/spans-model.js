@@ -1,6 +1,7 @@
 // Pure logic of span tagging, in the browser's UTF-16 offsets: snapping a selection to tokens
 // or graphemes, adding a span (replacing overlapped ones unless overlap is allowed), stacking
-// levels for drawing, the segments a text splits into, and the span under a position.
+// levels for drawing, the segments a text splits into, the span under a position, and what
+// Enter does on an item with no spans.
 // A span is [start, end, labelIndex], end exclusive.
 
 /** Index of the first token whose end is after `offset` (tokens: flat [s0, e0, s1, e1, ...]). */
@@ -167,4 +168,18 @@ export function bucketByChunk(chunks, ranges) {
     for (let c = chunkOf(r[0]); c <= last; c++) buckets[c].push(i);
   });
   return buckets;
+}
+
+/**
+ * What Enter (or Space) does on an item: "confirm" its spans, or "ask" first when that would
+ * store an empty span list the annotator did not choose. An item with no spans is confirmed at
+ * once only when it was labeled before (its stored value is being kept) or the annotator added
+ * and removed spans on it (the empty list is their doing), and not if a selection could not be
+ * read since (`unread`: the annotator may believe they tagged something). Otherwise the first
+ * Enter asks and the next one (`asked`) confirms "no spans here".
+ */
+export function confirmStep({ spans, labeled, edited, unread, asked }) {
+  if (spans > 0 || asked) return "confirm";
+  if (unread) return "ask";
+  return labeled || edited ? "confirm" : "ask";
 }

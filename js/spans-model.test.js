@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addSpan, graphemeBoundaries, isAligned, levels, segments, snapToCharacters, snapToTokens, spanAt, tokenAfter } from "./spans-model.js";
+import { addSpan, confirmStep, graphemeBoundaries, isAligned, levels, segments, snapToCharacters, snapToTokens, spanAt, tokenAfter } from "./spans-model.js";
 
 // "Barack Obama visited Paris ." tokens
 const TEXT = "Barack Obama visited Paris .";
@@ -140,5 +140,25 @@ describe("chunks", () => {
   it("puts a range in every chunk it overlaps", () => {
     const chunks = chunkBounds("ab\ncd\n\nef");
     expect(bucketByChunk(chunks, [[0, 2], [1, 4], [7, 9], [3, 3]])).toEqual([[0, 1], [1], [], [2]]);
+  });
+});
+
+describe("confirmStep", () => {
+  const base = { spans: 0, labeled: false, edited: false, unread: false, asked: false };
+  it("confirms an item with spans at once", () => {
+    expect(confirmStep({ ...base, spans: 2 })).toBe("confirm");
+    expect(confirmStep({ ...base, spans: 1, unread: true })).toBe("confirm");
+  });
+  it("asks before storing no spans on an untouched item, and confirms on the second Enter", () => {
+    expect(confirmStep(base)).toBe("ask");
+    expect(confirmStep({ ...base, asked: true })).toBe("confirm");
+  });
+  it("confirms an empty list the annotator made or kept", () => {
+    expect(confirmStep({ ...base, edited: true })).toBe("confirm"); // spans added, then removed
+    expect(confirmStep({ ...base, labeled: true })).toBe("confirm"); // stored as "no spans" before
+  });
+  it("asks after a selection that could not be read, even on an edited item", () => {
+    expect(confirmStep({ ...base, unread: true, edited: true, labeled: true })).toBe("ask");
+    expect(confirmStep({ ...base, unread: true, asked: true })).toBe("confirm");
   });
 });

@@ -6,10 +6,12 @@ import { colour, labelChips } from "./chips.js";
 import { h, listen } from "./dom.js";
 import { labelHotkeys } from "./keymap.js";
 import { mountLabeler } from "./labeler.js";
+import { readSelection } from "./selection.js";
 import {
   addSpan,
   bucketByChunk,
   chunkBounds,
+  confirmStep,
   graphemeBoundaries,
   isAligned,
   levels,
@@ -20,6 +22,9 @@ import {
 } from "./spans-model.js";
 
 const LINE = 4; // px per stacked underline
+const UNREADABLE =
+  "That selection could not be read as text of this item, so nothing was tagged. Drag again inside the text, or tag with → ← and Enter.";
+const ASK_EMPTY = "No spans tagged on this item. Press Enter again to confirm that it has none.";
 
 
 function createSpansTask() {
@@ -50,6 +55,8 @@ function createSpansTask() {
         selected: null, // {kind: "span"|"suggestion", index}
         cursor: null, // {anchor, focus}: token indices
         notice: "",
+        unread: false, // a selection could not be read since the last span change
+        asked: false, // Enter was pressed with no span: the next Enter confirms "no spans"
       };
     }
     return draft;
@@ -59,7 +66,16 @@ function createSpansTask() {
     return { spans: d.spans.map((s) => s.slice()), suggestions: d.suggestions.map((x) => ({ span: x.span.slice(), state: x.state })) };
   }
 
+  /** Forget that Enter asked about an empty item (anything else was done since). */
+  function unask(d) {
+    if (!d.asked) return;
+    d.asked = false;
+    if (d.notice === ASK_EMPTY) d.notice = "";
+  }
+
   function remember(d) {
+    d.unread = false;
+    unask(d);
     d.history.push(snapshot(d));
     if (d.history.length > 200) d.history.shift();
   }
@@ -99,6 +115,26 @@ function createSpansTask() {
   function confirm(ctx, item) {
     const d = draftFor(item);
     ctx.label(d.spans.map((s) => s.slice()));
+  }
+
+  /** Enter or Space on the item: confirm it, unless that would store no spans the annotator
+   * did not choose (see confirmStep): then ask, and the next Enter confirms "no spans here". */
+  function confirmByKey(ctx, item) {
+    const d = draftFor(item);
+    const step = confirmStep({
+      spans: d.spans.length,
+      labeled: Array.isArray(item.value),
+      edited: d.history.length > 0,
+      unread: d.unread,
+      asked: d.asked,
+    });
+    if (step === "confirm") {
+      confirm(ctx, item);
+      return;
+    }
+    d.asked = true;
+    d.notice = ASK_EMPTY;
+    ctx.rerender();
   }
 
   function undoSpan(ctx, item) {
@@ -188,16 +224,29 @@ function createSpansTask() {
     return last ? Number(last.dataset.end) : 0;
   }
 
+  /** A selection that cannot be placed in the text: say so, and keep Enter from storing an
+   * empty span list on the strength of it. */
+  function unreadable(ctx, item) {
+    const d = draftFor(item);
+    d.unread = true;
+    d.asked = false;
+    d.notice = UNREADABLE;
+    ctx.rerender();
+  }
+
   function onMouseUp(ctx, event) {
     const item = ctx.window.item;
     if (!item || !view || view.key !== item.key || !view.text) return;
-    const selection = window.getSelection();
-    if (!selection || selection.isCollapsed || selection.rangeCount === 0) return;
-    const range = selection.getRangeAt(0);
-    if (!view.text.contains(range.startContainer) || !view.text.contains(range.endContainer)) return;
+    const selection = readSelection(view.text);
+    if (!selection) return;
+    const { range } = selection;
+    selection.clear();
+    if (!range || !view.text.contains(range.startContainer) || !view.text.contains(range.endContainer)) {
+      unreadable(ctx, item);
+      return;
+    }
     const s = offsetOf(range.startContainer, range.startOffset);
     const e = offsetOf(range.endContainer, range.endOffset);
-    selection.removeAllRanges();
     const text = item.payload.text || "";
     const byChar = event.shiftKey || ctx.config().snap === "char";
     const snapped = byChar ? snapToCharacters(text, graphemes(item), s, e) : snapToTokens(item.payload.tokens || [], s, e);
@@ -208,8 +257,7 @@ function createSpansTask() {
 
   function onTextClick(ctx, event) {
     const item = ctx.window.item;
-    const selection = window.getSelection();
-    if (!item || !view || (selection && !selection.isCollapsed)) return;
+    if (!item || !view || !view.text || readSelection(view.text)) return;
     const seg = event.target.closest(".nbl-seg");
     if (!seg || !view.text.contains(seg)) return;
     const chunk = view.chunks[Number(seg.dataset.chunk)];
@@ -341,6 +389,7 @@ function createSpansTask() {
         ["drag / double-click", `tag the selection (snaps to ${config.snap === "char" ? "characters" : "words"}; Shift held on release: characters)`],
         ["→ ← / Shift+→ ←", "move / extend the token cursor"],
         ["Enter", "tag the cursor's tokens; with nothing selected, confirm the item"],
+        ["Enter Enter", "on an item with no spans: confirm that it has none (the first Enter asks)"],
         ["Space", "confirm the item"],
         ["click a span", "select it: a label key relabels, Delete removes, Enter accepts a suggestion"],
         ["Backspace", "undo the last span change (then the last item)"],
@@ -382,7 +431,7 @@ function createSpansTask() {
       const pending = d.suggestions.filter((x) => x.state === "pending").length;
       const actions = [
         h("button", { type: "button", class: "nbl-btn nbl-confirm", "data-action": "confirm", "aria-keyshortcuts": "Enter" },
-          `Confirm ${d.spans.length} span${d.spans.length === 1 ? "" : "s"}`, h("kbd", { text: "Enter" })),
+          d.spans.length ? `Confirm ${d.spans.length} span${d.spans.length === 1 ? "" : "s"}` : "Confirm no spans", h("kbd", { text: "Enter" })),
       ];
       if (pending) {
         actions.push(
@@ -408,6 +457,7 @@ function createSpansTask() {
     onKey(ctx, event, item) {
       if (!item || event.ctrlKey || event.metaKey || event.altKey) return false;
       const d = draftFor(item);
+      if (!["Enter", " ", "Shift", "Control", "Alt", "Meta"].includes(event.key)) unask(d);
       switch (event.key) {
         case "ArrowRight":
         case "ArrowLeft":
@@ -420,7 +470,7 @@ function createSpansTask() {
           return undoSpan(ctx, item); // false: nothing to undo here, the shell undoes the last item
         case " ":
           if (d.cursor || d.selected) return false;
-          confirm(ctx, item);
+          confirmByKey(ctx, item);
           return true;
         case "Escape":
           if (!d.cursor && !d.selected && !d.notice) return false;
@@ -475,7 +525,7 @@ function createSpansTask() {
           ctx.rerender();
           return true;
         }
-        confirm(ctx, item);
+        confirmByKey(ctx, item);
         return true;
       }
       if (action.type === "next" || action.type === "prev") {
