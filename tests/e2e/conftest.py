@@ -78,3 +78,15 @@ def lab_page(page, lab: harness.JupyterLab, dialogs):
     page.set_default_navigation_timeout(60_000)
     yield page
     lab.shutdown_kernels()
+
+
+@pytest.fixture
+def front_page(page, dialogs):
+    """A page for the other front ends' tests (Notebook 7, Voilà, marimo): the same generous
+    timeouts as ``lab_page``, dialogs recorded; each test starts its own server."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=20_000)
+    page.set_default_timeout(30_000)
+    page.set_default_navigation_timeout(60_000)
+    return page

@@ -37,63 +37,16 @@ SETUP = (
 def char_boxes(page: Page, start: int, end: int) -> list[dict]:
     """Screen boxes of the first and the last character between UTF-16 offsets ``start`` and
     ``end`` (end exclusive) of the widget's text."""
-    return page.evaluate(
-        """([sel, start, end]) => {
-             const root = document.querySelector(sel);
-             const text = root.querySelector('.nbl-spans-text');
-             const at = (offset) => {  // the text node and offset of a text offset
-               const walker = document.createTreeWalker(text, NodeFilter.SHOW_TEXT);
-               let node, seen = 0;
-               while ((node = walker.nextNode())) {
-                 if (offset < seen + node.length) return [node, offset - seen];
-                 seen += node.length;
-               }
-               throw new Error('offset outside the text');
-             };
-             const box = (offset, width) => {
-               const [node, i] = at(offset);
-               const r = document.createRange();
-               r.setStart(node, i); r.setEnd(node, i + width);
-               const b = r.getBoundingClientRect();
-               return {left: b.left, right: b.right, top: b.top, bottom: b.bottom};
-             };
-             const width = (offset) => { const c = text.textContent.charCodeAt(offset);
-                                         return c >= 0xd800 && c <= 0xdbff ? 2 : 1; };
-             let last = end - 1;
-             const lo = text.textContent.charCodeAt(last);
-             if (lo >= 0xdc00 && lo <= 0xdfff) last -= 1;
-             return [box(start, width(start)), box(last, width(last))];
-           }""",
-        [harness.WIDGET, start, end],
-    )
+    return harness.text_char_boxes(page.locator(harness.WIDGET).first, start, end)
 
 
 def drag_select(page: Page, start: int, end: int, *, rtl: bool = False, shift: bool = False) -> None:
-    """Drag the mouse over the text between UTF-16 offsets ``start`` and ``end``, pressing
-    inside the first character and releasing inside the last one, as a person selecting those
-    words does."""
-    first, last = char_boxes(page, start, end)
-    y = (first["top"] + first["bottom"]) / 2
-    fw = first["right"] - first["left"]
-    lw = last["right"] - last["left"]
-    if rtl:
-        x0, x1 = first["right"] - fw * 0.2, last["left"] + lw * 0.2
-    else:
-        x0, x1 = first["left"] + fw * 0.2, last["right"] - lw * 0.2
-    page.mouse.move(x0, y)
-    page.mouse.down()
-    page.mouse.move((x0 + x1) / 2, (y + (last["top"] + last["bottom"]) / 2) / 2, steps=4)
-    page.mouse.move(x1, (last["top"] + last["bottom"]) / 2, steps=4)
-    if shift:  # held when the button is released: characters, not words
-        page.keyboard.down("Shift")
-    page.mouse.up()
-    if shift:
-        page.keyboard.up("Shift")
+    """Drag the mouse over the widget's text between UTF-16 offsets ``start`` and ``end`` (see
+    :func:`harness.drag_text`)."""
+    harness.drag_text(page, page.locator(harness.WIDGET).first, start, end, rtl=rtl, shift=shift)
 
 
-def utf16(text: str, word: str) -> tuple[int, int]:
-    i = text.index(word)
-    return len(text[:i].encode("utf-16-le")) // 2, len(text[: i + len(word)].encode("utf-16-le")) // 2
+utf16 = harness.utf16_span
 
 
 def stored_spans(db: Path, item: int, count: int) -> list[tuple[str, str]]:
