@@ -16,9 +16,12 @@ kernel websockets change; a custom or gateway connection class keeps its behavio
 unexpected jupyter_server (no such setting) it logs a warning and changes nothing.
 
 It is enabled by ``etc/jupyter/jupyter_server_config.d/nblabel.json`` (installed with nblabel), so
-JupyterLab, Notebook 7 and Voilà served by a Jupyter server load it. Disable it with
-``jupyter server extension disable nblabel_server``. The stand-alone ``voila`` command loads no
-server extensions; opt in there with
+JupyterLab, Notebook 7 and Voilà served by a Jupyter server load it. Turn it off for the whole
+environment with ``jupyter server extension disable nblabel_server``; for one user with
+``{"ServerApp": {"jpserver_extensions": {"nblabel_server": false}}}`` in
+``~/.jupyter/jupyter_server_config.json``; for one run with
+``--ServerApp.jpserver_extensions=nblabel_server=False``. The stand-alone ``voila`` command loads
+no server extensions; opt in there with
 ``--Voila.kernel_websocket_connection_class=nblabel_server.NodelayWebsocketConnection``.
 
 This module is separate from ``nblabel`` so that the server does not import nblabel's widgets,
@@ -62,7 +65,8 @@ def _with_nodelay(base: type, name: str = "") -> type:
     if getattr(base, "_nblabel_nodelay", False):
         return base
     name = name or f"Nodelay{base.__name__}"
-    return type(base)(name, (_Nodelay, base), {"__module__": __name__, "__qualname__": name})
+    doc = f"{base.__name__} with TCP_NODELAY on its websocket (nblabel_server)."
+    return type(base)(name, (_Nodelay, base), {"__module__": __name__, "__qualname__": name, "__doc__": doc})
 
 
 def _load_jupyter_server_extension(serverapp: Any) -> None:
