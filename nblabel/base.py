@@ -25,9 +25,10 @@ from .guidelines import Guidelines, load_guidelines
 from .items import ItemSource
 from .labelset import MANY_LABELS
 from .labelset import check_labels as _check_labels
+from .limits import check_name, check_text
 from .media import ImageError, image_payload
 from .queue import Queue
-from .store import Store, decode_json_column, default_store
+from .store import Store, decode_json_column, open_store
 
 STATIC = Path(__file__).parent / "static"
 
@@ -75,9 +76,8 @@ class LabelWidget(anywidget.AnyWidget):
         self.items = ItemSource(df, columns)
         self._labels = _check_labels(labels)
         self._label_index = {label: i for i, label in enumerate(self._labels)}
-        self.store = (
-            store if isinstance(store, Store) else (default_store() if store is None else Store(store))
-        )
+        # A store given as a URL or path (or None) is this widget's own: close() releases it.
+        self.store, self._owns_store = open_store(store)
         self.guidelines: Guidelines | None = load_guidelines(guidelines)
         self.queue = Queue(len(self.items), self.items.priority_order(order))
         self.store.register_task(
@@ -745,6 +745,22 @@ class LabelWidget(anywidget.AnyWidget):
     def _repr_keys(self) -> list[str]:  # pragma: no cover - debugging aid
         return list(self._state)
 
+    def close(self) -> None:
+        """Close the widget: stop its background work, write what is pending, and release the
+        store if the widget opened it (``store=`` a URL, a path or ``None``); a :class:`Store`
+        passed in stays open for its owner. If the store is failing, the pending events stay
+        queued and retried, and the store open: closing never loses a label."""
+        stop = getattr(self, "_stop_background", None)
+        if stop is not None and hasattr(self, "_retry_timer"):  # absent if __init__ failed early
+            stop()
+        outbox = getattr(self, "_outbox", None)
+        if outbox is not None and outbox.pending:
+            with contextlib.suppress(Exception):
+                self._flush()
+        super().close()
+        if getattr(self, "_owns_store", False) and not (outbox is not None and outbox.pending):
+            self.store.close()
+
 
 # ---------------------------------------------------------------------- helpers
 def _annotator_name(annotator: str | None) -> str:
@@ -752,7 +768,7 @@ def _annotator_name(annotator: str | None) -> str:
         annotator = os.environ.get("NBLABEL_ANNOTATOR") or os.environ.get("USER") or "anonymous"
     if not isinstance(annotator, str) or not annotator.strip():
         raise ValueError(f"annotator= must be a non-empty string, got {annotator!r}")
-    return annotator
+    return check_name(annotator, "annotator=")
 
 
 def _top_counts(counts: dict[Any, int], index: dict[Any, int], n: int = TOP_COUNTS) -> dict[str, Any]:
@@ -768,7 +784,7 @@ def _check_comment(comment: Any) -> str:
         raise TypeError(f"a flag comment must be text, got {type(comment).__name__}")
     if len(comment) > MAX_COMMENT:
         raise ValueError(f"a flag comment may hold {MAX_COMMENT} characters, got {len(comment)}")
-    return comment
+    return check_text(comment, "the comment")
 
 
 def _seqs(msg: dict[str, Any]) -> list[Any] | None:

@@ -18,11 +18,14 @@ import math
 import numbers
 import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from .redact import mask_passwords, secrets_in
 
 __all__ = ["main"]
 
@@ -32,19 +35,42 @@ MAX_PAIRS = 10
 MAX_DISAGREEMENTS = 50
 
 
+#: Passwords found in the command line: masked wherever they would appear in the output.
+_secrets: list[str] = []
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 1 failure, 2 usage error)."""
+    """Run the command line; returns the exit code (0 ok, 1 failure, 2 usage error). No
+    password of a store URL appears in any output, whatever form the URL gives it in."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _secrets[:] = [secret for arg in argv for secret in secrets_in(str(arg))]
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 2
-    return args.run(args)
+    try:
+        return args.run(args)
+    except Exception as exc:  # unexpected: say what failed, with the passwords masked
+        import sqlalchemy as sa
+
+        if isinstance(exc, sa.exc.DBAPIError):  # the database's words, never SQL text
+            orig = exc.orig if exc.orig is not None else exc
+            return _fail(f"the store failed: {str(orig).strip().splitlines()[0]}", 1)
+        print(_safe(traceback.format_exc()), file=sys.stderr, end="")
+        return 1
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose help and usage errors go out with passwords masked."""
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        super()._print_message(_safe(message) if message else message, file)
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="nblabel", description="nblabel: labels and their quality.")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser = _Parser(prog="nblabel", description="nblabel: labels and their quality.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     report = commands.add_parser(
         "report",
         help="agreement report of a task",
@@ -76,7 +102,9 @@ def _parser() -> argparse.ArgumentParser:
     session = commands.add_parser(
         "session", help="calibration sessions", description="Commands for calibration sessions."
     )
-    session_commands = session.add_subparsers(dest="session_command", metavar="SUBCOMMAND", required=True)
+    session_commands = session.add_subparsers(
+        dest="session_command", metavar="SUBCOMMAND", required=True, parser_class=_Parser
+    )
     status = session_commands.add_parser(
         "status",
         help="progress per annotator and agreement so far",
@@ -96,7 +124,7 @@ def _fail(message: str, code: int) -> int:
 
 def _open(url: str, task: str) -> Any:
     """The store at ``url`` holding ``task``, or the exit code after a one-line error."""
-    from .store import Store
+    from .store import Store, StoreError
 
     if "://" not in url or url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///")).expanduser()
@@ -104,9 +132,15 @@ def _open(url: str, task: str) -> Any:
             return _fail(f"no store at {path} (the file does not exist)", 2)
     try:
         store = Store(url)
-    except Exception as exc:  # a bad URL, an unreachable server: one clear line, no traceback
-        return _fail(f"cannot open the store {_hide_password(url)}: {exc}", 2)
-    tasks = store.tasks()
+    except StoreError as exc:  # not a database, damaged, read-only, unreachable: it says which
+        return _fail(str(exc), 2)
+    except Exception as exc:  # a bad URL, a driver not installed: one clear line, no traceback
+        return _fail(f"cannot open the store {url}: {exc}", 2)
+    try:
+        tasks = store.tasks()
+    except Exception:
+        store.close()
+        raise
     if task not in set(tasks["task"]):
         known = ", ".join(repr(t) for t in tasks["task"]) or "(none)"
         store.close()
@@ -211,16 +245,6 @@ def _session_status(args: argparse.Namespace, store: Any) -> int:
     return 0
 
 
-def _hide_password(url: str) -> str:
-    """The URL as it may be shown: a password in it is masked."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # not a URL at all: nothing to hide
-        return url if "@" not in url else "(the given URL)"
-
-
 def _utf8_output() -> None:
     # κ and α print on any terminal: characters the output encoding lacks are escaped, not fatal.
     for stream in (sys.stdout, sys.stderr):
@@ -230,10 +254,10 @@ def _utf8_output() -> None:
 
 
 def _safe(text: str) -> str:
-    """Text for the terminal: control characters in user data are shown escaped."""
+    """Text for the terminal: passwords masked, control characters in user data shown escaped."""
     from .report import printable
 
-    return printable(text)
+    return printable(mask_passwords(text, _secrets))
 
 
 # ---------------------------------------------------------------------- text

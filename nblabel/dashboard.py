@@ -23,9 +23,10 @@ import pandas as pd
 import traitlets
 
 from .base import STATIC
+from .limits import check_text
 from .live import GOLD, MAJORITY, LiveAgreement, Side
 from .report import AgreementReport, agreement_report, printable
-from .store import Store, default_store
+from .store import Store, open_store
 
 __all__ = ["Dashboard"]
 
@@ -33,6 +34,8 @@ __all__ = ["Dashboard"]
 MAX_CELL_ITEMS = 200
 #: Longest item text sent to the browser in a cell listing.
 MAX_TEXT = 2_000
+#: How long ``close()`` waits for a refresh in progress to finish (seconds).
+CLOSE_WAIT = 10.0
 
 
 class Dashboard(anywidget.AnyWidget):
@@ -73,13 +76,13 @@ class Dashboard(anywidget.AnyWidget):
     ) -> None:
         if not isinstance(task, str) or not task.strip():
             raise ValueError(f"task= must name the task to watch, got {task!r}")
+        check_text(task, "task=")
         if not (isinstance(interval, (int, float)) and math.isfinite(interval) and interval > 0):
             raise ValueError(f"interval must be a positive number of seconds, got {interval!r}")
         if not isinstance(n_boot, int) or n_boot < 0:
             raise ValueError(f"n_boot must be a non-negative int, got {n_boot!r}")
-        self.store = (
-            store if isinstance(store, Store) else (default_store() if store is None else Store(store))
-        )
+        # A store given as a URL or path (or None) is the dashboard's own: close() releases it.
+        self.store, self._owns_store = open_store(store)
         self.task = task
         self.interval = float(interval)
         self.n_boot = n_boot
@@ -153,11 +156,17 @@ class Dashboard(anywidget.AnyWidget):
             )
 
     def close(self) -> None:
-        """Stop polling and close the widget."""
+        """Stop polling, close the widget, and release the store if the dashboard opened it (a
+        URL, a path or ``None``); a :class:`Store` passed in stays open."""
         if hasattr(self, "_stop"):  # absent when __init__ refused its arguments
             self._stop.set()
             self._wake.set()
+            thread = getattr(self, "_thread", None)
+            if thread is not None and thread is not threading.current_thread():
+                thread.join(timeout=CLOSE_WAIT)
         super().close()
+        if getattr(self, "_owns_store", False):
+            self.store.close()
 
     # ------------------------------------------------------------------ refreshing
     def _run(self) -> None:

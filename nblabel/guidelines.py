@@ -10,6 +10,8 @@ from pathlib import Path
 import nh3
 from markdown_it import MarkdownIt
 
+from .limits import check_text
+
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "details", "em", "h1", "h2", "h3",
     "h4", "h5", "h6", "hr", "i", "kbd", "li", "mark", "ol", "p", "pre", "s", "strong", "sub",
@@ -68,5 +70,6 @@ def load_guidelines(source: str | os.PathLike[str] | None) -> Guidelines | None:
             text = source
     else:
         raise TypeError(f"guidelines must be Markdown text or a path, got {type(source).__name__}")
+    check_text(text, "the guidelines")  # kept in the store by sessions: no NUL, valid Unicode
     version = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
     return Guidelines(markdown=text, html=render_markdown(text), version=version)

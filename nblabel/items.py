@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import ids
+from . import ids, limits
 
 EMPTY = None  # what an item field holds when the cell is NaN/None
 
@@ -53,6 +53,7 @@ class ItemSource:
             ids.encode(index[0])  # an index of an unsupported type fails here, not on first display
         if not isinstance(index, pd.MultiIndex) and index.inferred_type.startswith("mixed"):
             self._check_keys_distinct()
+        _check_ids_storable(index)
 
     def _check_keys_distinct(self) -> None:
         """In an index of mixed types, ``1`` and ``"1"`` are different rows but would share the
@@ -158,6 +159,64 @@ class ItemSource:
             bad = _plain(self.index[np.flatnonzero(np.isnan(keys))[0]])
             raise ValueError(f"{source} has a missing priority at row {bad!r}")
         return np.argsort(keys, kind="stable")
+
+
+def _check_ids_storable(index: pd.Index) -> None:
+    """Refuse, when the DataFrame is bound, an index whose ids the store cannot keep (text
+    with a NUL character or a lone surrogate), naming the row: otherwise its labels would be
+    accepted and then fail to save. Numbers, timestamps and booleans always fit; strings are
+    checked in one pass (MultiIndex: each level's values)."""
+    if isinstance(index, pd.MultiIndex):
+        # the key of a row is JSON of its parts: NUL is escaped there, lone surrogates are not
+        index = index.remove_unused_levels()
+        for level, values in enumerate(index.levels):
+            if values.dtype.kind in "biufcmM":
+                continue
+            texts = [(pos, v) for pos, v in enumerate(values) if isinstance(v, str)]
+            bad = limits.first_unstorable([v for _, v in texts], nul_ok=True)
+            if bad is not None:
+                row = int(np.flatnonzero(index.codes[level] == texts[bad][0])[0])
+                _refuse_id(index, row)
+        return
+    bad = _first_bad_text(index)
+    if bad is not None:
+        _refuse_id(index, bad)
+
+
+def _first_bad_text(values: pd.Index) -> int | None:
+    """Position of the first value whose stored key the store cannot keep, or ``None``."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        bad = _first_bad_text(pd.Index(values.categories))
+        return None if bad is None else int(np.flatnonzero(values.codes == bad)[0])
+    if values.dtype.kind in "biufcmM":
+        return None
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        # Arrow holds valid UTF-8 only: NUL is the one character to look for (vectorised)
+        hits = np.asarray(pd.Series(values).str.contains("\x00", regex=False).fillna(False), dtype=bool)
+        return int(np.flatnonzero(hits)[0]) if hits.any() else None
+    if values.inferred_type == "string":
+        return limits.first_unstorable(values.to_numpy(dtype=object))
+    # mixed or tuples: what is stored is the encoded key (tuples are JSON text)
+    texts = [(pos, ids.encode(v)[0]) for pos, v in enumerate(values) if isinstance(v, (str, tuple))]
+    bad = limits.first_unstorable([key for _, key in texts])
+    return None if bad is None else texts[bad][0]
+
+
+def _refuse_id(index: pd.Index, row: int) -> None:
+    label = _plain(index[row])
+    if isinstance(label, str):
+        shown, problem, part = limits.quote(label), limits.text_problem(label), ""
+    else:  # a tuple: stored as JSON, which escapes NUL, so only a lone surrogate counts
+        label = tuple(_plain(v) for v in label)
+        bad = next(v for v in label if isinstance(v, str) and limits.text_problem(v.replace("\x00", "")))
+        shown, problem = repr(label), limits.text_problem(bad.replace("\x00", ""))
+        part = f" has a part {limits.quote(bad)} that"
+    fix = (
+        "remove it (df.index = df.index.str.replace('\\x00', ''))"
+        if "NUL" in (problem or "")
+        else "decode the text with the right encoding, or replace the bad characters"
+    )
+    raise ValueError(f"the item id at row {row} of the DataFrame index, {shown},{part} {problem}: {fix}")
 
 
 def is_missing(value: Any) -> bool:

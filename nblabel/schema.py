@@ -1,4 +1,10 @@
-"""SQLAlchemy Core tables of the nblabel store (the same on SQLite and PostgreSQL)."""
+"""SQLAlchemy Core tables of the nblabel store (the same on SQLite and PostgreSQL).
+
+Names and ids are ``Text``: no length limit but the one :mod:`nblabel.limits` checks for names
+that index keys hold. An item id can be any length: PostgreSQL indexes it through its MD5 hash
+(a B-tree entry over about 2,700 bytes fails there); SQLite indexes have no such limit and index
+the id itself. ``nblabel.migrate`` upgrades stores written with an older schema.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,15 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
+    func,
 )
 
-SCHEMA_VERSION = 1
+#: 1: the first schema. 2: names and ids are Text; PostgreSQL indexes item ids by their MD5.
+SCHEMA_VERSION = 2
 
 metadata = MetaData()
 
@@ -29,8 +38,8 @@ meta = Table(
 tasks = Table(
     "nbl_tasks",
     metadata,
-    Column("name", String(255), primary_key=True),
-    Column("kind", String(32), nullable=False),
+    Column("name", Text, primary_key=True),
+    Column("kind", Text, nullable=False),
     Column("labels", Text, nullable=False),  # JSON list
     Column("config", Text, nullable=False),  # JSON object
     Column("created_us", BigInteger, nullable=False),
@@ -41,22 +50,26 @@ events = Table(
     "nbl_events",
     metadata,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
-    Column("task", String(255), nullable=False),
+    Column("task", Text, nullable=False),
     Column("item_id", Text, nullable=False),
-    Column("item_kind", String(16), nullable=False),
-    Column("annotator", String(255), nullable=False),
-    Column("kind", String(16), nullable=False),  # label | skip | flag | retract
+    Column("item_kind", Text, nullable=False),
+    Column("annotator", Text, nullable=False),
+    Column("kind", Text, nullable=False),  # label | skip | flag | retract
     Column("value", Text),  # JSON
     Column("comment", Text),
     Column("created_us", BigInteger, nullable=False),  # UTC, microseconds since the epoch
     Column("active_ms", Integer),
-    Column("guideline_version", String(64)),
+    Column("guideline_version", Text),
     Column("suggestion", Text),  # JSON
-    Column("client_id", String(64)),
+    Column("client_id", Text),
     Column("client_seq", BigInteger),
     Index("nbl_events_task_annotator", "task", "annotator", "id"),
-    Index("nbl_events_task_item", "task", "item_id"),
     Index("nbl_events_client", "client_id", "client_seq", unique=True),
+)
+Index("nbl_events_task_item", events.c.task, events.c.item_id).ddl_if(dialect="sqlite")
+#: PostgreSQL: the events of a task, by the hash of the item id (no B-tree size limit on ids).
+EVENTS_TASK_ITEM_POSTGRESQL = Index("nbl_events_task_item", events.c.task, func.md5(events.c.item_id)).ddl_if(
+    dialect="postgresql"
 )
 
 #: What each labeled item showed the annotator (its text fields and image reference), written
@@ -65,11 +78,18 @@ events = Table(
 items = Table(
     "nbl_items",
     metadata,
-    Column("task", String(255), primary_key=True),
-    Column("item_id", Text, primary_key=True),
-    Column("item_kind", String(16), nullable=False),
+    Column("task", Text, nullable=False),
+    Column("item_id", Text, nullable=False),
+    Column("item_kind", Text, nullable=False),
     Column("content", Text, nullable=False),  # JSON object
     Column("created_us", BigInteger, nullable=False),
+    PrimaryKeyConstraint("task", "item_id").ddl_if(dialect="sqlite"),
+)
+#: PostgreSQL: one row per (task, item) through the hash of the id (see the module docstring);
+#: ``INSERT ... ON CONFLICT (task, md5(item_id)) DO NOTHING`` keeps the first copy.
+ITEMS_KEY_POSTGRESQL = [items.c.task, func.md5(items.c.item_id)]
+ITEMS_TASK_ITEM_POSTGRESQL = Index("nbl_items_task_item", *ITEMS_KEY_POSTGRESQL, unique=True).ddl_if(
+    dialect="postgresql"
 )
 
 #: One row per calibration session (see nblabel.session): its plan (annotators, overlap, gold
@@ -78,7 +98,7 @@ items = Table(
 sessions = Table(
     "nbl_sessions",
     metadata,
-    Column("task", String(255), primary_key=True),
+    Column("task", Text, primary_key=True),
     Column("config", Text, nullable=False),  # JSON object
     Column("revealed", Integer, nullable=False, default=0),
     Column("created_us", BigInteger, nullable=False),
@@ -89,8 +109,8 @@ sessions = Table(
 guidelines = Table(
     "nbl_guidelines",
     metadata,
-    Column("task", String(255), primary_key=True),
-    Column("version", String(64), primary_key=True),
+    Column("task", Text, primary_key=True),
+    Column("version", Text, primary_key=True),
     Column("markdown", Text, nullable=False),
     Column("note", Text, nullable=False),
     Column("created_us", BigInteger, nullable=False),

@@ -27,8 +27,9 @@ from .assignment import annotator_items, assign_overlap, gold_sequence, mix_gold
 from .gold import gold_score
 from .guidelines import Guidelines, load_guidelines
 from .items import is_missing
+from .limits import check_name
 from .queue import Queue
-from .store import Store, current_from_annotations, default_store
+from .store import Store, current_from_annotations, open_store
 
 #: Column of a gold DataFrame holding the answers.
 GOLD_COLUMN = "gold"
@@ -90,9 +91,8 @@ class Session:
         for name in ("annotator", "store", "task", "guidelines"):
             if name in widget_options:
                 raise TypeError(f"{name}= is set by the session; pass it to nl.Session, not to the widget")
-        self.store = (
-            store if isinstance(store, Store) else (default_store() if store is None else Store(store))
-        )
+        # A store given as a URL or path (or None) is the session's own: close() releases it.
+        self.store, self._owns_store = open_store(store)
         self.task = task
         self.widget = widget
         self.kind: str = widget.kind
@@ -365,17 +365,15 @@ class Session:
         columns = ["n_flags", "annotators", "comments", "last_flagged_at"]
         if flags.empty:
             return pd.DataFrame(columns=columns, index=pd.Index([], name="item_id"))
-        grouped = flags.groupby("item_id", sort=False)
+        said = [f"{a}: {c}" if c else a for a, c in zip(flags["annotator"], flags["comment"], strict=True)]
+        grouped = flags.assign(said=pd.Series(said, index=flags.index, dtype=object)).groupby(
+            "item_id", sort=False
+        )
         table = pd.DataFrame(
             {
                 "n_flags": grouped["annotator"].size(),
                 "annotators": grouped["annotator"].agg(list),
-                "comments": grouped.apply(
-                    lambda g: [
-                        f"{a}: {c}" if c else a for a, c in zip(g["annotator"], g["comment"], strict=True)
-                    ],
-                    include_groups=False,
-                ),
+                "comments": grouped["said"].agg(list),
                 "last_flagged_at": grouped["created_at"].max(),
             }
         )
@@ -401,6 +399,14 @@ class Session:
         from .dataset_card import write_dataset_card
 
         return write_dataset_card(self, Path(directory))
+
+    def close(self) -> None:
+        """Close every labeler widget this session built, and release the store if the session
+        opened it (a URL, a path or ``None``); a :class:`Store` passed in stays open."""
+        for w in list(getattr(self, "_labelers", ())):
+            w.close()
+        if getattr(self, "_owns_store", False):
+            self.store.close()
 
     def __repr__(self) -> str:
         return (
@@ -769,6 +775,7 @@ def _check_annotators(annotators: Any) -> list[str]:
     for name in names:
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"annotator {name!r} must be a non-empty string")
+        check_name(name, "annotator")
     if len(set(names)) != len(names):
         raise ValueError(f"annotators= names someone twice: {names}")
     return names

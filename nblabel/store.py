@@ -9,8 +9,9 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sqlite3
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from . import ids, schema
+from . import ids, limits, migrate, schema
 from .event import Event, dump_json, now_us, reduce_state
 from .labelset import preview_labels
+from .redact import mask_passwords
 
-__all__ = ["Store", "StoreError", "TaskInfo", "default_store"]
+__all__ = ["Store", "StoreAccessError", "StoreError", "TaskInfo", "default_store", "open_store"]
 
 DEFAULT_FILENAME = "nblabel.db"
 #: How long a SQLite writer waits for another process's write lock before the write fails (a
@@ -53,6 +55,15 @@ class StoreError(RuntimeError):
     """A store operation that cannot succeed as asked (not a transient failure)."""
 
 
+class StoreAccessError(StoreError):
+    """The store's file or server cannot be used as it is: not a SQLite database, damaged,
+    read-only, a directory, unreachable. The message names the path (or server) and says what is
+    wrong. Fixing it outside nblabel makes the store usable again, so a widget keeps its events
+    and retries."""
+
+    transient = True
+
+
 class TaskInfo(dict):
     """A task's registered kind, labels and config (a plain dict with attribute access)."""
 
@@ -70,6 +81,8 @@ class Store:
     def __init__(self, url: str | os.PathLike[str] | None = None) -> None:
         self.url: URL = _parse_url(url)
         self.backend = self.url.get_backend_name()
+        if self.backend == "sqlite" and self.url.database not in (None, "", ":memory:"):
+            _check_sqlite_path(Path(self.url.database))
         self.engine: Engine = _make_engine(self.url)
         # Writes run on this view of the engine: on SQLite they open with BEGIN IMMEDIATE (take
         # the write lock up front, queue on the busy timeout); reads stay deferred and never
@@ -83,7 +96,9 @@ class Store:
             # psycopg reports no rowcount for an INSERT that SQLAlchemy gives a RETURNING: ask for
             # the new ids instead, so a skipped duplicate is visible (SQLite's rowcount is exact).
             self._insert_event = self._insert_event.returning(schema.events.c.id)
-        self._insert_item = _insert_ignore(self.backend, schema.items, ["task", "item_id"])
+        # PostgreSQL keeps one row per (task, item) through the hash of the id (no size limit).
+        item_key = schema.ITEMS_KEY_POSTGRESQL if self.backend == "postgresql" else ["task", "item_id"]
+        self._insert_item = _insert_ignore(self.backend, schema.items, item_key)
         self._ensure_schema()
 
     # ------------------------------------------------------------------ description
@@ -92,7 +107,9 @@ class Store:
         """Where the data lives, safe to display: a file path or ``backend://host/db``."""
         if self.backend == "sqlite":
             return self.url.database or ":memory:"
-        host = self.url.host or "localhost"
+        host = self.url.host or self.url.query.get("host") or "localhost"
+        if not isinstance(host, str):  # given twice in the query
+            host = ",".join(host)
         port = f":{self.url.port}" if self.url.port else ""
         return f"{self.backend}://{host}{port}/{self.url.database or ''}"
 
@@ -100,11 +117,33 @@ class Store:
         return f"Store({self.location!r})"
 
     def close(self) -> None:
-        """Release every pooled connection."""
+        """Release every pooled connection (open files and sockets). The store stays usable: a
+        later operation connects again."""
         self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
     # ------------------------------------------------------------------ schema
     def _ensure_schema(self) -> None:
+        """Create the tables of a new store, or upgrade an older one in place (see
+        :mod:`nblabel.migrate`). A store that cannot be opened raises :class:`StoreError`
+        naming it and saying why (never SQL text)."""
+        try:
+            self._create_or_upgrade()
+        except sa.exc.DBAPIError as exc:
+            self.engine.dispose()
+            raise StoreAccessError(
+                f"cannot open the store {self.location}: {self._driver_message(exc)}"
+            ) from None
+        except StoreError:
+            self.engine.dispose()
+            raise
+
+    def _create_or_upgrade(self) -> None:
         # Several processes may open a new file at once: creating tables is retried when a
         # concurrent creator wins the race.
         for attempt in range(5):
@@ -115,19 +154,26 @@ class Store:
                 if attempt == 4:
                     raise
         with self._writer.begin() as conn:
-            row = conn.execute(
-                sa.select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")
-            ).first()
-            if row is None:
+            found = migrate.schema_version(conn)
+            if found is None:
                 conn.execute(
                     _insert_ignore(self.backend, schema.meta, ["key"]).values(
                         key="schema_version", value=str(schema.SCHEMA_VERSION)
                     )
                 )
-            elif int(row[0]) > schema.SCHEMA_VERSION:
+            elif found > schema.SCHEMA_VERSION:
                 raise StoreError(
-                    f"{self.location} was written by a newer nblabel (schema {row[0]}); upgrade nblabel"
+                    f"{self.location} was written by a newer nblabel (schema {found}); upgrade nblabel"
                 )
+            elif found < schema.SCHEMA_VERSION:
+                migrate.upgrade(conn, self.backend)
+
+    def _driver_message(self, exc: BaseException) -> str:
+        """The database's own words about a failure: its first line, without SQL text,
+        parameters or any password of the URL."""
+        orig = getattr(exc, "orig", None) or exc
+        lines = str(orig).strip().splitlines()
+        return mask_passwords(lines[0] if lines else type(orig).__name__, [self.url.password or ""])
 
     # ------------------------------------------------------------------ tasks
     def register_task(
@@ -148,6 +194,7 @@ class Store:
         """
         if not isinstance(name, str) or not name:
             raise ValueError(f"task must be a non-empty string, got {name!r}")
+        limits.check_key(name, "task")
         labels = list(labels)
         t = schema.tasks
         with self._lock, self._writer.begin() as conn:
@@ -155,8 +202,8 @@ class Store:
                 _insert_ignore(self.backend, t, ["name"]).values(
                     name=name,
                     kind=kind,
-                    labels=json.dumps(labels, ensure_ascii=False),
-                    config=json.dumps(config or {}, ensure_ascii=False, default=str),
+                    labels=limits.json_text(labels),
+                    config=limits.json_text(config or {}, default=str),
                     created_us=now_us(),
                 )
             )
@@ -186,9 +233,7 @@ class Store:
             if labels != old:
                 known = _membership(old)
                 merged = old + [label for label in labels if label not in known]
-                conn.execute(
-                    t.update().where(t.c.name == name).values(labels=json.dumps(merged, ensure_ascii=False))
-                )
+                conn.execute(t.update().where(t.c.name == name).values(labels=limits.json_text(merged)))
                 old = merged
             return TaskInfo(
                 name=name,
@@ -229,6 +274,7 @@ class Store:
 
     def task(self, name: str) -> TaskInfo:
         """The registered task ``name`` (``KeyError`` naming the known tasks if absent)."""
+        _check_query(name=name)
         t = schema.tasks
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(t).where(t.c.name == name)).mappings().first()
@@ -255,14 +301,14 @@ class Store:
         server down, disk full) raise the driver's exception; the caller retries.
         """
         with self._lock, self._writer.begin() as conn:
-            result = conn.execute(self._insert_event, event.row())
+            result = conn.execute(self._insert_event, event_row(event))
             if item is not None:
                 conn.execute(self._insert_item, _item_row(event.task, event.item_id, event.item_kind, item))
             return _inserted(result) != 0
 
     def append_many(self, events: Iterable[Event]) -> int:
         """Write many events in one transaction (bulk import); returns how many were new."""
-        rows = [e.row() for e in events]
+        rows = [event_row(e) for e in events]
         if not rows:
             return 0
         with self._lock, self._writer.begin() as conn:
@@ -290,6 +336,7 @@ class Store:
             pairs = [ids.encode(v) for v in item_col]
             keys = [p[0] for p in pairs]
             kinds = [p[1] for p in pairs]
+            _check_column(keys, frame.index, "item_id")
         values = _dump_json_column(frame["value"].tolist())
         if "created_at" in frame.columns:
             # as_unit: pandas 3 infers the resolution (s, ms, us, ns) from the input
@@ -311,6 +358,10 @@ class Store:
         comments = column("comment", None)
         versions = column("guideline_version", None)
         annotators = [str(a) for a in frame["annotator"].tolist()]
+        for name in set(annotators):
+            limits.check_key(name, "annotator")
+        for col, texts in (("comment", comments), ("guideline_version", versions)):
+            _check_column(texts, frame.index, col)
         names = [
             "task", "item_id", "item_kind", "annotator", "kind", "value", "comment",
             "created_us", "active_ms", "guideline_version",
@@ -356,6 +407,7 @@ class Store:
     ) -> list[tuple]:
         """Raw event rows in log order, as tuples of ``columns`` (table column names, default
         ``EVENT_COLUMNS``)."""
+        _check_query(task=task, annotator=annotator)
         e = schema.events
         query = sa.select(*[e.c[name] for name in columns]).order_by(e.c.id)
         if task is not None:
@@ -389,6 +441,7 @@ class Store:
         ``columns`` reads only those columns (and ``id``), which is faster on large logs.
         """
         names = _table_columns(columns)
+        _check_query(task=task, annotator=annotator)
         if self.backend == "sqlite":
             data = self._sqlite_columns(task, annotator, after_id, names)
             if data is not None:
@@ -445,6 +498,7 @@ class Store:
         changes whenever any process writes an event, so a poller compares it to know when to
         read again. (The count is needed: on PostgreSQL a transaction that took a lower id may
         commit after a higher one.)"""
+        _check_query(task=task)
         e = schema.events
         query = sa.select(sa.func.count(), sa.func.coalesce(sa.func.max(e.c.id), 0))
         if task is not None:
@@ -467,6 +521,7 @@ class Store:
         """What each labeled item of ``task`` showed the annotator, indexed by item id (original
         dtype): one column per field the widget stored (``text``, ``image`` for Classify).
         Items labeled only through :meth:`import_annotations` have no row."""
+        _check_query(task=task)
         t = schema.items
         query = (
             sa.select(t.c.item_id, t.c.item_kind, t.c.content)
@@ -476,9 +531,14 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         index = pd.Index(_decode_ids([r[0] for r in rows], [r[1] for r in rows]), name="item_id")
-        frame = pd.DataFrame.from_records([json.loads(r[2]) for r in rows], index=index)
-        if not len(frame.columns):
-            frame = pd.DataFrame(index=index)
+        if not rows:  # e.g. a task with flags but no labels yet (pandas 2 refuses no records)
+            return pd.DataFrame(index=index)
+        records = [json.loads(r[2]) for r in rows]
+        try:
+            frame = pd.DataFrame(records)
+        except UnicodeEncodeError:  # text with a lone surrogate, which Arrow strings cannot hold
+            frame = pd.DataFrame(records, dtype=object)
+        frame.index = index
         return frame
 
     def current(self, task: str, *, annotator: str | None = None) -> pd.DataFrame:
@@ -491,12 +551,13 @@ class Store:
     def register_session(self, task: str, config: dict[str, Any]) -> dict[str, Any]:
         """Record a session's plan, or return the one already recorded for ``task`` (the first
         process to create a session fixes it; the caller compares)."""
+        limits.check_key(task, "task")
         t = schema.sessions
         with self._lock, self._writer.begin() as conn:
             conn.execute(
                 _insert_ignore(self.backend, t, ["task"]).values(
                     task=task,
-                    config=json.dumps(config, ensure_ascii=False),
+                    config=limits.json_text(config),
                     revealed=0,
                     created_us=now_us(),
                 )
@@ -506,6 +567,7 @@ class Store:
 
     def session_config(self, task: str) -> dict[str, Any] | None:
         """The plan of the session on ``task`` (``None``: ``task`` is not a session)."""
+        _check_query(task=task)
         t = schema.sessions
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(t.c.config).where(t.c.task == task)).first()
@@ -526,6 +588,10 @@ class Store:
 
     def add_guidelines(self, task: str, version: str, markdown: str, note: str = "") -> bool:
         """Record a guidelines version of ``task``; ``False`` when it was already recorded."""
+        limits.check_key(task, "task")
+        limits.check_key(version, "guidelines version")
+        limits.check_text(markdown, "guidelines")
+        limits.check_text(note, "guidelines note")
         t = schema.guidelines
         with self._lock, self._writer.begin() as conn:
             result = conn.execute(
@@ -538,6 +604,7 @@ class Store:
     def guidelines(self, task: str) -> pd.DataFrame:
         """Every guidelines version of ``task``, oldest first: number (1, 2, …), version, markdown,
         note, created_at."""
+        _check_query(task=task)
         t = schema.guidelines
         query = (
             sa.select(t.c.version, t.c.markdown, t.c.note, t.c.created_us)
@@ -609,6 +676,51 @@ def default_store() -> Store:
     return Store(Path.cwd() / DEFAULT_FILENAME)
 
 
+def open_store(store: Store | str | os.PathLike[str] | None) -> tuple[Store, bool]:
+    """The store a widget, session or dashboard uses, and whether it opened it itself (a URL,
+    a path or ``None`` for ``./nblabel.db``) and so releases it on ``close()``. A :class:`Store`
+    given by the caller stays the caller's: it is used as is and left open."""
+    if isinstance(store, Store):
+        return store, False
+    return (default_store() if store is None else Store(store)), True
+
+
+def event_row(event: Event) -> dict[str, Any]:
+    """The ``nbl_events`` row of ``event``, checked for what the store can hold (the same on
+    both backends): ``ValueError`` names a text field holding NUL or a lone surrogate, or a
+    name over :data:`nblabel.limits.MAX_NAME_BYTES`; JSON fields are always storable."""
+    row = event.row()
+    for field in ("task", "annotator"):
+        limits.check_key(row[field], field)
+    limits.check_text(row["item_id"], "item id")
+    for field in ("comment", "guideline_version", "client_id"):
+        if row[field] is not None:
+            limits.check_text(row[field], field.replace("_", " "))
+    if row["client_id"] is not None:
+        limits.check_key(row["client_id"], "client id")
+    for field in ("value", "suggestion"):
+        if row[field] is not None:
+            row[field] = limits.storable_json(row[field])
+    return row
+
+
+def _check_query(**names: str | None) -> None:
+    """A task or annotator name asked for that no store can hold is refused alike on both
+    backends (PostgreSQL would reject the query, SQLite would find nothing)."""
+    for what, value in names.items():
+        if isinstance(value, str) and limits.text_problem(value) is not None:
+            limits.check_text(value, what)
+
+
+def _check_column(values: Sequence[Any], index: pd.Index, column: str) -> None:
+    """``ValueError`` naming the row of the first text in ``values`` the store cannot keep."""
+    texts = [(pos, v) for pos, v in enumerate(values) if isinstance(v, str)]
+    bad = limits.first_unstorable([v for _, v in texts])
+    if bad is not None:
+        pos, value = texts[bad]
+        limits.check_text(value, f"column {column!r} at row {index[pos]!r}:")
+
+
 def _parse_url(url: str | os.PathLike[str] | None) -> URL:
     if url is None:
         return make_url(f"sqlite:///{Path.cwd() / DEFAULT_FILENAME}")
@@ -617,7 +729,10 @@ def _parse_url(url: str | os.PathLike[str] | None) -> URL:
     text = os.fspath(url)
     if "://" not in text:
         return make_url(f"sqlite:///{Path(text).expanduser().resolve()}")
-    parsed = make_url(text)
+    try:
+        parsed = make_url(text)
+    except (sa.exc.ArgumentError, ValueError) as exc:
+        raise StoreError(f"{mask_passwords(text)} is not a store URL or file path ({exc})") from None
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
@@ -628,11 +743,21 @@ def _parse_url(url: str | os.PathLike[str] | None) -> URL:
 def _make_engine(url: URL) -> Engine:
     backend = url.get_backend_name()
     if backend == "sqlite":
-        if url.database:
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        if url.database and url.database != ":memory:":
+            folder = Path(url.database).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+                why = f"{blocker} is a file, not a folder" if blocker else (exc.strerror or str(exc))
+                raise StoreAccessError(
+                    f"cannot create the folder {folder} for the store {url.database}: {why}"
+                ) from None
         engine = sa.create_engine(
             url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         )
+        if url.database and url.database != ":memory:":
+            sa.event.listen(engine, "handle_error", _sqlite_file_errors(Path(url.database)))
 
         @sa.event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -656,7 +781,97 @@ def _make_engine(url: URL) -> Engine:
     return sa.create_engine(url)
 
 
-def _insert_ignore(backend: str, table: sa.Table, conflict_columns: list[str]) -> Any:
+#: The first bytes of every SQLite database file.
+SQLITE_HEADER = b"SQLite format 3\x00"
+#: What a file that is not a SQLite database looks like, by its first bytes.
+_LOOKALIKES = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (an .xlsx, .docx or .zip file)"),
+    (b"PAR1", "a Parquet file"),
+    (b"\x1f\x8b", "a gzip file"),
+)
+READ_ONLY = "nblabel needs write access to the file and its folder"
+
+
+def _sqlite_path_problem(path: Path) -> str | None:
+    """What makes ``path`` unusable as a SQLite store, said for a person, or ``None``."""
+    if path.is_dir():
+        return f"is a directory, not a SQLite file: give a file path (such as {path / DEFAULT_FILENAME})"
+    folder = path.parent
+    if not path.exists():
+        if folder.is_dir() and not _can(folder, os.W_OK | os.X_OK):
+            return f"cannot be created: its folder {folder} is read-only ({READ_ONLY})"
+        return None
+    if not _can(path, os.R_OK):
+        return "cannot be read (permission denied)"
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    if head and not SQLITE_HEADER.startswith(head) and not head.startswith(SQLITE_HEADER):
+        looks = next((what for magic, what in _LOOKALIKES if head.startswith(magic)), None)
+        if looks is None and b"\x00" not in head:
+            try:
+                head.decode("utf-8")
+                looks = "a text file"
+            except UnicodeDecodeError:
+                pass
+        return "is not a SQLite database" + (f" (it looks like {looks})" if looks else "")
+    if not _can(path, os.W_OK):
+        return f"is read-only: {READ_ONLY}"
+    if not _can(folder, os.W_OK | os.X_OK):
+        # WAL mode keeps -wal and -shm files beside the database; they must exist and be
+        # writable, or the folder must let SQLite create them.
+        sidecars = [Path(f"{path}-wal"), Path(f"{path}-shm")]
+        if not all(p.exists() and _can(p, os.R_OK | os.W_OK) for p in sidecars):
+            return f"cannot be written: its folder {folder} is read-only ({READ_ONLY})"
+    return None
+
+
+def _can(path: Path, mode: int) -> bool:
+    effective = os.access in os.supports_effective_ids
+    return os.access(path, mode, effective_ids=effective)
+
+
+def _check_sqlite_path(path: Path) -> None:
+    """Refuse a path that cannot be a SQLite store, before any SQL runs."""
+    problem = _sqlite_path_problem(path)
+    if problem is not None:
+        raise StoreAccessError(f"the store {path} {problem}")
+
+
+#: SQLite errors that mean "this file cannot serve as a store" (lower case) and what they mean.
+_SQLITE_FILE_ERRORS = (
+    ("file is not a database", "is not a SQLite database, or is damaged"),
+    ("malformed", "is a damaged SQLite database: restore it from a backup"),
+    ("readonly database", f"is read-only: {READ_ONLY}"),
+    ("unable to open database file", "cannot be opened"),
+)
+
+
+def _sqlite_file_errors(path: Path) -> Callable[[Any], BaseException | None]:
+    """A ``handle_error`` hook: SQLite's errors about the file itself become a
+    :class:`StoreAccessError` naming the path and saying what is wrong (never SQL text)."""
+
+    def translate(context: Any) -> BaseException | None:
+        original = context.original_exception
+        if not isinstance(original, sqlite3.Error):
+            return None
+        text = str(original)
+        for needle, meaning in _SQLITE_FILE_ERRORS:
+            if needle in text.lower():
+                problem = _sqlite_path_problem(path) or f"{meaning} ({text})"
+                return StoreAccessError(f"the store {path} {problem}")
+        return None
+
+    return translate
+
+
+def _insert_ignore(backend: str, table: sa.Table, conflict_columns: list[Any]) -> Any:
     if backend == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
     elif backend == "postgresql":
@@ -671,7 +886,7 @@ def _item_row(task: str, item_id: str, item_kind: str, content: Mapping[str, Any
         "task": task,
         "item_id": item_id,
         "item_kind": item_kind,
-        "content": json.dumps(dict(content), ensure_ascii=False),
+        "content": limits.json_text(dict(content)),
         "created_us": now_us(),
     }
 
@@ -695,10 +910,11 @@ def _dump_json_column(values: list[Any]) -> list[str | None]:
         if type(value) is str:
             text = cache.get(value)
             if text is None:
-                text = cache[value] = dump_json(value)
+                text = cache[value] = limits.json_text(value, separators=(",", ":"))
             out.append(text)
         else:
-            out.append(dump_json(value))
+            text = dump_json(value)
+            out.append(None if text is None else limits.storable_json(text))
     return out
 
 
