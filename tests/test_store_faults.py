@@ -606,7 +606,8 @@ def test_the_cli_masks_passwords_in_usage_errors_and_in_a_real_process(store_url
     assert_no_secret(done.stdout + done.stderr)
 
 
-def test_store_errors_name_the_server_without_the_password(postgres) -> None:
+def test_store_errors_name_the_server_without_the_password() -> None:
+    pytest.importorskip("psycopg")
     for form, url in password_forms("postgresql://ana@127.0.0.1:1/nodb").items():
         if "DSN" in form:
             continue  # not a URL: a file path, which the CLI test covers
