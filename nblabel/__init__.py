@@ -11,7 +11,7 @@ from .dashboard import Dashboard
 from .report import agreement_report
 from .session import Session
 from .spans import Spans
-from .store import Store
+from .store import Store, StoreError
 
 __all__ = [
     "Adjudicate",
@@ -22,6 +22,7 @@ __all__ = [
     "Session",
     "Spans",
     "Store",
+    "StoreError",
     "__version__",
     "agreement",
     "agreement_report",
