@@ -68,22 +68,48 @@ def dump_json(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def retract_target(value: Any) -> int | None:
+    """The id of the event a ``retract`` withdraws, or ``None`` for an untargeted retract.
+
+    A widget's undo writes ``{"retracts": <event id>}``: it withdraws exactly that event, even
+    when another widget of the same annotator labeled the item since. Retracts without a target
+    (older stores, hand-written imports) withdraw the latest standing event of their item.
+    """
+    if isinstance(value, dict):
+        target = value.get("retracts")
+        if isinstance(target, int) and not isinstance(target, bool):
+            return target
+    return None
+
+
 def reduce_state(rows: Iterable[tuple[str, str, str, Any]]) -> dict[tuple[str, str], tuple[str, Any]]:
     """Current state per (item_id, annotator) from ``(item_id, annotator, kind, value)`` rows.
 
     Rows must be in log order. ``label`` and ``skip`` events push onto a per-item stack, a
     ``retract`` pops the latest one, ``flag`` events do not change the state. The result maps
     ``(item_id, annotator)`` to ``(kind, value)`` of the event on top of the stack.
+
+    Rows may carry two more fields, ``(item_id, annotator, kind, value, event_id, target)``:
+    then a retract whose ``target`` is an event id withdraws that event wherever it stands in
+    its stack (see :func:`retract_target`), and ``value`` is returned as before.
     """
-    stacks: dict[tuple[str, str], list[tuple[str, Any]]] = {}
-    for item_id, annotator, kind, value in rows:
+    stacks: dict[tuple[str, str], list[tuple[str, Any, Any]]] = {}
+    for row in rows:
+        item_id, annotator, kind, value = row[:4]
         if kind == "flag":
             continue
         key = (item_id, annotator)
         stack = stacks.setdefault(key, [])
         if kind == "retract":
-            if stack:
-                stack.pop()
+            target = row[5] if len(row) > 5 else None
+            if target is None:
+                if stack:
+                    stack.pop()
+            else:
+                for i in range(len(stack) - 1, -1, -1):
+                    if stack[i][2] == target:
+                        del stack[i]
+                        break
         else:
-            stack.append((kind, value))
-    return {key: stack[-1] for key, stack in stacks.items() if stack}
+            stack.append((kind, value, row[4] if len(row) > 4 else None))
+    return {key: stack[-1][:2] for key, stack in stacks.items() if stack}

@@ -6,6 +6,7 @@ SQLite (a file, the default ``./nblabel.db``) is the embedded backend; PostgreSQ
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -22,11 +23,13 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from . import ids, limits, migrate, schema
-from .event import Event, dump_json, now_us, reduce_state
+from .event import Event, dump_json, now_us, reduce_state, retract_target
 from .labelset import preview_labels
 from .redact import mask_passwords
 
-__all__ = ["Store", "StoreAccessError", "StoreError", "TaskInfo", "default_store", "open_store"]
+__all__ = [
+    "Store", "StoreAccessError", "StoreError", "StoreUnavailable", "TaskInfo", "default_store", "open_store",
+]  # fmt: skip
 
 DEFAULT_FILENAME = "nblabel.db"
 #: How long a SQLite writer waits for another process's write lock before the write fails (a
@@ -53,6 +56,13 @@ EVENT_COLUMNS = [
 
 class StoreError(RuntimeError):
     """A store operation that cannot succeed as asked (not a transient failure)."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be written now but may be later (its file was deleted or replaced while
+    open): a widget keeps its events pending and retries."""
+
+    transient = True
 
 
 class StoreAccessError(StoreError):
@@ -100,6 +110,7 @@ class Store:
         item_key = schema.ITEMS_KEY_POSTGRESQL if self.backend == "postgresql" else ["task", "item_id"]
         self._insert_item = _insert_ignore(self.backend, schema.items, item_key)
         self._ensure_schema()
+        self._watch_file()
 
     # ------------------------------------------------------------------ description
     @property
@@ -120,6 +131,9 @@ class Store:
         """Release every pooled connection (open files and sockets). The store stays usable: a
         later operation connects again."""
         self.engine.dispose()
+        anchor, self._anchor = self._anchor, None
+        if anchor is not None:
+            anchor.close()
 
     def __enter__(self) -> Store:
         return self
@@ -300,11 +314,101 @@ class Store:
         stored (a retried write), ``True`` otherwise. Transient failures (locked database,
         server down, disk full) raise the driver's exception; the caller retries.
         """
+        return self._write(event, item)[1]
+
+    def write(self, event: Event, item: Mapping[str, Any] | None = None) -> int:
+        """Like :meth:`append`, but return the event's id in the store (for a retried write,
+        the id it was stored under the first time). A SQLite store whose file was deleted or
+        replaced since it was opened raises :class:`StoreUnavailable` instead of writing (or
+        acknowledging a write) into a file that is no longer at its path."""
+        return self._write(event, item)[0]
+
+    def _write(self, event: Event, item: Mapping[str, Any] | None) -> tuple[int, bool]:
+        self.check_file()
         with self._lock, self._writer.begin() as conn:
             result = conn.execute(self._insert_event, event_row(event))
             if item is not None:
                 conn.execute(self._insert_item, _item_row(event.task, event.item_id, event.item_kind, item))
-            return _inserted(result) != 0
+            if result.returns_rows:
+                new_ids = [row[0] for row in result.all()]
+            else:
+                new_ids = [result.lastrowid] if result.rowcount else []
+            if new_ids:
+                event_id = int(new_ids[0])
+            else:  # already stored by an earlier attempt whose acknowledgement was lost
+                e = schema.events
+                event_id = conn.execute(
+                    sa.select(e.c.id).where(
+                        e.c.client_id == event.client_id, e.c.client_seq == event.client_seq
+                    )
+                ).scalar_one()
+        # Committed — but into the file that was opened: if the path names another file now
+        # (deleted, moved, replaced), this commit is not where the user will look for it.
+        self.check_file()
+        return event_id, bool(new_ids)
+
+    # ------------------------------------------------------------------ the file under a store
+    _identity: tuple[int, int] | None = None
+    _anchor: sqlite3.Connection | None = None
+
+    def _watch_file(self) -> None:
+        """Remember which file a SQLite store opened (device and inode), to notice later that
+        its path names another file or none.
+
+        An *anchor* connection stays on that file: when the path comes to name another file,
+        the anchor checkpoints and empties the write-ahead log that sits beside the path, which
+        would otherwise be replayed into whatever file is put there next.
+        """
+        self._identity = _file_identity(self.url) if self.backend == "sqlite" else None
+        if self._identity is not None and self._anchor is None:
+            self._anchor = sqlite3.connect(self.url.database or "", check_same_thread=False, timeout=5)
+
+    def check_file(self) -> None:
+        """Raise :class:`StoreUnavailable` if the store's SQLite file was deleted, moved or
+        replaced since it was opened (no-op for other backends and in-memory stores)."""
+        if self._identity is None:
+            return
+        now = _file_identity(self.url)
+        if now == self._identity:
+            return
+        self._release_file()
+        path = self.url.database
+        if now is None:
+            raise StoreUnavailable(f"the store file {path} was deleted or moved while it was open")
+        raise StoreUnavailable(f"the store file {path} was replaced by another file while it was open")
+
+    def _release_file(self) -> None:
+        """Let go of a file that is no longer at the store's path (once): every pooled
+        connection closes, and the anchor writes the log into that file and empties it."""
+        with self._lock:
+            anchor, self._anchor = self._anchor, None
+            if anchor is None:
+                return
+            self.engine.dispose()
+            with contextlib.suppress(sqlite3.Error):
+                anchor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            anchor.close()
+
+    def reset(self) -> None:
+        """Drop every pooled connection, so the next operation connects afresh (a connection
+        opened while the file was read-only, or to a server that restarted, stays broken)."""
+        self.engine.dispose()
+
+    def reopen(self, *, create: bool = False) -> None:
+        """Adopt the file now at a SQLite store's path after :meth:`check_file` failed: a file
+        moved back or replaced by another store is used from now on (its tables are created if
+        missing). A missing file is created only when ``create`` is true; otherwise
+        :class:`StoreUnavailable` says it is still missing."""
+        if self.backend != "sqlite" or self._identity is None:
+            self.reset()
+            return
+        path = Path(self.url.database or "")
+        if not path.exists() and not create:
+            raise StoreUnavailable(f"the store file {path} was deleted or moved, and is still missing")
+        self._release_file()
+        self.reset()
+        self._ensure_schema()
+        self._watch_file()
 
     def append_many(self, events: Iterable[Event]) -> int:
         """Write many events in one transaction (bulk import); returns how many were new."""
@@ -493,16 +597,18 @@ class Store:
             data["_order"] = np.argsort(ids, kind="stable")  # an index scan: back to log order
         return data
 
-    def revision(self, task: str | None = None) -> tuple[int, int]:
-        """``(number of events, highest event id)`` of ``task`` (of the store without one): it
-        changes whenever any process writes an event, so a poller compares it to know when to
-        read again. (The count is needed: on PostgreSQL a transaction that took a lower id may
-        commit after a higher one.)"""
-        _check_query(task=task)
+    def revision(self, task: str | None = None, *, annotator: str | None = None) -> tuple[int, int]:
+        """``(number of events, highest event id)`` of ``task`` (of the store without one; of
+        one ``annotator`` if given): it changes whenever any process writes an event, so a
+        poller compares it to know when to read again. (The count is needed: on PostgreSQL a
+        transaction that took a lower id may commit after a higher one.)"""
+        _check_query(task=task, annotator=annotator)
         e = schema.events
         query = sa.select(sa.func.count(), sa.func.coalesce(sa.func.max(e.c.id), 0))
         if task is not None:
             query = query.where(e.c.task == task)
+        if annotator is not None:
+            query = query.where(e.c.annotator == annotator)
         with self.engine.connect() as conn:
             count, top = conn.execute(query).one()
         return int(count), int(top)
@@ -661,9 +767,12 @@ def current_from_annotations(frame: pd.DataFrame) -> pd.DataFrame:
     keep = frame.loc[~slow].drop_duplicates(keys, keep="last")["id"].tolist()
     if slow.any():
         part = frame.loc[slow]
+        kinds = part["kind"].tolist()
+        values = part["value"].tolist() if "value" in part.columns else [None] * len(part)
+        targets = [retract_target(v) if k == "retract" else None for k, v in zip(kinds, values, strict=True)]
         rows = zip(
             zip(part["task"], part["item_id"], strict=True),
-            part["annotator"], part["kind"], part["id"], strict=True,
+            part["annotator"], kinds, part["id"], part["id"], targets, strict=True,
         )  # fmt: skip
         keep.extend(event_id for _kind, event_id in reduce_state(rows).values())
     result = frame[frame["id"].isin(keep)]
@@ -740,6 +849,18 @@ def _parse_url(url: str | os.PathLike[str] | None) -> URL:
     return parsed
 
 
+def _file_identity(url: URL) -> tuple[int, int] | None:
+    """``(device, inode)`` of a SQLite store's file, ``None`` if the path names no file."""
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    try:
+        st = os.stat(database)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
 def _make_engine(url: URL) -> Engine:
     backend = url.get_backend_name()
     if backend == "sqlite":
@@ -796,8 +917,13 @@ _LOOKALIKES = (
 READ_ONLY = "nblabel needs write access to the file and its folder"
 
 
-def _sqlite_path_problem(path: Path) -> str | None:
-    """What makes ``path`` unusable as a SQLite store, said for a person, or ``None``."""
+def _sqlite_path_problem(path: Path, *, read_header: bool = False) -> str | None:
+    """What makes ``path`` unusable as a SQLite store, said for a person, or ``None``.
+
+    The file's first bytes are read only when ``read_header`` (after SQLite itself said the
+    file is not a database): closing any descriptor of a file drops every POSIX lock this
+    process holds on it, including the locks of SQLite connections already open there.
+    """
     if path.is_dir():
         return f"is a directory, not a SQLite file: give a file path (such as {path / DEFAULT_FILENAME})"
     folder = path.parent
@@ -807,11 +933,13 @@ def _sqlite_path_problem(path: Path) -> str | None:
         return None
     if not _can(path, os.R_OK):
         return "cannot be read (permission denied)"
-    try:
-        with open(path, "rb") as f:
-            head = f.read(len(SQLITE_HEADER))
-    except OSError as exc:
-        return f"cannot be read ({exc.strerror or exc})"
+    head = b""
+    if read_header:
+        try:
+            with open(path, "rb") as f:
+                head = f.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            return f"cannot be read ({exc.strerror or exc})"
     if head and not SQLITE_HEADER.startswith(head) and not head.startswith(SQLITE_HEADER):
         looks = next((what for magic, what in _LOOKALIKES if head.startswith(magic)), None)
         if looks is None and b"\x00" not in head:
@@ -864,7 +992,8 @@ def _sqlite_file_errors(path: Path) -> Callable[[Any], BaseException | None]:
         text = str(original)
         for needle, meaning in _SQLITE_FILE_ERRORS:
             if needle in text.lower():
-                problem = _sqlite_path_problem(path) or f"{meaning} ({text})"
+                header = needle == "file is not a database"
+                problem = _sqlite_path_problem(path, read_header=header) or f"{meaning} ({text})"
                 return StoreAccessError(f"the store {path} {problem}")
         return None
 

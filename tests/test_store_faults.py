@@ -823,3 +823,24 @@ def test_threads_are_not_left_behind_by_closed_dashboards(store: nl.Store) -> No
     for d in boards:
         d.close()
     assert threading.active_count() <= before
+
+
+def test_opening_a_second_store_on_a_file_keeps_the_first_ones_commits_visible(tmp_path: Path) -> None:
+    """Closing any descriptor of a file drops every POSIX lock the process holds on it: opening
+    a store must never read the database file itself, or another process, believing it is
+    alone, checkpoints and deletes the write-ahead log under the first store's connections and
+    stops seeing their commits."""
+    path = tmp_path / "shared.db"
+    df = pd.DataFrame({"t": list("abcdef")})
+    w = nl.Classify(df, text="t", labels=["x", "y"], task="t", annotator="a", store=path)
+    nl.Classify(df, text="t", labels=["x", "y"], task="m", annotator="a", store=path, multi=True)
+    reader = f"import nblabel as nl; s = nl.Store({str(path)!r}); print(len(s.annotations('t'))); s.close()"
+
+    def seen_elsewhere() -> int:
+        done = subprocess.run([sys.executable, "-c", reader], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return int(done.stdout.strip())
+
+    for i in range(3):
+        w.annotate(i, "x")
+        assert seen_elsewhere() == i + 1
