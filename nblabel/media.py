@@ -57,18 +57,34 @@ def array_to_image(array: np.ndarray) -> Image.Image:
     return Image.fromarray(np.ascontiguousarray(array))
 
 
-def _from_bytes(data: bytes, source: str) -> tuple[bytes, str]:
+def decode_image(data: bytes, source: str) -> Image.Image:
+    """Open and fully decode image bytes, or raise ``ImageError`` naming ``source`` and why.
+
+    Every way decoding can fail ends here as an ``ImageError`` — not an image, truncated, a
+    decompression bomb (Pillow's pixel limit), out of memory — so no caller ever sees
+    Pillow's own exceptions (an item that cannot be shown must never fail a save)."""
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            fmt = img.format
-            size = img.size
-            if fmt in BROWSER_FORMATS and max(size) <= MAX_SIDE:
-                img.verify()
-                return data, BROWSER_FORMATS[fmt]
-            img.load()
-            return _encode(img)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        img = Image.open(io.BytesIO(data))
+        img.load()
+    except UnidentifiedImageError:
+        raise ImageError(f"{source} is not a readable image (unknown or corrupt format)") from None
+    except Image.DecompressionBombError as exc:
+        raise ImageError(f"{source} is too large to decode safely: {exc}") from None
+    except MemoryError:
+        raise ImageError(f"{source} is too large to decode (out of memory)") from None
+    except Exception as exc:  # truncated data, broken chunks, codec errors: all unreadable
         raise ImageError(f"{source} is not a readable image ({exc})") from None
+    return img
+
+
+def _from_bytes(data: bytes, source: str) -> tuple[bytes, str]:
+    img = decode_image(data, source)
+    if img.format in BROWSER_FORMATS and max(img.size) <= MAX_SIDE:
+        return data, BROWSER_FORMATS[img.format]
+    try:
+        return _encode(img)
+    except Exception as exc:
+        raise ImageError(f"{source} cannot be converted for display ({exc})") from None
 
 
 def _encode(img: Image.Image) -> tuple[bytes, str]:
@@ -131,13 +147,7 @@ def oriented_image(value: Any) -> tuple[bytes, str, int, int]:
                 f"cannot show a {type(value).__name__} as an image "
                 "(use a path, URL, bytes, PIL image or array)"
             )
-        try:
-            img = Image.open(io.BytesIO(data))
-            img.load()
-        except UnidentifiedImageError:
-            raise ImageError(f"{source} is not a readable image (unknown or corrupt format)") from None
-        except (OSError, SyntaxError, ValueError) as exc:
-            raise ImageError(f"{source} is not a readable image ({exc})") from None
+        img = decode_image(data, source)
     try:
         turned = img.getexif().get(0x0112, 1) not in (1, None)  # the EXIF Orientation tag
         oriented = ImageOps.exif_transpose(img) if turned else img
