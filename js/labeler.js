@@ -359,7 +359,11 @@ export function mountLabeler({ model, el }, task) {
     const status = model.get("_status") || {};
     const unsaved = pending.size;
     if (status.state && status.state !== "ok") {
-      saveState.textContent = `Not saved: ${status.pending || unsaved} waiting`;
+      const waiting = status.pending || unsaved;
+      const parts = [];
+      if (waiting || !status.failed) parts.push(`${waiting} waiting`);
+      if (status.failed) parts.push(`${status.failed} refused`);
+      saveState.textContent = `Not saved: ${parts.join(", ")}`;
       saveState.dataset.state = "error";
     } else if (unsaved) {
       saveState.textContent = `Saving… (${unsaved})`;
@@ -424,6 +428,12 @@ export function mountLabeler({ model, el }, task) {
       itemMeta.replaceChildren(idNode, h("span", { class: "nbl-flag-note", text: `⚑ flagged${item.flag ? `: ${item.flag}` : ""}` }));
     } else {
       itemMeta.replaceChildren(idNode);
+    }
+    if (item.payload.error !== undefined) {
+      // the kernel could not build this item: say why; it can still be skipped or flagged
+      body.replaceChildren(h("div", { class: "nbl-message nbl-item-error", text: `This item cannot be shown: ${item.payload.error}` }));
+      controls.replaceChildren();
+      return;
     }
     task.renderItem(ctx, item, body);
     task.renderControls(ctx, item, controls);

@@ -7,7 +7,9 @@ how to validate and encode a value, what an item looks like in the browser, and 
 
 from __future__ import annotations
 
+import contextlib
 import heapq
+import logging
 import os
 import threading
 import traceback
@@ -17,20 +19,27 @@ from pathlib import Path
 from typing import Any
 
 import anywidget
+import comm
 import pandas as pd
+import sqlalchemy as sa
 import traitlets
 
-from .event import Event
+from . import _poller, ids
+from .annotator_state import AnnotatorState
+from .event import Event, retract_target
+from .failures import describe
 from .guidelines import Guidelines, load_guidelines
 from .items import ItemSource
 from .labelset import MANY_LABELS
 from .labelset import check_labels as _check_labels
 from .limits import check_name, check_text
 from .media import ImageError, image_payload
+from .outbox import Outbox, Outgoing
 from .queue import Queue
-from .store import Store, decode_json_column, open_store
+from .store import Store, StoreUnavailable, decode_json_column, open_store
 
 STATIC = Path(__file__).parent / "static"
+_log = logging.getLogger(__name__)
 
 #: How many upcoming items the browser holds, so the next item paints without the kernel.
 PREFETCH = 5
@@ -76,60 +85,72 @@ class LabelWidget(anywidget.AnyWidget):
         self.items = ItemSource(df, columns)
         self._labels = _check_labels(labels)
         self._label_index = {label: i for i, label in enumerate(self._labels)}
+        self._check_setup(df)  # before the store: a refused widget registers no task
         # A store given as a URL or path (or None) is this widget's own: close() releases it.
         self.store, self._owns_store = open_store(store)
-        self.guidelines: Guidelines | None = load_guidelines(guidelines)
-        self.queue = Queue(len(self.items), self.items.priority_order(order))
-        self.store.register_task(
-            task,
-            self.kind,
-            self._labels,
-            {"columns": self.items.columns, **(config or {})},
-            fixed=tuple(config or {}),
-        )
+        try:
+            self.guidelines: Guidelines | None = load_guidelines(guidelines)
+            self.queue = Queue(len(self.items), self.items.priority_order(order))
+            self._task_config = {"columns": self.items.columns, **(config or {})}
+            self._task_fixed = tuple(config or {})
+            self._register_task()
 
-        self._client_id = uuid.uuid4().hex
-        self._client_seq = 0
-        self._lock = threading.RLock()
-        self._pending: list[tuple[Event, list[Any]]] = []  # events not yet committed, in order
-        self._retry_timer: Any = None
-        self._retry_delay = 0.25
-        self._state: dict[str, tuple[str, Any]] = {}  # key -> (kind, value), committed
-        self._stacks: dict[str, list[tuple[str, Any]]] = {}  # key -> standing label/skip events
-        self._flags: dict[str, str] = {}  # key -> latest comment
-        # Keys with a label or flag in the store but no row in this DataFrame (the task was also
-        # labeled through another DataFrame, e.g. a different sample): left out of progress/undo.
-        self._foreign: set[str] = set()
-        self._history: list[str] = []  # keys of label/skip events still standing, oldest first
-        self._shown_saved: set[str] = set()  # keys whose content this widget already stored
-        # Progress tallies of _state (foreign keys left out), kept up to date by _apply so a
-        # label costs O(1) however many items are already labeled.
-        self._labeled = 0
-        self._skipped = 0
-        self._label_counts: dict[Any, int] = {}
-        self._tallying = False  # off while _load_state replays the log (one _recount at its end)
-        self._callbacks: list[Callable[[Any, Any], None]] = []
-        self._current: int | None = None
-        self._client_view = 0  # latest browser view number processed
-        # Per browser view ("client"): the next message number to handle, and messages that
-        # arrived before it (ipykernel >= 7 may hand one comm's messages to several threads).
-        self._next_view: dict[str, int] = {}
-        self._inbox: dict[str, dict[int, dict[str, Any]]] = {}
-        # A session's queue policy (see nblabel.session): which items this annotator is served,
-        # what else an item shows (feedback, revealed labels, adjudication); None = every row.
-        self._policy: Any = None
-        self._load_state()
+            self._client_id = uuid.uuid4().hex
+            self._client_seq = 0
+            self._lock = threading.RLock()
+            self._outbox = Outbox(self.store)  # events accepted but not committed yet, in order
+            self._closed = False
+            self._store_error: BaseException | None = None  # the transient failure being retried
+            self._retry_timer: Any = None
+            self._retry_delay = 0.25
+            # This annotator's committed events reduced to what stands (state, flags, undo list).
+            self._annotator_state = AnnotatorState()
+            self._state = self._annotator_state.state  # key -> (kind, value), committed
+            self._flags = self._annotator_state.flags  # key -> latest comment
+            # (events, highest id) of this annotator's events when the store was last read: other
+            # widgets of the same annotator (a second tab, another kernel) are noticed when it moves
+            self._seen_revision = (0, 0)
+            self._have: set[str] = set()  # keys the browser said it holds (for windows we push)
+            # Keys with a label or flag in the store but no row in this DataFrame (the task was also
+            # labeled through another DataFrame, e.g. a different sample): left out of progress/undo.
+            self._foreign: set[str] = set()
+            self._shown_saved: set[str] = set()  # keys whose content this widget already stored
+            # Progress tallies of _state (foreign keys left out), kept up to date by _apply so a
+            # label costs O(1) however many items are already labeled.
+            self._labeled = 0
+            self._skipped = 0
+            self._label_counts: dict[Any, int] = {}
+            self._tallying = False  # off while _load_state replays the log (one _recount at its end)
+            self._callbacks: list[Callable[[Any, Any], None]] = []
+            self._current: int | None = None
+            self._client_view = 0  # latest browser view number processed
+            # Per browser view ("client"): the next message number to handle, and messages that
+            # arrived before it (ipykernel >= 7 may hand one comm's messages to several threads).
+            self._next_view: dict[str, int] = {}
+            self._inbox: dict[str, dict[int, dict[str, Any]]] = {}
+            # A session's queue policy (see nblabel.session): which items this annotator is served,
+            # what else an item shows (feedback, revealed labels, adjudication); None = every row.
+            self._policy: Any = None
+            self._load_state()
 
-        super().__init__(
-            _config=self._base_config(config or {}),
-            _guidelines_html=self.guidelines.html if self.guidelines else "",
-            _status={"state": "ok", "message": "", "pending": 0},
-        )
-        self._current = self._first_position()
-        self._update_progress()
-        self.on_msg(self._on_browser_message)
+            super().__init__(
+                _config=self._base_config(config or {}),
+                _guidelines_html=self.guidelines.html if self.guidelines else "",
+                _status={"state": "ok", "message": "", "pending": 0},
+            )
+            self._current = self._first_position()
+            self._update_progress()
+            self.on_msg(self._on_browser_message)
+        except BaseException:
+            if self._owns_store:  # nothing of this widget survives: neither does its store
+                self.store.close()
+            raise
 
     # ------------------------------------------------------------------ subclass hooks
+    def _check_setup(self, df: pd.DataFrame) -> None:
+        """Check the task-specific options (label types, a suggestions column) once the items
+        and labels are known, before the store is opened; raise to refuse the widget."""
+
     def _validate_value(self, value: Any, pos: int) -> Any:
         """Check a value given from Python for the item at ``pos``; return it in stored form or
         raise ``ValueError``."""
@@ -223,7 +244,65 @@ class LabelWidget(anywidget.AnyWidget):
     @property
     def pending(self) -> int:
         """Events accepted but not yet committed to the store (non-zero only while it fails)."""
-        return len(self._pending)
+        return len(self._outbox)
+
+    @property
+    def pending_events(self) -> pd.DataFrame:
+        """The events accepted but not committed yet, in order (held in this kernel while the
+        store is unavailable): ``item_id, kind, value, comment, created_at``."""
+        with self._lock:
+            events = [out.event for out in self._outbox.pending]
+        return self._event_frame(events)
+
+    @property
+    def failed(self) -> pd.DataFrame:
+        """Events the database refused (they can never be written as they are), set aside so
+        that later events could be saved: ``item_id, kind, value, comment, created_at, reason,
+        failed_at``. :meth:`retry_failed` tries them again; :meth:`discard_failed` drops them."""
+        with self._lock:
+            failed = list(self._outbox.failed)
+        frame = self._event_frame([f.outgoing.event for f in failed])
+        frame["reason"] = [f.reason for f in failed]
+        frame["failed_at"] = _utc([f.failed_us for f in failed])
+        return frame
+
+    def retry_failed(self) -> bool:
+        """Queue the failed events again (after the database was fixed) and write them now;
+        ``True`` when nothing is left pending or failed."""
+        with self._lock:
+            again = [f.outgoing for f in self._outbox.failed]
+            self._outbox.requeue_failed()
+            for out in again:
+                if out.event.kind in ("label", "skip"):
+                    self._mark_queue(out.event.item_id)
+        self._flush()
+        with self._lock:
+            return not self._outbox.pending and not self._outbox.failed
+
+    def discard_failed(self) -> int:
+        """Give up on the failed events (they stay listed nowhere); returns how many."""
+        with self._lock:
+            gone = self._outbox.discard_failed()
+            self._refresh_status()
+        return len(gone)
+
+    def _event_frame(self, events: list[Event]) -> pd.DataFrame:
+        item_ids = [self._item_label(e.item_id, e.item_kind) for e in events]
+        return pd.DataFrame(
+            {
+                "item_id": pd.Series(item_ids, dtype=object),
+                "kind": [e.kind for e in events],
+                "value": pd.Series([e.value for e in events], dtype=object),
+                "comment": pd.Series([e.comment for e in events], dtype=object),
+                "created_at": _utc([e.created_us for e in events]),
+            }
+        )
+
+    def _item_label(self, key: str, item_kind: str) -> Any:
+        try:
+            return self.items.label(self.items.position_of_key(key))
+        except KeyError:
+            return ids.decode(key, item_kind)
 
     def annotate(self, item_id: Any, value: Any) -> None:
         """Label ``item_id`` with ``value`` — the same path as a key press: validated, stored,
@@ -233,14 +312,23 @@ class LabelWidget(anywidget.AnyWidget):
 
     def _label(self, pos: int, stored: Any, comment: str | None = None) -> None:
         self._record(pos, "label", stored, active_ms=None, comment=comment)
-        self._move_after(pos)
-        self._push_window()
+        self._after_record(pos)
 
     def skip(self, item_id: Any = None) -> None:
         """Skip ``item_id`` (default: the current item) and move on."""
         pos = self._resolve(item_id)
         self._record(pos, "skip", None, active_ms=None)
-        self._move_after(pos)
+        self._after_record(pos)
+
+    def _after_record(self, pos: int) -> None:
+        """Move on and show the next item once a label or skip is recorded. Nothing here may
+        raise: the event is already accepted, and an exception would tell a caller of
+        :meth:`annotate` that nothing was stored (a retry would label twice)."""
+        try:
+            self._move_after(pos)
+        except Exception:
+            _log.exception("nblabel: moving on after item %r failed", self.items.label(pos))
+            self._current = pos
         self._push_window()
 
     def flag(self, item_id: Any = None, comment: str = "") -> None:
@@ -252,7 +340,10 @@ class LabelWidget(anywidget.AnyWidget):
     def undo(self) -> Any:
         """Retract this annotator's latest standing label or skip and go back to that item.
 
-        Returns the item id that was undone, or ``None`` when there is nothing to undo.
+        Only events read when the widget opened and those it wrote itself are undone: a label
+        that another widget of the same annotator (a second tab or kernel) gave meanwhile is
+        never withdrawn from here. Returns the item id that was undone, or ``None`` when there
+        is nothing to undo.
         """
         pos = self._undo()
         self._push_window()
@@ -267,22 +358,40 @@ class LabelWidget(anywidget.AnyWidget):
         """Call ``callback(item_id, value)`` after each label is committed to the store."""
         self._callbacks.append(callback)
 
-    def retry(self) -> bool:
-        """Try to write pending events now; ``True`` when none is left."""
+    def retry(self, *, create: bool = False) -> bool:
+        """Try to write pending events now; ``True`` when none is left.
+
+        If the store's file was deleted while the widget had it open, the pending events wait
+        until a file is back at that path; ``create=True`` starts a new, empty store file there
+        instead and writes them into it.
+        """
+        if self._store_error is not None:
+            self._recover_store(create=create)
         return self._flush()
 
+    def sync(self) -> bool:
+        """Read this annotator's events that other widgets (another tab or kernel using the
+        same task and annotator) wrote since the last look, and show them; ``True`` if any.
+        Widgets shown in a browser do this by themselves about once a second."""
+        changed = self._sync()
+        if changed:
+            self._push_window(self._have)
+        return changed
+
     # ------------------------------------------------------------------ state
+    def _register_task(self) -> None:
+        self.store.register_task(
+            self.task, self.kind, self._labels, self._task_config, fixed=self._task_fixed
+        )
+
     def _load_state(self) -> None:
         """Rebuild this annotator's state from the store (resume after a kernel restart)."""
+        self._seen_revision = self.store.revision(self.task, annotator=self.annotator)
         rows = self.store.events(self.task, annotator=self.annotator)
         values = decode_json_column([row[6] for row in rows])  # each distinct label parsed once
         for row, value in zip(rows, values, strict=True):
-            key, kind, comment = row[2], row[5], row[7]
-            if kind == "flag":
-                self._flags[key] = comment or ""
-                continue
-            self._apply(key, kind, value)
-        for key, (_kind, _value) in self._state.items():
+            self._apply(row[0], row[2], row[5], value, row[7])
+        for key in self._state:
             try:
                 self.queue.mark(self.items.position_of_key(key))
             except KeyError:
@@ -294,16 +403,33 @@ class LabelWidget(anywidget.AnyWidget):
                 self._foreign.add(key)
         self._recount()
 
-    def _apply(self, key: str, kind: str, value: Any) -> None:
-        """Apply one committed label/skip/retract to the in-memory state."""
-        old = self._state.get(key)
-        self._apply_to_stacks(key, kind, value)
-        new = self._state.get(key)
-        if self._tallying and old is not new and key not in self._foreign:
-            if old is not None:
-                self._tally(old, -1)
-            if new is not None:
-                self._tally(new, 1)
+    def _reload_state(self) -> None:
+        """Read the state again from the store (it is another file now); pending events stay."""
+        self._annotator_state.clear()
+        self._foreign.clear()
+        self._shown_saved.clear()
+        self._tallying = False
+        self.queue.done[:] = False
+        self._load_state()
+        for out in self._outbox.pending:
+            if out.event.kind in ("label", "skip"):
+                self._mark_queue(out.event.item_id)
+
+    def _apply(
+        self, event_id: int, key: str, kind: str, value: Any, comment: str | None = None, *, own: bool = True
+    ) -> bool:
+        """Apply one committed event to the in-memory state; ``True`` if it was new."""
+        if event_id in self._annotator_state.known:
+            return False
+        change = self._annotator_state.apply(event_id, key, kind, value, comment, own=own)
+        if change is not None and self._tallying and key not in self._foreign:
+            old, new = change
+            if old is not new:
+                if old is not None:
+                    self._tally(old, -1)
+                if new is not None:
+                    self._tally(new, 1)
+        return True
 
     def _tally(self, entry: tuple[str, Any], sign: int) -> None:
         """Add (``sign=1``) or remove (``-1``) one standing label/skip from the progress tallies."""
@@ -333,23 +459,78 @@ class LabelWidget(anywidget.AnyWidget):
         self._labeled, self._skipped, self._label_counts = labeled, skipped, counts
         self._tallying = True
 
-    def _apply_to_stacks(self, key: str, kind: str, value: Any) -> None:
-        if kind == "retract":
-            stack = self._stacks.setdefault(key, [])
-            if stack:
-                stack.pop()
-            for i in range(len(self._history) - 1, -1, -1):
-                if self._history[i] == key:
-                    del self._history[i]
-                    break
-        else:
-            self._stacks.setdefault(key, []).append((kind, value))
-            self._history.append(key)
-        stack = self._stacks.get(key)
-        if stack:
-            self._state[key] = stack[-1]
-        else:
-            self._state.pop(key, None)
+    def _sync(self) -> bool:
+        """Apply this annotator's events written elsewhere since the store was last read."""
+        with self._lock:
+            revision = self.store.revision(self.task, annotator=self.annotator)
+            if revision == self._seen_revision:
+                return False
+            (seen_count, seen_top), (count, _top) = self._seen_revision, revision
+            rows = self.store.events(self.task, annotator=self.annotator, after_id=seen_top)
+            if len(rows) < count - seen_count:
+                # On PostgreSQL an event may commit under a lower id after a higher one: the
+                # ids already applied are skipped, so reading everything again is safe.
+                rows = self.store.events(self.task, annotator=self.annotator)
+            self._seen_revision = revision
+            known = self._annotator_state.known
+            # This widget's own events are applied by its flush (one may be committed here but
+            # still pending there, when the acknowledgement of a commit was lost).
+            rows = [r for r in rows if r[0] not in known and r[12] != self._client_id]
+            values = decode_json_column([row[6] for row in rows])
+            for row, value in zip(rows, values, strict=True):
+                key, kind = row[2], row[5]
+                if key not in self._foreign and not self._in_frame(key):
+                    self._foreign.add(key)  # left out of progress, like at load time
+                self._apply(row[0], key, kind, value, row[7], own=False)
+                if kind in ("label", "skip", "retract"):
+                    self._mark_queue(key)
+            if rows:
+                self._update_progress()
+            return bool(rows)
+
+    def _in_frame(self, key: str) -> bool:
+        try:
+            self.items.position_of_key(key)
+        except KeyError:
+            return False
+        return True
+
+    def _poll(self) -> None:
+        """Run by the background poller while the widget is shown: notice a store file that
+        was deleted or replaced (even with nothing to save), adopt one that is back, and pick
+        up this annotator's events that other widgets wrote."""
+        with self._lock:
+            if self._store_error is not None:
+                if not self._outbox.pending and isinstance(self._store_error, StoreUnavailable):
+                    self._recover_store(create=False)
+                    self._refresh_status()
+                return  # pending events: the retry timer is on it
+            try:
+                self.store.check_file()
+            except StoreUnavailable as exc:
+                self._store_error = exc
+                self._refresh_status()
+                return
+        try:
+            self.sync()
+        except sa.exc.DBAPIError as exc:  # the store is down: the next write will say so
+            _log.debug("nblabel: sync failed: %s", describe(exc))
+
+    def _stop_background(self) -> None:
+        """Stop polling and retrying (the widget is closed)."""
+        _poller.unwatch(self)
+        timer, self._retry_timer = self._retry_timer, None
+        if timer is not None:
+            timer.cancel()
+
+    def _mark_queue(self, key: str) -> None:
+        """Set the queue's done flag of ``key`` from its standing or pending label/skip."""
+        try:
+            pos = self.items.position_of_key(key)
+        except KeyError:
+            self._foreign.add(key)
+            return
+        self.queue.mark(pos, key in self._state or self._is_pending(key))
 
     def _first_position(self) -> int | None:
         first = self.queue.next_undone(None, 1)
@@ -409,6 +590,7 @@ class LabelWidget(anywidget.AnyWidget):
         active_ms: int | None,
         comment: str | None = None,
         browser_seqs: list[Any] | None = None,
+        target_seq: int | None = None,
     ) -> None:
         """Queue one event for the store, in order, and try to write it now."""
         key, item_kind = self.items.key_and_kind(pos)
@@ -431,7 +613,7 @@ class LabelWidget(anywidget.AnyWidget):
             # A value the store cannot hold is the caller's error, raised now: queued, it would
             # fail every retry and hold back every later event.
             event.row()
-            self._pending.append((event, browser_seqs or []))
+            self._outbox.add(Outgoing(event, browser_seqs or [], target_seq))
             if kind in ("label", "skip"):
                 self.queue.mark(pos, True)
             elif kind == "retract":
@@ -439,46 +621,63 @@ class LabelWidget(anywidget.AnyWidget):
             if self._retry_timer is not None:
                 # The store is failing and a retry is scheduled: queue behind the pending events
                 # instead of blocking this key press on another attempt.
-                self._status = {**self._status, "pending": len(self._pending)}
+                self._status = {**self._status, "pending": len(self._outbox)}
                 return
         self._flush()
 
     def _flush(self) -> bool:
-        """Write pending events in order; on failure keep them, show a banner and retry."""
-        acked: list[Any] = []
-        committed: list[Event] = []
+        """Write pending events in order. A transient failure keeps them all, shows a banner
+        and schedules a retry; an event the database refuses is set aside (``failed``) and
+        the ones behind it go on."""
         # The whole flush holds the lock: a retry on a timer thread and a key press must not
         # interleave their progress updates, acks and callbacks (each would see the other's
         # events as done before they were announced).
         with self._lock:
-            while self._pending:
-                event, seqs = self._pending[0]
-                try:
-                    self.store.append(event, item=self._shown_once(event))
-                except Exception as exc:  # any failure: keep the event, never drop or reorder
-                    self._set_status("retrying", f"Not saved yet — the store failed: {_short(exc)}")
-                    self._schedule_retry()
-                    break
-                self._pending.pop(0)
+            if self._store_error is not None and self._retry_timer is None:
+                self._recover_store(create=False)
+            result = self._outbox.flush(self._shown_once)
+            acked: list[Any] = []
+            for out, event_id in result.committed:
+                event = out.event
                 if event.kind == "label":
                     self._shown_saved.add(event.item_id)
-                self._apply_committed(event)
-                acked.extend(seqs)
-                committed.append(event)
+                self._apply_committed(event, event_id)
+                acked.extend(out.seqs)
+            for out in result.dropped:  # undo of an event the database refused: nothing to write
+                acked.extend(out.seqs)
+                self._mark_queue(out.event.item_id)
+            if acked and not self._closed:
+                # First, before the progress and status updates: "All changes saved" waits on it.
+                self.send({"type": "ack", "seqs": acked})
+            for failed in result.failed:
+                self._mark_queue(failed.outgoing.event.item_id)
+                for seq in failed.outgoing.seqs:
+                    self.send({"type": "error", "seq": seq, "message": f"Not saved: {failed.reason}"})
+                _log.error(
+                    "nblabel: the store refused a %s of item %r (%s); kept in w.failed",
+                    failed.outgoing.event.kind, failed.outgoing.event.item_id, failed.reason,
+                )
+            if result.error is not None:
+                self._store_error = result.error
+                # A pooled connection may stay broken (opened while the file was read-only, or
+                # to a server that has since restarted): the retry connects afresh.
+                with contextlib.suppress(Exception):
+                    self.store.reset()
+                self._schedule_retry()
             else:
+                self._store_error = None
                 self._retry_delay = 0.25
                 if self._retry_timer is not None:  # saved by an explicit retry: drop the timer
                     self._retry_timer.cancel()
                     self._retry_timer = None
-                if self._status.get("state") != "ok" or self._status.get("pending"):
-                    self._set_status("ok", "")
-            if self._pending:
-                self._status = {**self._status, "pending": len(self._pending)}
-            if committed:
+            self._refresh_status()
+            if self._closed:  # closed while events were pending: release the store once saved
+                self._release_if_closed()
+                return not self._outbox.pending
+            if result.committed or result.failed or result.dropped:
                 self._update_progress()
-            if acked:
-                self.send({"type": "ack", "seqs": acked})
-            for event in committed:
+            for out, _event_id in result.committed:
+                event = out.event
                 if event.kind == "label":
                     item_id = self.items.label(self.items.position_of_key(event.item_id))
                     for callback in self._callbacks:
@@ -486,19 +685,63 @@ class LabelWidget(anywidget.AnyWidget):
                             callback(item_id, event.value)
                         except Exception:  # a broken callback must not stop saving
                             traceback.print_exc()
-            return not self._pending
+            return not self._outbox.pending
 
-    def _apply_committed(self, event: Event) -> None:
-        if event.kind == "flag":
-            self._flags[event.item_id] = event.comment or ""
+    def _recover_store(self, *, create: bool) -> None:
+        """After a failure, take the store's path as it is now: a file moved back or replaced
+        by another store is adopted (the task registered there, the state read from it); a
+        deleted file is created anew only when asked (``create``)."""
+        if not isinstance(self._store_error, StoreUnavailable):
             return
-        self._apply(event.item_id, event.kind, event.value)
+        try:
+            self.store.reopen(create=create)
+            self._register_task()
+        except Exception as exc:  # still unusable: keep waiting, say why
+            self._store_error = exc
+            return
+        self._store_error = None
+        self._reload_state()
+        self._update_progress()
+
+    def _refresh_status(self) -> None:
+        """The banner and save state from the pending and failed events and the last error."""
+        pending, failed = len(self._outbox), len(self._outbox.failed)
+        parts = []
+        state = "ok"
+        error = self._store_error
+        if error is not None:
+            state = "retrying"
+            if isinstance(error, StoreUnavailable):
+                if pending:
+                    held = f"{_changes(pending)} held in this kernel (w.pending_events)"
+                else:
+                    held = "new changes will be held in this kernel"
+                parts.append(
+                    f"Not saved — {error}. {held}, and written as soon as a store file is back at "
+                    "that path; w.retry(create=True) starts a new, empty one there."
+                )
+            else:
+                reason = describe(error, [self.store.url.password])
+                parts.append(f"Not saved yet — the store failed: {reason}")
+        if failed:
+            state = "failed" if state == "ok" else state
+            reason = self._outbox.failed[-1].reason
+            parts.append(
+                f"{_changes(failed)} refused by the database ({reason}): "
+                "kept in w.failed; w.retry_failed() tries again"
+            )
+        status = {"state": state, "message": " · ".join(parts), "pending": pending}
+        if failed:
+            status["failed"] = failed
+        self._status = status
+
+    def _apply_committed(self, event: Event, event_id: int) -> None:
+        self._apply(event_id, event.item_id, event.kind, event.value, event.comment)
         if event.kind == "retract":
-            pos = self.items.position_of_key(event.item_id)
-            self.queue.mark(pos, event.item_id in self._state or self._is_pending(event.item_id))
+            self._mark_queue(event.item_id)
 
     def _is_pending(self, key: str) -> bool:
-        return any(e.item_id == key and e.kind in ("label", "skip") for e, _ in self._pending)
+        return any(o.event.item_id == key and o.event.kind in ("label", "skip") for o in self._outbox.pending)
 
     def _schedule_retry(self) -> None:
         if self._retry_timer is not None:
@@ -521,32 +764,45 @@ class LabelWidget(anywidget.AnyWidget):
             self._retry_timer = timer
             timer.start()
 
-    def _set_status(self, state: str, message: str) -> None:
-        self._status = {"state": state, "message": message, "pending": len(self._pending)}
-
     def _undo(self, browser_seqs: list[Any] | None = None) -> int | None:
         with self._lock:
-            pending_keys = [e.item_id for e, _ in self._pending if e.kind in ("label", "skip")]
-            retracts = [e.item_id for e, _ in self._pending if e.kind == "retract"]
-            standing = list(self._history) + pending_keys
-            for key in retracts:  # a pending retract already cancels the latest of its item
-                for i in range(len(standing) - 1, -1, -1):
-                    if standing[i] == key:
-                        del standing[i]
-                        break
-            # Only items of this DataFrame can be undone here (the task may hold labels given
-            # through another DataFrame, e.g. a different sample of the same data).
-            if self._foreign:
-                standing = [key for key in standing if key not in self._foreign]
-            if not standing:
+            target = self._undo_target()
+            if target is None:
                 if browser_seqs:
                     self.send({"type": "ack", "seqs": browser_seqs})
                 return None
-            key = standing[-1]
+            key, event_id, seq = target
         pos = self.items.position_of_key(key)
-        self._record(pos, "retract", None, active_ms=None, browser_seqs=browser_seqs)
+        self._record(
+            pos,
+            "retract",
+            None if event_id is None else {"retracts": event_id},
+            active_ms=None,
+            browser_seqs=browser_seqs,
+            target_seq=seq,
+        )
         self._current = pos
         return pos
+
+    def _undo_target(self) -> tuple[str, int | None, int | None] | None:
+        """The latest event this widget may undo: ``(key, store id, None)`` when committed,
+        ``(key, None, client_seq)`` when still pending; ``None`` when there is none."""
+        candidates: list[tuple[str, int | None, int | None]] = [
+            (key, event_id, None) for key, event_id in self._annotator_state.undoable
+        ]
+        for out in self._outbox.pending:
+            event = out.event
+            if event.kind in ("label", "skip"):
+                candidates.append((event.item_id, None, event.client_seq))
+            elif event.kind == "retract":  # a pending undo already withdraws its target
+                withdrawn = (event.item_id, retract_target(event.value), out.target_seq)
+                if withdrawn in candidates:
+                    candidates.remove(withdrawn)
+        # Only items of this DataFrame can be undone here (the task may hold labels given
+        # through another DataFrame, e.g. a different sample of the same data).
+        if self._foreign:
+            candidates = [c for c in candidates if c[0] not in self._foreign]
+        return candidates[-1] if candidates else None
 
     # ------------------------------------------------------------------ progress
     def _update_progress(self) -> None:
@@ -615,9 +871,7 @@ class LabelWidget(anywidget.AnyWidget):
                 try:
                     self._handle_browser_message(ready)
                 except Exception:  # keep handling the rest in order; the error is in the log
-                    import logging
-
-                    logging.getLogger(__name__).exception("nblabel: failed to handle %r", ready.get("type"))
+                    _log.exception("nblabel: failed to handle %r", ready.get("type"))
 
     def _handle_browser_message(self, msg: dict[str, Any]) -> None:
         kind = msg.get("type")
@@ -625,9 +879,11 @@ class LabelWidget(anywidget.AnyWidget):
         if isinstance(view, int):
             self._client_view = max(self._client_view, view)
         have = set(msg.get("have") or [])
+        self._have = have
         try:
             if kind == "hello":
-                pass
+                if not isinstance(getattr(self, "comm", None), comm.DummyComm):
+                    _poller.watch(self)  # shown in a browser: keep it in step with the store
             elif kind in ("label", "skip"):
                 pos = self._served(self.items.position_of_key(str(msg["key"])))
                 value = self._value_from_browser(msg.get("value"), pos) if kind == "label" else None
@@ -723,7 +979,11 @@ class LabelWidget(anywidget.AnyWidget):
             "flag": self._flags.get(key),
         }
         if include_payload:
-            item["payload"] = self._item_fields(pos, buffers)
+            try:
+                item["payload"] = self._item_fields(pos, buffers)
+            except Exception as exc:  # an item that cannot be shown must not fail the window
+                _log.exception("nblabel: cannot show item %r", self.items.label(pos))
+                item["payload"] = {"id": str(self.items.label(pos)), "error": _short(exc)}
         if self._policy is not None:
             item.update(self._policy.item_fields(self, pos))
         return item
@@ -739,6 +999,8 @@ class LabelWidget(anywidget.AnyWidget):
             data, mime = image_payload(cell)
         except ImageError as exc:
             return {"error": str(exc)}
+        except Exception as exc:  # whatever Pillow or numpy raise: the item shows the reason
+            return {"error": f"cannot show this image ({type(exc).__name__}: {exc})"}
         buffers.append(data)
         return {"buffer": len(buffers) - 1, "mime": mime}
 
@@ -749,16 +1011,21 @@ class LabelWidget(anywidget.AnyWidget):
         """Close the widget: stop its background work, write what is pending, and release the
         store if the widget opened it (``store=`` a URL, a path or ``None``); a :class:`Store`
         passed in stays open for its owner. If the store is failing, the pending events stay
-        queued and retried, and the store open: closing never loses a label."""
-        stop = getattr(self, "_stop_background", None)
-        if stop is not None and hasattr(self, "_retry_timer"):  # absent if __init__ failed early
-            stop()
-        outbox = getattr(self, "_outbox", None)
-        if outbox is not None and outbox.pending:
+        queued and retried, and the store is released once they are written: closing never
+        loses a label."""
+        if "_outbox" not in self.__dict__:  # __init__ failed early: nothing of ours to stop
+            super().close()
+            return
+        self._closed = True
+        self._stop_background()
+        if self._outbox.pending:
             with contextlib.suppress(Exception):
-                self._flush()
+                self._flush()  # a failure schedules a retry, which releases the store later
         super().close()
-        if getattr(self, "_owns_store", False) and not (outbox is not None and outbox.pending):
+        self._release_if_closed()
+
+    def _release_if_closed(self) -> None:
+        if self._closed and self._owns_store and not self._outbox.pending:
             self.store.close()
 
 
@@ -799,6 +1066,14 @@ def _clamp_ms(value: Any) -> int | None:
     if not isinstance(value, (int, float)) or value != value:
         return None
     return max(0, min(int(value), 24 * 3600 * 1000))
+
+
+def _changes(n: int) -> str:
+    return f"{n} change{'s' if n != 1 else ''}"
+
+
+def _utc(microseconds: list[int]) -> pd.Series:
+    return pd.to_datetime(pd.Series(microseconds, dtype="int64"), unit="us", utc=True)
 
 
 def _short(exc: BaseException) -> str:

@@ -68,6 +68,8 @@ class Boxes(LabelWidget):
             guidelines=guidelines,
             order=order,
         )
+
+    def _check_setup(self, df: pd.DataFrame) -> None:
         if any(not isinstance(label, str) for label in self._labels):
             raise TypeError(f"box labels must be strings, got {self._labels}")
 
@@ -87,6 +89,8 @@ class Boxes(LabelWidget):
             return oriented_image(cell)
         except ImageError as exc:
             return exc
+        except Exception as exc:  # whatever Pillow or numpy raise: the item shows the reason
+            return ImageError(f"cannot show this image ({type(exc).__name__}: {exc})")
 
     def image_size(self, item_id: Any) -> tuple[int, int]:
         """``(width, height)`` of the image of ``item_id`` in the pixels boxes are stored in."""

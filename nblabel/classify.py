@@ -60,6 +60,9 @@ class Classify(LabelWidget):
             order=order,
             config={"multi": self.multi},
         )
+
+    def _check_setup(self, df: pd.DataFrame) -> None:
+        suggestions = self.items.columns.get("suggestions")
         if suggestions is not None:
             self._check_suggestions(df[suggestions], suggestions)
 

@@ -86,9 +86,11 @@ class Spans(LabelWidget):
             order=order,
             config={"overlap": self.overlap},
         )
+
+    def _check_setup(self, df: pd.DataFrame) -> None:
         if any(not isinstance(label, str) for label in self._labels):
             raise TypeError(f"span labels must be strings, got {self._labels}")
-        if suggestions is not None:
+        if self.items.has("suggestions"):
             for pos in range(len(self.items)):
                 self._suggestion(pos)  # ValueError naming the row and the span at fault
 

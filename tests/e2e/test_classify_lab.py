@@ -94,15 +94,24 @@ def store_events(db: Path, task: str, count: int, timeout: float = 20) -> pd.Dat
 
 
 def events_as_tuples(frame: pd.DataFrame) -> list[tuple]:
+    """``(item, kind, value, flag comment)`` per event; a retract's value names the position of
+    the event it withdraws (``{"retracts": n}``) instead of its store id."""
+    position = {event_id: i for i, event_id in enumerate(frame["id"])}
     return [
-        (row.item_id, row.kind, row.value, row.comment if row.kind == "flag" else None)
+        (
+            row.item_id,
+            row.kind,
+            {"retracts": position[row.value["retracts"]]} if row.kind == "retract" else row.value,
+            row.comment if row.kind == "flag" else None,
+        )
         for row in frame.itertuples()
     ]
 
 
-def simulate(keys: list[str], *, start: int, done: set[int], guesses: pd.Series) -> tuple:
+def simulate(keys: list[str], *, start: int, done: set[int], guesses: pd.Series, first: int = 0) -> tuple:
     """What a burst of keys must do to items served in id order, starting at ``start`` with
-    ``done`` already labeled: the events, the labels that stand, and the item shown after."""
+    ``done`` already labeled: the events, the labels that stand, and the item shown after.
+    ``first`` is the position in the log of the first event the keys write."""
     names = {"1": "positive", "2": "negative", "3": "neutral"}
     done, current, history = set(done), start, []
     events: list[tuple] = []
@@ -119,11 +128,11 @@ def simulate(keys: list[str], *, start: int, done: set[int], guesses: pd.Series)
             if kind == "label":
                 standing[current] = value
             done.add(current)
-            history.append(current)
+            history.append((current, first + len(events) - 1))
             current = next_undone(current)
         elif key in ("u", "Backspace"):
-            item = history.pop()
-            events.append((item, "retract", None, None))
+            item, undone = history.pop()
+            events.append((item, "retract", {"retracts": undone}, None))
             standing.pop(item, None)
             done.discard(item)
             current = item
@@ -225,7 +234,7 @@ def test_quickstart_keyboard_store_and_resume(lab, lab_root: Path, lab_page: Pag
         (1001, "label", "positive", None),
         (1002, "label", "negative", None),
         (1003, "label", "neutral", None),
-        (1003, "retract", None, None),
+        (1003, "retract", {"retracts": 2}, None),  # withdraws the "neutral" of 1003
         (1003, "label", "positive", None),
         (1004, "skip", None, None),
         (1005, "flag", None, comment),
@@ -261,7 +270,9 @@ def test_quickstart_keyboard_store_and_resume(lab, lab_root: Path, lab_page: Pag
     harness.focus_widget(page)
     for key in burst:
         page.keyboard.press(key)
-    after, final, current = simulate(burst, start=1006, done={1001, 1002, 1003, 1004, 1005}, guesses=guesses)
+    after, final, current = simulate(
+        burst, start=1006, done={1001, 1002, 1003, 1004, 1005}, guesses=guesses, first=len(expected)
+    )
     expect_item(page, str(current))
     expect_saved(page)
     frame = store_events(db, TASK, len(expected) + len(after))
