@@ -22,7 +22,7 @@ npm install --no-audit --no-fund --loglevel=error  # npm ci rejects this lock fi
 npm run build --silent
 
 echo "== lint"
-python -m ruff check nblabel tests benchmarks hatch_build.py
+python -m ruff check nblabel nblabel_server tests benchmarks hatch_build.py
 
 echo "== JS unit tests (vitest)"
 npx vitest run
