@@ -6,6 +6,9 @@ per-annotator and per-label tables); with ``--out`` it also writes the plots as 
 
 ``nblabel export STORE_URL --task T --format F --out PATH`` writes the task's labels in any
 format ``Store.export`` knows (``--keep-ties`` for compare tasks).
+
+``nblabel tasks STORE_URL`` lists the tasks of a store (kind, number of labels, events,
+annotators, items); ``nblabel --version`` prints the installed version.
 """
 
 from __future__ import annotations
@@ -69,8 +72,20 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
+    from nblabel import __version__
+
     parser = _Parser(prog="nblabel", description="nblabel: labels and their quality.")
+    parser.add_argument("--version", action="version", version=f"nblabel {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    tasks = commands.add_parser(
+        "tasks",
+        help="list the tasks of a store",
+        description="Print one line per task of a store: its name, kind, number of labels, events, "
+        "annotators and items.",
+    )
+    tasks.add_argument("store", metavar="STORE_URL", help="a SQLite file path or a SQLAlchemy URL")
+    tasks.set_defaults(run=_tasks)
+
     report = commands.add_parser(
         "report",
         help="agreement report of a task",
@@ -122,8 +137,9 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
-def _open(url: str, task: str) -> Any:
-    """The store at ``url`` holding ``task``, or the exit code after a one-line error."""
+def _open_store(url: str) -> Any:
+    """The store at ``url``, or the exit code after a one-line error (a SQLite file that does
+    not exist is an error, never created)."""
     from .store import Store, StoreError
 
     if "://" not in url or url.startswith("sqlite:///"):
@@ -131,11 +147,18 @@ def _open(url: str, task: str) -> Any:
         if url != "sqlite:///:memory:" and not path.exists():
             return _fail(f"no store at {path} (the file does not exist)", 2)
     try:
-        store = Store(url)
+        return Store(url)
     except StoreError as exc:  # not a database, damaged, read-only, unreachable: it says which
         return _fail(str(exc), 2)
     except Exception as exc:  # a bad URL, a driver not installed: one clear line, no traceback
         return _fail(f"cannot open the store {url}: {exc}", 2)
+
+
+def _open(url: str, task: str) -> Any:
+    """The store at ``url`` holding ``task``, or the exit code after a one-line error."""
+    store = _open_store(url)
+    if isinstance(store, int):
+        return store
     try:
         tasks = store.tasks()
     except Exception:
@@ -164,6 +187,46 @@ def _with_store(command: Callable[[argparse.Namespace, Any], int]) -> Callable[[
             store.close()
 
     return run
+
+
+def _tasks(args: argparse.Namespace) -> int:
+    from .report import printable
+
+    _utf8_output()
+    store = _open_store(str(args.store))
+    if isinstance(store, int):
+        return store
+    try:
+        tasks = store.tasks()
+        location = store.location
+    finally:
+        store.close()
+    count = f"{len(tasks)} task{'' if len(tasks) == 1 else 's'}"
+    lines = [f"nblabel tasks · {location} · {count}"]
+    if len(tasks):
+        rows = [["task", "kind", "labels", "events", "annotators", "items"]]
+        for task in tasks.itertuples(index=False):
+            rows.append(
+                [
+                    printable(str(task.task)),  # escaped before aligning: the columns stay straight
+                    str(task.kind),
+                    str(len(task.labels)),
+                    str(task.events),
+                    str(task.annotators),
+                    str(task.items),
+                ]
+            )
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        lines.append("")
+        for row in rows:  # names and kinds left-aligned, counts right-aligned
+            cells = [
+                c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            ]
+            lines.append("  ".join(cells).rstrip())
+    else:
+        lines.append("  (no tasks yet)")
+    print(_safe("\n".join(lines)))
+    return 0
 
 
 @_with_store

@@ -180,3 +180,92 @@ def test_export_command_errors_are_one_line(store_path: Path, tmp_path: Path, ca
         main(["export", str(store_path), "--task", "sent", "--keep-ties", "--out", str(tmp_path / "x")]) == 2
     )
     assert "only apply to compare tasks" in capsys.readouterr().err
+
+
+def test_version_prints_the_installed_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip() == f"nblabel {nl.__version__}"
+    done = run_cli("--version")
+    assert done.returncode == 0 and done.stdout.strip() == f"nblabel {nl.__version__}"
+    assert re.fullmatch(r"\d+\.\d+\.\d+", nl.__version__)
+
+
+def _task_rows(printed: str) -> dict[str, list[str]]:
+    """The table ``nblabel tasks`` printed: task name -> its other columns."""
+    lines = printed.splitlines()
+    header = lines.index(next(line for line in lines if line.startswith("task ")))
+    assert lines[header].split() == ["task", "kind", "labels", "events", "annotators", "items"]
+    return {line.split()[0]: line.split()[1:] for line in lines[header + 1 :] if line.strip()}
+
+
+def test_tasks_lists_every_task_with_its_counts(store_path: Path):
+    done = run_cli("tasks", str(store_path))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == f"nblabel tasks · {store_path} · 2 tasks"
+    # sent: 3 labels, 3 annotators x 5 items; other: registered, nothing labeled yet
+    assert _task_rows(done.stdout) == {
+        "other": ["classify", "1", "0", "0", "0"],
+        "sent": ["classify", "3", "15", "3", "5"],
+    }
+
+
+def test_tasks_shows_hostile_names_escaped_and_aligned(tmp_path: Path, capsys):
+    path = tmp_path / "evil.db"
+    df = pd.DataFrame({"text": ["a"]})
+    store = nl.Store(path)
+    nl.Classify(df, text="text", labels=["x"], task="red\x1b[31m", annotator="ana", store=store).annotate(
+        0, "x"
+    )
+    nl.Spans(df, text="text", labels=["PER", "ORG"], task="names", annotator="ana", store=store)
+    store.close()
+    assert main(["tasks", str(path)]) == 0
+    printed = capsys.readouterr().out
+    assert "\x1b" not in printed
+    assert _task_rows(printed) == {
+        "names": ["spans", "2", "0", "0", "0"],
+        "red\\x1b[31m": ["classify", "1", "1", "1", "1"],
+    }
+    table = printed.splitlines()[2:]  # the escaped name is measured as shown: columns line up
+    kind_column = table[0].index("kind")
+    assert all(line[kind_column:].startswith(("kind ", "classify ", "spans ")) for line in table)
+
+
+def test_tasks_of_an_empty_store_says_so(tmp_path: Path, capsys):
+    path = tmp_path / "empty.db"
+    nl.Store(path).close()
+    assert main(["tasks", str(path)]) == 0
+    assert capsys.readouterr().out.splitlines() == [f"nblabel tasks · {path} · 0 tasks", "  (no tasks yet)"]
+
+
+def test_tasks_of_a_missing_file_exits_2_without_creating_it(tmp_path: Path, capsys):
+    missing = tmp_path / "typo.db"
+    assert main(["tasks", str(missing)]) == 2
+    assert "no store at" in capsys.readouterr().err
+    assert not missing.exists()
+
+
+def test_tasks_on_postgresql_never_shows_the_password(postgres, capsys):
+    pytest.importorskip("psycopg")
+    url = postgres.new_database().replace("postgresql://postgres@", "postgresql://postgres:s3cret@")
+    store = nl.Store(url)
+    w = nl.Classify(
+        pd.DataFrame({"text": ["a", "b"]}),
+        text="text",
+        labels=["p", "n"],
+        task="pg",
+        annotator="bo",
+        store=store,
+    )
+    w.annotate(0, "p")
+    w.annotate(1, "n")
+    store.close()
+    assert main(["tasks", url]) == 0
+    printed = capsys.readouterr().out
+    assert "s3cret" not in printed and printed.startswith("nblabel tasks · postgresql://127.0.0.1:")
+    assert _task_rows(printed) == {"pg": ["classify", "2", "2", "1", "2"]}
+    unreachable = "postgresql://ana:s3cret@127.0.0.1:1/nodb?connect_timeout=2"
+    assert main(["tasks", unreachable]) == 2
+    err = capsys.readouterr().err
+    assert "cannot open the store" in err and "s3cret" not in err
