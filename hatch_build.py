@@ -20,9 +20,9 @@ class BundleFrontEnd(BuildHookInterface):
         if npm is None:
             raise RuntimeError("nblabel's build needs Node.js and npm to bundle js/ (none found).")
         if not (root / "node_modules" / ".bin" / "esbuild").exists():
-            # Not `npm ci`: npm 11 writes lock files without other platforms' optional packages
-            # (esbuild's and rollup's binaries), which `npm ci` then rejects as out of sync.
-            subprocess.run([npm, "install", "--no-audit", "--no-fund"], cwd=root, check=True)
+            # `npm ci` installs exactly the committed package-lock.json and never rewrites it, so
+            # a build leaves a clone clean (tests/test_lockfile.py keeps the lock complete).
+            subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=root, check=True)
         subprocess.run([npm, "run", "build"], cwd=root, check=True)
         for bundle in ("classify.js", "spans.js", "compare.js", "boxes.js", "dashboard.js", "nblabel.css"):
             if not (root / "nblabel" / "static" / bundle).exists():

@@ -18,7 +18,7 @@ fi
 echo "== installing nblabel with its test dependencies"
 python -m pip install -q --disable-pip-version-check -e ".[test]"
 python -m pip install -q --disable-pip-version-check --no-deps irrCAC==0.4.4  # reference for Gwet/Fleiss tests; its metadata pins pandas<3
-npm install --no-audit --no-fund --loglevel=error  # npm ci rejects this lock file: npm 11 leaves other platforms' optional packages out of it
+npm ci --no-audit --no-fund --loglevel=error  # exactly the committed lock file, never rewritten
 npm run build --silent
 
 echo "== lint"
