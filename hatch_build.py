@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -24,6 +25,8 @@ class BundleFrontEnd(BuildHookInterface):
             # a build leaves a clone clean (tests/test_lockfile.py keeps the lock complete).
             subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=root, check=True)
         subprocess.run([npm, "run", "build"], cwd=root, check=True)
-        for bundle in ("classify.js", "spans.js", "compare.js", "boxes.js", "dashboard.js", "nblabel.css"):
-            if not (root / "nblabel" / "static" / bundle).exists():
-                raise RuntimeError(f"esbuild did not produce nblabel/static/{bundle}")
+        # js/bundles.json is the one list of bundles: js/build.mjs (`npm run build`) reads it too.
+        bundles = json.loads((root / "js" / "bundles.json").read_text(encoding="utf-8"))
+        for bundle in bundles["entries"]:
+            if not (root / bundles["outdir"] / bundle).exists():
+                raise RuntimeError(f"esbuild did not produce {bundles['outdir']}/{bundle}")
