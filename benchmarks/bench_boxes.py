@@ -114,7 +114,7 @@ def main() -> int:
         page.wait_for_function(f"() => document.querySelector({sel})?.dataset.key === '{IMAGES - 1}'")
         page.wait_for_timeout(500)
         drawn = page.locator(f"{harness.WIDGET} .nbl-box").count()
-        v = page.locator(f"{harness.WIDGET} .nbl-canvas").evaluate(
+        v = page.locator(f"{harness.WIDGET} .nbl-box-canvas").evaluate(
             "(c) => { const r = c.getBoundingClientRect(); return {left: r.left, top: r.top,"
             " s: +c.dataset.scale, tx: +c.dataset.tx, ty: +c.dataset.ty}; }"
         )

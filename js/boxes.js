@@ -96,12 +96,12 @@ function createBoxesTask() {
         for (const handle of HANDLES) {
           const [hx, hy] = handlePoint(b.r, handle);
           const size = 8 / s;
-          g.append(svg("rect", { class: "nbl-handle", "data-handle": handle, x: hx - size / 2, y: hy - size / 2, width: size, height: size, "vector-effect": "non-scaling-stroke" }));
+          g.append(svg("rect", { class: "nbl-box-handle", "data-handle": handle, x: hx - size / 2, y: hy - size / 2, width: size, height: size, "vector-effect": "non-scaling-stroke" }));
         }
       }
       nodes.push(g);
     });
-    if (d.corner) nodes.push(svg("circle", { class: "nbl-corner", cx: d.corner[0], cy: d.corner[1], r: 4 / s }));
+    if (d.corner) nodes.push(svg("circle", { class: "nbl-box-corner", cx: d.corner[0], cy: d.corner[1], r: 4 / s }));
     view.layer.replaceChildren(...nodes);
   }
 
@@ -244,7 +244,7 @@ function createBoxesTask() {
     }
     if (d && gesture.kind !== "draw") {
       // handles follow after the gesture; hide them meanwhile
-      for (const handle of view.layer.querySelectorAll(".nbl-handle")) handle.setAttribute("visibility", "hidden");
+      for (const handle of view.layer.querySelectorAll(".nbl-box-handle")) handle.setAttribute("visibility", "hidden");
     }
   }
 
@@ -306,9 +306,9 @@ function createBoxesTask() {
       view = { key: item.key, layer: null };
       return;
     }
-    const canvas = h("div", { class: "nbl-canvas", tabindex: "-1" });
+    const canvas = h("div", { class: "nbl-box-canvas", tabindex: "-1" });
     canvas.style.height = `${CANVAS_HEIGHT}px`;
-    const stage = h("div", { class: "nbl-stage-boxes" });
+    const stage = h("div", { class: "nbl-box-stage" });
     // an image decoded ahead (see preload) paints at once; otherwise it decodes now
     const ready = preloaded.get(item.key);
     const img = ready && ready.src === p.image.url ? ready : h("img", { src: p.image.url });
@@ -322,8 +322,8 @@ function createBoxesTask() {
     const overlay = svg("svg", { class: "nbl-box-svg", width: p.width, height: p.height, viewBox: `0 0 ${p.width} ${p.height}` });
     const layer = svg("g");
     const preview = svg("rect", { class: "nbl-box-preview", visibility: "hidden", "vector-effect": "non-scaling-stroke" });
-    const cross = svg("line", { class: "nbl-cross", y1: 0, y2: p.height, "vector-effect": "non-scaling-stroke" });
-    const crossH = svg("line", { class: "nbl-cross", x1: 0, x2: p.width, "vector-effect": "non-scaling-stroke" });
+    const cross = svg("line", { class: "nbl-box-cross", y1: 0, y2: p.height, "vector-effect": "non-scaling-stroke" });
+    const crossH = svg("line", { class: "nbl-box-cross", x1: 0, x2: p.width, "vector-effect": "non-scaling-stroke" });
     overlay.append(layer, preview, cross, crossH);
     stage.append(img, overlay);
     canvas.append(stage);
@@ -442,13 +442,13 @@ function createBoxesTask() {
       const pending = d.suggestions.filter((s) => s.state === "pending").length;
       const parts = [
         labelChips(config.labels, keys, active, "label for new boxes"),
-        h("div", { class: "nbl-span-actions" },
+        h("div", { class: "nbl-actions" },
           h("button", { type: "button", class: "nbl-btn nbl-confirm", "data-action": "confirm" }, `Confirm ${d.boxes.length} box${d.boxes.length === 1 ? "" : "es"}`, h("kbd", { text: "Enter" })),
           h("button", { type: "button", class: "nbl-btn", "data-action": "fit" }, "Fit", h("kbd", { text: "0" })),
-          pending ? h("span", { class: "nbl-span-notice", text: `${pending} suggested box${pending === 1 ? "" : "es"} (dashed): click one to accept or reject it` }) : null),
+          pending ? h("span", { class: "nbl-notice", text: `${pending} suggested box${pending === 1 ? "" : "es"} (dashed): click one to accept or reject it` }) : null),
         h("ol", { class: "nbl-box-list", "aria-label": "Boxes" }, ...list),
       ];
-      if (d.notice) parts.push(h("div", { class: "nbl-span-notice", role: "status", text: d.notice }));
+      if (d.notice) parts.push(h("div", { class: "nbl-notice", role: "status", text: d.notice }));
       controls.replaceChildren(...parts);
     },
 

@@ -96,7 +96,7 @@ function createCompareTask() {
     const right = pane("right", p.right);
     if (showDiff) drawDiff(left.body, right.body);
     parts.push(h("div", { class: "nbl-responses" }, left.el, right.el));
-    const el = h("div", { class: `nbl-slot${hidden ? " nbl-slot-next" : ""}`, "data-key": item.key }, ...parts);
+    const el = h("div", { class: `nbl-compare-slot${hidden ? " nbl-compare-slot-next" : ""}`, "data-key": item.key }, ...parts);
     if (hidden) {
       el.setAttribute("aria-hidden", "true");
       el.inert = true;
@@ -206,7 +206,7 @@ function createCompareTask() {
 
     renderItem(ctx, item, body) {
       if (!stage || !body.contains(stage)) {
-        stage = h("div", { class: "nbl-stage" });
+        stage = h("div", { class: "nbl-compare-stage" });
         slots = new Map();
         body.replaceChildren(stage);
       }
@@ -219,11 +219,11 @@ function createCompareTask() {
       if (!slot) slot = buildSlot(item);
       for (const [key, other] of slots) {
         if (key === item.key) continue;
-        other.el.classList.add("nbl-slot-next");
+        other.el.classList.add("nbl-compare-slot-next");
         other.el.setAttribute("aria-hidden", "true");
         other.el.inert = true;
       }
-      slot.el.classList.remove("nbl-slot-next");
+      slot.el.classList.remove("nbl-compare-slot-next");
       slot.el.removeAttribute("aria-hidden");
       slot.el.inert = false;
       panes = { key: item.key, left: slot.left, right: slot.right, syncing: null };
@@ -268,8 +268,8 @@ function createCompareTask() {
           { class: "nbl-compare-options" },
           h("button", { type: "button", class: "nbl-btn nbl-strength", "data-action": "strength", "aria-pressed": d.strength === 2 ? "true" : "false" },
             d.strength === 2 ? "Clearly better" : "Slightly better", h("kbd", { text: "Shift" })),
-          h("label", { class: "nbl-toggle" }, h("input", { type: "checkbox", "data-toggle": "sync", checked: syncScroll }), " sync scrolling"),
-          h("label", { class: "nbl-toggle" }, h("input", { type: "checkbox", "data-toggle": "diff", checked: showDiff }), " highlight differences"),
+          h("label", { class: "nbl-compare-toggle" }, h("input", { type: "checkbox", "data-toggle": "sync", checked: syncScroll }), " sync scrolling"),
+          h("label", { class: "nbl-compare-toggle" }, h("input", { type: "checkbox", "data-toggle": "diff", checked: showDiff }), " highlight differences"),
         ),
       );
       if ((c.rubric || []).length) {

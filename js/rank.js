@@ -139,7 +139,7 @@ export function createRankTask() {
         h("ol", { class: "nbl-ranking", "aria-label": "Ranking, best first" }, ...rows),
         h(
           "div",
-          { class: "nbl-span-actions" },
+          { class: "nbl-actions" },
           h("button", { type: "button", class: "nbl-btn", "data-action": "up" }, "Move up", h("kbd", { text: "↑" })),
           h("button", { type: "button", class: "nbl-btn", "data-action": "down" }, "Move down", h("kbd", { text: "↓" })),
           h("button", { type: "button", class: "nbl-btn", "data-action": "tie" }, "Tie with above", h("kbd", { text: "=" })),

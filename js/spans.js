@@ -207,7 +207,7 @@ function createSpansTask() {
     }
     d.selected = null;
     ctx.rerender();
-    view?.text?.querySelector(".nbl-cursor")?.scrollIntoView({ block: "nearest" });
+    view?.text?.querySelector(".nbl-span-cursor")?.scrollIntoView({ block: "nearest" });
   }
 
   /** The text offset (UTF-16) of a DOM boundary inside the text element: segments carry their
@@ -313,7 +313,7 @@ function createSpansTask() {
       for (const c of seg.covers) {
         const x = shown[c];
         if (x.kind === "cursor") {
-          node.classList.add("nbl-cursor");
+          node.classList.add("nbl-span-cursor");
           continue;
         }
         const col = colour(x.range[2]);
@@ -439,7 +439,7 @@ function createSpansTask() {
           h("button", { type: "button", class: "nbl-btn", "data-action": "reject-all", text: "Reject all" }),
         );
       }
-      parts.push(h("div", { class: "nbl-span-actions" }, ...actions));
+      parts.push(h("div", { class: "nbl-actions" }, ...actions));
       if (d.selected) {
         const x = d.selected.kind === "span" ? d.spans[d.selected.index] : d.suggestions[d.selected.index].span;
         const what = `${d.selected.kind === "span" ? "Span" : "Suggested"} ${labelName(ctx, x[2])} ${quote(item, x)}`;
@@ -450,7 +450,7 @@ function createSpansTask() {
             h("button", { type: "button", class: "nbl-btn", "data-action": "delete", text: d.selected.kind === "span" ? "Delete (Del)" : "Reject (Del)" })),
         );
       }
-      if (d.notice) parts.push(h("div", { class: "nbl-span-notice", role: "status", text: d.notice }));
+      if (d.notice) parts.push(h("div", { class: "nbl-notice", role: "status", text: d.notice }));
       controls.replaceChildren(...parts);
     },
 

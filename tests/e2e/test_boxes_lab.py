@@ -38,7 +38,7 @@ w
 
 def view(page: Page) -> dict:
     """The canvas's place on screen and its view transform (image px -> canvas px)."""
-    return page.locator(f"{harness.WIDGET} .nbl-canvas").evaluate(
+    return page.locator(f"{harness.WIDGET} .nbl-box-canvas").evaluate(
         "(c) => { const r = c.getBoundingClientRect();"
         " return {left: r.left, top: r.top, scale: +c.dataset.scale, tx: +c.dataset.tx, ty: +c.dataset.ty}; }"
     )
@@ -107,7 +107,7 @@ def test_boxes_drawn_by_mouse_land_within_a_pixel(lab, lab_root: Path, lab_page:
     expect(widget.locator(".nbl-box")).to_have_count(2)
     # a click is a first corner; a second click finishes a two-click box (then deleted again)
     page.mouse.click(*screen(v, 500, 300))
-    expect(widget.locator(".nbl-corner")).to_have_count(1)
+    expect(widget.locator(".nbl-box-corner")).to_have_count(1)
     page.mouse.click(*screen(v, 560, 400))
     expect(widget.locator(".nbl-box")).to_have_count(3)
     expect(widget.locator(".nbl-box-row").nth(2)).to_contain_text("60×100 at 500, 300")
@@ -117,7 +117,7 @@ def test_boxes_drawn_by_mouse_land_within_a_pixel(lab, lab_root: Path, lab_page:
     cx, cy = screen(v, 320, 240)
     page.mouse.move(cx, cy)
     page.mouse.wheel(0, -300)
-    page.wait_for_function("(s) => +document.querySelector('.nbl-canvas').dataset.scale > s", arg=v["scale"])
+    page.wait_for_function("(s) => +document.querySelector('.nbl-box-canvas').dataset.scale > s", arg=v["scale"])
     z = view(page)
     assert screen(z, 320, 240) == pytest.approx((cx, cy), abs=1.0)
     page.keyboard.down(" ")

@@ -57,7 +57,7 @@ def test_left_is_better_stores_the_column_shown_left(lab, lab_root: Path, lab_pa
     swapped, db = open_compare(page, lab, lab_root, "compare")
     assert swapped.count(True) >= 1 and swapped.count(False) >= 1, swapped  # seed 3 swaps some, not all
     widget = page.locator(harness.WIDGET)
-    shown = widget.locator(".nbl-slot:not(.nbl-slot-next)")  # the pair on screen (the next one waits)
+    shown = widget.locator(".nbl-compare-slot:not(.nbl-compare-slot-next)")  # the pair on screen (the next one waits)
     left = shown.locator(".nbl-response[data-side='left'] .nbl-response-body")
     # p1: the code block keeps its layout
     expect(shown.locator(".nbl-response pre code").first).to_contain_text("def add(a, b):\n    return a + b")
@@ -70,7 +70,7 @@ def test_left_is_better_stores_the_column_shown_left(lab, lab_root: Path, lab_pa
     expect(shown.locator(".nbl-response-body", has_text="<script>")).to_have_count(1)
     assert widget.locator(".nbl-response-body script, .nbl-response-body img").count() == 0
     assert widget.locator(".nbl-response-body a[href^='javascript']").count() == 0
-    assert widget.locator(".nbl-slot-next").evaluate_all("(els) => els.every((e) => e.inert)")
+    assert widget.locator(".nbl-compare-slot-next").evaluate_all("(els) => els.every((e) => e.inert)")
     page.keyboard.press("Shift+ArrowLeft")
     expect(widget).to_have_attribute("data-key", "p3")
     page.keyboard.press("3")  # tie
@@ -180,7 +180,7 @@ def test_synchronised_scrolling_and_highlighted_differences(lab, lab_root: Path,
     harness.run_all(page)
     widget = page.locator(harness.WIDGET)
     expect(widget).to_have_attribute("data-key", "0")
-    shown = widget.locator(".nbl-slot:not(.nbl-slot-next)")
+    shown = widget.locator(".nbl-compare-slot:not(.nbl-compare-slot-next)")
     left = shown.locator(".nbl-response[data-side='left'] .nbl-response-body")
     right = shown.locator(".nbl-response[data-side='right'] .nbl-response-body")
     # each scrolls on its own ...

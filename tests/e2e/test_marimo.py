@@ -59,7 +59,7 @@ def test_unreadable_selection_shows_a_notice_and_enter_stores_nothing_unchosen(
     with serve(tmp_path, frontends.spans_source(db), "edit") as server:
         root = harness.open_front_end(page, server).first
         assert page.evaluate("() => 'getComposedRanges' in Selection.prototype") is False
-        notice = root.locator(".nbl-span-notice")
+        notice = root.locator(".nbl-notice")
 
         # item 0: the drag selects text the widget cannot place: a notice, no span
         harness.focus_root(root)
@@ -75,7 +75,7 @@ def test_unreadable_selection_shows_a_notice_and_enter_stores_nothing_unchosen(
         # "Dana", Enter tags it
         for _ in range(3):
             page.keyboard.press("ArrowRight")
-        expect(root.locator(".nbl-cursor")).to_have_text("Dana")
+        expect(root.locator(".nbl-span-cursor")).to_have_text("Dana")
         page.keyboard.press("Enter")
         expect(root.locator(".nbl-seg[data-label='PER']")).to_have_text("Dana")
         page.keyboard.press("Escape")  # the cursor off: Enter confirms the item

@@ -104,12 +104,12 @@ def test_mouse_and_keyboard_tagging_land_in_the_store(lab, lab_root: Path, lab_p
     page.keyboard.press("1")  # PER
     page.keyboard.press("ArrowRight")  # the cursor on "Barack"
     page.keyboard.press("Shift+ArrowRight")  # ... extended over "Obama"
-    expect(widget.locator(".nbl-cursor")).to_have_text("Barack Obama")
+    expect(widget.locator(".nbl-span-cursor")).to_have_text("Barack Obama")
     page.keyboard.press("Enter")  # tag PER; the cursor moves on to "visited"
     page.keyboard.press("ArrowRight")  # "Paris"
     page.keyboard.press("3")  # a label key with a cursor tags at once: LOC
     page.keyboard.press("Escape")
-    expect(widget.locator(".nbl-cursor")).to_have_count(0)
+    expect(widget.locator(".nbl-span-cursor")).to_have_count(0)
     assert spans_on_screen(page) == ["PER", "LOC"]
     # click the LOC span and relabel it ORG
     widget.locator(".nbl-seg[data-label='LOC']").click()
@@ -154,7 +154,7 @@ def test_overlapping_span_replaces_with_a_warning(lab, lab_root: Path, lab_page:
     drag_select(page, *utf16(text, "Obama"))
     page.keyboard.press("2")
     drag_select(page, *utf16(text, "Barack Obama"))
-    expect(widget.locator(".nbl-span-notice")).to_contain_text("Replaced PER “Obama”")
+    expect(widget.locator(".nbl-notice")).to_contain_text("Replaced PER “Obama”")
     assert spans_on_screen(page) == ["ORG"]
     page.keyboard.press("Enter")
     expect(widget).to_have_attribute("data-key", "12")  # the next unlabeled item after 11
@@ -170,7 +170,7 @@ def test_overlapping_span_replaces_with_a_warning(lab, lab_root: Path, lab_page:
     start, _ = utf16(text, "Obama")
     drag_select(page, start, start + 3, shift=True)
     expect(widget.locator(".nbl-seg.nbl-unaligned")).to_have_text("Oba")
-    expect(widget.locator(".nbl-span-notice")).to_contain_text("“Oba” does not line up with whole tokens")
+    expect(widget.locator(".nbl-notice")).to_contain_text("“Oba” does not line up with whole tokens")
     # click it, Delete removes it
     widget.locator(".nbl-seg.nbl-unaligned").click()
     harness.focus_widget(page)
@@ -267,7 +267,7 @@ def test_nested_spans_are_kept_and_drawn_stacked(lab, lab_root: Path, lab_page: 
     drag_select(page, *utf16(text, "Bank of America"))
     page.keyboard.press("3")
     drag_select(page, *utf16(text, "America"))
-    expect(widget.locator(".nbl-span-notice")).to_have_count(0)  # nothing replaced
+    expect(widget.locator(".nbl-notice")).to_have_count(0)  # nothing replaced
     # "America" ends two spans (LOC inside ORG); the tower's LOC ends after "Tower"
     assert spans_on_screen(page) == ["ORG · LOC", "LOC"]
     # inside "America" three underlines are stacked on three lines
