@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import { bannerText, countsShown, doneLine, flagNote, itemMetaLine, progressLine, progressWidth, saveState, whereLine } from "./labeler-status.js";
+
+describe("progress", () => {
+  it("counts labeled, skipped and flagged items", () => {
+    expect(progressLine({ total: 40, labeled: 12 })).toBe("12 / 40 labeled");
+    expect(progressLine({ total: 40, labeled: 12, skipped: 3, flagged: 1 })).toBe("12 / 40 labeled · 3 skipped · 1 flagged");
+    expect(progressLine({})).toBe("0 / 0 labeled");
+  });
+
+  it("fills the bar with labeled and skipped items", () => {
+    expect(progressWidth({ total: 4, labeled: 1, skipped: 1 })).toBe("50%");
+    expect(progressWidth({ total: 0 })).toBe("0%");
+    expect(progressWidth({})).toBe("0%");
+  });
+
+  it("shows a count per label for a small label set", () => {
+    expect(countsShown({ counts: [3, 0, 5] }, ["a", "b", "c"])).toEqual({ shown: [[0, 3], [1, 0], [2, 5]], more: 0 });
+    expect(countsShown({}, ["a", "b"])).toEqual({ shown: [[0, 0], [1, 0]], more: 0 });
+  });
+
+  it("shows the most used labels of a large set and how many more are in use", () => {
+    const labels = ["a", "b", "c", "d"];
+    expect(countsShown({ top: [[2, 9], [0, 4]], used: 3 }, labels)).toEqual({ shown: [[2, 9], [0, 4]], more: 1 });
+    expect(countsShown({ top: [[2, 9], [0, 4]], used: 2 }, labels)).toEqual({ shown: [[2, 9], [0, 4]], more: 0 });
+  });
+
+  it("leaves out top labels the label list does not have (hidden counts)", () => {
+    expect(countsShown({ top: [[2, 9]], used: 5 }, [])).toEqual({ shown: [], more: 0 });
+  });
+});
+
+describe("bannerText", () => {
+  it("is empty while the store is fine and nothing failed", () => {
+    expect(bannerText({}, "")).toBe("");
+    expect(bannerText({ state: "ok", message: "x" }, "")).toBe("");
+  });
+
+  it("says the store is failing, with its message or a default", () => {
+    expect(bannerText({ state: "error", message: "disk full" }, "")).toBe("disk full");
+    expect(bannerText({ state: "error" }, "")).toBe("The store is unavailable; retrying.");
+  });
+
+  it("adds the latest error after the store's trouble", () => {
+    expect(bannerText({}, "bad value")).toBe("bad value");
+    expect(bannerText({ state: "error", message: "disk full" }, "bad value")).toBe("disk full · bad value");
+  });
+});
+
+describe("saveState", () => {
+  it("is saved with nothing pending, saving while events wait for their ack", () => {
+    expect(saveState({}, 0)).toEqual({ text: "All changes saved", state: "saved" });
+    expect(saveState({ state: "ok" }, 2)).toEqual({ text: "Saving… (2)", state: "saving" });
+  });
+
+  it("says how many events wait and how many the store refused while it fails", () => {
+    expect(saveState({ state: "error", pending: 4 }, 1)).toEqual({ text: "Not saved: 4 waiting", state: "error" });
+    expect(saveState({ state: "error" }, 3)).toEqual({ text: "Not saved: 3 waiting", state: "error" });
+    expect(saveState({ state: "error", pending: 2, failed: 1 }, 0)).toEqual({ text: "Not saved: 2 waiting, 1 refused", state: "error" });
+    expect(saveState({ state: "error", failed: 1 }, 0)).toEqual({ text: "Not saved: 1 refused", state: "error" });
+    expect(saveState({ state: "error" }, 0)).toEqual({ text: "Not saved: 0 waiting", state: "error" });
+  });
+});
+
+describe("item lines", () => {
+  it("names the item, its place and its state", () => {
+    const item = { payload: { id: "r7" }, rank: 3 };
+    expect(itemMetaLine(item, 10)).toBe("Item r7 · #3 of 10");
+    expect(itemMetaLine({ ...item, status: "label" }, 10)).toBe("Item r7 · #3 of 10 · labeled");
+    expect(itemMetaLine({ ...item, status: "skip" }, 10)).toBe("Item r7 · #3 of 10 · skipped");
+  });
+
+  it("shows a flag with or without its comment", () => {
+    expect(flagNote("")).toBe("⚑ flagged");
+    expect(flagNote("typo?")).toBe("⚑ flagged: typo?");
+  });
+
+  it("sums up when every item is done", () => {
+    expect(doneLine({ labeled: 5, skipped: 1 }, "k")).toBe(" 5 labeled, 1 skipped. Press k to review.");
+    expect(doneLine({}, "←")).toBe(" 0 labeled, 0 skipped. Press ← to review.");
+  });
+
+  it("names the task, annotator and store in the footer", () => {
+    expect(whereLine({ task: "t", annotator: "ana", store: "x.db" })).toBe("task t · annotator ana · store x.db");
+  });
+});
