@@ -7,12 +7,21 @@ cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-if ! command -v chromium >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
-   || [ ! -d /usr/share/fonts/truetype/noto ]; then
-  echo "== installing chromium, postgresql and an emoji font (apt)"
-  as_root apt-get update -q
-  # the emoji font: end-to-end tests select emoji, and their screenshots go in the README
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium postgresql fonts-noto-color-emoji
+# System packages: chromium (end-to-end tests), postgresql (store tests), an emoji font (end-to-end
+# tests select emoji, and their screenshots go in the README). Only the missing ones are installed,
+# and nothing already installed is upgraded.
+if command -v dpkg-query >/dev/null 2>&1; then
+  missing=()
+  for pkg in chromium postgresql fonts-noto-color-emoji; do
+    [ "$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null)" = installed ] || missing+=("$pkg")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    echo "== installing ${missing[*]} (apt)"
+    as_root apt-get update -q
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-upgrade "${missing[@]}"
+  fi
+else
+  echo "== not a Debian-based system: install chromium, PostgreSQL and an emoji font yourself"
 fi
 
 echo "== installing nblabel with its test dependencies"
