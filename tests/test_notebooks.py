@@ -5,7 +5,9 @@ Each runs in a temp copy of examples/, so ``nblabel.db`` and exports land there,
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,8 @@ import pytest
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
 NOTEBOOKS = sorted(p for p in EXAMPLES.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 
 
@@ -21,22 +24,44 @@ def test_examples_exist() -> None:
     assert NOTEBOOKS, f"no notebooks in {EXAMPLES}"
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[str(p.relative_to(EXAMPLES)) for p in NOTEBOOKS])
-def test_notebook_runs(notebook: Path, tmp_path: Path) -> None:
+def copy_examples(tmp_path: Path) -> Path:
+    """A copy of examples/ without what running them wrote there."""
     copy = tmp_path / "examples"
     shutil.copytree(
-        EXAMPLES, copy, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "nblabel.db*", "*.jsonl")
+        EXAMPLES, copy, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "nblabel.db*", "*.jsonl", "out")
     )
-    path = copy / notebook.relative_to(EXAMPLES)
-    repo_db_before = (EXAMPLES / "nblabel.db").exists()
+    return copy
+
+
+def execute(path: Path) -> nbformat.NotebookNode:
+    """Run the notebook at ``path`` top to bottom in a fresh kernel (its folder as the working
+    directory); returns it with its outputs."""
     nb = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(
-        nb,
-        timeout=120,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    client.execute()  # raises CellExecutionError naming the cell on any error
+    nbclient.NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    ).execute()  # raises CellExecutionError naming the cell on any error
+    return nb
+
+
+def printed(nb: nbformat.NotebookNode, marker: str) -> str:
+    """What the one code cell whose source contains ``marker`` printed and displayed."""
+    cells = [c for c in nb.cells if c.cell_type == "code" and marker in c.source]
+    assert len(cells) == 1, f"{len(cells)} cells contain {marker!r}"
+    parts = []
+    for output in cells[0].get("outputs", []):
+        if output.get("output_type") == "stream":
+            parts.append(output["text"])
+        elif "data" in output:
+            parts.append(output["data"].get("text/plain", ""))
+    return "".join(parts)
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[str(p.relative_to(EXAMPLES)) for p in NOTEBOOKS])
+def test_notebook_runs(notebook: Path, tmp_path: Path) -> None:
+    copy = copy_examples(tmp_path)
+    path = copy / notebook.relative_to(EXAMPLES)
+    repo_before = [(EXAMPLES / name).exists() for name in ("nblabel.db", "out")]
+    nb = execute(path)
     errors = [
         output
         for cell in nb.cells
@@ -45,4 +70,43 @@ def test_notebook_runs(notebook: Path, tmp_path: Path) -> None:
         if output.get("output_type") == "error"
     ]
     assert not errors, errors
-    assert (EXAMPLES / "nblabel.db").exists() == repo_db_before, "the notebook wrote into examples/"
+    repo_after = [(EXAMPLES / name).exists() for name in ("nblabel.db", "out")]
+    assert repo_after == repo_before, "the notebook wrote into examples/"
+
+
+def test_quickstart_export_says_what_it_wrote_and_where(tmp_path: Path) -> None:
+    """Run All on a fresh store: the export cell says nothing is labeled yet (and writes no
+    file); the last cell labels review 1045 from code. Run All again (a restart): the export
+    writes that one label to out/ and says so; the code cell does not label twice."""
+    copy = copy_examples(tmp_path)
+    notebook = copy / "quickstart.ipynb"
+    out = copy / "out" / "sentiment-pilot.jsonl"
+
+    first = execute(notebook)
+    assert "Nothing to export yet: label a few reviews" in printed(first, "w.store.export(")
+    assert not out.exists() and not (copy / "out").exists()
+    assert "1045    negative" in printed(first, "w.annotate(")
+
+    second = execute(notebook)
+    said = printed(second, "w.store.export(")
+    assert f"Exported 1 label to {out.resolve()}" in said
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [(r["item_id"], r["annotator"], r["value"]) for r in rows] == [(1045, "ana", "negative")]
+    assert said.splitlines()[1:] == out.read_text(encoding="utf-8").splitlines()  # the rows are shown
+
+    import nblabel as nl
+
+    with nl.Store(copy / "nblabel.db") as store:
+        events = store.annotations("sentiment-pilot")
+    assert len(events) == 1, "running the notebook again labeled 1045 twice"
+    assert not list(copy.glob("*.jsonl")), "the export went next to the notebook, not to out/"
+
+
+@pytest.mark.skipif(shutil.which("git") is None or not (REPO / ".git").exists(), reason="not a git clone")
+def test_what_the_quickstart_writes_is_ignored_by_git() -> None:
+    """Run in the clone itself, the quickstart writes only files git ignores: a clone stays clean."""
+    written = ["examples/nblabel.db", "examples/nblabel.db-wal", "examples/out/sentiment-pilot.jsonl"]
+    done = subprocess.run(
+        ["git", "check-ignore", "--no-index", *written], cwd=REPO, capture_output=True, text=True, timeout=30
+    )
+    assert done.stdout.split() == written, done.stderr

@@ -152,7 +152,8 @@ def test_quickstart_keyboard_store_and_resume(lab, lab_root: Path, lab_page: Pag
     widget = page.locator(harness.WIDGET)
     expect(widget).to_have_count(1)
     expect_item(page, "1001")
-    expect(widget.locator(".nbl-progress")).to_have_text("0 / 45 labeled")
+    # the notebook's last cell labels review 1045 from code (w.annotate): counted at once
+    expect(widget.locator(".nbl-progress")).to_have_text("1 / 45 labeled")
     expect(widget.locator(".nbl-footer")).to_contain_text(f"store {db}")
     cells_before = harness.cell_types(page)
 
@@ -218,8 +219,8 @@ def test_quickstart_keyboard_store_and_resume(lab, lab_root: Path, lab_page: Pag
     expect_item(page, "1006")
     expect(widget).to_be_focused()
     expect_saved(page)
-    expect(widget.locator(".nbl-progress")).to_have_text("4 / 45 labeled · 1 skipped · 1 flagged")
-    expect(widget.locator(".nbl-counts")).to_have_text("positive2negative2neutral0")
+    expect(widget.locator(".nbl-progress")).to_have_text("5 / 45 labeled · 1 skipped · 1 flagged")
+    expect(widget.locator(".nbl-counts")).to_have_text("positive2negative3neutral0")
     expect(widget.locator(".nbl-banner")).to_be_hidden()
     assert harness.cell_types(page) == cells_before, "a key press reached JupyterLab's command mode"
     assert page.locator(f"{harness.NOTEBOOK} .jp-Cell").count() == len(cells_before)
@@ -231,10 +232,11 @@ def test_quickstart_keyboard_store_and_resume(lab, lab_root: Path, lab_page: Pag
 
     # the store, read from this process
     expected = [
+        (1045, "label", "negative", None),  # from code, by the notebook's last cell
         (1001, "label", "positive", None),
         (1002, "label", "negative", None),
         (1003, "label", "neutral", None),
-        (1003, "retract", {"retracts": 2}, None),  # withdraws the "neutral" of 1003
+        (1003, "retract", {"retracts": 3}, None),  # withdraws the "neutral" of 1003
         (1003, "label", "positive", None),
         (1004, "skip", None, None),
         (1005, "flag", None, comment),
@@ -244,25 +246,34 @@ def test_quickstart_keyboard_store_and_resume(lab, lab_root: Path, lab_page: Pag
     assert events_as_tuples(frame) == expected
     assert set(frame["annotator"]) == {"ana"}
     labels_rows = frame[frame["kind"] == "label"]
-    assert labels_rows["active_ms"].notna().all(), "key-press labels carry their active time"
+    from_code = labels_rows["item_id"] == 1045
+    assert labels_rows[~from_code]["active_ms"].notna().all(), "key-press labels carry their active time"
+    assert labels_rows[from_code]["active_ms"].isna().all(), "a label written from code has no active time"
     guesses = pd.read_csv(REPO / "examples" / "data" / "reviews.csv", index_col="review_id")["model_guess"]
     assert labels_rows["suggestion"].tolist() == guesses[labels_rows["item_id"]].tolist()
     assert frame["client_seq"].is_unique
 
     # ... and the kernel's view of it
     state = probe(page, probe_cell)
-    labels = {"1001": "positive", "1002": "negative", "1003": "positive", "1005": "negative"}
-    assert state == {"current": 1006, "pending": 0, "labels": labels, "aligned": True, "events": 8}
+    labels = {
+        "1001": "positive",
+        "1002": "negative",
+        "1003": "positive",
+        "1005": "negative",
+        "1045": "negative",
+    }
+    assert state == {"current": 1006, "pending": 0, "labels": labels, "aligned": True, "events": 9}
 
     # restart the kernel and run everything again: resume at the next unlabeled item
     harness.restart_kernel(page)
     harness.run_all(page)
     expect(widget).to_have_count(1)
     expect_item(page, "1006")
-    expect(widget.locator(".nbl-progress")).to_have_text("4 / 45 labeled · 1 skipped · 1 flagged")
+    expect(widget.locator(".nbl-progress")).to_have_text("5 / 45 labeled · 1 skipped · 1 flagged")
     state = probe(page, probe_cell)
-    assert state == {"current": 1006, "pending": 0, "labels": labels, "aligned": True, "events": 8}
-    assert events_as_tuples(store_events(db, TASK, 8)) == expected  # nothing lost, nothing doubled
+    assert state == {"current": 1006, "pending": 0, "labels": labels, "aligned": True, "events": 9}
+    # nothing lost, nothing doubled (the cell that labels from code skips what is labeled)
+    assert events_as_tuples(store_events(db, TASK, 9)) == expected
 
     # labeling goes on after the restart. A fast burst of keys, pressed without waiting for
     # the kernel (undo, then keys while the widget fetches the item), lands in order.
@@ -271,7 +282,7 @@ def test_quickstart_keyboard_store_and_resume(lab, lab_root: Path, lab_page: Pag
     for key in burst:
         page.keyboard.press(key)
     after, final, current = simulate(
-        burst, start=1006, done={1001, 1002, 1003, 1004, 1005}, guesses=guesses, first=len(expected)
+        burst, start=1006, done={1001, 1002, 1003, 1004, 1005, 1045}, guesses=guesses, first=len(expected)
     )
     expect_item(page, str(current))
     expect_saved(page)
