@@ -32,6 +32,7 @@ export function renderSaveState({ model, config, channel, dom }) {
   dom.saveState.textContent = text;
   dom.saveState.dataset.state = state;
   dom.where.textContent = whereLine(config());
+  dom.where.title = `store: ${config().store}`; // the full location on hover
 }
 
 export function renderGuidelines({ model, config, dom }) {

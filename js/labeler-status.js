@@ -53,9 +53,22 @@ export function saveState(status, unsaved) {
   return { text: "All changes saved", state: "saved" };
 }
 
-/** The footer's "task · annotator · store" line. */
+/** The footer's "task · annotator · store" line; the store by `storeName`. */
 export function whereLine(config) {
-  return `task ${config.task} · annotator ${config.annotator} · store ${config.store}`;
+  return `task ${config.task} · annotator ${config.annotator} · store ${storeName(config.store)}`;
+}
+
+/**
+ * How the footer names a store location (`Store.location`, which never holds a password): a
+ * SQLite file by its file name (`nblabel.db`), short enough to read at a glance; anything else as
+ * given (`postgresql://db.example.org/labels`, `:memory:`). The full location is the footer's
+ * tooltip.
+ */
+export function storeName(location) {
+  const text = String(location ?? "");
+  if (!text || text.includes("://") || text === ":memory:") return text;
+  const parts = text.split(/[\\/]/).filter(Boolean);
+  return parts.length ? parts[parts.length - 1] : text;
 }
 
 /** The item's meta line: its id, its place in the queue, and whether it is labeled or skipped. */

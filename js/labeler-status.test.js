@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bannerText, countsShown, doneLine, flagNote, itemMetaLine, progressLine, progressWidth, saveState, whereLine } from "./labeler-status.js";
+import { bannerText, countsShown, doneLine, flagNote, itemMetaLine, progressLine, progressWidth, saveState, storeName, whereLine } from "./labeler-status.js";
 
 describe("progress", () => {
   it("counts labeled, skipped and flagged items", () => {
@@ -82,5 +82,22 @@ describe("item lines", () => {
 
   it("names the task, annotator and store in the footer", () => {
     expect(whereLine({ task: "t", annotator: "ana", store: "x.db" })).toBe("task t · annotator ana · store x.db");
+    expect(whereLine({ task: "t", annotator: "ana", store: "/tmp/pytest-of-ana/pytest-7/lab0/examples/nblabel.db" })).toBe(
+      "task t · annotator ana · store nblabel.db",
+    );
+  });
+
+  it("names a SQLite store by its file name", () => {
+    expect(storeName("/home/ana/pilot/labels.db")).toBe("labels.db");
+    expect(storeName("C:\\Users\\ana\\pilot\\nblabel.db")).toBe("nblabel.db");
+    expect(storeName("nblabel.db")).toBe("nblabel.db");
+  });
+
+  it("shows a server or in-memory store in full, odd input as text", () => {
+    expect(storeName("postgresql://db.example.org:5432/labels")).toBe("postgresql://db.example.org:5432/labels");
+    expect(storeName(":memory:")).toBe(":memory:");
+    expect(storeName("/")).toBe("/");
+    expect(storeName("")).toBe("");
+    expect(storeName(undefined)).toBe("");
   });
 });

@@ -154,7 +154,10 @@ def test_quickstart_keyboard_store_and_resume(lab, lab_root: Path, lab_page: Pag
     expect_item(page, "1001")
     # the notebook's last cell labels review 1045 from code (w.annotate): counted at once
     expect(widget.locator(".nbl-progress")).to_have_text("1 / 45 labeled")
-    expect(widget.locator(".nbl-footer")).to_contain_text(f"store {db}")
+    # the footer names the store by its file name; the full path is the tooltip, never in the text
+    expect(widget.locator(".nbl-footer")).to_contain_text("store nblabel.db")
+    expect(widget.locator(".nbl-where")).to_have_attribute("title", f"store: {db}")
+    assert str(db.parent) not in widget.locator(".nbl-footer").inner_text()
     cells_before = harness.cell_types(page)
 
     harness.focus_widget(page)
