@@ -1,4 +1,5 @@
-// Pure logic of the Compare task: which key means which choice, and what blocks a submission.
+// Pure logic of the Compare task: which key means which choice, the draft and its rubric
+// scores, what blocks a submission, and the ranking's tie groups.
 
 /**
  * The choice a key press means ("left", "right", "tie", "both_bad") or null. Digits are read
@@ -38,6 +39,54 @@ export function blockReason(draft, config) {
     return `A justification of at least ${need} character${need === 1 ? "" : "s"} is required (${have} so far; press j).`;
   }
   return "";
+}
+
+/** The draft of `item`: its stored value's choice, strength, rubric scores and justification. */
+export function newCompareDraft(item) {
+  const v = item.value || {};
+  return {
+    key: item.key,
+    choice: v.choice ?? null,
+    strength: v.strength ?? 1,
+    rubric: JSON.parse(JSON.stringify(v.rubric || {})),
+    justification: v.justification || "",
+    cursor: null, // {row, side} while scoring the rubric with the keyboard
+    reason: "",
+  };
+}
+
+/** The draft in `state` for `item`, started anew when another item is on screen. */
+export function compareDraftFor(state, item) {
+  if (!state.draft || state.draft.key !== item.key) state.draft = newCompareDraft(item);
+  return state.draft;
+}
+
+/** Score `side` ("left" or "right") of rubric dimension `dimension` with `score` (1-5). */
+export function scoreRubric(draft, dimension, side, score) {
+  draft.rubric[dimension] = { ...(draft.rubric[dimension] || {}), [side]: score };
+  draft.reason = "";
+}
+
+/**
+ * A key while the rubric cursor is on (`draft.cursor`): 1-5 scores the cell and moves on (the
+ * right score of the row, then the left of the next; off after the last), arrows move, Esc
+ * leaves. `rubric` is the list of dimensions. Returns whether the key was handled.
+ */
+export function rubricKey(draft, rubric, event) {
+  const cursor = draft.cursor;
+  const rows = rubric.length;
+  if (/^Digit[1-5]$/.test(event.code)) {
+    scoreRubric(draft, rubric[cursor.row], cursor.side, Number(event.code.slice(5)));
+    if (cursor.side === "left") cursor.side = "right";
+    else if (cursor.row + 1 < rows) draft.cursor = { row: cursor.row + 1, side: "left" };
+    else draft.cursor = null;
+  } else if (event.key === "ArrowLeft" || event.key === "ArrowRight") cursor.side = event.key === "ArrowLeft" ? "left" : "right";
+  else if (event.key === "ArrowUp") cursor.row = Math.max(0, cursor.row - 1);
+  else if (event.key === "ArrowDown") cursor.row = Math.min(rows - 1, cursor.row + 1);
+  else if (event.key === "Escape") draft.cursor = null;
+  else return false;
+  draft.reason = "";
+  return true;
 }
 
 // ---------------------------------------------------------------- ranking

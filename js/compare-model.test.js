@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { blockReason, choiceForKey } from "./compare-model.js";
+import { blockReason, choiceForKey, compareDraftFor, newCompareDraft, rubricKey, scoreRubric } from "./compare-model.js";
 
 describe("choiceForKey", () => {
   it("reads digits from the physical key, so Shift+1 is still left", () => {
@@ -67,5 +67,67 @@ describe("ranking", () => {
       expect(g.flat().sort()).toEqual([0, 1, 2, 3]);
       expect(g.every((x) => x.length > 0)).toBe(true);
     }
+  });
+});
+
+describe("the compare draft", () => {
+  it("starts from the stored value, or empty", () => {
+    const value = { choice: "left", strength: 2, rubric: { helpful: { left: 4, right: 2 } }, justification: "clearer" };
+    const d = newCompareDraft({ key: "k", value });
+    expect(d).toMatchObject({ key: "k", choice: "left", strength: 2, justification: "clearer", cursor: null, reason: "" });
+    d.rubric.helpful.left = 1;
+    expect(value.rubric.helpful.left).toBe(4); // a copy: editing never touches the stored value
+    expect(newCompareDraft({ key: "k", value: null })).toMatchObject({ choice: null, strength: 1, rubric: {}, justification: "" });
+  });
+
+  it("is kept per item and started anew for another one", () => {
+    const st = { draft: null };
+    const d = compareDraftFor(st, { key: "a", value: null });
+    expect(compareDraftFor(st, { key: "a", value: null })).toBe(d);
+    expect(compareDraftFor(st, { key: "b", value: null })).not.toBe(d);
+  });
+});
+
+describe("rubricKey", () => {
+  const rubric = ["helpful", "safe"];
+  const digit = (n) => ({ code: `Digit${n}`, key: String(n) });
+
+  it("scores cell by cell: left, right, then the next row, and leaves after the last", () => {
+    const d = newCompareDraft({ key: "k", value: null });
+    d.cursor = { row: 0, side: "left" };
+    d.reason = "Score both responses";
+    for (const n of [4, 2, 5, 1]) expect(rubricKey(d, rubric, digit(n))).toBe(true);
+    expect(d.rubric).toEqual({ helpful: { left: 4, right: 2 }, safe: { left: 5, right: 1 } });
+    expect(d.cursor).toBe(null);
+    expect(d.reason).toBe("");
+  });
+
+  it("moves with the arrows within the table and leaves with Esc", () => {
+    const d = newCompareDraft({ key: "k", value: null });
+    d.cursor = { row: 0, side: "left" };
+    rubricKey(d, rubric, { code: "ArrowDown", key: "ArrowDown" });
+    rubricKey(d, rubric, { code: "ArrowDown", key: "ArrowDown" });
+    rubricKey(d, rubric, { code: "ArrowRight", key: "ArrowRight" });
+    expect(d.cursor).toEqual({ row: 1, side: "right" });
+    rubricKey(d, rubric, { code: "ArrowUp", key: "ArrowUp" });
+    rubricKey(d, rubric, { code: "ArrowUp", key: "ArrowUp" });
+    rubricKey(d, rubric, { code: "ArrowLeft", key: "ArrowLeft" });
+    expect(d.cursor).toEqual({ row: 0, side: "left" });
+    expect(rubricKey(d, rubric, { code: "Escape", key: "Escape" })).toBe(true);
+    expect(d.cursor).toBe(null);
+  });
+
+  it("leaves other keys to the task (6 is no score)", () => {
+    const d = newCompareDraft({ key: "k", value: null });
+    d.cursor = { row: 0, side: "left" };
+    expect(rubricKey(d, rubric, digit(6))).toBe(false);
+    expect(rubricKey(d, rubric, { code: "KeyJ", key: "j" })).toBe(false);
+    expect(d.rubric).toEqual({});
+  });
+
+  it("a click scores one cell and keeps the other side", () => {
+    const d = newCompareDraft({ key: "k", value: { rubric: { safe: { left: 3 } } } });
+    scoreRubric(d, "safe", "right", 5);
+    expect(d.rubric.safe).toEqual({ left: 3, right: 5 });
   });
 });
