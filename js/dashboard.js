@@ -63,7 +63,8 @@ function render({ model, el }) {
   const annotators = h("table", { class: "nbl-dash-table nbl-dash-annotators" });
   const labels = h("table", { class: "nbl-dash-table nbl-dash-labels" });
   const annotatorsBox = h("section", { class: "nbl-dash-box nbl-dash-wide" }, h("h4", { text: "Annotators" }), annotators);
-  const labelsBox = h("section", { class: "nbl-dash-box" }, h("h4", { text: "Labels" }), labels);
+  const labelsCaption = h("div", { class: "nbl-dash-caption nbl-dash-labels-caption", hidden: true });
+  const labelsBox = h("section", { class: "nbl-dash-box" }, h("h4", { text: "Labels" }), labels, labelsCaption);
 
   const root = h(
     "div",
@@ -151,10 +152,21 @@ function render({ model, el }) {
     const level = intensities(c.counts, share);
     const table = h("table", { class: "nbl-dash-confusion" });
     const corner = h("th", { class: "nbl-dash-corner", scope: "col" }, h("span", { text: `${colName} →` }), h("span", { text: `${rowName} ↓` }));
+    // the last row and column of a large label set count every category not shown
+    const other = (i) => c.left_out > 0 && i === c.categories.length - 1;
+    const axisName = (i, attrs) => {
+      const th = cell("th", c.categories[i], { ...attrs, title: c.categories[i] });
+      if (other(i)) {
+        th.classList.add("nbl-dash-other");
+        th.style.fontStyle = "italic";
+        th.title = `${c.left_out.toLocaleString()} ${c.category_kind} not shown, counted together`;
+      }
+      return th;
+    };
     const head = h("tr", {}, corner);
-    for (const name of c.categories) head.append(cell("th", name, { class: "nbl-dash-col", title: name, scope: "col" }));
+    c.categories.forEach((_, j) => head.append(axisName(j, { class: "nbl-dash-col", scope: "col" })));
     const body = c.counts.map((row, i) => {
-      const tr = h("tr", {}, cell("th", c.categories[i], { class: "nbl-dash-rowname", title: c.categories[i], scope: "row" }));
+      const tr = h("tr", {}, axisName(i, { class: "nbl-dash-rowname", scope: "row" }));
       row.forEach((n, j) => {
         const colour = shade(level[i][j]);
         const label = `${rowName}: ${c.categories[i]}, ${colName}: ${c.categories[j]} — ${n} item${n === 1 ? "" : "s"}`;
@@ -173,11 +185,14 @@ function render({ model, el }) {
     });
     table.append(h("thead", {}, head), h("tbody", {}, ...body));
     heatmap.replaceChildren(table);
-    const pct = c.total ? ` · ${Math.round((100 * c.agree) / c.total)}% on the diagonal` : "";
+    const pct = c.total ? ` · ${Math.round((100 * c.agree) / c.total)}% ${c.left_out ? "agree" : "on the diagonal"}` : "";
+    const shown = c.left_out
+      ? ` Shown: the ${c.categories.length - 1} most frequent of the ${c.occurring.toLocaleString()} ${c.category_kind} given; the other ${c.left_out.toLocaleString()} are counted together in the last row and column.`
+      : "";
     caption.textContent =
       c.unit === "spans"
         ? `${c.total.toLocaleString()} spans, matched by overlap (“(none)”: no counterpart)${pct}. Click a cell to list its items.`
-        : `${c.total.toLocaleString()} items rated by both${pct}. Click a cell to list its items.`;
+        : `${c.total.toLocaleString()} items rated by both${pct}.${shown} Click a cell to list its items.`;
   }
 
   function drawAnnotators(s) {
@@ -230,6 +245,17 @@ function render({ model, el }) {
       ),
     );
     labels.replaceChildren(h("thead", {}, head), h("tbody", {}, ...rows));
+    // a large label set: only the labels in use are listed, at most the most used ones
+    const listed = rows.length;
+    const total = s.label_count ?? listed;
+    const inUse = s.labels_in_use ?? listed;
+    labelsCaption.hidden = total <= listed;
+    labelsCaption.textContent =
+      total <= listed
+        ? ""
+        : listed < inUse
+          ? `The ${listed.toLocaleString()} most used of the ${inUse.toLocaleString()} labels in use (${total.toLocaleString()} labels in the task).`
+          : `The ${inUse.toLocaleString()} labels in use (${total.toLocaleString()} labels in the task).`;
   }
 
   function draw() {

@@ -559,10 +559,12 @@ _SPECS: dict[Callable, _Spec] = {
 }
 
 
-def _resample_counts(rng: np.random.Generator, n: int, n_boot: int):
+def _resample_counts(rng: np.random.Generator, n: int, n_boot: int, width: int = 1):
     """Bootstrap draws in chunks: yields ``(rows, counts)`` where ``rows`` (chunk x n) are
-    the resampled unit positions and ``counts`` how often each unit was drawn."""
-    chunk = max(1, min(n_boot, (1 << 21) // max(n, 1)))
+    the resampled unit positions and ``counts`` how often each unit was drawn. A chunk holds
+    at most about 2M numbers per replicate row of ``n`` units or of ``width`` statistics (a
+    coefficient over many categories has many); the draws do not depend on the chunk size."""
+    chunk = max(1, min(n_boot, (1 << 21) // max(n, width, 1)))
     done = 0
     while done < n_boot:
         size = min(chunk, n_boot - done)
@@ -626,7 +628,7 @@ def bootstrap_ci(
             return _undefined_pair(name, why)
         per_unit = spec.unit_stats(table).T.tocsr()  # d x n
         parts = []
-        for _rows, counts in _resample_counts(rng, table.n_units, n_boot):
+        for _rows, counts in _resample_counts(rng, table.n_units, n_boot, per_unit.shape[0]):
             summed = np.asarray(per_unit @ counts.T.astype(np.float64)).T  # chunk x d
             parts.append(spec.final(summed, **params)[0])
         values = np.concatenate(parts)

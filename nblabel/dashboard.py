@@ -52,6 +52,11 @@ class Dashboard(anywidget.AnyWidget):
     the gold. ``interval`` is the shortest time between two refreshes, in seconds; ``n_boot``
     the bootstrap resamples for the confidence intervals (0 skips them). ``live=False`` only
     refreshes on :meth:`refresh` or the widget's refresh button.
+
+    A task of more than 30 labels (a taxonomy of thousands) shows only the labels in use: the
+    heatmap the 30 most frequent, the others counted in one last row and column (its name, e.g.
+    ``"(441 others)"``, works in :meth:`cell_items` too), and the per-label table the 50 most
+    used. The numbers are those of :func:`~nblabel.agreement_report` over the whole label list.
     """
 
     _esm = STATIC / "dashboard.js"

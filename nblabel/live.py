@@ -12,12 +12,13 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .agreement import gwet_ac1
 from .box_report import (
     BoxData,
     box_coefficients,
@@ -29,10 +30,13 @@ from .box_report import (
 )
 from .compare_report import CHOICES, choice_frame, ranking_text
 from .compare_report import extra_rows as compare_rows
+from .confusion import MAX_CATEGORIES, OTHER, Grid, grid, prepare_in_use, selects
 from .report import (
     _coefficients,
     _Data,
     _majority_codes,
+    _reading,
+    _safe,
     _safe_ci,
     _specs,
     display_codes,
@@ -55,13 +59,16 @@ from .span_report import (
 )
 from .store import Store
 
-__all__ = ["GOLD", "MAJORITY", "LiveAgreement"]
+__all__ = ["GOLD", "MAJORITY", "MAX_LABEL_ROWS", "LiveAgreement"]
 
 #: The annotation columns the dashboard reads (comments, suggestions and client ids are not).
 COLUMNS = ["task", "item_id", "annotator", "kind", "value", "created_at", "active_ms"]
 #: Column choices of the confusion matrix besides the annotators.
 GOLD = "gold"
 MAJORITY = "majority"
+#: Most rows of the per-label table in a snapshot (the most used labels; the count of the
+#: others is sent instead).
+MAX_LABEL_ROWS = 50
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,9 @@ class LiveAgreement:
         self.revision: tuple[int, int] = (0, 0)  # (events, highest id) that ``frame`` holds
         self.data: _Data | None = None
         self.info: Mapping[str, Any] | None = None
+        # Labels of the task (values outside its label list included): a large label list is
+        # prepared with only the labels in use, so ``data`` may hold fewer.
+        self.n_labels = 0
         self._last_id = -1  # the store's highest event id when last checked (SQLite fast path)
         self._stored_texts: pd.Series | None = None
         self._texts_revision: tuple[int, int] | None = None
@@ -152,33 +162,37 @@ class LiveAgreement:
 
     def prepared(self) -> Any:
         """The ratings prepared for the coefficients (``None`` before the first label): a
-        :class:`~nblabel.report._Data`, or a :class:`~nblabel.span_report.SpanData` for spans."""
+        :class:`~nblabel.report._Data`, or a :class:`~nblabel.span_report.SpanData` for spans.
+        A single-label task with a large label list holds only the labels in use
+        (:func:`~nblabel.confusion.prepare_in_use`); :attr:`n_labels` counts them all."""
         if self.data is None and self.frame is not None and (self.frame["kind"] == "label").any():
-            info = self.info or {}
-            config = info.get("config", {})
-            if info.get("kind") == "spans":
-                self.data = prepare_spans(self.frame, self.gold, labels=info.get("labels") or None)
-                return self.data
-            if info.get("kind") == "boxes":
-                self.data = prepare_boxes(self.frame, self.gold, labels=info.get("labels") or None)
-                return self.data
-            if info.get("kind") == "compare" and self._rankings():  # whole rankings as categories
-                rankings = self.frame.assign(value=[ranking_text(v) for v in self.frame["value"]])
-                self.data = prepare(rankings, self.gold, kind="classify", multi=False)
-                return self.data
-            if info.get("kind") == "compare":  # agreement on the choice; extra rows in snapshot()
-                self.data = prepare(
-                    choice_frame(self.frame), self.gold, kind="classify", labels=CHOICES, multi=False
-                )
-                return self.data
-            self.data = prepare(
+            self.data, self.n_labels = self._prepare()
+        return self.data
+
+    def _prepare(self) -> tuple[Any, int]:
+        assert self.frame is not None
+        info = self.info or {}
+        labels = info.get("labels") or None
+        data: Any
+        if info.get("kind") == "spans":
+            data = prepare_spans(self.frame, self.gold, labels=labels)
+        elif info.get("kind") == "boxes":
+            data = prepare_boxes(self.frame, self.gold, labels=labels)
+        elif info.get("kind") == "compare" and self._rankings():  # whole rankings as categories
+            rankings = self.frame.assign(value=[ranking_text(v) for v in self.frame["value"]])
+            data = prepare(rankings, self.gold, kind="classify", multi=False)
+        elif info.get("kind") == "compare":  # agreement on the choice; extra rows in snapshot()
+            data = prepare(choice_frame(self.frame), self.gold, kind="classify", labels=CHOICES, multi=False)
+        else:
+            return prepare_in_use(
                 self.frame,
                 self.gold,
                 kind=info.get("kind"),
-                labels=info.get("labels") or None,
-                multi=config.get("multi"),
+                labels=labels,
+                multi=info.get("config", {}).get("multi"),
+                compact_multi=False,  # the per-label macro means count every label
             )
-        return self.data
+        return data, len(data.labels)
 
     def _rankings(self) -> bool:
         """Whether this compare task ranks 3+ responses (values are lists of tie groups)."""
@@ -211,10 +225,14 @@ class LiveAgreement:
         values = codes.to_numpy(dtype=float)
         lo = np.where(np.isnan(values), np.inf, values).min(axis=1) if values.size else np.zeros(0)
         hi = np.where(np.isnan(values), -np.inf, values).max(axis=1) if values.size else np.zeros(0)
+        shown, in_use = _label_choice(data)
+        listed = replace(data, labels=[data.labels[j] for j in shown], member=data.member[:, shown])
         snap.update(
             empty=False,
             multi=data.multi,
-            labels=[str(v) for v in data.labels],
+            labels=[str(v) for v in listed.labels],  # those of the per-label rows
+            label_count=self.n_labels,
+            labels_in_use=in_use,
             annotators=[str(a) for a in codes.columns],
             has_gold=data.gold is not None,
             reference="gold" if data.gold is not None else "majority of others",
@@ -222,9 +240,9 @@ class LiveAgreement:
             shared=int((n >= 2).sum()),
             ratings=int(n.sum()),
             disagreements=int(((n >= 2) & (lo != hi)).sum()),
-            coefficients=[_coefficient_row(r) for r in _coefficients(data, n_boot=0, level=0.95, seed=0)],
+            coefficients=[_coefficient_row(r) for r in self._coefficients(data)],
             per_annotator=_per_annotator_rows(data),
-            per_label=_per_label_rows(data),
+            per_label=_per_label_rows(listed),
         )
         if info.get("kind") == "compare" and not self._rankings():
             extra = compare_rows(self.frame, n_boot=0, level=0.95, seed=0)
@@ -246,13 +264,34 @@ class LiveAgreement:
             return {r[0]: [_number(r[3]), _number(r[4])] for r in rows}
         out = {}
         k = data.codes.shape[1]
+        every = self._every_category(data)
         for spec in _specs(data, k):
-            low, high = _safe_ci(spec.metric, data.codes, n_boot, level, seed, **spec.kwargs)
+            kwargs = every if spec.key == "gwet_ac1" and every else spec.kwargs
+            low, high = _safe_ci(spec.metric, data.codes, n_boot, level, seed, **kwargs)
             out[spec.key] = [_number(low), _number(high)]
         if (self.info or {}).get("kind") == "compare" and not self._rankings():
             for r in compare_rows(self.frame, n_boot=n_boot, level=level, seed=seed):
                 out[r[0]] = [_number(r[3]), _number(r[4])]
         return out
+
+    def _every_category(self, data: _Data) -> dict[str, Any] | None:
+        """Gwet's AC1 ``categories=`` over every label of the task, when ``data`` holds only
+        the labels in use (AC1's chance agreement divides by the number of categories)."""
+        if data.multi or self.n_labels == len(data.categories):
+            return None
+        return {"categories": [float(c) for c in range(self.n_labels)]}
+
+    def _coefficients(self, data: _Data) -> list[list[Any]]:
+        """The report's coefficient rows (no intervals) of ``data``, with AC1 over every label."""
+        rows = _coefficients(data, n_boot=0, level=0.95, seed=0)
+        every = self._every_category(data)
+        if every is None or data.codes.shape[1] < 2:
+            return rows
+        for row in rows:
+            if row[0] == "gwet_ac1":
+                value, note = _safe(gwet_ac1, data.codes, **every)
+                row[2], row[7], row[8] = value, _reading(value, True), note
+        return rows
 
     # ------------------------------------------------------------------ confusion
     def sides(self) -> tuple[list[Side], list[Side]]:
@@ -348,39 +387,42 @@ class LiveAgreement:
                 "agree": int(np.trace(counts[:-1, :-1])),
                 "unit": "boxes" if isinstance(data, BoxData) else "spans",
             }
-        both = (a.notna() & b.notna()).to_numpy()
-        va = a.to_numpy()[both].astype(np.intp)
-        vb = b.to_numpy()[both].astype(np.intp)
-        if data.multi:  # label sets: only the sets that occur
-            shown = sorted(set(va.tolist()) | set(vb.tolist()))
-        else:
-            shown = list(range(len(data.categories)))
-        position = np.full(len(data.categories) + 1, -1, dtype=np.intp)
-        position[shown] = np.arange(len(shown))
-        size = len(shown)
-        counts = np.bincount(position[va] * size + position[vb], minlength=size * size).reshape(size, size)
+        cells = self._grid(data, a, b)
+        kind = "label sets" if data.multi else "rankings" if self._rankings() else "labels"
         return {
             "rows": row_side.id,
             "columns": col_side.id,
             "row_choices": [_side_choice(s) for s in row_choices],
             "column_choices": [_side_choice(s) for s in col_choices],
-            "categories": [data.category_name(c) for c in shown],
-            "codes": [int(c) for c in shown],
-            "counts": counts.tolist(),
-            "total": int(both.sum()),
-            "agree": int(np.trace(counts)),
+            "categories": cells.names(data.category_name),
+            "codes": cells.codes,
+            "counts": cells.counts.tolist(),
+            "total": cells.total,
+            "agree": cells.agree,
+            "occurring": cells.occurring,
+            "left_out": cells.left_out,
+            "category_kind": kind,
         }
+
+    def _grid(self, data: _Data, a: pd.Series, b: pd.Series) -> Grid:
+        """The confusion counts of two code columns: every category of a small single-label
+        set; else those that occur, the most frequent :data:`MAX_CATEGORIES` of them shown."""
+        both = (a.notna() & b.notna()).to_numpy()
+        every = not data.multi and self.n_labels <= MAX_CATEGORIES
+        return grid(a.to_numpy()[both], b.to_numpy()[both], len(data.categories), every=every)
 
     def cell_items(self, rows: str, columns: str, row_code: int, col_code: int) -> pd.DataFrame:
         """The items behind one confusion cell: their text (when known) and every annotator's
-        value (and gold), indexed by item id, in item order."""
+        value (and gold), indexed by item id, in item order. A code of
+        :data:`~nblabel.confusion.OTHER` stands for every category the matrix leaves out."""
         data = self.prepared()
         if data is None:
             return pd.DataFrame()
         _row_side, col_side, a, b = self._pair_columns(rows, columns)
         if isinstance(data, SpanData):
             return self._span_cell_items(data, col_side, a, b, row_code, col_code)
-        hit = (a == row_code) & (b == col_code)
+        shown = self._grid(data, a, b).codes if OTHER in (row_code, col_code) else []
+        hit = pd.Series(selects(a, row_code, shown) & selects(b, col_code, shown), index=a.index)
         ids = data.codes.index[hit.to_numpy()]
         table = pd.DataFrame(index=ids)
         table.index.name = "item_id"
@@ -484,6 +526,28 @@ def _per_label_rows(data: _Data) -> list[dict[str, Any]]:
         }
         for label, row in table.iterrows()
     ]
+
+
+def _label_choice(data: _Data) -> tuple[list[int], int]:
+    """The labels of the per-label rows (every label of a list of at most
+    :data:`MAX_LABEL_ROWS`; else the most used labels in use, in label order) and the number of
+    labels in use (given by an annotator or in gold)."""
+    categories, labels = np.nonzero(data.member)  # (category, label it holds) pairs
+
+    def per_label(codes: np.ndarray) -> np.ndarray:  # how many of the codes hold each label
+        codes = codes[~np.isnan(codes)].astype(np.intp)
+        per_category = np.bincount(codes, minlength=data.member.shape[0])
+        return np.bincount(labels, weights=per_category[categories], minlength=len(data.labels))
+
+    counts = per_label(data.codes.to_numpy(dtype=float).ravel())
+    in_use = counts > 0
+    if data.gold is not None:
+        in_use |= per_label(data.gold.to_numpy(dtype=float)) > 0
+    if len(data.labels) <= MAX_LABEL_ROWS:
+        return list(range(len(data.labels))), int(in_use.sum())
+    used = np.flatnonzero(in_use)
+    top = np.sort(used[np.argsort(-counts[used], kind="stable")[:MAX_LABEL_ROWS]])
+    return [int(j) for j in top], len(used)
 
 
 def document_summary(data: SpanData) -> dict[str, Any]:

@@ -22,7 +22,8 @@ import pandas as pd
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
-from .report import BREAK, AgreementReport, _Data, per_annotator_table, prepare, printable
+from .confusion import MAX_CATEGORIES, Grid, grid, prepare_in_use
+from .report import BREAK, AgreementReport, _Data, per_annotator_table, printable
 
 __all__ = ["NotebookFigure", "plot_agreement", "plot_annotators", "plot_confusion"]
 
@@ -99,21 +100,25 @@ def _fit(text: Any, width: int = 14, lines: int = 2) -> str:
 
 
 # ---------------------------------------------------------------------- confusion
-def confusion_counts(data: _Data, a: Any, b: Any) -> tuple[np.ndarray, list[int], pd.Index]:
+def confusion_counts(
+    data: _Data, a: Any, b: Any, n_labels: int | None = None
+) -> tuple[np.ndarray, list[int], pd.Index]:
     """Counts of (value of ``a``, value of ``b``) over the items both rated, the category codes
-    shown (all labels for single-label tasks, the sets that occur for multi-label ones), and
-    the items counted."""
+    shown, and the items counted. Shown: every label of a single-label task of at most
+    :data:`~nblabel.confusion.MAX_CATEGORIES` labels (``n_labels``, default the labels of
+    ``data``); else the categories (labels, or label sets for multi-label tasks) that occur,
+    the most frequent ``MAX_CATEGORIES`` of them, the others counted under the code
+    :data:`~nblabel.confusion.OTHER`."""
+    cells, items = _grid(data, a, b, n_labels)
+    return cells.counts, cells.codes, items
+
+
+def _grid(data: _Data, a: Any, b: Any, n_labels: int | None) -> tuple[Grid, pd.Index]:
     col_a, col_b = _column(data, a), _column(data, b)
-    both = col_a.notna() & col_b.notna()
-    va = col_a[both].to_numpy().astype(np.intp)
-    vb = col_b[both].to_numpy().astype(np.intp)
-    # every label of a single-label task; the label sets that occur for a multi-label one
-    shown = sorted(set(va.tolist()) | set(vb.tolist())) if data.multi else list(range(len(data.categories)))
-    position = {c: i for i, c in enumerate(shown)}
-    counts = np.zeros((len(shown), len(shown)), dtype=np.int64)
-    if len(va):
-        np.add.at(counts, ([position[c] for c in va], [position[c] for c in vb]), 1)
-    return counts, shown, col_a.index[both]
+    both = (col_a.notna() & col_b.notna()).to_numpy()
+    every = not data.multi and (len(data.labels) if n_labels is None else n_labels) <= MAX_CATEGORIES
+    cells = grid(col_a.to_numpy()[both], col_b.to_numpy()[both], len(data.categories), every=every)
+    return cells, col_a.index[both]
 
 
 def _column(data: _Data, name: Any) -> pd.Series:
@@ -143,17 +148,24 @@ def plot_confusion(
     Each cell prints its count. ``normalize`` colours the cells by share instead of count:
     ``"true"`` of each row (a's label), ``"pred"`` of each column (b's label), ``"all"`` of all
     items; the share is printed under the count. Multi-label tasks compare exact label sets.
+
+    A label set of more than 30 labels (``nblabel.confusion.MAX_CATEGORIES``) shows the labels
+    that occur, at most the 30 most frequent; the others are counted in one "other" row and
+    column, and the subtitle says how many categories it holds.
     """
     if normalize not in _NORMALIZE:
         raise ValueError(f"normalize must be one of None, 'true', 'pred', 'all'; got {normalize!r}")
-    data = prepare(annotations, gold, task=task, labels=labels)
-    counts, shown, items = confusion_counts(data, a, b)
-    names = [data.category_name(c) for c in shown]
-    total = int(counts.sum())
+    data, n_labels = prepare_in_use(annotations, gold, task=task, labels=labels)
+    cells, items = _grid(data, a, b, n_labels)
+    counts = cells.counts
+    unit = "label sets" if data.multi else "labels"
+    total = cells.total
     subtitle = f"{total} items labeled by both"
     if total:
-        subtitle += f" · {int(np.trace(counts)) / total:.0%} agree"
-    fig = _confusion_figure(counts, names, a, b, normalize, cmap, subtitle)
+        subtitle += f" · {cells.agree / total:.0%} agree"
+    if cells.left_out:
+        subtitle += f" · the {len(cells.codes) - 1} most frequent of {cells.occurring:,} {unit}"
+    fig = _confusion_figure(counts, cells.names(data.category_name), a, b, normalize, cmap, subtitle)
     fig.confusion = counts  # the matrix behind the picture, for tests and callers
     fig.confusion_items = items
     return fig
@@ -377,7 +389,7 @@ def plot_annotators(
         table = annotations.per_annotator
         has_gold = annotations.reference == "gold"
     else:
-        data = prepare(annotations, gold, task=task, labels=labels)
+        data, _n_labels = prepare_in_use(annotations, gold, task=task, labels=labels)
         table = per_annotator_table(data)
         has_gold = data.gold is not None
     fig, ax = _figure(7.0, 4.6)

@@ -552,3 +552,239 @@ def test_ranking_tasks_compare_whole_rankings(store: nl.Store) -> None:
     )
     assert "r1 > r2 > r3" in snap["confusion"]["categories"]
     dash.close()
+
+
+# ---------------------------------------------------------------------- large label sets
+TAXONOMY = [f"C{i:05d}.{i % 7}" for i in range(100_000)]  # ICD-like codes
+
+
+def taxonomy_votes(labels: list[str], items: int, annotators: int, seed: int = 0) -> pd.DataFrame:
+    """Long labels of ``annotators`` over ``items`` items, drawn from ``labels`` with a Zipf-like
+    skew (a few common codes, a long tail), each annotator agreeing with a hidden answer 70% of
+    the time."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(labels))  # common codes scattered over the list
+
+    def draw(n: int) -> np.ndarray:
+        return order[np.minimum(rng.zipf(1.4, n), len(labels)) - 1]
+
+    truth = draw(items)
+    frames = [
+        pd.DataFrame(
+            {
+                "item_id": np.arange(items),
+                "annotator": f"coder-{a}",
+                "value": np.asarray(labels, dtype=object)[
+                    np.where(rng.random(items) < 0.7, truth, draw(items))
+                ],
+            }
+        )
+        for a in range(annotators)
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def labeled_taxonomy(
+    store: nl.Store, labels: list[str], votes: pd.DataFrame, task: str = "codes"
+) -> pd.DataFrame:
+    """A Classify task over ``labels`` registered by a real widget, and ``votes`` imported;
+    returns the items (their ``text``)."""
+    frame = pd.DataFrame({"text": [f"note {i}" for i in range(int(votes["item_id"].max()) + 1)]})
+    w = nl.Classify(frame, text="text", labels=labels, task=task, annotator="coder-0", store=store)
+    w.close()
+    store.import_annotations(votes, task=task)
+    return frame
+
+
+def _crosstab(votes: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
+    wide = votes.pivot(index="item_id", columns="annotator", values="value").dropna(subset=[a, b])
+    return pd.crosstab(wide[a], wide[b])
+
+
+def _assert_confusion_is_the_crosstab(confusion: dict, votes: pd.DataFrame, a: str, b: str) -> None:
+    """The shown cells are the crosstab's; the last row and column sum every label not shown."""
+    table = _crosstab(votes, a, b)
+    names, counts = confusion["categories"], np.asarray(confusion["counts"])
+    shown = names[:-1] if confusion["left_out"] else names
+    full = table.reindex(index=sorted(set(table.index) | set(table.columns)),
+                         columns=sorted(set(table.index) | set(table.columns)), fill_value=0)  # fmt: skip
+    side = np.array([n if n in shown else "other" for n in full.index], dtype=object)
+    folded = full.groupby(side).sum().T.groupby(side).sum().T
+    order = [*shown, "other"] if confusion["left_out"] else shown
+    assert counts.tolist() == folded.reindex(index=order, columns=order, fill_value=0).to_numpy().tolist()
+    assert confusion["total"] == int(table.to_numpy().sum())
+    assert confusion["agree"] == int(sum(full.at[n, n] for n in full.index))
+
+
+def test_a_taxonomy_of_100000_labels_refreshes_in_bounded_memory(tmp_path: Path) -> None:
+    import json
+    import tracemalloc
+
+    from nblabel.confusion import MAX_CATEGORIES
+    from nblabel.live import MAX_LABEL_ROWS
+
+    store = nl.Store(tmp_path / "icd.db")
+    votes = taxonomy_votes(TAXONOMY, items=300, annotators=3)
+    notes = labeled_taxonomy(store, TAXONOMY, votes)
+    used = set(votes["value"])
+    in_use = [label for label in TAXONOMY if label in used]
+    assert len(in_use) > MAX_LABEL_ROWS  # the per-label rows and the confusion are both capped
+
+    tracemalloc.start()
+    dash = nl.Dashboard(store, task="codes", live=False, n_boot=0, data=notes, text="text")  # refreshes
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert dash._status["state"] == "live", dash._status
+    assert peak < 64 * 2**20, f"refresh peak {peak / 2**20:.0f} MiB"  # a square over all labels: 74.5 GiB
+    snap = dash._snapshot
+    assert len(json.dumps(snap)) < 64_000  # no list of 100,000 labels in it
+    assert snap["label_count"] == 100_000 and snap["labels_in_use"] == len(in_use)
+
+    # The coefficients are agreement_report's. (The report given all 100,000 labels takes minutes
+    # and ~10 GB; the labels in use give it the same ratings, and AC1 -- whose chance agreement
+    # counts every possible label -- is checked over all 100,000.)
+    annotations = store.annotations("codes")
+    report = nl.agreement_report(annotations, labels=in_use, n_boot=0)
+    by_key = {row["key"]: row for row in snap["coefficients"]}
+    assert list(by_key) == list(report.index)
+    for key in ("percent_agreement", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha"):
+        assert by_key[key]["value"] == pytest.approx(report.loc[key, "value"], abs=1e-12)
+    wide = annotations.pivot(index="item_id", columns="annotator", values="value")
+    ac1 = nl.agreement.gwet_ac1(wide, categories=TAXONOMY)
+    assert by_key["gwet_ac1"]["value"] == pytest.approx(ac1, abs=1e-12)
+    assert ac1 != pytest.approx(report.loc["gwet_ac1", "value"], abs=1e-6)  # q matters
+    assert snap["disagreements"] == len(report.disagreements)
+    for row in snap["per_annotator"]:
+        expected = report.per_annotator.loc[row["annotator"]]
+        assert row["agreement"] == pytest.approx(expected["kappa_reference"], abs=1e-12)
+        assert row["accuracy"] == pytest.approx(expected["accuracy"], abs=1e-12)
+
+    # per-label rows: the most used labels in use, in label order, each equal to the report's
+    assert len(snap["per_label"]) == MAX_LABEL_ROWS
+    listed = [row["label"] for row in snap["per_label"]]
+    assert listed == snap["labels"] == [label for label in in_use if label in set(listed)]
+    counts = report.per_label["count"]
+    assert min(counts[listed]) >= counts.drop(listed).max()
+    for row in snap["per_label"]:
+        expected = report.per_label.loc[row["label"]]
+        assert row["count"] == expected["count"]
+        for key in ("agreement", "kappa", "alpha"):
+            assert row[key] == pytest.approx(expected[key], abs=1e-12, nan_ok=True)
+
+    # the confusion of the default pair: the most frequent labels and one "other" row/column
+    confusion = snap["confusion"]
+    a, b = confusion["rows"].removeprefix("annotator:"), confusion["columns"].removeprefix("annotator:")
+    assert len(confusion["categories"]) == MAX_CATEGORIES + 1
+    assert confusion["categories"][-1] == f"({confusion['left_out']:,} others)"
+    assert confusion["occurring"] == confusion["left_out"] + MAX_CATEGORIES
+    _assert_confusion_is_the_crosstab(confusion, votes, a, b)
+    figure = nl.plot_confusion(annotations, a, b, labels=TAXONOMY)
+    assert figure.confusion.tolist() == confusion["counts"]
+
+    # a click on a cell of two labels that occur, and on the "other" x "other" cell
+    table = _crosstab(votes, a, b)
+    top = confusion["categories"][int(np.argmax(np.diag(confusion["counts"])[:-1]))]
+    items = dash.cell_items(top, top)
+    pair = wide[[a, b]].dropna()
+    assert items.index.tolist() == pair.index[(pair[a] == top) & (pair[b] == top)].tolist()
+    assert items.loc[items.index[0], "text"] == f"note {items.index[0]}"
+    assert len(items) == table.at[top, top]
+    sent: list[dict] = []
+    dash.send = lambda content, buffers=None: sent.append(content)
+    last = len(confusion["categories"]) - 1
+    click = {"type": "cell", "req": "r", "rows": confusion["rows"], "columns": confusion["columns"]}
+    dash._on_browser_message(dash, {**click, "row": last, "col": last}, [])
+    reply = sent[-1]
+    shown = set(confusion["categories"][:-1])
+    hidden = pair[~pair[a].isin(shown) & ~pair[b].isin(shown)]
+    assert reply["row"] == reply["col"] == confusion["categories"][-1]
+    assert reply["total"] == len(hidden) == confusion["counts"][-1][-1] > 0
+    assert [item["id"] for item in reply["items"]] == [str(i) for i in hidden.index[: len(reply["items"])]]
+    assert reply["columns"] == ["coder-0", "coder-1", "coder-2"]
+    assert reply["items"][0]["values"] == wide.loc[hidden.index[0], reply["columns"]].tolist()
+    dash.close()
+    store.close()
+
+
+def test_a_label_set_over_the_caps_shows_the_labels_in_use_with_the_full_reports_numbers(
+    store: nl.Store,
+) -> None:
+    # 200 labels: the full report is cheap, so it is the reference itself (AC1 over 200 labels,
+    # the per-label rows of the labels listed, the intervals), with gold holding a label no
+    # annotator gave.
+    from nblabel.confusion import MAX_CATEGORIES
+    from nblabel.live import MAX_LABEL_ROWS
+
+    labels = [f"cat-{i:03d}" for i in range(200)]
+    votes = taxonomy_votes(labels, items=400, annotators=3, seed=1)
+    notes = labeled_taxonomy(store, labels, votes, task="shop")
+    spare = next(label for label in reversed(labels) if label not in set(votes["value"]))
+    gold = votes[votes["annotator"] == "coder-0"].set_index("item_id")["value"].copy()
+    gold.iloc[:3] = spare
+    annotations = store.annotations("shop")
+    report = nl.agreement_report(annotations, gold, labels=labels, n_boot=40, seed=0)
+    dash = nl.Dashboard(store, task="shop", live=False, n_boot=40, gold=gold, data=notes, text="text")
+    snap = dash._snapshot
+    assert dash._status["state"] == "live", dash._status
+
+    by_key = {row["key"]: row for row in snap["coefficients"]}
+    assert list(by_key) == list(report.index)
+    for key, row in report.iterrows():
+        assert by_key[key]["value"] == pytest.approx(row["value"], abs=1e-12), key
+        assert by_key[key]["reading"] == row["reading"]
+        assert by_key[key]["ci"] == [pytest.approx(row["ci_low"]), pytest.approx(row["ci_high"])], key
+    report_in_use = nl.agreement_report(
+        annotations, gold, labels=sorted(set(votes["value"]) | {spare}), n_boot=0
+    )
+    assert report_in_use.loc["gwet_ac1", "value"] != pytest.approx(report.loc["gwet_ac1", "value"])
+    for row in snap["per_annotator"]:
+        assert row["agreement"] == pytest.approx(
+            report.per_annotator.loc[row["annotator"], "kappa_reference"]
+        )
+
+    in_use = [label for label in labels if label in set(votes["value"]) | {spare}]
+    assert snap["label_count"] == 200 and snap["labels_in_use"] == len(in_use) > MAX_LABEL_ROWS
+    listed = [row["label"] for row in snap["per_label"]]
+    assert len(listed) == MAX_LABEL_ROWS and set(listed) <= set(in_use)
+    for row in snap["per_label"]:
+        expected = report.per_label.loc[row["label"]]
+        assert row["count"] == expected["count"]
+        for key in ("agreement", "kappa", "alpha"):
+            assert row[key] == pytest.approx(expected[key], abs=1e-12, nan_ok=True)
+
+    # against gold: the labels both sides gave (the gold-only label among them), capped
+    dash.pair = ("coder-1", "gold")
+    confusion = dash._snapshot["confusion"]
+    assert confusion["columns"] == "gold" and len(confusion["categories"]) == MAX_CATEGORIES + 1
+    with_gold = pd.concat([votes, pd.DataFrame({"item_id": gold.index, "annotator": "gold", "value": gold})])
+    _assert_confusion_is_the_crosstab(confusion, with_gold, "coder-1", "gold")
+    figure = nl.plot_confusion(annotations, "coder-1", "gold", gold=gold, labels=labels)
+    assert figure.confusion.tolist() == confusion["counts"]
+    other = confusion["categories"][-1]
+    listed_items = dash.cell_items(other, other)
+    assert len(listed_items) == confusion["counts"][-1][-1]
+    assert set(listed_items["gold"]).isdisjoint(confusion["categories"][:-1])
+    dash.close()
+
+
+def test_a_label_set_over_the_cap_with_few_labels_in_use_shows_only_those(store: nl.Store) -> None:
+    labels = [f"topic {i}" for i in range(40)]  # over the 30 shown whole, 3 in use
+    votes = {"ana": ["topic 3", "topic 3", "topic 17"], "bob": ["topic 3", "topic 39", "topic 17"]}
+    frame = pd.DataFrame({"text": ["a", "b", "c"]})
+    for annotator, values in votes.items():
+        w = nl.Classify(frame, text="text", labels=labels, task="few", annotator=annotator, store=store)
+        for item, value in enumerate(values):
+            w.annotate(item, value)
+        w.close()
+    dash = nl.Dashboard(store, task="few", live=False, n_boot=0)
+    snap = dash._snapshot
+    confusion = snap["confusion"]
+    assert confusion["categories"] == ["topic 3", "topic 17", "topic 39"]  # label order, no "other"
+    assert confusion["counts"] == [[1, 0, 1], [0, 1, 0], [0, 0, 0]]
+    assert confusion["left_out"] == 0 and confusion["agree"] == 2
+    assert [row["label"] for row in snap["per_label"]] == ["topic 3", "topic 17", "topic 39"]
+    assert snap["labels_in_use"] == 3 and snap["label_count"] == 40
+    assert dash.cell_items("topic 3", "topic 39").index.tolist() == [1]
+    figure = nl.plot_confusion(store.annotations("few"), "ana", "bob", labels=labels)
+    assert figure.confusion.tolist() == confusion["counts"]
+    dash.close()

@@ -132,6 +132,86 @@ def test_confusion_multi_label_compares_exact_sets():
     assert int(fig.confusion.sum()) == 3 and int(np.trace(fig.confusion)) == 1
 
 
+def _taxonomy(n_labels: int, items: int, seed: int = 0) -> tuple[list[str], pd.DataFrame]:
+    """Long labels of two coders over a skewed draw of ``n_labels`` codes (a long tail)."""
+    rng = np.random.default_rng(seed)
+    labels = [f"K{i:06d}" for i in range(n_labels)]
+    order = rng.permutation(n_labels)
+    truth = order[np.minimum(rng.zipf(1.4, items), n_labels) - 1]
+    other = order[np.minimum(rng.zipf(1.4, items), n_labels) - 1]
+    values = {"ana": truth, "bob": np.where(rng.random(items) < 0.7, truth, other)}
+    frame = pd.DataFrame(
+        [
+            {"item_id": i, "annotator": name, "value": labels[code]}
+            for name, codes in values.items()
+            for i, code in enumerate(codes)
+        ]
+    )
+    return labels, frame
+
+
+def test_confusion_of_a_100000_label_taxonomy_shows_the_most_frequent_and_other():
+    import tracemalloc
+
+    labels, frame = _taxonomy(100_000, 400)
+    tracemalloc.start()
+    fig = nl.plot_confusion(frame, "ana", "bob", labels=labels)
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 100 * 2**20, f"peak {peak / 2**20:.0f} MiB"  # a square over every label: 74.5 GiB
+    wide = frame.pivot(index="item_id", columns="annotator", values="value")
+    table = pd.crosstab(wide["ana"], wide["bob"])
+    given = set(table.index) | set(table.columns)
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert len(ticks) == 31 and ticks[-1] == f"({len(given) - 30} others)"
+    shown = ticks[:-1]
+    assert shown == sorted(shown)  # label order
+    frequency = wide["ana"].value_counts().add(wide["bob"].value_counts(), fill_value=0)
+    assert frequency[shown].min() >= frequency.drop(shown).max()  # the most frequent
+    counts = fig.confusion
+    inner = table.reindex(index=shown, columns=shown, fill_value=0).to_numpy()
+    assert counts[:-1, :-1].tolist() == inner.tolist()
+    assert counts[-1, :-1].tolist() == [
+        int(((~wide["ana"].isin(shown)) & (wide["bob"] == c)).sum()) for c in shown
+    ]
+    assert counts[:-1, -1].tolist() == [
+        int(((wide["ana"] == c) & ~wide["bob"].isin(shown)).sum()) for c in shown
+    ]
+    assert int(counts.sum()) == 400
+    agree = int((wide["ana"] == wide["bob"]).sum())
+    title = fig.axes[0].get_title(loc="left")
+    assert f"{agree / 400:.0%} agree" in title and f"the 30 most frequent of {len(given)} labels" in title
+    assert png(fig).startswith(b"\x89PNG")
+
+    report = nl.agreement_report(frame, labels=sorted(given), n_boot=0)
+    people = nl.plot_annotators(frame, labels=labels)  # prepared with the labels in use only
+    expected = [f"{name}  {row['accuracy']:.0%} · 400 items" for name, row in report.per_annotator.iterrows()]
+    assert [t.get_text() for t in people.axes[0].texts] == expected
+
+
+def test_confusion_of_many_label_sets_shows_the_most_frequent_and_other():
+    rng = np.random.default_rng(3)
+    letters = list("abcdefgh")
+    picks = {
+        name: [list(np.asarray(letters)[rng.random(8) < 0.4]) for _ in range(200)] for name in ("ana", "bob")
+    }
+    frame = pd.DataFrame(
+        [
+            {"item_id": i, "annotator": name, "value": v}
+            for name, values in picks.items()
+            for i, v in enumerate(values)
+        ]
+    )
+    fig = nl.plot_confusion(frame, "ana", "bob", labels=letters)
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    given = {" + ".join(v) or "(none)" for values in picks.values() for v in values}
+    assert len(ticks) == 31 and ticks[-1] == f"({len(given) - 30} others)"
+    assert int(fig.confusion.sum()) == 200
+    same = sum(a == b for a, b in zip(picks["ana"], picks["bob"], strict=True))
+    assert f"{same / 200:.0%} agree" in fig.axes[0].get_title(loc="left")
+    assert "label sets" in fig.axes[0].get_title(loc="left")
+
+
 def test_figures_render_in_a_notebook_without_pyplot(annotations):
     fig = nl.plot_confusion(annotations, "ana", "bob")
     data, meta = fig._repr_png_()
