@@ -7,6 +7,71 @@ import { SHOWN, createLabelSearch, highlight } from "./label-search.js";
 
 let pickers = 0;
 
+/** The picker's nodes: the text box (combobox), the list of matches and the status line. */
+function buildNodes(id, labels, multi) {
+  const count = labels.length.toLocaleString("en-US");
+  const input = h("input", {
+    type: "text",
+    class: "nbl-search-input",
+    role: "combobox",
+    "aria-autocomplete": "list",
+    "aria-expanded": "false",
+    "aria-controls": `${id}-list`,
+    "aria-label": `Search ${count} labels`,
+    "aria-keyshortcuts": "/",
+    placeholder: `Search ${count} labels`,
+    autocomplete: "off",
+    spellcheck: "false",
+  });
+  const list = h("ul", {
+    class: "nbl-search-list",
+    id: `${id}-list`,
+    role: "listbox",
+    "aria-label": "Matching labels",
+    "aria-multiselectable": multi ? "true" : undefined,
+    hidden: true,
+  });
+  const status = h("div", { class: "nbl-search-status", role: "status", "aria-live": "polite" });
+  const node = h(
+    "div",
+    { class: "nbl-search" },
+    h("div", { class: "nbl-search-box" }, input, h("kbd", { class: "nbl-search-key", text: "/" })),
+    list,
+    status,
+  );
+  return { input, list, status, node };
+}
+
+/** What the status line says about `query` and its `result` among `count` labels. */
+export function statusText(query, result, count) {
+  if (!query.trim()) return `${count.toLocaleString("en-US")} labels: type to search`;
+  if (!result.total) return `No label matches “${query.trim()}”`;
+  const shown = result.indices.length;
+  return shown < result.total
+    ? `${shown} of ${result.total.toLocaleString("en-US")} matching labels shown`
+    : `${result.total} matching label${result.total === 1 ? "" : "s"}`;
+}
+
+/** The option of label `index`, `k`-th in the list, its matching letters marked. */
+function optionNode(id, k, index, { labels, hotkeys, query, active, chosen, multi }) {
+  const selected = multi ? chosen : k === active;
+  const parts = highlight(labels[index], query).map((part) => (part.match ? h("mark", { text: part.text }) : part.text));
+  return h(
+    "li",
+    {
+      id: `${id}-${k}`,
+      class: `nbl-search-option${k === active ? " nbl-active" : ""}${chosen ? " nbl-chosen" : ""}`,
+      role: "option",
+      "data-index": index,
+      "aria-selected": selected ? "true" : "false",
+      "aria-label": labels[index],
+    },
+    h("span", { class: "nbl-search-check", "aria-hidden": "true", text: chosen ? "✓" : "" }),
+    h("span", { class: "nbl-label-text" }, ...parts),
+    hotkeys[index] ? h("kbd", { "aria-hidden": "true", text: hotkeys[index] }) : null,
+  );
+}
+
 /**
  * Create a picker. `options`:
  *   labels: string[]                the label set (searched as given; indices are picked)
@@ -28,49 +93,11 @@ export function createLabelPicker({ labels, hotkeys, multi, isChosen, onPick, on
   let active = -1; // position in result.indices, -1 = none (Enter then confirms)
   let expanded = false;
   let prepareTimer = null;
-
-  const input = h("input", {
-    type: "text",
-    class: "nbl-search-input",
-    role: "combobox",
-    "aria-autocomplete": "list",
-    "aria-expanded": "false",
-    "aria-controls": `${id}-list`,
-    "aria-label": `Search ${labels.length.toLocaleString("en-US")} labels`,
-    "aria-keyshortcuts": "/",
-    placeholder: `Search ${labels.length.toLocaleString("en-US")} labels`,
-    autocomplete: "off",
-    spellcheck: "false",
-  });
-  const list = h("ul", {
-    class: "nbl-search-list",
-    id: `${id}-list`,
-    role: "listbox",
-    "aria-label": "Matching labels",
-    "aria-multiselectable": multi ? "true" : undefined,
-    hidden: true,
-  });
-  const status = h("div", { class: "nbl-search-status", role: "status", "aria-live": "polite" });
-  const node = h(
-    "div",
-    { class: "nbl-search" },
-    h("div", { class: "nbl-search-box" }, input, h("kbd", { class: "nbl-search-key", text: "/" })),
-    list,
-    status,
-  );
+  const { input, list, status, node } = buildNodes(id, labels, multi);
 
   function run() {
     result = searcher.search(query, SHOWN);
     active = query.trim() && result.indices.length ? 0 : -1;
-  }
-
-  function statusText() {
-    if (!query.trim()) return `${labels.length.toLocaleString("en-US")} labels: type to search`;
-    if (!result.total) return `No label matches “${query.trim()}”`;
-    const shown = result.indices.length;
-    return shown < result.total
-      ? `${shown} of ${result.total.toLocaleString("en-US")} matching labels shown`
-      : `${result.total} matching label${result.total === 1 ? "" : "s"}`;
   }
 
   function draw() {
@@ -83,27 +110,7 @@ export function createLabelPicker({ labels, hotkeys, multi, isChosen, onPick, on
       return;
     }
     list.replaceChildren(
-      ...result.indices.map((index, k) => {
-        const chosen = isChosen(index);
-        const selected = multi ? chosen : k === active;
-        const parts = highlight(labels[index], query).map((part) =>
-          part.match ? h("mark", { text: part.text }) : part.text,
-        );
-        return h(
-          "li",
-          {
-            id: `${id}-${k}`,
-            class: `nbl-search-option${k === active ? " nbl-active" : ""}${chosen ? " nbl-chosen" : ""}`,
-            role: "option",
-            "data-index": index,
-            "aria-selected": selected ? "true" : "false",
-            "aria-label": labels[index],
-          },
-          h("span", { class: "nbl-search-check", "aria-hidden": "true", text: chosen ? "✓" : "" }),
-          h("span", { class: "nbl-label-text" }, ...parts),
-          hotkeys[index] ? h("kbd", { "aria-hidden": "true", text: hotkeys[index] }) : null,
-        );
-      }),
+      ...result.indices.map((index, k) => optionNode(id, k, index, { labels, hotkeys, query, active, chosen: isChosen(index), multi })),
     );
     if (active >= 0) {
       input.setAttribute("aria-activedescendant", `${id}-${active}`);
@@ -112,7 +119,7 @@ export function createLabelPicker({ labels, hotkeys, multi, isChosen, onPick, on
     } else {
       input.removeAttribute("aria-activedescendant");
     }
-    status.textContent = statusText();
+    status.textContent = statusText(query, result, labels.length);
   }
 
   function leave() {

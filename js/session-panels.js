@@ -19,6 +19,28 @@ export function sessionLine(state) {
   return parts.join(" · ");
 }
 
+/** One annotator's row of the adjudication table: "Use" (Alt+n), who, the label, the comment
+ * and the time. */
+function reviewRow(row, i) {
+  return h("tr", { "data-annotator": row.annotator },
+    h("td", {},
+      row.value === null || row.value === undefined
+        ? ""
+        : h("button", {
+            type: "button",
+            class: "nbl-btn nbl-use",
+            "data-index": String(i),
+            title: `Use ${row.annotator}'s label (Alt+${i + 1})`,
+            "aria-keyshortcuts": `Alt+${i + 1}`,
+          }, "Use", h("kbd", { text: `Alt+${i + 1}` })),
+    ),
+    h("td", { text: row.annotator }),
+    h("td", { class: "nbl-review-value", text: row.text }),
+    h("td", { class: "nbl-review-comment", text: row.comment || "" }),
+    h("td", { text: formatSeconds(row.active_ms) }),
+  );
+}
+
 /**
  * Create the panels. `ctx` is the labeler context (label, window); `send(msg, tracked)` sends
  * to the kernel. Returns {nodes, render(item), onFeedback(msg), onKey(event, item), extras(item),
@@ -100,25 +122,7 @@ export function createSessionPanels(ctx, send) {
     reviewKey = item.key;
     table.replaceChildren(
       h("tr", {}, ...["", "Annotator", "Label", "Comment", "Time"].map((t) => h("th", { text: t }))),
-      ...rows.map((row, i) =>
-        h("tr", { "data-annotator": row.annotator },
-          h("td", {},
-            row.value === null || row.value === undefined
-              ? ""
-              : h("button", {
-                  type: "button",
-                  class: "nbl-btn nbl-use",
-                  "data-index": String(i),
-                  title: `Use ${row.annotator}'s label (Alt+${i + 1})`,
-                  "aria-keyshortcuts": `Alt+${i + 1}`,
-                }, "Use", h("kbd", { text: `Alt+${i + 1}` })),
-          ),
-          h("td", { text: row.annotator }),
-          h("td", { class: "nbl-review-value", text: row.text }),
-          h("td", { class: "nbl-review-comment", text: row.comment || "" }),
-          h("td", { text: formatSeconds(row.active_ms) }),
-        ),
-      ),
+      ...rows.map(reviewRow),
     );
     review.hidden = false;
   }
