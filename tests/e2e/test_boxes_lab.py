@@ -117,7 +117,8 @@ def test_boxes_drawn_by_mouse_land_within_a_pixel(lab, lab_root: Path, lab_page:
     cx, cy = screen(v, 320, 240)
     page.mouse.move(cx, cy)
     page.mouse.wheel(0, -300)
-    page.wait_for_function("(s) => +document.querySelector('.nbl-box-canvas').dataset.scale > s", arg=v["scale"])
+    zoomed = "(s) => +document.querySelector('.nbl-box-canvas').dataset.scale > s"
+    page.wait_for_function(zoomed, arg=v["scale"])
     z = view(page)
     assert screen(z, 320, 240) == pytest.approx((cx, cy), abs=1.0)
     page.keyboard.down(" ")

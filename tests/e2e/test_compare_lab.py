@@ -57,7 +57,8 @@ def test_left_is_better_stores_the_column_shown_left(lab, lab_root: Path, lab_pa
     swapped, db = open_compare(page, lab, lab_root, "compare")
     assert swapped.count(True) >= 1 and swapped.count(False) >= 1, swapped  # seed 3 swaps some, not all
     widget = page.locator(harness.WIDGET)
-    shown = widget.locator(".nbl-compare-slot:not(.nbl-compare-slot-next)")  # the pair on screen (the next one waits)
+    # the pair on screen (the next one waits)
+    shown = widget.locator(".nbl-compare-slot:not(.nbl-compare-slot-next)")
     left = shown.locator(".nbl-response[data-side='left'] .nbl-response-body")
     # p1: the code block keeps its layout
     expect(shown.locator(".nbl-response pre code").first).to_contain_text("def add(a, b):\n    return a + b")
