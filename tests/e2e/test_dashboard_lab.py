@@ -244,3 +244,74 @@ def test_hostile_labels_names_and_text_render_as_text(lab, lab_root: Path, lab_p
         ".filter((name) => name.startsWith('on'))"
     )
     assert handlers == []
+
+
+def test_a_taxonomy_of_100000_labels_shows_the_most_frequent_and_other(
+    lab, lab_root: Path, lab_page: Page, dialogs
+) -> None:
+    import numpy as np
+
+    page = lab_page
+    taxonomy = [f"C{i:05d}.{i % 7}" for i in range(100_000)]
+    rng = np.random.default_rng(4)
+    order = rng.permutation(len(taxonomy))
+    n = 80
+
+    def draw() -> np.ndarray:  # a few common codes, a long tail
+        return order[np.minimum(rng.zipf(1.3, n), len(taxonomy)) - 1]
+
+    truth = draw()
+    votes = {
+        name: [taxonomy[c] for c in np.where(rng.random(n) < 0.6, truth, draw())] for name in ("ana", "bob")
+    }
+    session = Session(
+        lab_root / "dashboard-taxonomy", "icd", taxonomy, [f"note {i}" for i in range(1, n + 1)]
+    )
+    session.notebook(widget=False)
+    for name, values in votes.items():
+        session.label(name, values)
+
+    harness.open_notebook(page, lab, "dashboard-taxonomy/dash.ipynb")
+    harness.run_all(page)
+    dash = page.locator(".nbl-dash")
+    expect_events(page, 2 * n)
+    annotations = session.annotations()
+    figure = nl.plot_confusion(annotations, "ana", "bob", labels=taxonomy)
+    given = set(votes["ana"]) | set(votes["bob"])
+    assert len(given) > 30  # so the heatmap leaves some out
+    left_out = len(given) - 30
+    expect(dash.locator(".nbl-dash-cellbtn")).to_have_count(31 * 31)
+    counts = [int(t) for t in dash.locator(".nbl-dash-count").all_inner_texts()]
+    assert counts == figure.confusion.ravel().tolist()
+    other = dash.locator(".nbl-dash-confusion th.nbl-dash-col").last
+    expect(other).to_have_text(f"({left_out} others)")
+    expect(other).to_have_class(re.compile("nbl-dash-other"))
+    agree = sum(a == b for a, b in zip(votes["ana"], votes["bob"], strict=True))
+    expect(dash.locator(".nbl-dash-caption").first).to_have_text(
+        f"{n} items rated by both · {round(100 * agree / n)}% agree. Shown: the 30 most frequent of the "
+        f"{len(given)} labels given; the other {left_out} are counted together in the last row and column. "
+        "Click a cell to list its items."
+    )
+    in_use = len(given)
+    listed = min(in_use, 50)
+    expect(dash.locator(".nbl-dash-labels tbody tr")).to_have_count(listed)
+    expect(dash.locator(".nbl-dash-labels-caption")).to_have_text(
+        f"The {listed} most used of the {in_use} labels in use (100,000 labels in the task)."
+        if listed < in_use
+        else f"The {in_use} labels in use (100,000 labels in the task)."
+    )
+
+    # the "other" x "other" cell lists the items where both gave a label not shown
+    shown = set(dash.locator(".nbl-dash-confusion th.nbl-dash-col").all_inner_texts()[:-1])
+    expected = [i for i, (a, b) in enumerate(zip(votes["ana"], votes["bob"], strict=True), 1)
+                if a not in shown and b not in shown]  # fmt: skip
+    assert expected and figure.confusion[-1, -1] == len(expected)
+    dash.locator(".nbl-dash-cellbtn[data-row='30'][data-col='30']").click()
+    items = f"{len(expected)} item{'s' if len(expected) != 1 else ''}"
+    expect(dash.locator(".nbl-dash-cell-title")).to_have_text(
+        f"ana: ({left_out} others) × bob: ({left_out} others) — {items}"
+    )
+    listing = dash.locator(".nbl-dash-items tbody tr")
+    expect(listing).to_have_count(len(expected))
+    assert listing.locator(".nbl-dash-id").all_inner_texts() == [str(i) for i in expected]
+    assert dialogs == []
