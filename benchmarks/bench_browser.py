@@ -340,7 +340,7 @@ def report(
     records: list[dict], probe: dict[str, list], labels, saved_widgets: int | None, *, verdicts: bool
 ) -> dict[str, list[float]]:
     """Print one session's figures; return its three latencies (ms per timed key press)."""
-    from nblabel import ids
+    from nblabel.core import ids
 
     def verdict(ok: bool) -> bool | None:
         return ok if verdicts else None

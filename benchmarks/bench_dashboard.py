@@ -48,8 +48,8 @@ sys.path.insert(0, str(HERE))
 from _common import figure, footer, header, median, p95  # noqa: E402
 
 import nblabel as nl  # noqa: E402
-from nblabel.event import Event  # noqa: E402
-from nblabel.live import LiveAgreement  # noqa: E402
+from nblabel.core.event import Event  # noqa: E402
+from nblabel.widgets.live import LiveAgreement  # noqa: E402
 
 ITEMS = 10_000
 ANNOTATORS = 5

@@ -74,7 +74,7 @@ def worker(index: int, session_url: str, raw_url: str, barrier: str) -> None:
     import sqlalchemy as sa
 
     import nblabel as nl
-    from nblabel.event import Event
+    from nblabel.core.event import Event
     from nblabel.store import EVENT_COLUMNS
 
     gate = Path(barrier)

@@ -43,7 +43,7 @@ SETUP = f"""
 import random
 import pandas as pd
 import nblabel as nl
-from nblabel.tokens import default_tokenizer
+from nblabel.core.tokens import default_tokenizer
 
 rng = random.Random(0)
 words = ("the of and to in a is that for it as was with be by on not he I this are or his from at "

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import figure, footer, header, median, p95  # noqa: E402
 
 import nblabel as nl  # noqa: E402
-from nblabel.event import Event  # noqa: E402
+from nblabel.core.event import Event  # noqa: E402
 from nblabel.store import EVENT_COLUMNS  # noqa: E402
 
 N_BULK = int(os.environ.get("NBL_BENCH_EVENTS", 1_000_000))

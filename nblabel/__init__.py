@@ -1,17 +1,31 @@
-"""nblabel: Jupyter widgets for labeling pandas DataFrames in the notebook."""
+"""nblabel: Jupyter widgets for labeling pandas DataFrames in the notebook.
+
+The package is layered; each layer imports only the ones below it (checked by import-linter in
+CI, see ``pyproject.toml``)::
+
+    cli                      the nblabel command
+    sessions.adjudicate      adjudication: a widget on top of a session
+    widgets | sessions       labeling widgets and the dashboard | calibration sessions
+    kinds                    one module per task kind, registered in core.registry
+    exports                  writers of current labels
+    agreement                coefficients, reports, plots
+    store                    the event log (SQLite, PostgreSQL)
+    core                     pure helpers and the task-kind registry
+"""
 
 from typing import Any
 
-from . import agreement
-from .adjudicate import Adjudicate
-from .boxes import Boxes
-from .classify import Classify
-from .compare import Compare
-from .dashboard import Dashboard
-from .report import agreement_report
-from .session import Session
-from .spans import Spans
+from . import agreement, kinds  # noqa: F401  (kinds: registers every task kind)
+from .agreement.report import agreement_report
+from .core import __version__
+from .sessions.adjudicate import Adjudicate
+from .sessions.session import Session
 from .store import Store, StoreError
+from .widgets.boxes import Boxes
+from .widgets.classify import Classify
+from .widgets.compare import Compare
+from .widgets.dashboard import Dashboard
+from .widgets.spans import Spans
 
 __all__ = [
     "Adjudicate",
@@ -32,16 +46,16 @@ __all__ = [
     "plot_confusion",
     "plot_span_confusion",
 ]
-__version__ = "0.1.0"
 
-#: Plot functions, imported from :mod:`nblabel.plots` on first use (matplotlib takes a third of a
-#: second to import, which every labeling kernel and annotator process would otherwise pay).
+#: Plot functions, imported from :mod:`nblabel.agreement.plots` on first use (matplotlib takes a
+#: third of a second to import, which every labeling kernel and annotator process would otherwise
+#: pay).
 _PLOTS = {"plot_agreement", "plot_annotators", "plot_boxes", "plot_confusion", "plot_span_confusion"}
 
 
 def __getattr__(name: str) -> Any:
     if name in _PLOTS:
-        from . import plots
+        from .agreement import plots
 
         return getattr(plots, name)
     raise AttributeError(f"module 'nblabel' has no attribute {name!r}")

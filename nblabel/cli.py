@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from .redact import mask_passwords, secrets_in
+from .core.redact import mask_passwords, secrets_in
 
 __all__ = ["main"]
 
@@ -72,7 +72,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    from nblabel import __version__
+    from .core import __version__
 
     parser = _Parser(prog="nblabel", description="nblabel: labels and their quality.")
     parser.add_argument("--version", action="version", version=f"nblabel {__version__}")
@@ -140,7 +140,7 @@ def _fail(message: str, code: int) -> int:
 def _open_store(url: str) -> Any:
     """The store at ``url``, or the exit code after a one-line error (a SQLite file that does
     not exist is an error, never created)."""
-    from .store import Store, StoreError
+    from .store.store import Store, StoreError
 
     if "://" not in url or url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///")).expanduser()
@@ -190,7 +190,7 @@ def _with_store(command: Callable[[argparse.Namespace, Any], int]) -> Callable[[
 
 
 def _tasks(args: argparse.Namespace) -> int:
-    from .report import printable
+    from .agreement.report import printable
 
     _utf8_output()
     store = _open_store(str(args.store))
@@ -242,7 +242,7 @@ def _export(args: argparse.Namespace, store: Any) -> int:
 
 @_with_store
 def _report(args: argparse.Namespace, store: Any) -> int:
-    from .report import agreement_report
+    from .agreement.report import agreement_report
 
     info = store.task(args.task)
     annotations = store.annotations(args.task)
@@ -269,9 +269,9 @@ def _report(args: argparse.Namespace, store: Any) -> int:
 
 @_with_store
 def _session_status(args: argparse.Namespace, store: Any) -> int:
-    from .adjudicate import adjudication_counts
-    from .report import agreement_report
-    from .session import production_events, progress_table
+    from .agreement.report import agreement_report
+    from .sessions.adjudicate import adjudication_counts
+    from .sessions.session import production_events, progress_table
 
     config = store.session_config(args.task)
     if config is None:
@@ -318,7 +318,7 @@ def _utf8_output() -> None:
 
 def _safe(text: str) -> str:
     """Text for the terminal: passwords masked, control characters in user data shown escaped."""
-    from .report import printable
+    from .agreement.report import printable
 
     return printable(mask_passwords(text, _secrets))
 
@@ -373,7 +373,7 @@ def _text(task: str, info: Any, report: Any) -> str:
 def _write_outputs(
     out: Path, task: str, info: Any, annotations: pd.DataFrame, report: Any, *, gold: str | None
 ) -> Path:
-    from .plots import plot_agreement, plot_annotators, plot_confusion
+    from .agreement.plots import plot_agreement, plot_annotators, plot_confusion
 
     out.mkdir(parents=True, exist_ok=True)
     figures: list[tuple[str, str]] = []  # (file name, caption); names never hold user data

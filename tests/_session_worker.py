@@ -77,7 +77,7 @@ def wait_for_go(barrier: Path, tag: str, timeout: float = 180.0) -> None:
 def label_queue(cfg: dict[str, Any], name: str) -> dict[str, Any]:
     """Build the session as ``name``, label the whole queue, report."""
     import nblabel as nl
-    from nblabel import ids
+    from nblabel.core import ids
 
     t0 = time.perf_counter()
     session = make_session(nl.Store(cfg["url"]), cfg)

@@ -11,7 +11,7 @@ def write_events(url: str, worker: int, count: int, barrier) -> tuple[int, int, 
     Returns ``(written, duplicates_reported, error)``.
     """
     try:
-        from nblabel.event import Event
+        from nblabel.core.event import Event
         from nblabel.store import Store
 
         store = Store(url)

@@ -586,9 +586,10 @@ def test_public_api():
 def test_docstring_examples():
     import doctest
 
-    from nblabel import _matching
+    from nblabel.agreement import coefficients as _coefficients
+    from nblabel.agreement import matching as _matching
 
-    for module in (ag, _matching):
+    for module in (_coefficients, _matching):
         result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert result.failed == 0 and result.attempted > 0, module.__name__
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from _driver import Browser
 
-from nblabel.items import ItemSource
+from nblabel.widgets.items import ItemSource
 
 
 def test_duplicate_index_names_a_duplicate(make_classify):

@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 
 import nblabel as nl
-from nblabel.media import MAX_SIDE, ImageError, oriented_image
+from nblabel.core.media import MAX_SIDE, ImageError, oriented_image
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _driver import Browser  # noqa: E402

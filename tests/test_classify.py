@@ -12,7 +12,7 @@ import pytest
 from _driver import Browser
 
 import nblabel as nl
-from nblabel.store import _parse_url
+from nblabel.store.store import _parse_url
 
 
 @pytest.fixture

@@ -17,9 +17,10 @@ import pandas as pd
 import pytest
 
 import nblabel as nl
-from nblabel.event import Event, reduce_state
-from nblabel.live import COLUMNS, LiveAgreement
+from nblabel.agreement.report import AgreementReport
+from nblabel.core.event import Event, reduce_state
 from nblabel.store import current_from_annotations
+from nblabel.widgets.live import COLUMNS, LiveAgreement
 
 LABELS = ["pos", "neg", "neu"]
 TEXTS = pd.DataFrame(
@@ -346,7 +347,7 @@ def test_report_property_is_the_full_report(store: nl.Store) -> None:
     label_all(store)
     dash = nl.Dashboard(store, task="t", live=False, n_boot=0)
     report = dash.report
-    assert isinstance(report, nl.report.AgreementReport)
+    assert isinstance(report, AgreementReport)
     assert len(report.disagreements) == dash._snapshot["disagreements"]
     dash.close()
 
@@ -620,8 +621,8 @@ def test_a_taxonomy_of_100000_labels_refreshes_in_bounded_memory(tmp_path: Path)
     import json
     import tracemalloc
 
-    from nblabel.confusion import MAX_CATEGORIES
-    from nblabel.live import MAX_LABEL_ROWS
+    from nblabel.agreement.confusion import MAX_CATEGORIES
+    from nblabel.widgets.live import MAX_LABEL_ROWS
 
     store = nl.Store(tmp_path / "icd.db")
     votes = taxonomy_votes(TAXONOMY, items=300, annotators=3)
@@ -712,8 +713,8 @@ def test_a_label_set_over_the_caps_shows_the_labels_in_use_with_the_full_reports
     # 200 labels: the full report is cheap, so it is the reference itself (AC1 over 200 labels,
     # the per-label rows of the labels listed, the intervals), with gold holding a label no
     # annotator gave.
-    from nblabel.confusion import MAX_CATEGORIES
-    from nblabel.live import MAX_LABEL_ROWS
+    from nblabel.agreement.confusion import MAX_CATEGORIES
+    from nblabel.widgets.live import MAX_LABEL_ROWS
 
     labels = [f"cat-{i:03d}" for i in range(200)]
     votes = taxonomy_votes(labels, items=400, annotators=3, seed=1)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nblabel.event import Event, dump_json, reduce_state
+from nblabel.core.event import Event, dump_json, reduce_state
 from nblabel.store import Store, current_from_annotations
 
 items = st.sampled_from(["1", "2", "3"])

@@ -30,8 +30,8 @@ from _driver import Browser
 from PIL import Image
 
 import nblabel as nl
-from nblabel import _poller
-from nblabel.failures import is_permanent
+from nblabel.store.failures import is_permanent
+from nblabel.widgets import poller as _poller
 
 LABELS = ["ok", "poison", "fine"]
 IDS = [11, 12, 13, 14, 15, 16]

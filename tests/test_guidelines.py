@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from nblabel.guidelines import load_guidelines, render_markdown, sanitize_html
+from nblabel.core.guidelines import load_guidelines, render_markdown, sanitize_html
 
 DANGEROUS = [
     "<script>alert(1)</script>",

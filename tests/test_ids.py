@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nblabel import ids
+from nblabel.core import ids
 
 scalars = st.one_of(
     st.integers(min_value=-(2**62), max_value=2**62),

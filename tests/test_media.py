@@ -12,7 +12,7 @@ import pytest
 from _driver import Browser
 from PIL import Image
 
-from nblabel.media import MAX_SIDE, ImageError, array_to_image, image_payload
+from nblabel.core.media import MAX_SIDE, ImageError, array_to_image, image_payload
 
 
 def png_bytes(size=(6, 4), color=(200, 10, 10)) -> bytes:

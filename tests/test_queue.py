@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nblabel.queue import Queue
+from nblabel.widgets.queue import Queue
 
 
 @st.composite

@@ -343,7 +343,7 @@ def test_report_is_a_dataframe_that_keeps_its_tables(small):
 
 @pytest.mark.parametrize("seed", range(12))
 def test_pairwise_kappas_equal_cohen_kappa_on_each_pair(seed: int) -> None:
-    from nblabel.report import pairwise_kappas
+    from nblabel.agreement.report import pairwise_kappas
 
     rng = np.random.default_rng(seed)
     n, k, q = int(rng.integers(1, 60)), int(rng.integers(2, 7)), int(rng.integers(1, 6))

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 import nblabel as nl
-from nblabel.assignment import assign_overlap
 from nblabel.cli import main as cli
+from nblabel.sessions.assignment import assign_overlap
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _driver import Browser  # noqa: E402
@@ -388,7 +388,8 @@ def test_adjudication_walks_disagreements_and_final_labels_keep_provenance(store
     assert set(final["status"]) == {"adjudicated", "ambiguous", "unanimous", "unresolved"}
     # adjudications do not count as an annotator of the session's task
     assert "boss" not in set(store.annotations("cal")["annotator"])
-    assert type(adj).__name__ == "AdjudicateClassify" and type(adj).__module__ == "nblabel.adjudicate"
+    assert type(adj).__name__ == "AdjudicateClassify"
+    assert type(adj).__module__ == "nblabel.sessions.adjudicate"
 
 
 def test_a_session_without_production_labels_says_so(tmp_path: Path) -> None:

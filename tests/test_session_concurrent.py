@@ -27,7 +27,7 @@ import pytest
 from _session_worker import label_for, make_session
 
 import nblabel as nl
-from nblabel import ids
+from nblabel.core import ids
 
 HERE = Path(__file__).resolve().parent
 WORKER = HERE / "_session_worker.py"

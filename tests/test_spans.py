@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nblabel as nl
-from nblabel.offsets import Offsets
-from nblabel.tokens import check_tokens, default_tokenizer
+from nblabel.core.offsets import Offsets
+from nblabel.core.tokens import check_tokens, default_tokenizer
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _driver import Browser  # noqa: E402
@@ -425,7 +425,7 @@ def test_span_report_with_gold_and_one_annotator(labeled: nl.Store) -> None:
 
 
 def test_span_confusion_counts_labels_of_overlapping_spans() -> None:
-    from nblabel.span_report import span_confusion
+    from nblabel.agreement.spans import span_confusion
 
     a = pd.Series(
         {1: [{"start": 0, "end": 12, "label": "PER"}, {"start": 21, "end": 26, "label": "LOC"}], 2: []}

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import nblabel as nl
-from nblabel import ids
-from nblabel.event import Event
+from nblabel.core import ids
+from nblabel.core.event import Event
 from nblabel.store import StoreError
 
 sys.path.insert(0, str(Path(__file__).parent))

@@ -22,11 +22,11 @@ import sqlalchemy as sa
 from PIL import Image
 
 import nblabel as nl
-from nblabel import limits, schema
 from nblabel.cli import main as cli
-from nblabel.event import Event
-from nblabel.redact import mask_passwords, secrets_in
-from nblabel.store import StoreAccessError, StoreError
+from nblabel.core import limits
+from nblabel.core.event import Event
+from nblabel.core.redact import mask_passwords, secrets_in
+from nblabel.store import StoreAccessError, StoreError, schema
 
 LABELS = ["pos", "neg"]
 LONG_ID = "id-" + "x" * 10_000  # 10 KB: over PostgreSQL's B-tree entry limit (2,704 bytes)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .span_report import SpanData, prepare_spans
+from .spans import SpanData, prepare_spans
 
 NONE = "(none)"
 IOU = 0.5
@@ -33,7 +33,7 @@ def prepare_boxes(annotations: pd.DataFrame, gold: Any = None, *, labels: list[s
 
 
 def _pair(a: pd.Series, b: pd.Series, match_label: bool = True, label: str | None = None) -> dict[str, Any]:
-    from .agreement import box_agreement
+    from .coefficients import box_agreement
 
     both = a.notna() & b.notna()
     docs_a, docs_b = list(a[both]), list(b[both])
@@ -125,7 +125,7 @@ def box_per_annotator(data: BoxData) -> pd.DataFrame:
 
 def box_disagreements(data: BoxData) -> pd.DataFrame:
     """Images where two annotators' boxes do not all match (IoU ≥ 0.5, same label)."""
-    from .agreement import box_agreement
+    from .coefficients import box_agreement
 
     rows = {}
     for item, row in data.docs.iterrows():
@@ -157,7 +157,7 @@ def box_confusion(
 ) -> tuple[np.ndarray, dict[tuple[int, int], list[Any]]]:
     """Labels of boxes matched one to one by IoU ≥ 0.5 (labels ignored); unmatched boxes count
     against ``(none)`` (the last row/column). Also the images behind each cell."""
-    from ._matching import _best_assignment, iou_matrix
+    from .matching import _best_assignment, iou_matrix
 
     index = {label: i for i, label in enumerate(labels)}
     none = len(labels)

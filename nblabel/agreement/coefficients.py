@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._matching import box_agreement, box_iou, span_agreement
-from ._ratings import RatingTable, pair_table, rating_table, wide_table
+from .matching import box_agreement, box_iou, span_agreement
+from .ratings import RatingTable, pair_table, rating_table, wide_table
 
 if TYPE_CHECKING:  # SciPy is imported on first use: ``import nblabel`` stays light
     from scipy import sparse

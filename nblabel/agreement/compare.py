@@ -22,7 +22,7 @@ CHOICES = ["A", "B", "tie", "both_bad"]
 
 
 def _label_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    from .store import current_from_annotations
+    from ..core.frames import current_from_annotations
 
     if "kind" in frame.columns and "id" in frame.columns:
         current = current_from_annotations(frame)
@@ -89,7 +89,7 @@ def extra_rows(frame: pd.DataFrame, *, n_boot: int, level: float, seed: int | No
 
 
 def _ordinal_alpha(domain: list[float]) -> Any:
-    from . import agreement as ag
+    from . import coefficients as ag
 
     def metric(ratings: Any) -> float:
         return ag.krippendorff_alpha(ratings, level="ordinal", value_domain=domain)

@@ -13,7 +13,7 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
-from ._matching import box_agreement, span_agreement
+from .matching import box_agreement, span_agreement
 
 #: IoU at or above which a box matches a gold box.
 BOX_IOU = 0.5

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .items import is_missing
+from ..core.frames import is_missing
 
 SPAN_MODES = ("exact", "overlap")
 

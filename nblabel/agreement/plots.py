@@ -187,7 +187,7 @@ def plot_span_confusion(
     a span without a counterpart counts against ``(none)``. ``b="gold"`` with ``gold=``
     (an annotator's name, or span lists by item id) compares with gold."""
     from .report import _one_task
-    from .span_report import NONE, prepare_spans, span_confusion
+    from .spans import NONE, prepare_spans, span_confusion
 
     if normalize not in _NORMALIZE:
         raise ValueError(f"normalize must be one of None, 'true', 'pred', 'all'; got {normalize!r}")
@@ -463,9 +463,9 @@ def plot_boxes(
     from matplotlib.patches import Rectangle
     from PIL import Image
 
-    from .media import oriented_image
+    from ..core.frames import current_from_annotations
+    from ..core.media import oriented_image
     from .report import _one_task
-    from .store import current_from_annotations
 
     frame = _one_task(annotations, task) if "item_id" in annotations.columns else annotations
     current = current_from_annotations(frame) if "id" in frame.columns else frame

@@ -257,7 +257,7 @@ def _current_labels(frame: pd.DataFrame) -> pd.DataFrame:
                 "pass one task, e.g. store.annotations(task=...)"
             )
     if "id" in frame.columns and "kind" in frame.columns:
-        from .store import current_from_annotations
+        from ..core.frames import current_from_annotations
 
         # A hand-made frame may lack the columns the store reduction carries along.
         absent = {c: None for c in _CARRIED if c not in frame.columns}

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .items import is_missing
+from ..core.frames import is_missing
 
 __all__ = ["AgreementReport", "agreement_report"]
 
@@ -56,9 +56,9 @@ def printable(text: str) -> str:
 
 def _agreement() -> Any:
     # Imported on first use: ``import nblabel`` stays light (no SciPy until a report is asked for).
-    from . import agreement
+    from . import coefficients
 
-    return agreement
+    return coefficients
 
 
 # ---------------------------------------------------------------------- the report object
@@ -281,7 +281,7 @@ def _one_task(frame: pd.DataFrame, task: str | None) -> pd.DataFrame:
 def _standing(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.Series, pd.Series]:
     """The standing label per (item, annotator), every label event (for timing), and the
     number of standing skips and of flags per annotator."""
-    from .store import current_from_annotations
+    from ..core.frames import current_from_annotations
 
     if "kind" in frame.columns and "id" in frame.columns:
         current = current_from_annotations(frame)
@@ -626,7 +626,7 @@ def agreement_report(
     if kind == "boxes":
         return _box_report(annotations, gold, task=task, labels=labels, level=level)
     if kind == "compare":
-        from .compare_report import compare_report
+        from .compare import compare_report
 
         return compare_report(
             annotations, gold, task=task, names=models or ("A", "B"), n_boot=n_boot, level=level, seed=seed
@@ -659,7 +659,7 @@ def _kind_of(annotations: Any) -> str:
 def _box_report(
     annotations: pd.DataFrame, gold: Any, *, task: str | None, labels: Sequence[Any] | None, level: float
 ) -> AgreementReport:
-    from .box_report import (
+    from .boxes import (
         box_coefficients,
         box_disagreements,
         box_per_annotator,
@@ -690,7 +690,7 @@ def _span_report(
     level: float,
     seed: int | None,
 ) -> AgreementReport:
-    from .span_report import (
+    from .spans import (
         prepare_spans,
         span_coefficients,
         span_disagreements,

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._matching import _same_label, _span_arrays, matched_rows
+from .matching import _same_label, _span_arrays, matched_rows
 
 NONE = "(none)"
 

@@ -8,7 +8,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .schema import EVENT_KINDS
+#: What an event records (the ``kind`` column of the log; not the kind of task): a label, a
+#: skip, a flag, or the retraction of an earlier label or skip.
+EVENT_KINDS = ("label", "skip", "flag", "retract")
 
 
 def now_us() -> int:

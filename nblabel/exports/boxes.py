@@ -16,14 +16,14 @@ from xml.sax.saxutils import escape
 import pandas as pd
 
 if TYPE_CHECKING:
-    from .store import Store
+    from ..store.store import Store
 
 BOX_FORMATS = ("coco", "yolo", "voc")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def _images(store: Store, task: str) -> list[dict[str, Any]]:
-    from .report import _sort_key
+    from ..agreement.report import _sort_key
 
     labels = store.task(task)["labels"]
     current = store.current(task)

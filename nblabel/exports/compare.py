@@ -20,14 +20,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .store import Store
+    from ..store.store import Store
 
 COMPARE_FORMATS = ("dpo", "reward", "jsonl")
 
 
 def export_compare(store: Store, task: str, path: Path, format: str, *, keep_ties: bool = False) -> Path:
     """Write the standing judgements of ``task`` to ``path`` in ``format``."""
-    from .report import _sort_key
+    from ..agreement.report import _sort_key
 
     current = store.current(task)
     labels = current[current["kind"] == "label"]
@@ -60,7 +60,7 @@ def _text(value: Any) -> Any:
 def _ranking_records(row: Any, item: Any, format: str) -> list[dict[str, Any]]:
     """A ranking as pairs (every response ranked strictly above another) for ``dpo``/``reward``,
     or as one record for ``jsonl``."""
-    from .compare_report import rank_positions
+    from ..agreement.compare import rank_positions
 
     texts = item.get("responses") or {}
     prompt = _text(item.get("prompt"))

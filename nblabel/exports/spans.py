@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .report import _sort_key
-from .tokens import default_tokenizer
+from ..agreement.report import _sort_key
+from ..core.tokens import default_tokenizer
 
 if TYPE_CHECKING:
-    from .store import Store
+    from ..store.store import Store
 
 SPAN_FORMATS = ("jsonl", "bio", "conll", "spacy")
 _SPACE = re.compile(r"\s")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 if TYPE_CHECKING:
-    from .store import Store
+    from ..store.store import Store
 
 FORMATS = ("jsonl", "csv", "parquet")
 
@@ -30,21 +30,21 @@ def export_current(store: Store, task: str, path: Path, format: str, **options: 
     if options and kind != "compare":
         raise TypeError(f"export options {sorted(options)} only apply to compare tasks")
     if kind == "compare":
-        from .compare_export import COMPARE_FORMATS, export_compare
+        from .compare import COMPARE_FORMATS, export_compare
 
         if format in COMPARE_FORMATS:
             return export_compare(store, task, path, format, **options)
         if format not in FORMATS:
             raise ValueError(f"format {format!r} is not one of {sorted(set(COMPARE_FORMATS) | set(FORMATS))}")
     elif kind == "boxes":
-        from .box_export import BOX_FORMATS, export_boxes
+        from .boxes import BOX_FORMATS, export_boxes
 
         if format in BOX_FORMATS:
             return export_boxes(store, task, path, format)
         if format not in FORMATS:
             raise ValueError(f"format {format!r} is not one of {sorted(set(BOX_FORMATS) | set(FORMATS))}")
     elif kind == "spans":
-        from .span_export import SPAN_FORMATS, export_spans
+        from .spans import SPAN_FORMATS, export_spans
 
         if format in SPAN_FORMATS:
             return export_spans(store, task, path, format)

@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .base import _check_comment, _seqs
-from .gold import values_agree
-from .queue import Queue
+from ..agreement.gold import values_agree
+from ..core.frames import current_from_annotations
+from ..widgets.base import _check_comment, _seqs
+from ..widgets.queue import Queue
 from .session import ADJUDICATION, item_keys, production_events
-from .store import current_from_annotations
 
 #: The value of the skip event that marks an item ambiguous.
 AMBIGUOUS = {"ambiguous": True}

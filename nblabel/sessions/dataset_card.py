@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from .export import json_row, json_value
+from ..exports.table import json_row, json_value
 
 #: Disagreements listed in README.md (all are in disagreements.jsonl).
 MAX_LISTED = 50
@@ -31,7 +31,7 @@ MAX_LISTED = 50
 
 def write_dataset_card(session: Any, directory: Path) -> Path:
     """Write the dataset card of ``session`` into ``directory`` (created); returns it."""
-    from . import __version__
+    from ..core import __version__
 
     directory.mkdir(parents=True, exist_ok=True)
     final = session.final_labels()

@@ -22,14 +22,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import ids
+from ..agreement.gold import gold_score
+from ..core import ids
+from ..core.frames import current_from_annotations, is_missing
+from ..core.guidelines import Guidelines, load_guidelines
+from ..core.limits import check_name
+from ..store.store import Store, open_store
+from ..widgets.queue import Queue
 from .assignment import annotator_items, assign_overlap, gold_sequence, mix_gold, stable_seed
-from .gold import gold_score
-from .guidelines import Guidelines, load_guidelines
-from .items import is_missing
-from .limits import check_name
-from .queue import Queue
-from .store import Store, current_from_annotations, open_store
 
 #: Column of a gold DataFrame holding the answers.
 GOLD_COLUMN = "gold"
@@ -290,7 +290,7 @@ class Session:
 
     def report(self, **options: Any) -> Any:
         """The agreement report of the production items (``nl.agreement_report`` options)."""
-        from .report import agreement_report
+        from ..agreement.report import agreement_report
 
         info = self.store.task(self.task)
         labeled = self.production_annotations()
@@ -302,7 +302,7 @@ class Session:
         """Agreement on production items split by the guidelines version each label was given
         under: one row per version (oldest first) with its number, note, the items rated by at least
         two annotators under it, and every coefficient of the report."""
-        from .report import agreement_report
+        from ..agreement.report import agreement_report
 
         current = current_from_annotations(self.production_annotations())
         current = current[current["kind"] == "label"]

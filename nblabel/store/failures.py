@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
-from .redact import mask_passwords
+from ..core.redact import mask_passwords
 
 __all__ = ["is_permanent", "describe"]
 

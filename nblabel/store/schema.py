@@ -21,6 +21,8 @@ from sqlalchemy import (
     func,
 )
 
+from ..core.event import EVENT_KINDS  # noqa: F401  (the values of nbl_events.kind)
+
 #: 1: the first schema. 2: names and ids are Text; PostgreSQL indexes item ids by their MD5.
 SCHEMA_VERSION = 2
 
@@ -116,4 +118,3 @@ guidelines = Table(
     Column("created_us", BigInteger, nullable=False),
 )
 
-EVENT_KINDS = ("label", "skip", "flag", "retract")

@@ -22,10 +22,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from . import ids, limits, migrate, schema
-from .event import Event, dump_json, now_us, reduce_state, retract_target
-from .labelset import preview_labels
-from .redact import mask_passwords
+from ..core import ids, limits
+from ..core.event import Event, dump_json, now_us
+from ..core.frames import current_from_annotations, decode_json_column
+from ..core.labelset import preview_labels
+from ..core.redact import mask_passwords
+from . import migrate, schema
 
 __all__ = [
     "Store", "StoreAccessError", "StoreError", "StoreUnavailable", "TaskInfo", "default_store", "open_store",
@@ -734,7 +736,7 @@ class Store:
         span tasks also as ``bio``, ``conll`` or ``spacy`` (``jsonl`` then holds ``{text, spans}``);
         compare tasks as ``dpo`` or ``reward`` (``keep_ties=True`` keeps ties and "both bad");
         box tasks as ``coco`` (a file), ``yolo`` or ``voc`` (a folder)."""
-        from .export import export_current
+        from ..exports.table import export_current
 
         return export_current(self, task, Path(path), format, **options)
 
@@ -745,38 +747,6 @@ def _membership(values: list[Any]) -> Any:
         return set(values)
     except TypeError:
         return values
-
-
-def current_from_annotations(frame: pd.DataFrame) -> pd.DataFrame:
-    """Reduce a long annotations frame to one row per (task, item_id, annotator)."""
-    columns = [
-        "task", "item_id", "annotator", "kind", "value", "created_at", "active_ms",
-        "guideline_version", "suggestion",
-    ]  # fmt: skip
-    if frame.empty:
-        return pd.DataFrame(columns=columns)
-    keys = ["task", "item_id", "annotator"]
-    frame = frame[frame["kind"] != "flag"]
-    retract = (frame["kind"] == "retract").to_numpy()
-    slow = np.zeros(len(frame), dtype=bool)
-    if retract.any():
-        # Only the (item, annotator) pairs with an undo need the stack replay; elsewhere the
-        # standing event is simply the last one.
-        pairs = pd.MultiIndex.from_frame(frame[keys])
-        slow = pairs.isin(pairs[retract])
-    keep = frame.loc[~slow].drop_duplicates(keys, keep="last")["id"].tolist()
-    if slow.any():
-        part = frame.loc[slow]
-        kinds = part["kind"].tolist()
-        values = part["value"].tolist() if "value" in part.columns else [None] * len(part)
-        targets = [retract_target(v) if k == "retract" else None for k, v in zip(kinds, values, strict=True)]
-        rows = zip(
-            zip(part["task"], part["item_id"], strict=True),
-            part["annotator"], kinds, part["id"], part["id"], targets, strict=True,
-        )  # fmt: skip
-        keep.extend(event_id for _kind, event_id in reduce_state(rows).values())
-    result = frame[frame["id"].isin(keep)]
-    return result[[c for c in columns if c in result.columns]].reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -1047,39 +1017,6 @@ def _dump_json_column(values: list[Any]) -> list[str | None]:
     return out
 
 
-def decode_json_column(values: list[Any]) -> list[Any]:
-    """Decode JSON text, parsing each distinct string once (labels repeat a lot).
-
-    Lists and dicts are decoded afresh for every row, so no two rows share a mutable value.
-    """
-    n = len(values)
-    if values.count(None) == n:
-        return [None] * n
-    decoded: dict[Any, Any] = {None: None}
-    for text in dict.fromkeys(values):
-        if text is None:
-            continue
-        value = json.loads(text)
-        if isinstance(value, (list, dict)):
-            break
-        decoded[text] = value
-    else:
-        return list(map(decoded.__getitem__, values))
-    out = []
-    for text in values:
-        if text is None:
-            out.append(None)
-            continue
-        try:
-            out.append(decoded[text])
-        except KeyError:
-            value = json.loads(text)
-            if not isinstance(value, (list, dict)):
-                decoded[text] = value
-            out.append(value)
-    return out
-
-
 def _decode_ids(keys: list[Any], kinds: list[str]) -> Any:
     distinct = set(kinds)
     if distinct == {"str"}:
@@ -1185,5 +1122,4 @@ _ANNOTATION_ORDER = [
     "guideline_version", "suggestion", "client_id", "client_seq", "item_kind",
 ]  # fmt: skip
 
-# reduce_state is re-exported for callers that hold raw rows.
-__all__ += ["reduce_state", "current_from_annotations", "decode_json_column", "EVENT_COLUMNS"]
+__all__ += ["EVENT_COLUMNS"]

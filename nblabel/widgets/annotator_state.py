@@ -6,7 +6,7 @@ from __future__ import annotations
 import bisect
 from typing import Any
 
-from .event import retract_target
+from ..core.event import retract_target
 
 __all__ = ["AnnotatorState"]
 

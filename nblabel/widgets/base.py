@@ -24,21 +24,23 @@ import pandas as pd
 import sqlalchemy as sa
 import traitlets
 
-from . import _poller, ids
+from ..core import ids
+from ..core.event import Event, retract_target
+from ..core.frames import decode_json_column
+from ..core.guidelines import Guidelines, load_guidelines
+from ..core.labelset import MANY_LABELS
+from ..core.labelset import check_labels as _check_labels
+from ..core.limits import check_name, check_text
+from ..core.media import ImageError, image_payload
+from ..store.failures import describe
+from ..store.store import Store, StoreUnavailable, open_store
+from . import poller
 from .annotator_state import AnnotatorState
-from .event import Event, retract_target
-from .failures import describe
-from .guidelines import Guidelines, load_guidelines
 from .items import ItemSource
-from .labelset import MANY_LABELS
-from .labelset import check_labels as _check_labels
-from .limits import check_name, check_text
-from .media import ImageError, image_payload
 from .outbox import Outbox, Outgoing
 from .queue import Queue
-from .store import Store, StoreUnavailable, decode_json_column, open_store
 
-STATIC = Path(__file__).parent / "static"
+STATIC = Path(__file__).resolve().parents[1] / "static"  # bundles built by esbuild (js/)
 _log = logging.getLogger(__name__)
 
 #: How many upcoming items the browser holds, so the next item paints without the kernel.
@@ -518,7 +520,7 @@ class LabelWidget(anywidget.AnyWidget):
 
     def _stop_background(self) -> None:
         """Stop polling and retrying (the widget is closed)."""
-        _poller.unwatch(self)
+        poller.unwatch(self)
         timer, self._retry_timer = self._retry_timer, None
         if timer is not None:
             timer.cancel()
@@ -883,7 +885,7 @@ class LabelWidget(anywidget.AnyWidget):
         try:
             if kind == "hello":
                 if not isinstance(getattr(self, "comm", None), comm.DummyComm):
-                    _poller.watch(self)  # shown in a browser: keep it in step with the store
+                    poller.watch(self)  # shown in a browser: keep it in step with the store
             elif kind in ("label", "skip"):
                 pos = self._served(self.items.position_of_key(str(msg["key"])))
                 value = self._value_from_browser(msg.get("value"), pos) if kind == "label" else None

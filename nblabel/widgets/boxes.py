@@ -16,10 +16,10 @@ from typing import Any
 
 import pandas as pd
 
-from ._cache import Recent
+from ..core.cache import Recent
+from ..core.media import ImageError, oriented_image
+from ..store.store import Store
 from .base import STATIC, LabelWidget
-from .media import ImageError, oriented_image
-from .store import Store
 
 __all__ = ["Boxes", "MIN_SIDE"]
 
@@ -157,7 +157,7 @@ class Boxes(LabelWidget):
         return self._validate_value(boxes, pos)
 
     def _describe_value(self, value: Any, pos: int) -> str:
-        from .box_report import describe_boxes
+        from ..agreement.boxes import describe_boxes
 
         return describe_boxes(value or []) or "(no boxes)"
 
@@ -194,7 +194,7 @@ class Boxes(LabelWidget):
         suggested = self._suggestion(pos)
         if suggested is None:
             return None
-        from .agreement import box_iou
+        from ..agreement.coefficients import box_iou
 
         final = [(b["x"], b["y"], b["w"], b["h"], b["label"]) for b in value or []]
         record: dict[str, Any] = {"boxes": suggested, "accepted": [], "adjusted": [], "rejected": []}

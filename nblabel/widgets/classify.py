@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.labelset import MANY_LABELS, close_labels, preview_labels
+from ..store.store import Store
 from .base import STATIC, LabelWidget
-from .labelset import MANY_LABELS, close_labels, preview_labels
-from .store import Store
 
 #: Cells holding several labels (parquet list columns come back as numpy arrays).
 _LIST_CELLS = (list, tuple, set, frozenset, np.ndarray)

@@ -18,9 +18,9 @@ from typing import Any
 
 import pandas as pd
 
+from ..core.guidelines import render_markdown
+from ..store.store import Store
 from .base import STATIC, LabelWidget
-from .guidelines import render_markdown
-from .store import Store
 
 __all__ = ["CHOICES", "Compare"]
 

@@ -22,11 +22,11 @@ import anywidget
 import pandas as pd
 import traitlets
 
+from ..agreement.report import AgreementReport, agreement_report, printable
+from ..core.limits import check_text
+from ..store.store import Store, open_store
 from .base import STATIC
-from .limits import check_text
 from .live import GOLD, MAJORITY, LiveAgreement, Side
-from .report import AgreementReport, agreement_report, printable
-from .store import Store, open_store
 
 __all__ = ["Dashboard"]
 

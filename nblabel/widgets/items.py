@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from . import ids, limits
+from ..core import ids, limits
+from ..core.frames import is_missing
 
 EMPTY = None  # what an item field holds when the cell is NaN/None
 
@@ -217,20 +217,6 @@ def _refuse_id(index: pd.Index, row: int) -> None:
         else "decode the text with the right encoding, or replace the bad characters"
     )
     raise ValueError(f"the item id at row {row} of the DataFrame index, {shown},{part} {problem}: {fix}")
-
-
-def is_missing(value: Any) -> bool:
-    """Whether a cell holds no value: None, NaN, NA or NaT (a list, dict or array never does)."""
-    if value is None:
-        return True
-    if isinstance(value, float):
-        return math.isnan(value)
-    if isinstance(value, (list, tuple, set, frozenset, np.ndarray, dict)):
-        return False
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 def _plain(value: Any) -> Any:

@@ -18,8 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .agreement import gwet_ac1
-from .box_report import (
+from ..agreement.boxes import (
     BoxData,
     box_coefficients,
     box_confusion,
@@ -28,10 +27,11 @@ from .box_report import (
     describe_boxes,
     prepare_boxes,
 )
-from .compare_report import CHOICES, choice_frame, ranking_text
-from .compare_report import extra_rows as compare_rows
-from .confusion import MAX_CATEGORIES, OTHER, Grid, grid, prepare_in_use, selects
-from .report import (
+from ..agreement.coefficients import gwet_ac1
+from ..agreement.compare import CHOICES, choice_frame, ranking_text
+from ..agreement.compare import extra_rows as compare_rows
+from ..agreement.confusion import MAX_CATEGORIES, OTHER, Grid, grid, prepare_in_use, selects
+from ..agreement.report import (
     _coefficients,
     _Data,
     _majority_codes,
@@ -44,10 +44,10 @@ from .report import (
     per_label_table,
     prepare,
 )
-from .span_report import (
+from ..agreement.spans import (
     NONE as SPAN_NONE,
 )
-from .span_report import (
+from ..agreement.spans import (
     SpanData,
     describe_spans,
     majority_spans,
@@ -57,7 +57,7 @@ from .span_report import (
     span_per_annotator,
     span_per_label,
 )
-from .store import Store
+from ..store.store import Store
 
 __all__ = ["GOLD", "MAJORITY", "MAX_LABEL_ROWS", "LiveAgreement"]
 
@@ -553,8 +553,8 @@ def _label_choice(data: _Data) -> tuple[list[int], int]:
 def document_summary(data: SpanData) -> dict[str, Any]:
     """The snapshot fields of a span or box task (the confusion pair is added by the caller):
     one list of spans or boxes per (item, annotator), compared by F1 of matched pairs."""
-    from .box_report import box_disagreements
-    from .span_report import span_disagreements
+    from ..agreement.boxes import box_disagreements
+    from ..agreement.spans import span_disagreements
 
     if isinstance(data, BoxData):
         coefficients = box_coefficients(data)

@@ -14,9 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .event import Event, now_us
-from .failures import describe, is_permanent
-from .store import Store
+from ..core.event import Event, now_us
+from ..store.failures import describe, is_permanent
+from ..store.store import Store
 
 __all__ = ["Outbox", "Outgoing", "Failed", "FlushResult"]
 

@@ -13,11 +13,11 @@ from typing import Any
 
 import pandas as pd
 
-from ._cache import Recent
+from ..core.cache import Recent
+from ..core.offsets import Offsets
+from ..core.tokens import Tokenizer, check_tokens, default_tokenizer
+from ..store.store import Store
 from .base import STATIC, LabelWidget
-from .offsets import Offsets
-from .store import Store
-from .tokens import Tokenizer, check_tokens, default_tokenizer
 
 __all__ = ["Spans"]
 
@@ -179,7 +179,7 @@ class Spans(LabelWidget):
         return self._check_spans(spans, offsets.text, f"row {self.items.label(pos)!r}")
 
     def _describe_value(self, value: Any, pos: int) -> str:
-        from .span_report import describe_spans
+        from ..agreement.spans import describe_spans
 
         return describe_spans(self._text(pos), value or []) or "(no spans)"
 

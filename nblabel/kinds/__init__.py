@@ -1,0 +1,1 @@
+"""Task kinds: one module per kind, each registered in :mod:`nblabel.core.registry`."""
