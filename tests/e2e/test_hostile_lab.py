@@ -76,7 +76,10 @@ COMMENT = (
 )
 
 N = len(PAYLOADS)
-IDS = [PAYLOADS[(i + 1) % N] for i in range(N)]  # item i: text PAYLOADS[i], id IDS[i], label PAYLOADS[i]
+# item i: text PAYLOADS[i], id IDS[i], label PAYLOADS[i]. A NUL is refused in an item id (no
+# store can hold it in an indexed text column; tests/test_store_faults.py checks the error), so
+# ids show it as U+2400; texts and labels keep the real NUL.
+IDS = [PAYLOADS[(i + 1) % N].replace("\x00", "\u2400") for i in range(N)]
 
 SETUP = """\
 import json
@@ -84,7 +87,8 @@ import pandas as pd
 import nblabel as nl
 
 P = json.load(open("payloads.json", encoding="utf-8"))
-df = pd.DataFrame({"text": P}, index=pd.Index([P[(i + 1) % len(P)] for i in range(len(P))], name="id"))
+ids = [P[(i + 1) % len(P)].replace("\\x00", "\\u2400") for i in range(len(P))]
+df = pd.DataFrame({"text": P}, index=pd.Index(ids, name="id"))
 w = nl.Classify(df, text="text", labels=P, task="hostile", annotator="eve")
 w
 """
@@ -96,7 +100,8 @@ digest = hashlib.sha256(json.dumps(pairs).encode()).hexdigest()
 print("PROBE", len(pairs), w.current == df.index[0], w.pending, digest)
 """
 
-ALLOWED_TAGS = {"DIV", "SPAN", "BUTTON", "KBD", "FORM", "INPUT", "STRONG", "TABLE", "TBODY", "TR", "TD"}
+# (UL and LI: the label search's listbox, shown when there are more labels than hotkeys)
+ALLOWED_TAGS = {"DIV", "SPAN", "BUTTON", "KBD", "FORM", "INPUT", "STRONG", "TABLE", "TBODY", "TR", "TD", "UL", "LI"}
 
 SNAPSHOT = """
 (sel) => {
