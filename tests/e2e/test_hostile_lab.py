@@ -101,7 +101,9 @@ print("PROBE", len(pairs), w.current == df.index[0], w.pending, digest)
 """
 
 # (UL and LI: the label search's listbox, shown when there are more labels than hotkeys)
-ALLOWED_TAGS = {"DIV", "SPAN", "BUTTON", "KBD", "FORM", "INPUT", "STRONG", "TABLE", "TBODY", "TR", "TD", "UL", "LI"}
+ALLOWED_TAGS = {
+    "DIV", "SPAN", "BUTTON", "KBD", "FORM", "INPUT", "STRONG", "TABLE", "TBODY", "TR", "TD", "UL", "LI",
+}  # fmt: skip
 
 SNAPSHOT = """
 (sel) => {
