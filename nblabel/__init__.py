@@ -16,9 +16,9 @@ CI, see ``pyproject.toml``)::
 from typing import Any
 
 from . import agreement, kinds  # noqa: F401  (kinds: registers every task kind)
+from .adjudication import Adjudicate
 from .agreement.report import agreement_report
 from .core import __version__
-from .sessions.adjudicate import Adjudicate
 from .sessions.session import Session
 from .store import Store, StoreError
 from .widgets.boxes import Boxes

@@ -270,7 +270,7 @@ def _report(args: argparse.Namespace, store: Any) -> int:
 @_with_store
 def _session_status(args: argparse.Namespace, store: Any) -> int:
     from .agreement.report import agreement_report
-    from .sessions.adjudicate import adjudication_counts
+    from .sessions.decisions import adjudication_counts
     from .sessions.session import production_events, progress_table
 
     config = store.session_config(args.task)

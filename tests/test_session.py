@@ -389,7 +389,7 @@ def test_adjudication_walks_disagreements_and_final_labels_keep_provenance(store
     # adjudications do not count as an annotator of the session's task
     assert "boss" not in set(store.annotations("cal")["annotator"])
     assert type(adj).__name__ == "AdjudicateClassify"
-    assert type(adj).__module__ == "nblabel.sessions.adjudicate"
+    assert type(adj).__module__ == "nblabel.adjudication"
 
 
 def test_a_session_without_production_labels_says_so(tmp_path: Path) -> None:

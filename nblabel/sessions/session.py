@@ -3,9 +3,11 @@ items, a calibration gate, a training mode, versioned guidelines and edge-case f
 
 A session is a queue policy handed to any labeling widget (the widget class is a parameter;
 this module does not import widget code): ``session.labeler("ana")`` builds the task widget
-for ``ana`` and gives it :class:`LabelerPolicy`, which decides which items ``ana`` is served,
-when the calibration gate opens, and what feedback she sees. Gold answers stay in the kernel
-(and the store) until the annotator has submitted the item.
+for ``ana`` and gives it :class:`LabelerPolicy` (a :class:`~nblabel.core.policy.QueuePolicy`),
+which decides which items ``ana`` is served, when the calibration gate opens, and what
+feedback she sees. The policy reaches the widget only through the public methods named by
+:class:`~nblabel.sessions.policy.Labeler`. Gold answers stay in the kernel (and the store)
+until the annotator has submitted the item.
 """
 
 from __future__ import annotations
@@ -28,13 +30,13 @@ from ..core.frames import current_from_annotations, is_missing
 from ..core.guidelines import Guidelines, load_guidelines
 from ..core.limits import check_name
 from ..store.store import Store, open_store
-from ..widgets.queue import Queue
 from .assignment import annotator_items, assign_overlap, gold_sequence, mix_gold, stable_seed
+from .decisions import ADJUDICATION, final_labels
+from .events import item_keys, production_events
+from .policy import Labeler
 
 #: Column of a gold DataFrame holding the answers.
 GOLD_COLUMN = "gold"
-#: Suffix of the task that holds a session's adjudications.
-ADJUDICATION = "/adjudication"
 #: How often a labeler looks in the store for a reveal or new guidelines (seconds).
 POLL_SECONDS = 2.0
 
@@ -127,17 +129,18 @@ class Session:
             for pos in range(self.n_production, len(frame)):
                 raw = self._gold_raw[pos - self.n_production]
                 try:
-                    self.gold[self.keys[pos]] = probe._validate_gold(raw, pos)
+                    self.gold[self.keys[pos]] = probe.validate_gold(raw, pos)
                 except (ValueError, TypeError) as exc:
                     raise ValueError(f"gold answer of row {frame.index[pos]!r}: {exc}") from None
-            self.labels = list(probe._labels)
+            self.labels = probe.label_set
         finally:
             probe.close()
 
         self._grid = assign_overlap(self.n_production, len(self.annotators), self.overlap, seed)
         self._item_order = np.random.default_rng(stable_seed("order", seed)).permutation(self.n_production)
         self._register()
-        self._labelers: weakref.WeakSet[Any] = weakref.WeakSet()
+        # each open labeler widget and its policy (revised guidelines reach them at once)
+        self._labelers: weakref.WeakKeyDictionary[Labeler, LabelerPolicy] = weakref.WeakKeyDictionary()
         if guidelines is not None:
             self.revise_guidelines(guidelines, note="initial version")
 
@@ -229,7 +232,7 @@ class Session:
         """The task widget for ``annotator``, serving their queue (``w.current`` is ``None``
         when they are done)."""
         self._annotator_index(annotator)
-        w = self.widget(
+        w: Labeler = self.widget(
             self.frame,
             task=self.task,
             annotator=annotator,
@@ -237,8 +240,9 @@ class Session:
             guidelines=self._guidelines_markdown(),
             **self.widget_options,
         )
-        w._use_policy(LabelerPolicy(self, annotator, w))
-        self._labelers.add(w)
+        policy = LabelerPolicy(self, annotator)
+        w.use_policy(policy)
+        self._labelers[w] = policy
         return w
 
     def _guidelines_markdown(self) -> str | None:
@@ -262,9 +266,8 @@ class Session:
         loaded = load_guidelines(guidelines)
         assert loaded is not None
         self.store.add_guidelines(self.task, loaded.version, loaded.markdown, str(note))
-        for w in list(self._labelers):
-            if w._policy is not None:
-                w._policy.refresh_guidelines(w, force=True)
+        for w, policy in list(self._labelers.items()):
+            policy.refresh_guidelines(w, force=True)
         return loaded.version
 
     def latest_guidelines(self) -> Guidelines | None:
@@ -389,9 +392,7 @@ class Session:
 
     def final_labels(self) -> pd.DataFrame:
         """The label of every production item with its provenance (see
-        :func:`nblabel.adjudicate.final_labels`)."""
-        from .adjudicate import final_labels
-
+        :func:`nblabel.sessions.decisions.final_labels`)."""
         return final_labels(self)
 
     def export(self, directory: str | os.PathLike[str]) -> Path:
@@ -416,10 +417,11 @@ class Session:
 
 
 class LabelerPolicy:
-    """One annotator's queue in a session: calibration rounds, then their production items
+    """One annotator's queue in a session (a :class:`~nblabel.core.policy.QueuePolicy` of any
+    :class:`~nblabel.sessions.policy.Labeler`): calibration rounds, then their production items
     with gold mixed in; gold feedback in training mode; others' labels once revealed."""
 
-    def __init__(self, session: Session, annotator: str, widget: Any) -> None:
+    def __init__(self, session: Session, annotator: str) -> None:
         self.session = session
         self.annotator = annotator
         self.phase: dict[str, Any] = {}
@@ -427,7 +429,7 @@ class LabelerPolicy:
         # learner score count first answers only
         self.answers: dict[str, tuple[str, Any]] = {}
         self._right = self._answered = 0  # learner score: first answers that are labels, right ones
-        mine = first_answers(widget.store.annotations(session.task, annotator=annotator), session.gold)
+        mine = first_answers(session.store.annotations(session.task, annotator=annotator), session.gold)
         for key, entry in mine.get(annotator, {}).items():
             self._add_answer(key, entry)
         self._checked = time.monotonic()
@@ -438,16 +440,16 @@ class LabelerPolicy:
         self._lock = threading.Lock()
 
     # -- the hooks the widget base calls
-    def queue(self, w: Any) -> Queue:
-        """The queue to serve now (rebuilt on attach from the annotator's labels)."""
+    def queue(self, w: Labeler) -> np.ndarray:
+        """The positions to serve now (rebuilt on attach from the annotator's labels)."""
         self.phase = self.session.calibration_state(self.annotator, self.answers)
         self._publish(w)
-        return Queue(len(w.items), self.phase["positions"])
+        return self.phase["positions"]
 
-    def advance(self, w: Any, pos: int) -> None:
+    def advance(self, w: Labeler, pos: int) -> None:
         """After a label or skip of ``pos``: score gold, open the gate, pick up news."""
-        key = w.items.key(pos)
-        entry = w._state.get(key)
+        key = w.item_key(pos)
+        entry = w.standing(key)
         if key in self.session.gold and entry is not None:
             self._add_answer(key, entry)
             if self.session.feedback and entry[0] == "label":
@@ -456,29 +458,27 @@ class LabelerPolicy:
             before = (self.phase.get("phase"), self.phase.get("round"))
             self.phase = self.session.calibration_state(self.annotator, self.answers)
             if (self.phase["phase"], self.phase["round"]) != before:
-                w.queue.extend(self.phase["positions"])
-                w._config = {**w._config, "total": w.queue.size}
-                w._update_progress()
+                w.extend_queue(self.phase["positions"])
         self._publish(w)
         self.refresh_guidelines(w)
 
-    def item_fields(self, w: Any, pos: int) -> dict[str, Any]:
+    def item_fields(self, w: Labeler, pos: int) -> dict[str, Any]:
         """Feedback on a submitted gold item (training mode); others' labels once revealed."""
-        key = w.items.key(pos)
+        key = w.item_key(pos)
         fields: dict[str, Any] = {}
-        entry = w._state.get(key)
+        entry = w.standing(key)
         if self.session.feedback and key in self.session.gold and entry is not None and entry[0] == "label":
             fields["feedback"] = self._feedback(w, pos, key, entry[1])
         if entry is not None and self._is_revealed():  # only on items this annotator has answered
             others = self._other_values().get(key, [])
             fields["others"] = [
-                {"annotator": name, "text": w._describe_value(value, pos) if kind == "label" else "(skipped)"}
+                {"annotator": name, "text": w.describe(value, pos) if kind == "label" else "(skipped)"}
                 for name, kind, value in others
                 if name != self.annotator
             ]
         return fields
 
-    def handle(self, w: Any, msg: dict[str, Any]) -> bool:
+    def handle(self, w: Labeler, msg: dict[str, Any]) -> bool:
         """Labelers know no extra messages."""
         return False
 
@@ -496,17 +496,17 @@ class LabelerPolicy:
             self._answered += 1
             self._right += gold_score(self.session.kind, entry[1], self.session.gold[key]) >= 1.0
 
-    def _feedback(self, w: Any, pos: int, key: str, value: Any) -> dict[str, Any]:
+    def _feedback(self, w: Labeler, pos: int, key: str, value: Any) -> dict[str, Any]:
         gold = self.session.gold[key]
         score = gold_score(self.session.kind, value, gold)
         return {
             "correct": score >= 1.0,
             "score": round(score, 4),
-            "gold": w._describe_value(gold, pos),
+            "gold": w.describe(gold, pos),
             "explanation": self.session._explanations.get(key, ""),
         }
 
-    def _publish(self, w: Any) -> None:
+    def _publish(self, w: Labeler) -> None:
         phase, rnd, score = self.phase.get("phase"), self.phase.get("round", 0), self.phase.get("score")
         n = self.session.calibration
         mark = f"{self.session.pass_mark:.0%}"
@@ -533,9 +533,9 @@ class LabelerPolicy:
             state["guideline_version"] = w.guidelines.version
         if self._notice:
             state["notice"] = self._notice
-        w._session = state
+        w.show_session(state)
 
-    def refresh_guidelines(self, w: Any, force: bool = False) -> None:
+    def refresh_guidelines(self, w: Labeler, force: bool = False) -> None:
         """Switch ``w`` to the newest guidelines version (checked at most every few seconds)."""
         now = time.monotonic()
         if not force and now - self._checked < POLL_SECONDS:
@@ -543,7 +543,7 @@ class LabelerPolicy:
         self._checked = now
         latest = self.session.latest_guidelines()
         if latest is not None and (w.guidelines is None or w.guidelines.version != latest.version):
-            w._set_guidelines(latest)
+            w.use_guidelines(latest)
             number = len(self.session.guideline_versions())
             self._notice = f"The guidelines were updated (version {number}); press g to read them."
             self._publish(w)
@@ -571,19 +571,6 @@ class LabelerPolicy:
 
 
 # ---------------------------------------------------------------------- the gate, shared with the CLI
-def item_keys(frame: pd.DataFrame) -> list[str]:
-    """The stored item key of each row of an annotations frame."""
-    return ids.encode_many(pd.Index(frame["item_id"])) if len(frame) else []
-
-
-def production_events(frame: pd.DataFrame, gold: set[str] | dict[str, Any]) -> pd.DataFrame:
-    """The rows of an annotations frame that are not about a gold item (keys in ``gold``)."""
-    if frame.empty:
-        return frame
-    keys = item_keys(frame)
-    return frame[np.fromiter((key not in gold for key in keys), dtype=bool, count=len(keys))]
-
-
 def walk_gate(
     kind: str,
     gold_keys: list[str],

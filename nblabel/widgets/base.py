@@ -14,12 +14,13 @@ import os
 import threading
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import anywidget
 import comm
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 import traitlets
@@ -32,6 +33,7 @@ from ..core.labelset import MANY_LABELS
 from ..core.labelset import check_labels as _check_labels
 from ..core.limits import check_name, check_text
 from ..core.media import ImageError, image_payload
+from ..core.policy import QueuePolicy
 from ..store.failures import describe
 from ..store.store import Store, StoreUnavailable, open_store
 from . import poller
@@ -130,9 +132,9 @@ class LabelWidget(anywidget.AnyWidget):
             # arrived before it (ipykernel >= 7 may hand one comm's messages to several threads).
             self._next_view: dict[str, int] = {}
             self._inbox: dict[str, dict[int, dict[str, Any]]] = {}
-            # A session's queue policy (see nblabel.session): which items this annotator is served,
+            # A session's queue policy (see nblabel.core.policy): which items this annotator is served,
             # what else an item shows (feedback, revealed labels, adjudication); None = every row.
-            self._policy: Any = None
+            self._policy: QueuePolicy[LabelWidget] | None = None
             self._load_state()
 
             super().__init__(
@@ -187,6 +189,11 @@ class LabelWidget(anywidget.AnyWidget):
         """What the item at ``pos`` shows, as JSON (text fields, image references), stored with
         its first label so reports and the dashboard can show the item without the DataFrame."""
         return {}
+
+    def _on_message(self, msg: dict[str, Any]) -> bool:
+        """A browser message of a type the base does not know (the widget class's own, e.g.
+        adjudication's ``ambiguous``); ``True`` when handled. Tried before the policy's."""
+        return False
 
     def _validate_gold(self, value: Any, pos: int) -> Any:
         """Check a gold answer for the item at ``pos`` (default: as any value)."""
@@ -380,6 +387,68 @@ class LabelWidget(anywidget.AnyWidget):
             self._push_window(self._have)
         return changed
 
+    # ------------------------------------------------------------------ the policy-facing API
+    # What a queue policy (a session, an adjudication) calls: the widget side of
+    # nblabel.sessions.policy.Labeler. Policies use these and nothing private.
+    @property
+    def label_set(self) -> list[Any]:
+        """The task's labels as checked at construction (``labels=``), in order."""
+        return list(self._labels)
+
+    def item_key(self, pos: int) -> str:
+        """The stored key of the item at position ``pos`` of the DataFrame."""
+        return self.items.key(pos)
+
+    def standing(self, key: str) -> tuple[str, Any] | None:
+        """This annotator's committed ``(kind, value)`` of item ``key`` ("label" or "skip"), or
+        ``None`` when nothing stands."""
+        return self._state.get(key)
+
+    def describe(self, value: Any, pos: int) -> str:
+        """A stored value of the item at ``pos`` as one line of text (gold feedback, revealed
+        labels, adjudication)."""
+        return self._describe_value(value, pos)
+
+    def browser_value(self, value: Any, pos: int) -> Any:
+        """Another annotator's stored value of the item at ``pos`` in this widget's browser
+        encoding (what "Use" sends back when adjudicating)."""
+        return self._foreign_value_to_browser(value, pos)
+
+    def validate_gold(self, value: Any, pos: int) -> Any:
+        """A gold answer for the item at ``pos`` in stored form (``ValueError`` or
+        ``TypeError`` when it is not a valid value)."""
+        return self._validate_gold(value, pos)
+
+    def show_session(self, state: dict[str, Any]) -> None:
+        """Show what a session tells this annotator (``phase``, ``message``, ``score``,
+        ``notice``, ...); :attr:`session_status` returns it."""
+        self._session = dict(state)
+
+    def use_guidelines(self, guidelines: Guidelines) -> None:
+        """Show new guidelines; later events record their version."""
+        self.guidelines = guidelines
+        self._guidelines_html = guidelines.html
+        self._config = {**self._config, "has_guidelines": True, "guideline_version": guidelines.version}
+
+    def extend_queue(self, positions: Sequence[int] | np.ndarray) -> None:
+        """Serve ``positions`` too, after the items already queued (a calibration gate
+        opening); the total and progress follow."""
+        with self._lock:
+            self.queue.extend(positions)
+        self._config = {**self._config, "total": self.queue.size}
+        self._update_progress()
+
+    def use_policy(self, policy: QueuePolicy[LabelWidget]) -> None:
+        """Serve the items ``policy`` chooses (a session's assignment) instead of every row,
+        and call it back around each answer (see :class:`nblabel.core.policy.QueuePolicy`)."""
+        with self._lock:
+            self._policy = policy
+            self.queue = Queue(len(self.items), np.asarray(policy.queue(self), dtype=np.int64))
+            self._mark_done()
+            self._current = self._first_position()
+        self._config = {**self._config, "total": self.queue.size}
+        self._update_progress()
+
     # ------------------------------------------------------------------ state
     def _register_task(self) -> None:
         self.store.register_task(
@@ -554,27 +623,11 @@ class LabelWidget(anywidget.AnyWidget):
             f"item {self.items.label(pos)!r} is not in {self.annotator!r}'s queue for task {self.task!r}"
         )
 
-    def _use_policy(self, policy: Any) -> None:
-        """Serve the queue ``policy`` builds (a session's assignment) instead of every row."""
-        with self._lock:
-            self._policy = policy
-            self.queue = policy.queue(self)
-            self._mark_done()
-            self._current = self._first_position()
-        self._config = {**self._config, "total": self.queue.size}
-        self._update_progress()
-
     def _mark_done(self) -> None:
         """Mark every item with a standing label or skip as done in the queue."""
         for key in self._state:
             if key not in self._foreign:
                 self.queue.mark(self.items.position_of_key(key), True)
-
-    def _set_guidelines(self, guidelines: Guidelines) -> None:
-        """Show new guidelines; later events record their version."""
-        self.guidelines = guidelines
-        self._guidelines_html = guidelines.html
-        self._config = {**self._config, "has_guidelines": True, "guideline_version": guidelines.version}
 
     def _move_after(self, pos: int) -> None:
         if self._policy is not None:
@@ -924,7 +977,7 @@ class LabelWidget(anywidget.AnyWidget):
                     nxt = self.queue.neighbour(anchor, step)
                     if nxt is not None:
                         self._current = nxt
-            elif self._policy is None or not self._policy.handle(self, msg):
+            elif not self._on_message(msg) and (self._policy is None or not self._policy.handle(self, msg)):
                 return
         except (KeyError, ValueError, TypeError) as exc:
             self.send({"type": "error", "seq": msg.get("seq"), "message": _short(exc)})
