@@ -622,7 +622,7 @@ def test_a_taxonomy_of_100000_labels_refreshes_in_bounded_memory(tmp_path: Path)
     import tracemalloc
 
     from nblabel.agreement.confusion import MAX_CATEGORIES
-    from nblabel.widgets.live import MAX_LABEL_ROWS
+    from nblabel.agreement.views import MAX_LABEL_ROWS
 
     store = nl.Store(tmp_path / "icd.db")
     votes = taxonomy_votes(TAXONOMY, items=300, annotators=3)
@@ -714,7 +714,7 @@ def test_a_label_set_over_the_caps_shows_the_labels_in_use_with_the_full_reports
     # the per-label rows of the labels listed, the intervals), with gold holding a label no
     # annotator gave.
     from nblabel.agreement.confusion import MAX_CATEGORIES
-    from nblabel.widgets.live import MAX_LABEL_ROWS
+    from nblabel.agreement.views import MAX_LABEL_ROWS
 
     labels = [f"cat-{i:03d}" for i in range(200)]
     votes = taxonomy_votes(labels, items=400, annotators=3, seed=1)

@@ -15,6 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .coefficients import box_agreement
+from .matching import _best_assignment, iou_matrix
+from .report import NOT_CHANCE_CORRECTED, UNDEFINED, throughputs
 from .spans import SpanData, prepare_spans
 
 NONE = "(none)"
@@ -33,7 +36,6 @@ def prepare_boxes(annotations: pd.DataFrame, gold: Any = None, *, labels: list[s
 
 
 def _pair(a: pd.Series, b: pd.Series, match_label: bool = True, label: str | None = None) -> dict[str, Any]:
-    from .coefficients import box_agreement
 
     both = a.notna() & b.notna()
     docs_a, docs_b = list(a[both]), list(b[both])
@@ -67,7 +69,6 @@ COEFFICIENTS = [
 
 def box_coefficients(data: BoxData) -> list[list[Any]]:
     """Report rows (the layout of ``REPORT_COLUMNS``); bootstrap intervals are not computed."""
-    from .report import NOT_CHANCE_CORRECTED, UNDEFINED
 
     shared = data.docs.notna().sum(axis=1) >= 2
     n_items, k = int(shared.sum()), len(data.annotators)
@@ -92,9 +93,8 @@ def box_per_label(data: BoxData) -> pd.DataFrame:
 
 
 def box_per_annotator(data: BoxData) -> pd.DataFrame:
-    from .report import _throughputs
 
-    throughput = _throughputs(data.events)
+    throughput = throughputs(data.events)
     rows = []
     for a in data.annotators:
         row: dict[str, Any] = {
@@ -125,7 +125,6 @@ def box_per_annotator(data: BoxData) -> pd.DataFrame:
 
 def box_disagreements(data: BoxData) -> pd.DataFrame:
     """Images where two annotators' boxes do not all match (IoU ≥ 0.5, same label)."""
-    from .coefficients import box_agreement
 
     rows = {}
     for item, row in data.docs.iterrows():
@@ -157,7 +156,6 @@ def box_confusion(
 ) -> tuple[np.ndarray, dict[tuple[int, int], list[Any]]]:
     """Labels of boxes matched one to one by IoU ≥ 0.5 (labels ignored); unmatched boxes count
     against ``(none)`` (the last row/column). Also the images behind each cell."""
-    from .matching import _best_assignment, iou_matrix
 
     index = {label: i for i, label in enumerate(labels)}
     none = len(labels)

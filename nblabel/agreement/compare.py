@@ -18,11 +18,24 @@ from typing import Any
 
 import pandas as pd
 
+from ..core.frames import current_from_annotations
+from .report import (
+    build_report,
+    coefficient_rows,
+    disagreements_table,
+    one_task,
+    per_annotator_table,
+    per_label_table,
+    prepare,
+    reading_of,
+    safe_ci,
+    safe_value,
+)
+
 CHOICES = ["A", "B", "tie", "both_bad"]
 
 
 def _label_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    from ..core.frames import current_from_annotations
 
     if "kind" in frame.columns and "id" in frame.columns:
         current = current_from_annotations(frame)
@@ -49,7 +62,6 @@ def signed(value: Any) -> float:
 
 def extra_rows(frame: pd.DataFrame, *, n_boot: int, level: float, seed: int | None) -> list[list[Any]]:
     """Report rows beyond the choice coefficients: signed α, rubric α, position bias."""
-    from .report import _reading, _safe, _safe_ci
 
     labels = _label_rows(frame)
     rows: list[list[Any]] = []
@@ -62,22 +74,22 @@ def extra_rows(frame: pd.DataFrame, *, n_boot: int, level: float, seed: int | No
     k = int(wide.shape[1])
     metric = _ordinal_alpha([-2.0, -1.0, 0.0, 1.0, 2.0])
     value, note = (
-        _safe(metric, wide) if k >= 2 else (math.nan, "needs judgements from at least two annotators")
+        safe_value(metric, wide) if k >= 2 else (math.nan, "needs judgements from at least two annotators")
     )
-    low, high = (math.nan, math.nan) if math.isnan(value) else _safe_ci(metric, wide, n_boot, level, seed)
+    low, high = (math.nan, math.nan) if math.isnan(value) else safe_ci(metric, wide, n_boot, level, seed)
     rows.append(["signed_alpha", "Krippendorff's α (ordinal), signed preference −2…+2", value, low, high,
-                 shared, k, _reading(value, True), note])  # fmt: skip
+                 shared, k, reading_of(value, True), note])  # fmt: skip
 
     for dimension, table in rubric_tables(labels).items():
         d_shared = int((table.notna().sum(axis=1) >= 2).sum())
         metric = _ordinal_alpha([1.0, 2.0, 3.0, 4.0, 5.0])
-        value, note = _safe(metric, table) if table.shape[1] >= 2 else (math.nan, "needs two annotators")
+        value, note = safe_value(metric, table) if table.shape[1] >= 2 else (math.nan, "needs two annotators")
         low, high = (
-            (math.nan, math.nan) if math.isnan(value) else _safe_ci(metric, table, n_boot, level, seed)
+            (math.nan, math.nan) if math.isnan(value) else safe_ci(metric, table, n_boot, level, seed)
         )
         name = f"Krippendorff's α (ordinal), rubric: {dimension}"
         rows.append([f"rubric_alpha_{dimension}", name, value, low, high, d_shared, int(table.shape[1]),
-                     _reading(value, True), note])  # fmt: skip
+                     reading_of(value, True), note])  # fmt: skip
 
     bias = position_bias(labels)
     rows.append(["position_bias", "position bias: share of A/B choices won by the left side",
@@ -172,23 +184,12 @@ def compare_report(
     """The :class:`~nblabel.report.AgreementReport` of a compare task: the choice coefficients
     and tables of a classification, the rows above, and ``position_bias`` (overall and per
     annotator) and ``win_rates`` tables."""
-    from .report import (
-        _coefficients,
-        _one_task,
-        build_report,
-        disagreements_table,
-        per_annotator_table,
-        per_label_table,
-        prepare,
-    )
 
-    frame = _one_task(annotations, task) if "item_id" in annotations.columns else annotations
-    if any(isinstance(v, list) for v in frame["value"]):
-        return ranking_report(frame, gold, n_boot=n_boot, level=level, seed=seed)
+    frame = one_task(annotations, task) if "item_id" in annotations.columns else annotations
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         data = prepare(choice_frame(frame), gold, kind="classify", labels=CHOICES, multi=False)
-    rows = _coefficients(data, n_boot=n_boot, level=level, seed=seed)
+    rows = coefficient_rows(data, n_boot=n_boot, level=level, seed=seed)
     rows += extra_rows(frame, n_boot=n_boot, level=level, seed=seed)
     labels = _label_rows(frame)
     people = per_annotator_table(data)
@@ -231,16 +232,6 @@ def rank_positions(value: list) -> dict[str, float]:
 def ranking_report(frame: pd.DataFrame, gold: Any, *, n_boot: int, level: float, seed: int | None) -> Any:
     """Report of a ranking task: exact and first-place agreement, Krippendorff's α (ordinal)
     on the ranks given to each response, and per response mean rank and first places."""
-    from .report import (
-        _coefficients,
-        _reading,
-        _safe,
-        _safe_ci,
-        build_report,
-        disagreements_table,
-        per_annotator_table,
-        prepare,
-    )
 
     labels = _label_rows(frame)
     with warnings.catch_warnings():
@@ -249,12 +240,11 @@ def ranking_report(frame: pd.DataFrame, gold: Any, *, n_boot: int, level: float,
         firsts = [" = ".join(sorted(v[0])) if isinstance(v, list) and v else v for v in frame["value"]]
         top = prepare(frame.assign(value=firsts), gold, kind="classify")
     rows = []
-    exact = next(
-        r for r in _coefficients(data, n_boot=n_boot, level=level, seed=seed) if r[0] == "percent_agreement"
-    )
+    rows_of_top = coefficient_rows(data, n_boot=n_boot, level=level, seed=seed)
+    exact = next(r for r in rows_of_top if r[0] == "percent_agreement")
     rows.append(["exact_ranking_agreement", "percent agreement (the whole ranking)", *exact[2:]])
     first = next(
-        r for r in _coefficients(top, n_boot=n_boot, level=level, seed=seed) if r[0] == "percent_agreement"
+        r for r in coefficient_rows(top, n_boot=n_boot, level=level, seed=seed) if r[0] == "percent_agreement"
     )
     rows.append(["first_place_agreement", "percent agreement (first place)", *first[2:]])
     records = [
@@ -272,11 +262,12 @@ def ranking_report(frame: pd.DataFrame, gold: Any, *, n_boot: int, level: float,
     domain = sorted(set(table["rank"]))
     metric = _ordinal_alpha(domain)
     k = int(wide.shape[1])
-    value, note = _safe(metric, wide) if k >= 2 else (math.nan, "needs rankings from at least two annotators")
-    low, high = (math.nan, math.nan) if math.isnan(value) else _safe_ci(metric, wide, n_boot, level, seed)
+    too_few = (math.nan, "needs rankings from at least two annotators")
+    value, note = safe_value(metric, wide) if k >= 2 else too_few
+    low, high = (math.nan, math.nan) if math.isnan(value) else safe_ci(metric, wide, n_boot, level, seed)
     shared = int((wide.notna().sum(axis=1) >= 2).sum())
     rows.append(["rank_alpha", "Krippendorff's α (ordinal) on the ranks", value, low, high, shared, k,
-                 _reading(value, True), note])  # fmt: skip
+                 reading_of(value, True), note])  # fmt: skip
     per_response = table.groupby("response").agg(mean_rank=("rank", "mean"), rankings=("rank", "size"))
     per_response["first_places"] = table[table["rank"] == 1].groupby("response").size()
     per_response["first_places"] = per_response["first_places"].fillna(0).astype("int64")

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .report import _Data, _is_multi, prepare
+from .report import CategoricalData, is_multi, prepare
 
 __all__ = ["MAX_CATEGORIES", "OTHER", "Grid", "grid", "labels_in_use", "prepare_in_use", "selects"]
 
@@ -97,7 +97,7 @@ def labels_in_use(labels: Sequence[Any], values: Iterable[Any]) -> list[Any]:
     """The labels (in their order) that occur in ``values`` (single labels or lists of them)."""
     used: set[Any] = set()
     for value in values:
-        if _is_multi(value):
+        if is_multi(value):
             used.update(v for v in value if _hashable(v))
         elif value is not None and _hashable(value):
             used.add(value)
@@ -113,7 +113,7 @@ def prepare_in_use(
     labels: Sequence[Any] | None = None,
     multi: bool | None = None,
     compact_multi: bool = True,
-) -> tuple[_Data, int]:
+) -> tuple[CategoricalData, int]:
     """:func:`~nblabel.report.prepare` with a large ``labels`` list (over
     :data:`MAX_CATEGORIES`) reduced to the labels in use in ``annotations`` and ``gold``, and
     the number of labels of the full list (values outside it included): the number of
@@ -125,7 +125,7 @@ def prepare_in_use(
         data = prepare(annotations, gold, task=task, kind=kind, labels=labels, multi=multi)
         return data, len(data.labels)
     values = _values(annotations, gold)
-    if not compact_multi and (multi or (multi is None and any(_is_multi(v) for v in values))):
+    if not compact_multi and (multi or (multi is None and any(is_multi(v) for v in values))):
         data = prepare(annotations, gold, task=task, kind=kind, labels=labels, multi=multi)
         return data, len(data.labels)
     in_use = labels_in_use(labels, values)

@@ -22,8 +22,19 @@ import pandas as pd
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
+from ..core.frames import current_from_annotations
+from ..core.media import oriented_image
 from .confusion import MAX_CATEGORIES, Grid, grid, prepare_in_use
-from .report import BREAK, AgreementReport, _Data, per_annotator_table, printable
+from .report import (
+    BREAK,
+    NOT_CHANCE_CORRECTED,
+    AgreementReport,
+    CategoricalData,
+    one_task,
+    per_annotator_table,
+    printable,
+)
+from .spans import NONE, prepare_spans, span_confusion
 
 __all__ = ["NotebookFigure", "plot_agreement", "plot_annotators", "plot_confusion"]
 
@@ -101,7 +112,7 @@ def _fit(text: Any, width: int = 14, lines: int = 2) -> str:
 
 # ---------------------------------------------------------------------- confusion
 def confusion_counts(
-    data: _Data, a: Any, b: Any, n_labels: int | None = None
+    data: CategoricalData, a: Any, b: Any, n_labels: int | None = None
 ) -> tuple[np.ndarray, list[int], pd.Index]:
     """Counts of (value of ``a``, value of ``b``) over the items both rated, the category codes
     shown, and the items counted. Shown: every label of a single-label task of at most
@@ -113,7 +124,7 @@ def confusion_counts(
     return cells.counts, cells.codes, items
 
 
-def _grid(data: _Data, a: Any, b: Any, n_labels: int | None) -> tuple[Grid, pd.Index]:
+def _grid(data: CategoricalData, a: Any, b: Any, n_labels: int | None) -> tuple[Grid, pd.Index]:
     col_a, col_b = _column(data, a), _column(data, b)
     both = (col_a.notna() & col_b.notna()).to_numpy()
     every = not data.multi and (len(data.labels) if n_labels is None else n_labels) <= MAX_CATEGORIES
@@ -121,7 +132,7 @@ def _grid(data: _Data, a: Any, b: Any, n_labels: int | None) -> tuple[Grid, pd.I
     return cells, col_a.index[both]
 
 
-def _column(data: _Data, name: Any) -> pd.Series:
+def _column(data: CategoricalData, name: Any) -> pd.Series:
     if name == "gold" and (data.gold is not None or name not in data.codes.columns):
         if data.gold is None:
             raise ValueError("'gold' needs gold answers: pass gold= (a Series, mapping, column or annotator)")
@@ -186,12 +197,10 @@ def plot_span_confusion(
     one to one by overlap (labels ignored) and counted by (label of ``a``, label of ``b``);
     a span without a counterpart counts against ``(none)``. ``b="gold"`` with ``gold=``
     (an annotator's name, or span lists by item id) compares with gold."""
-    from .report import _one_task
-    from .spans import NONE, prepare_spans, span_confusion
 
     if normalize not in _NORMALIZE:
         raise ValueError(f"normalize must be one of None, 'true', 'pred', 'all'; got {normalize!r}")
-    frame = _one_task(annotations, task) if "item_id" in annotations.columns else annotations
+    frame = one_task(annotations, task) if "item_id" in annotations.columns else annotations
     data = prepare_spans(frame, gold, labels=list(labels) if labels else None)
 
     def side(name: Any) -> pd.Series:
@@ -290,7 +299,6 @@ def plot_agreement(report: pd.DataFrame, *, title: str | None = None) -> Figure:
     """The coefficients of an :func:`~nblabel.agreement_report` as points with their confidence
     intervals, over the Landis & Koch bands. Chance-corrected coefficients are filled circles;
     raw agreement (not chance-corrected) is a hollow diamond; undefined ones are marked."""
-    from .report import NOT_CHANCE_CORRECTED
 
     missing = {"coefficient", "value", "ci_low", "ci_high"} - set(report.columns)
     if missing:
@@ -463,11 +471,8 @@ def plot_boxes(
     from matplotlib.patches import Rectangle
     from PIL import Image
 
-    from ..core.frames import current_from_annotations
-    from ..core.media import oriented_image
-    from .report import _one_task
 
-    frame = _one_task(annotations, task) if "item_id" in annotations.columns else annotations
+    frame = one_task(annotations, task) if "item_id" in annotations.columns else annotations
     current = current_from_annotations(frame) if "id" in frame.columns else frame
     rows = current[(current["item_id"] == item_id) & (current["kind"] == "label")]
     if annotators is not None:

@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.frames import current_from_annotations
+
 #: Values that mean "several labels" (multi-label, spans, boxes): not a scalar rating.
 _MULTI_TYPES = (list, tuple, set, frozenset, dict, np.ndarray)
 
@@ -257,7 +259,6 @@ def _current_labels(frame: pd.DataFrame) -> pd.DataFrame:
                 "pass one task, e.g. store.annotations(task=...)"
             )
     if "id" in frame.columns and "kind" in frame.columns:
-        from ..core.frames import current_from_annotations
 
         # A hand-made frame may lack the columns the store reduction carries along.
         absent = {c: None for c in _CARRIED if c not in frame.columns}

@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..core.frames import is_missing
+from ..core import registry
+from ..core.frames import current_from_annotations, is_missing, recorded_task
 
 __all__ = ["AgreementReport", "agreement_report"]
 
@@ -34,8 +35,6 @@ UNDEFINED = "undefined"
 #: left out of ``items_per_hour``.
 BREAK = pd.Timedelta(minutes=10)
 #: The task kinds :func:`agreement_report` understands; the others raise ``NotImplementedError``.
-SUPPORTED_KINDS = ("classify", "spans", "compare", "boxes")
-KNOWN_KINDS = ("classify", "spans", "boxes", "compare")
 #: Columns of the store's annotations frame that are not a gold column.
 _STORE_COLUMNS = {
     "id", "task", "item_id", "annotator", "kind", "value", "comment", "created_at", "active_ms",
@@ -123,7 +122,7 @@ def build_report(
 
 # ---------------------------------------------------------------------- prepared ratings
 @dataclass
-class _Data:
+class CategoricalData:
     """Ratings prepared once for every table and plot."""
 
     kind: str
@@ -164,7 +163,7 @@ def prepare(
     kind: str | None = None,
     labels: Sequence[Any] | None = None,
     multi: bool | None = None,
-) -> _Data:
+) -> CategoricalData:
     """Standing labels as category codes, with gold and timing (shared by report and plots)."""
     if not isinstance(annotations, pd.DataFrame):
         raise TypeError(
@@ -173,8 +172,8 @@ def prepare(
         )
     long = {"item_id", "annotator", "value"} <= set(annotations.columns)
     if long:
-        frame = _one_task(annotations, task)
-        values, events, skipped, flagged = _standing(frame)
+        frame = one_task(annotations, task)
+        values, events, skipped, flagged = standing(frame)
         wide = values.pivot(index="item_id", columns="annotator", values="value") if len(values) else None
         if wide is None:
             wide = pd.DataFrame(index=pd.Index([], name="item_id"), columns=pd.Index([], name="annotator"))
@@ -198,17 +197,10 @@ def prepare(
     # Plain scalars (the common case) are coded with vectorised pandas; label lists (multi-label)
     # and dicts (spans, boxes, comparisons) take the per-value path.
     scalar = all(t in _SCALAR_TYPES for t in {type(v) for v in rated})
-    kind = kind or ("classify" if scalar else _infer_kind(list(rated)))
-    if kind not in SUPPORTED_KINDS:
-        if kind in KNOWN_KINDS:
-            raise NotImplementedError(
-                f"agreement_report does not support {kind!r} tasks yet (supported: "
-                f"{', '.join(SUPPORTED_KINDS)}); use the functions of nblabel.agreement "
-                "(span_agreement, box_agreement, ...) directly"
-            )
-        raise ValueError(f"unknown task kind {kind!r}; known kinds: {', '.join(KNOWN_KINDS)}")
+    if not scalar:
+        _check_categorical(rated, kind)
     if multi is None:
-        multi = not scalar and any(_is_multi(v) for v in rated)
+        multi = not scalar and any(is_multi(v) for v in rated)
     distinct = list(pd.unique(pd.Series(rated, dtype=object))) if scalar else list(rated)
 
     label_list = _ordered_labels(labels, distinct, multi)
@@ -249,7 +241,7 @@ def prepare(
         gold_values = gold_values[[not is_missing(v) for v in gold_values]]
         gold_codes = pd.Series(to_codes(gold_values.to_numpy(dtype=object)), index=gold_values.index)
         gold_codes = _align_ids(gold_codes, codes.index)
-    return _Data(
+    return CategoricalData(
         kind=kind,
         multi=bool(multi),
         labels=label_list,
@@ -263,7 +255,7 @@ def prepare(
     )
 
 
-def _one_task(frame: pd.DataFrame, task: str | None) -> pd.DataFrame:
+def one_task(frame: pd.DataFrame, task: str | None) -> pd.DataFrame:
     if "task" not in frame.columns:
         if task is not None:
             raise KeyError(f"task={task!r} given but the annotations have no 'task' column")
@@ -278,10 +270,9 @@ def _one_task(frame: pd.DataFrame, task: str | None) -> pd.DataFrame:
     return frame
 
 
-def _standing(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.Series, pd.Series]:
+def standing(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.Series, pd.Series]:
     """The standing label per (item, annotator), every label event (for timing), and the
     number of standing skips and of flags per annotator."""
-    from ..core.frames import current_from_annotations
 
     if "kind" in frame.columns and "id" in frame.columns:
         current = current_from_annotations(frame)
@@ -345,24 +336,25 @@ def _align_ids(values: pd.Series, items: pd.Index) -> pd.Series:
 _SCALAR_TYPES = {str, int, float, bool, np.str_, np.int64, np.int32, np.float64, np.float32, np.bool_}
 
 
-def _is_multi(value: Any) -> bool:
+def is_multi(value: Any) -> bool:
     return isinstance(value, (list, tuple, set, frozenset, np.ndarray))
 
 
-def _infer_kind(values: list[Any]) -> str:
+def _check_categorical(values: np.ndarray, kind: str) -> None:
+    """Refuse values that are not labels or label lists (spans, boxes, judgements given to a
+    report of categories), saying where the task's kind comes from."""
     for value in values:
-        if isinstance(value, dict):
-            return "compare"
-        if _is_multi(value):
-            first = next(iter(value), None)
-            if isinstance(first, dict):
-                return "boxes" if {"x", "y", "w", "h"} <= set(first) else "spans"
-            if _is_multi(first):  # tie groups of response columns: a ranking
-                return "compare"
-    return "classify"
+        inner = next(iter(value), None) if is_multi(value) else value
+        if isinstance(value, dict) or isinstance(inner, (dict, list, tuple)):
+            raise TypeError(
+                f"a {kind} report rates labels (or lists of labels), but the annotations hold "
+                f"{type(value).__name__} values such as {str(value)[:80]!r}: read them with "
+                "store.annotations(task), which records the task's kind, or pass kind= "
+                "('spans', 'boxes', 'compare', ...)"
+            )
 
 
-def _sort_key(value: Any) -> tuple[int, Any]:
+def sort_key(value: Any) -> tuple[int, Any]:
     # Numbers before text, each in its natural order; mixed types never fail to sort.
     if isinstance(value, (bool, np.bool_)):
         return (0, int(value))
@@ -371,33 +363,33 @@ def _sort_key(value: Any) -> tuple[int, Any]:
     return (1, str(value))
 
 
-def _sorted(values: Any) -> list[Any]:
-    return sorted(values, key=_sort_key)
+def sorted_values(values: Any) -> list[Any]:
+    return sorted(values, key=sort_key)
 
 
 def _in_order(index: pd.Index) -> Any:
-    """``index`` in :func:`_sort_key` order; an index of only numbers or only strings that is
+    """``index`` in :func:`sort_key` order; an index of only numbers or only strings that is
     already sorted (what ``pivot`` returns) is kept as it is, without a Python sort."""
     kind = pd.api.types.infer_dtype(index, skipna=False)
     if kind in ("integer", "floating", "mixed-integer-float", "string") and index.is_monotonic_increasing:
         return index
-    return _sorted(index)
+    return sorted_values(index)
 
 
 def _ordered_labels(labels: Sequence[Any] | None, raw: list[Any], multi: bool) -> list[Any]:
     given = list(labels) if labels is not None else []
     observed: set[Any] = set()
     for value in raw:
-        if multi and _is_multi(value):
+        if multi and is_multi(value):
             observed.update(value)
         else:
             observed.add(value)
     known = set(given)
-    return given + _sorted(v for v in observed if v not in known)
+    return given + sorted_values(v for v in observed if v not in known)
 
 
 # ---------------------------------------------------------------------- safe calls
-def _safe(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[float, str]:
+def safe_value(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[float, str]:
     """``fn(...)`` as a float, and the warnings it raised as one note; never raises for an
     undefined value (a warning, or a ValueError from degenerate input, gives ``NaN``)."""
     with warnings.catch_warnings(record=True) as caught:
@@ -410,7 +402,7 @@ def _safe(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[float, str
     return value, "; ".join(notes)
 
 
-def _safe_ci(
+def safe_ci(
     metric: Callable[..., float],
     ratings: pd.DataFrame,
     n_boot: int,
@@ -431,7 +423,7 @@ def _safe_ci(
     return float(low), float(high)
 
 
-def _reading(value: float, chance_corrected: bool) -> str:
+def reading_of(value: float, chance_corrected: bool) -> str:
     if math.isnan(value):
         return UNDEFINED
     if not chance_corrected:
@@ -604,8 +596,11 @@ def agreement_report(
     pairwise Jaccard, Krippendorff's α on exact sets, and the macro mean over labels of the
     label-vs-rest binary κ, α and AC1.
 
-    ``kind`` (default: from the values) and ``labels`` (the task's label set, which orders the
-    labels and includes unused ones) come from ``store.task(name)`` when known. Confidence
+    The task's kind (and its config: ``multi``, a ranking's ``responses``) is the one the store
+    recorded: a frame read by ``store.annotations(task)`` carries it. Another frame is a
+    classify task unless ``kind=`` says otherwise (the kind is never guessed from the values).
+    ``labels`` (the task's label set, which orders the labels and includes unused ones) comes
+    from ``store.task(name)`` when known. Confidence
     intervals are percentile bootstraps over items (``n_boot`` resamples, ``level``, seeded
     with ``seed``; ``n_boot=0`` skips them).
 
@@ -618,96 +613,48 @@ def agreement_report(
     ``coefficient, value, ci_low, ci_high, items, annotators, reading, note``, and the tables
     ``per_label``, ``per_annotator`` and ``disagreements`` as attributes.
     """
-    kind = kind or _kind_of(annotations)
-    if kind == "spans":
-        return _span_report(
-            annotations, gold, task=task, labels=labels, n_boot=n_boot, level=level, seed=seed
-        )
-    if kind == "boxes":
-        return _box_report(annotations, gold, task=task, labels=labels, level=level)
-    if kind == "compare":
-        from .compare import compare_report
+    recorded = recorded_task(annotations, task)
+    config = dict(recorded.config) if recorded is not None else {}
+    if multi is not None:
+        config["multi"] = multi
+    name = kind or (recorded.kind if recorded is not None else "classify")
+    return registry.for_task(name, config).report(
+        annotations,
+        gold,
+        task=task,
+        labels=list(labels) if labels is not None else None,
+        config=config,
+        n_boot=n_boot,
+        level=level,
+        seed=seed,
+        models=models,
+    )
 
-        return compare_report(
-            annotations, gold, task=task, names=models or ("A", "B"), n_boot=n_boot, level=level, seed=seed
-        )
-    data = prepare(annotations, gold, task=task, kind=kind, labels=labels, multi=multi)
+
+def categorical_report(
+    data: CategoricalData,
+    *,
+    n_boot: int,
+    level: float,
+    seed: int | None,
+    extra_rows: Sequence[list[Any]] = (),
+    per_label: pd.DataFrame | None = None,
+    per_annotator: pd.DataFrame | None = None,
+    **tables: pd.DataFrame,
+) -> AgreementReport:
+    """The report of prepared categorical ratings: every coefficient, per label, per annotator
+    and the disagreements; a kind adds its own rows (``extra_rows``) and tables (``tables``),
+    or replaces the per-label or per-annotator table."""
     return build_report(
-        _coefficients(data, n_boot=n_boot, level=level, seed=seed),
-        per_label=per_label_table(data),
-        per_annotator=per_annotator_table(data),
+        coefficient_rows(data, n_boot=n_boot, level=level, seed=seed) + list(extra_rows),
+        per_label=per_label_table(data) if per_label is None else per_label,
+        per_annotator=per_annotator_table(data) if per_annotator is None else per_annotator,
         disagreements=disagreements_table(data),
         kind=data.kind,
         multi=data.multi,
         reference="gold" if data.gold is not None else "majority of others",
         level=level,
-    )
-
-
-def _kind_of(annotations: Any) -> str:
-    """The task kind the values look like (``classify`` unless they are spans, boxes, ...)."""
-    if not isinstance(annotations, pd.DataFrame):
-        return "classify"
-    if {"item_id", "annotator", "value"} <= set(annotations.columns):
-        values = annotations["value"]
-        if "kind" in annotations.columns:
-            values = values[annotations["kind"] == "label"]
-        return _infer_kind(list(values))
-    return _infer_kind([v for col in annotations.columns for v in annotations[col]])
-
-
-def _box_report(
-    annotations: pd.DataFrame, gold: Any, *, task: str | None, labels: Sequence[Any] | None, level: float
-) -> AgreementReport:
-    from .boxes import (
-        box_coefficients,
-        box_disagreements,
-        box_per_annotator,
-        box_per_label,
-        prepare_boxes,
-    )
-
-    frame = _one_task(annotations, task) if "item_id" in annotations.columns else annotations
-    data = prepare_boxes(frame, gold, labels=list(labels) if labels else None)
-    return build_report(
-        box_coefficients(data),
-        per_label=box_per_label(data),
-        per_annotator=box_per_annotator(data),
-        disagreements=box_disagreements(data),
-        kind="boxes",
-        reference="gold" if data.gold is not None else "mean of the others",
-        level=level,
-    )
-
-
-def _span_report(
-    annotations: pd.DataFrame,
-    gold: Any,
-    *,
-    task: str | None,
-    labels: Sequence[Any] | None,
-    n_boot: int,
-    level: float,
-    seed: int | None,
-) -> AgreementReport:
-    from .spans import (
-        prepare_spans,
-        span_coefficients,
-        span_disagreements,
-        span_per_annotator,
-        span_per_label,
-    )
-
-    frame = _one_task(annotations, task) if "item_id" in annotations.columns else annotations
-    data = prepare_spans(frame, gold, labels=list(labels) if labels else None)
-    return build_report(
-        span_coefficients(data, n_boot=n_boot, level=level, seed=seed),
-        per_label=span_per_label(data),
-        per_annotator=span_per_annotator(data),
-        disagreements=span_disagreements(data),
-        kind="spans",
-        reference="gold" if data.gold is not None else "majority of others",
-        level=level,
+        **tables,
     )
 
 
@@ -720,7 +667,7 @@ class _Coefficient:
     chance_corrected: bool = True
 
 
-def _specs(data: _Data, k: int) -> list[_Coefficient]:
+def coefficient_specs(data: CategoricalData, k: int) -> list[_Coefficient]:
     ag = _agreement()
     kappa_name = "Cohen's κ" if k == 2 else "Cohen's κ (mean pairwise)"
     # Cohen's κ of two annotators goes to bootstrap_ci as agreement.cohen_kappa on the two
@@ -761,7 +708,9 @@ def _specs(data: _Data, k: int) -> list[_Coefficient]:
     ]  # fmt: skip
 
 
-def _coefficients(data: _Data, *, n_boot: int, level: float, seed: int | None) -> list[list[Any]]:
+def coefficient_rows(
+    data: CategoricalData, *, n_boot: int, level: float, seed: int | None
+) -> list[list[Any]]:
     """One row per coefficient. Every coefficient sees every item with a rating (Krippendorff's
     α and percent agreement ignore items with one rating themselves; Fleiss' κ and AC1 use them
     for the category shares when ratings are missing); ``items`` counts the items with two or
@@ -772,7 +721,7 @@ def _coefficients(data: _Data, *, n_boot: int, level: float, seed: int | None) -
     n_items = len(shared)
     n_annotators = int(shared.notna().any().sum())
     rows = []
-    for spec in _specs(data, k):
+    for spec in coefficient_specs(data, k):
         items = n_items
         pair = spec.key == "cohen_kappa" and k == 2
         if pair:
@@ -780,19 +729,19 @@ def _coefficients(data: _Data, *, n_boot: int, level: float, seed: int | None) -
         if k < 2:
             value, note = math.nan, "needs ratings from at least two annotators"
         elif pair:
-            value, note = _safe(spec.metric, codes.iloc[:, 0], codes.iloc[:, 1])
+            value, note = safe_value(spec.metric, codes.iloc[:, 0], codes.iloc[:, 1])
         else:
-            value, note = _safe(spec.metric, codes, **spec.kwargs)
+            value, note = safe_value(spec.metric, codes, **spec.kwargs)
         low = high = math.nan
         if not math.isnan(value):
-            low, high = _safe_ci(spec.metric, codes, n_boot, level, seed, **spec.kwargs)
-        reading = _reading(value, spec.chance_corrected)
+            low, high = safe_ci(spec.metric, codes, n_boot, level, seed, **spec.kwargs)
+        reading = reading_of(value, spec.chance_corrected)
         rows.append([spec.key, spec.name, value, low, high, items, n_annotators, reading, note])
     return rows
 
 
 # ---------------------------------------------------------------------- per label
-def per_label_table(data: _Data) -> pd.DataFrame:
+def per_label_table(data: CategoricalData) -> pd.DataFrame:
     """One row per label: count, prevalence per annotator, label-vs-rest agreement, κ and α."""
     ag = _agreement()
     codes = data.codes
@@ -807,9 +756,9 @@ def per_label_table(data: _Data) -> pd.DataFrame:
             n = int(rated[annotator].sum())
             row[f"prevalence_{annotator}"] = float(binary[annotator].sum()) / n if n else math.nan
         if k >= 2:
-            row["agreement"] = _safe(ag.percent_agreement, binary)[0]
-            row["kappa"] = _safe(kappa, binary)[0]
-            row["alpha"] = _safe(ag.krippendorff_alpha, binary)[0]
+            row["agreement"] = safe_value(ag.percent_agreement, binary)[0]
+            row["kappa"] = safe_value(kappa, binary)[0]
+            row["alpha"] = safe_value(ag.krippendorff_alpha, binary)[0]
         else:
             row["agreement"] = row["kappa"] = row["alpha"] = math.nan
         rows.append(row)
@@ -820,7 +769,7 @@ def per_label_table(data: _Data) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------- per annotator
-def _majority_codes(data: _Data, codes: pd.DataFrame) -> pd.Series:
+def majority_codes(data: CategoricalData, codes: pd.DataFrame) -> pd.Series:
     """The majority value of each item over the given columns (NaN on a tie or no rating).
 
     Single-label: the most frequent label, if unique. Multi-label: the set of labels chosen by
@@ -864,15 +813,15 @@ def _majority_codes(data: _Data, codes: pd.DataFrame) -> pd.Series:
     return pd.Series(out, index=codes.index)
 
 
-def reference_codes(data: _Data, annotator: Any) -> pd.Series:
+def reference_codes(data: CategoricalData, annotator: Any) -> pd.Series:
     """What ``annotator`` is compared with: gold if given, else the majority of the others."""
     if data.gold is not None:
         return data.gold.reindex(data.codes.index)
     others = data.codes.drop(columns=[annotator])
-    return _majority_codes(data, others)
+    return majority_codes(data, others)
 
 
-def per_annotator_table(data: _Data) -> pd.DataFrame:
+def per_annotator_table(data: CategoricalData) -> pd.DataFrame:
     """One row per annotator: volume, agreement with each other annotator and with the reference,
     and throughput."""
     ag = _agreement()
@@ -882,7 +831,7 @@ def per_annotator_table(data: _Data) -> pd.DataFrame:
     pair = "jaccard_with_" if data.multi else "kappa_with_"
     rows = []
     kappas = None if data.multi else pairwise_kappas(codes.to_numpy(dtype=float))[0]
-    throughput = _throughputs(data.events)
+    throughput = throughputs(data.events)
     for ia, a in enumerate(annotators):
         row: dict[str, Any] = {
             "annotator": a,
@@ -907,7 +856,7 @@ def per_annotator_table(data: _Data) -> pd.DataFrame:
         if data.multi:
             row["jaccard_reference"] = _jaccard_mean(codes[a], ref, similarity)
         else:
-            row["kappa_reference"] = _safe(ag.cohen_kappa, codes[a][both], ref[both])[0]
+            row["kappa_reference"] = safe_value(ag.cohen_kappa, codes[a][both], ref[both])[0]
         row.update(throughput.get(a, {"items_per_hour": math.nan, "median_active_ms": math.nan}))
         rows.append(row)
     columns = [
@@ -928,7 +877,7 @@ def _jaccard_mean(a: pd.Series, b: pd.Series, similarity: np.ndarray) -> float:
     return float(similarity[a[both].astype(np.intp), b[both].astype(np.intp)].mean())
 
 
-def _throughputs(events: pd.DataFrame | None) -> dict[Any, dict[str, float]]:
+def throughputs(events: pd.DataFrame | None) -> dict[Any, dict[str, float]]:
     """Per annotator: items per hour from the label events' timestamps (pauses over ``BREAK``
     left out) and the median active time per label event."""
     if events is None or not len(events):
@@ -958,7 +907,7 @@ def _throughputs(events: pd.DataFrame | None) -> dict[Any, dict[str, float]]:
 
 
 # ---------------------------------------------------------------------- disagreements
-def disagreements_table(data: _Data) -> pd.DataFrame:
+def disagreements_table(data: CategoricalData) -> pd.DataFrame:
     """One row per item whose annotators gave different values, ready for adjudication."""
     codes = data.codes
     values = codes.to_numpy(dtype=float)
@@ -968,7 +917,7 @@ def disagreements_table(data: _Data) -> pd.DataFrame:
     hi = np.where(rated, values, -np.inf).max(axis=1) if values.size else np.zeros(0)
     differ = (n >= 2) & (lo != hi)
     subset = codes[differ]
-    majority = _majority_codes(data, subset)
+    majority = majority_codes(data, subset)
     columns = {}
     fixed = {"majority", "gold", "n_ratings", "agreement"}
     for a in codes.columns:
@@ -986,7 +935,7 @@ def disagreements_table(data: _Data) -> pd.DataFrame:
     return table
 
 
-def display_codes(data: _Data, codes: pd.Series | np.ndarray) -> list[Any]:
+def display_codes(data: CategoricalData, codes: pd.Series | np.ndarray) -> list[Any]:
     """The user-facing values of many codes (``None`` where missing)."""
     values = np.asarray(codes, dtype=float)
     shown = [data.display(float(c)) for c in range(len(data.categories))] + [None]

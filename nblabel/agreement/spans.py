@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .matching import _same_label, _span_arrays, matched_rows
+from .report import NOT_CHANCE_CORRECTED, UNDEFINED, sorted_values, standing, throughputs
 
 NONE = "(none)"
 
@@ -48,10 +49,9 @@ def prepare_spans(
 ) -> SpanData:
     """Span labels per (item, annotator) from a long store frame (or a wide items x annotators
     frame of span lists), with gold (a Series/mapping of span lists, or an annotator's name)."""
-    from .report import _sorted, _standing
 
     if {"item_id", "annotator", "value"} <= set(annotations.columns):
-        values, events, skipped, flagged = _standing(annotations)
+        values, events, skipped, flagged = standing(annotations)
         wide = (
             values.pivot(index="item_id", columns="annotator", values="value")
             if len(values)
@@ -72,7 +72,7 @@ def prepare_spans(
         gold_docs = pd.Series(dict(gold) if not isinstance(gold, pd.Series) else gold, dtype=object)
     wide = wide.astype(object).where(wide.notna(), None)
     if len(wide.columns):
-        wide = wide.loc[_sorted(wide.index), _sorted(wide.columns)]
+        wide = wide.loc[sorted_values(wide.index), sorted_values(wide.columns)]
     seen = {s["label"] for col in wide.columns for doc in wide[col] if doc for s in doc}
     label_list = list(labels or []) + sorted(seen - set(labels or []))
     return SpanData(wide, label_list, gold_docs, events, skipped, flagged)
@@ -163,7 +163,6 @@ COEFFICIENTS = [
 
 def span_coefficients(data: SpanData, *, n_boot: int, level: float, seed: int | None) -> list[list[Any]]:
     """Rows of the report table (the layout of ``REPORT_COLUMNS``)."""
-    from .report import NOT_CHANCE_CORRECTED, UNDEFINED
 
     names = data.annotators
     shared = data.docs.notna().sum(axis=1) >= 2
@@ -266,10 +265,9 @@ def majority_spans(docs: pd.DataFrame) -> pd.Series:
 def span_per_annotator(data: SpanData) -> pd.DataFrame:
     """One row per annotator: volume, F1 with each other annotator and with the reference (gold,
     or the majority of the others), throughput."""
-    from .report import _throughputs
 
     names = data.annotators
-    throughput = _throughputs(data.events)
+    throughput = throughputs(data.events)
     rows = []
     for a in names:
         row: dict[str, Any] = {

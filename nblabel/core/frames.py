@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -30,37 +29,27 @@ __all__ = [
 ATTR = "nblabel.tasks"
 
 
-@dataclass(frozen=True)
-class RecordedTask:
-    """A task as the store recorded it: its kind, label set and config."""
+class RecordedTask(dict):
+    """A task as the store recorded it: ``name``, ``kind``, ``labels`` and ``config`` (a plain
+    dict, so a frame's ``attrs`` stay JSON: parquet writes them)."""
 
-    name: str
-    kind: str
-    labels: tuple[Any, ...] = ()
-    config: Mapping[str, Any] = field(default_factory=dict)
+    def __init__(
+        self, name: str, kind: str, labels: Sequence[Any] = (), config: Mapping[str, Any] | None = None
+    ) -> None:
+        super().__init__(name=name, kind=kind, labels=list(labels), config=dict(config or {}))
+
+    name = property(lambda self: self["name"])
+    kind = property(lambda self: self["kind"])
+    labels = property(lambda self: self["labels"])
+    config = property(lambda self: self["config"])
 
 
-class TaskRecords(Mapping[str, RecordedTask]):
-    """The recorded tasks of a frame, by name. Immutable, so pandas' copies of ``attrs`` share
-    it instead of deep-copying a label set of 100,000 labels on every operation."""
-
-    def __init__(self, tasks: Mapping[str, RecordedTask]) -> None:
-        self._tasks = dict(tasks)
-
-    def __getitem__(self, name: str) -> RecordedTask:
-        return self._tasks[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._tasks)
-
-    def __len__(self) -> int:
-        return len(self._tasks)
+class TaskRecords(dict):
+    """The recorded tasks of a frame, by name. Shared, not copied: pandas deep-copies ``attrs``
+    on most operations, which would copy a label set of 100,000 labels every time."""
 
     def __deepcopy__(self, memo: dict[int, Any]) -> TaskRecords:
         return self
-
-    def __repr__(self) -> str:
-        return f"TaskRecords({sorted(self._tasks)})"
 
 
 def record_tasks(frame: pd.DataFrame, tasks: Mapping[str, RecordedTask]) -> pd.DataFrame:

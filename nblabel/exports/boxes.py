@@ -10,27 +10,26 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from xml.sax.saxutils import escape
 
 import pandas as pd
 
-if TYPE_CHECKING:
-    from ..store.store import Store
+from ..agreement.report import sort_key
+from ..store.store import Store
 
 BOX_FORMATS = ("coco", "yolo", "voc")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def _images(store: Store, task: str) -> list[dict[str, Any]]:
-    from ..agreement.report import _sort_key
 
     labels = store.task(task)["labels"]
     current = store.current(task)
     rows = current[current["kind"] == "label"]
     shown = store.items(task)
     out = []
-    for row in sorted(rows.itertuples(index=False), key=lambda r: (_sort_key(r.item_id), r.annotator)):
+    for row in sorted(rows.itertuples(index=False), key=lambda r: (sort_key(r.item_id), r.annotator)):
         item = shown.loc[row.item_id] if row.item_id in shown.index else pd.Series(dtype=object)
         width, height = item.get("width"), item.get("height")
         if width is None or pd.isna(width):

@@ -17,17 +17,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from ..store.store import Store
+from ..agreement.compare import rank_positions
+from ..agreement.report import sort_key
+from ..store.store import Store
 
 COMPARE_FORMATS = ("dpo", "reward", "jsonl")
 
 
 def export_compare(store: Store, task: str, path: Path, format: str, *, keep_ties: bool = False) -> Path:
     """Write the standing judgements of ``task`` to ``path`` in ``format``."""
-    from ..agreement.report import _sort_key
 
     current = store.current(task)
     labels = current[current["kind"] == "label"]
@@ -39,7 +39,7 @@ def export_compare(store: Store, task: str, path: Path, format: str, *, keep_tie
             "import_annotations carry none): label them in a Compare widget, or export 'csv'"
         )
     path.parent.mkdir(parents=True, exist_ok=True)
-    rows = sorted(labels.itertuples(index=False), key=lambda r: (_sort_key(r.item_id), r.annotator))
+    rows = sorted(labels.itertuples(index=False), key=lambda r: (sort_key(r.item_id), r.annotator))
     with path.open("w", encoding="utf-8") as fh:
         for row in rows:
             item = shown.loc[row.item_id]
@@ -60,7 +60,6 @@ def _text(value: Any) -> Any:
 def _ranking_records(row: Any, item: Any, format: str) -> list[dict[str, Any]]:
     """A ranking as pairs (every response ranked strictly above another) for ``dpo``/``reward``,
     or as one record for ``jsonl``."""
-    from ..agreement.compare import rank_positions
 
     texts = item.get("responses") or {}
     prompt = _text(item.get("prompt"))

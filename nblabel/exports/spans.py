@@ -11,15 +11,13 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
-from ..agreement.report import _sort_key
+from ..agreement.report import sort_key
 from ..core.tokens import default_tokenizer
-
-if TYPE_CHECKING:
-    from ..store.store import Store
+from ..store.store import Store
 
 SPAN_FORMATS = ("jsonl", "bio", "conll", "spacy")
 _SPACE = re.compile(r"\s")
@@ -53,7 +51,7 @@ def span_docs(store: Store, task: str) -> Iterator[SpanDoc]:
             "or export format='csv' or 'parquet'"
         )
     has_tokens = "tokens" in shown.columns
-    rows = sorted(labels.itertuples(index=False), key=lambda r: (_sort_key(r.item_id), r.annotator))
+    rows = sorted(labels.itertuples(index=False), key=lambda r: (sort_key(r.item_id), r.annotator))
     for row in rows:
         text = shown.loc[row.item_id, "text"]
         stored = shown.loc[row.item_id, "tokens"] if has_tokens else None

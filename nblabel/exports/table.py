@@ -4,53 +4,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
-if TYPE_CHECKING:
-    from ..store.store import Store
+from ..store.store import Store
 
 FORMATS = ("jsonl", "csv", "parquet")
 
 
-def export_current(store: Store, task: str, path: Path, format: str, **options: Any) -> Path:
-    """Write one row per (item_id, annotator) with the current label of ``task``.
-
-    Span tasks also export ``jsonl`` as ``{text, spans}``, ``bio``/``conll`` (IOB2 tags per
-    token) and ``spacy`` (a ``DocBin``): see :mod:`nblabel.span_export`. Compare tasks export
-    ``dpo``, ``reward`` and ``jsonl`` with the texts (option ``keep_ties``): see
-    :mod:`nblabel.compare_export`. Box tasks export ``coco`` (a file), ``yolo`` and ``voc`` (a
-    folder): see :mod:`nblabel.box_export`. Skipped items are left
-    out. ``jsonl`` keeps values as JSON (lists for multi-label);
-    ``csv`` and ``parquet`` store a value as itself when every value is a string, as JSON text
-    otherwise.
-    """
-    kind = store.task(task)["kind"]  # KeyError naming the known tasks
-    if options and kind != "compare":
-        raise TypeError(f"export options {sorted(options)} only apply to compare tasks")
-    if kind == "compare":
-        from .compare import COMPARE_FORMATS, export_compare
-
-        if format in COMPARE_FORMATS:
-            return export_compare(store, task, path, format, **options)
-        if format not in FORMATS:
-            raise ValueError(f"format {format!r} is not one of {sorted(set(COMPARE_FORMATS) | set(FORMATS))}")
-    elif kind == "boxes":
-        from .boxes import BOX_FORMATS, export_boxes
-
-        if format in BOX_FORMATS:
-            return export_boxes(store, task, path, format)
-        if format not in FORMATS:
-            raise ValueError(f"format {format!r} is not one of {sorted(set(BOX_FORMATS) | set(FORMATS))}")
-    elif kind == "spans":
-        from .spans import SPAN_FORMATS, export_spans
-
-        if format in SPAN_FORMATS:
-            return export_spans(store, task, path, format)
-        if format not in FORMATS:
-            raise ValueError(f"format {format!r} is not one of {sorted(set(SPAN_FORMATS) | set(FORMATS))}")
-    elif format not in FORMATS:
+def export_table(store: Store, task: str, path: Path, format: str) -> Path:
+    """Write one row per (item_id, annotator) with the current label of ``task`` as ``jsonl``,
+    ``csv`` or ``parquet`` (every task kind has these; a kind's own formats are written by its
+    exporter, see :mod:`nblabel.kinds`). Skipped items are left out. ``jsonl`` keeps values as
+    JSON (lists for multi-label); ``csv`` and ``parquet`` store a value as itself when every
+    value is a string, as JSON text otherwise."""
+    if format not in FORMATS:
         raise ValueError(f"format {format!r} is not one of {FORMATS}")
     current = store.current(task)
     labels = current[current["kind"] == "label"].drop(columns=["kind"]).reset_index(drop=True)

@@ -1,1 +1,27 @@
-"""Task kinds: one module per kind, each registered in :mod:`nblabel.core.registry`."""
+"""Task kinds: one module per kind, each an object implementing
+:class:`~nblabel.core.registry.TaskKind`, registered here by name (the name the store records
+with each task). Importing nblabel imports this package, so every kind is known before any
+report, export, session or dashboard looks one up.
+
+========== =========================== ================================================
+kind       module                      a value
+========== =========================== ================================================
+classify   :mod:`.classify`            a label (multi-label: a list of labels)
+spans      :mod:`.spans`               ``[{start, end, label}]`` on the item's text
+boxes      :mod:`.boxes`               ``[{x, y, w, h, label}]`` on the item's image
+compare    :mod:`.compare`             ``{choice, strength, rubric, ...}`` of two responses
+(ranking)  :mod:`.ranking`             ``[[best], [next, tied], ...]`` of 3+ responses
+========== =========================== ================================================
+"""
+
+from ..core import registry
+from .boxes import BOXES
+from .classify import CLASSIFY, MULTI_LABEL
+from .compare import COMPARE
+from .ranking import RANKING
+from .spans import SPANS
+
+for _kind in (CLASSIFY, SPANS, BOXES, COMPARE):
+    registry.register(_kind)
+
+__all__ = ["BOXES", "CLASSIFY", "COMPARE", "MULTI_LABEL", "RANKING", "SPANS"]

@@ -22,9 +22,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from ..core import ids, limits
+from ..core import ids, limits, registry
 from ..core.event import Event, dump_json, now_us
-from ..core.frames import current_from_annotations, decode_json_column
+from ..core.frames import RecordedTask, current_from_annotations, decode_json_column, record_tasks
 from ..core.labelset import preview_labels
 from ..core.redact import mask_passwords
 from . import migrate, schema
@@ -548,11 +548,28 @@ class Store:
         """
         names = _table_columns(columns)
         _check_query(task=task, annotator=annotator)
+        frame = None
         if self.backend == "sqlite":
             data = self._sqlite_columns(task, annotator, after_id, names)
             if data is not None:
-                return _frame_from_columns(data, names)
-        return _frame(self.events(task, annotator=annotator, after_id=after_id, columns=names), names)
+                frame = _frame_from_columns(data, names)
+        if frame is None:
+            frame = _frame(self.events(task, annotator=annotator, after_id=after_id, columns=names), names)
+        return record_tasks(frame, self._recorded_tasks(task))
+
+    def _recorded_tasks(self, task: str | None) -> dict[str, RecordedTask]:
+        """The kind, labels and config of ``task`` (of every task without one), which a frame
+        read from the store carries: reports then never guess a task's kind."""
+        t = schema.tasks
+        query = sa.select(t.c.name, t.c.kind, t.c.labels, t.c.config)
+        if task is not None:
+            query = query.where(t.c.name == task)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return {
+            name: RecordedTask(name, kind, tuple(json.loads(labels)), json.loads(config))
+            for name, kind, labels, config in rows
+        }
 
     def _sqlite_columns(
         self, task: str | None, annotator: str | None, after_id: int = 0, names: Sequence[str] = EVENT_COLUMNS
@@ -735,10 +752,10 @@ class Store:
         """Write the current labels of ``task`` to ``path`` as ``jsonl``, ``csv`` or ``parquet``;
         span tasks also as ``bio``, ``conll`` or ``spacy`` (``jsonl`` then holds ``{text, spans}``);
         compare tasks as ``dpo`` or ``reward`` (``keep_ties=True`` keeps ties and "both bad");
-        box tasks as ``coco`` (a file), ``yolo`` or ``voc`` (a folder)."""
-        from ..exports.table import export_current
-
-        return export_current(self, task, Path(path), format, **options)
+        box tasks as ``coco`` (a file), ``yolo`` or ``voc`` (a folder). The task's kind (see
+        :mod:`nblabel.kinds`) writes them."""
+        info = self.task(task)  # KeyError naming the known tasks
+        return registry.for_task(info.kind, info.config).export(self, task, Path(path), format, **options)
 
 
 def _membership(values: list[Any]) -> Any:

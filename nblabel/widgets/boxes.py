@@ -16,6 +16,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..agreement.boxes import describe_boxes
+from ..agreement.coefficients import box_iou
 from ..core.cache import Recent
 from ..core.media import ImageError, oriented_image
 from ..store.store import Store
@@ -157,7 +159,6 @@ class Boxes(LabelWidget):
         return self._validate_value(boxes, pos)
 
     def _describe_value(self, value: Any, pos: int) -> str:
-        from ..agreement.boxes import describe_boxes
 
         return describe_boxes(value or []) or "(no boxes)"
 
@@ -194,7 +195,6 @@ class Boxes(LabelWidget):
         suggested = self._suggestion(pos)
         if suggested is None:
             return None
-        from ..agreement.coefficients import box_iou
 
         final = [(b["x"], b["y"], b["w"], b["h"], b["label"]) for b in value or []]
         record: dict[str, Any] = {"boxes": suggested, "accepted": [], "adjusted": [], "rejected": []}

@@ -123,14 +123,7 @@ class Dashboard(anywidget.AnyWidget):
             info = self._live.info or {}
         if frame is None or not len(frame):
             raise ValueError(f"no labels of task {self.task!r} yet")
-        return agreement_report(
-            frame,
-            self._live.gold,
-            kind=info.get("kind"),
-            labels=info.get("labels") or None,
-            multi=(info.get("config") or {}).get("multi"),
-            n_boot=self.n_boot,
-        )
+        return agreement_report(frame, self._live.gold, labels=info.get("labels") or None, n_boot=self.n_boot)
 
     @property
     def pair(self) -> tuple[str, str] | None:
@@ -309,8 +302,8 @@ def _texts(data: pd.DataFrame | None, text: str | None) -> pd.Series | None:
 def _side_id(value: str, live: LiveAgreement) -> str:
     if value.startswith("annotator:"):
         return value
-    data = live.prepared()
-    annotators = [str(a) for a in data.codes.columns] if data is not None else []
+    view = live.prepared()
+    annotators = [str(a) for a in view.annotators] if view is not None else []
     if value in annotators:  # an annotator's name wins over the reserved words
         return Side("annotator", value).id
     if value in (GOLD, MAJORITY):

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..agreement.spans import describe_spans
 from ..core.cache import Recent
 from ..core.offsets import Offsets
 from ..core.tokens import Tokenizer, check_tokens, default_tokenizer
@@ -179,7 +180,6 @@ class Spans(LabelWidget):
         return self._check_spans(spans, offsets.text, f"row {self.items.label(pos)!r}")
 
     def _describe_value(self, value: Any, pos: int) -> str:
-        from ..agreement.spans import describe_spans
 
         return describe_spans(self._text(pos), value or []) or "(no spans)"
 

@@ -1,0 +1,167 @@
+"""The seam between task kinds and everything that works on labels.
+
+A *task kind* (classify, spans, boxes, compare, ranking, ...) is one object implementing
+:class:`TaskKind`, registered here by :mod:`nblabel.kinds` when nblabel is imported. The store
+records each task's kind by name (``nbl_tasks.kind``) with its config; reports, the live
+dashboard, exports, gold scoring, sessions and the CLI look the kind up here — never guess it
+from the values, and never branch on its name themselves.
+
+This module sits in the lowest layer so that every layer can look kinds up; it imports nothing
+of nblabel. (The kinds themselves live above the agreement and export code they use.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["LiveView", "TaskKind", "TaskKindError", "for_task", "get", "known", "register"]
+
+
+@runtime_checkable
+class TaskKind(Protocol):
+    """What nblabel needs to know about one kind of labeling task.
+
+    Values are in *stored form*: what ``w.annotate`` accepts after validation and what the
+    store's ``value`` column holds (JSON). ``nblabel.kinds.base.KindBase`` gives the defaults.
+    """
+
+    #: The name stored with the task ("classify", "spans", ...).
+    name: str
+    #: One line for people: what a value of this kind is.
+    description: str
+    #: Export formats of the kind's own, besides the table formats every kind has.
+    export_formats: tuple[str, ...]
+
+    def for_config(self, config: Mapping[str, Any]) -> TaskKind:
+        """The kind that serves a task with this config (multi-label classify, a ranking)."""
+        ...
+
+    # ---------------------------------------------------------------- values
+    def describe(self, value: Any, shown: Mapping[str, Any] | None = None) -> str:
+        """A stored value as one line of text; ``shown`` is what the item showed (its text)."""
+        ...
+
+    def label_counts(self, value: Any) -> dict[Any, int]:
+        """How many times each label occurs in one value (progress counts)."""
+        ...
+
+    def gold_score(self, value: Any, gold: Any) -> float:
+        """How close ``value`` is to the gold answer, in [0, 1] (1: right)."""
+        ...
+
+    def values_agree(self, a: Any, b: Any) -> bool:
+        """Whether two annotators gave the same answer (unanimity, adjudication)."""
+        ...
+
+    # ---------------------------------------------------------------- agreement
+    def report(
+        self,
+        annotations: pd.DataFrame,
+        gold: Any,
+        *,
+        task: str | None,
+        labels: list[Any] | None,
+        config: Mapping[str, Any],
+        n_boot: int,
+        level: float,
+        seed: int | None,
+        models: tuple[str, str] | None,
+    ) -> Any:
+        """The agreement report: coefficient rows, per label, per annotator, disagreements."""
+        ...
+
+    def live_view(
+        self, frame: pd.DataFrame, gold: Any, *, labels: list[Any] | None, config: Mapping[str, Any]
+    ) -> LiveView:
+        """The task's ratings prepared for the live dashboard."""
+        ...
+
+    # ---------------------------------------------------------------- exports
+    def export(self, store: Any, task: str, path: Path, format: str, **options: Any) -> Path:
+        """Write the task's current labels as ``format`` (its own formats, or a table)."""
+        ...
+
+
+class LiveView(Protocol):
+    """A task's ratings prepared once per dashboard refresh: what the dashboard shows of them.
+    ``nblabel.agreement.views`` has the two families (categories; spans and boxes)."""
+
+    annotators: list[Any]
+    has_gold: bool
+    #: Whether "the majority of the others" is a meaningful confusion axis.
+    can_majority: bool
+
+    def column(self, annotator: Any) -> pd.Series:
+        """One annotator's ratings by item."""
+        ...
+
+    def gold_column(self) -> pd.Series:
+        """The gold answers by item."""
+        ...
+
+    def majority(self, exclude: Any | None) -> pd.Series:
+        """The majority of the annotators other than ``exclude``, by item."""
+        ...
+
+    def summary(self) -> dict[str, Any]:
+        """Coefficients, per-annotator and per-label rows, counts: JSON-ready."""
+        ...
+
+    def intervals(self, n_boot: int, level: float, seed: int | None) -> dict[str, list[Any]]:
+        """Bootstrap confidence intervals by coefficient key."""
+        ...
+
+    def confusion(self, a: pd.Series, b: pd.Series) -> dict[str, Any]:
+        """The confusion counts of two sides: categories, codes, counts, total, agree."""
+        ...
+
+    def cell_items(
+        self,
+        a: pd.Series,
+        b: pd.Series,
+        row_code: int,
+        col_code: int,
+        texts: pd.Series | None,
+        *,
+        majority: bool,
+    ) -> pd.DataFrame:
+        """The items behind one confusion cell, with every annotator's value."""
+        ...
+
+
+class TaskKindError(ValueError):
+    """No task kind of that name is registered."""
+
+
+_KINDS: dict[str, TaskKind] = {}
+
+
+def register(kind: TaskKind) -> TaskKind:
+    """Make ``kind`` known by its name (once; a second kind of the same name is an error)."""
+    if kind.name in _KINDS and _KINDS[kind.name] is not kind:
+        raise ValueError(f"a task kind named {kind.name!r} is already registered")
+    _KINDS[kind.name] = kind
+    return kind
+
+
+def get(name: str) -> TaskKind:
+    """The task kind registered as ``name`` (``TaskKindError`` naming the known kinds)."""
+    try:
+        return _KINDS[name]
+    except KeyError:
+        raise TaskKindError(f"unknown task kind {name!r}; known kinds: {', '.join(known())}") from None
+
+
+def for_task(name: str, config: Mapping[str, Any] | None = None) -> TaskKind:
+    """The kind serving a task recorded as ``name`` with ``config``."""
+    return get(name).for_config(config or {})
+
+
+def known() -> list[str]:
+    """Names of the registered task kinds."""
+    return sorted(_KINDS)

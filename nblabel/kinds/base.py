@@ -1,0 +1,69 @@
+"""What every task kind shares: the defaults of the :class:`~nblabel.core.registry.TaskKind`
+protocol and the export of the table formats (jsonl, csv, parquet) that every kind has."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ..exports.table import FORMATS as TABLE_FORMATS
+from ..exports.table import export_table
+
+__all__ = ["KindBase", "TABLE_FORMATS"]
+
+
+class KindBase:
+    """Defaults for a task kind: values compared by equality, described as text, exported as
+    tables. A kind overrides what differs (see :class:`~nblabel.core.registry.TaskKind`)."""
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    #: Formats of the kind's own exporter (:meth:`export_own`), besides the table formats.
+    export_formats: ClassVar[tuple[str, ...]] = ()
+    #: Whether :meth:`export_own` takes options (``keep_ties=`` of a comparison).
+    export_options: ClassVar[bool] = False
+
+    def __repr__(self) -> str:
+        return f"<task kind {self.name!r}: {self.description}>"
+
+    def for_config(self, config: Mapping[str, Any]) -> Any:
+        """The kind that serves a task of this config (itself unless a variant differs)."""
+        return self
+
+    # ---------------------------------------------------------------- values
+    def describe(self, value: Any, shown: Mapping[str, Any] | None = None) -> str:
+        """A stored value as one line of text; ``shown`` is what the item showed (its text)."""
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value) or "(none)"
+        return str(value)
+
+    def label_counts(self, value: Any) -> dict[Any, int]:
+        """How many times each label occurs in one value (the widget's progress counts)."""
+        return {value: 1}
+
+    def gold_score(self, value: Any, gold: Any) -> float:
+        """1.0 when ``value`` is the gold answer, else 0.0 (partial credit where a kind has it)."""
+        return 1.0 if value == gold else 0.0
+
+    def values_agree(self, a: Any, b: Any) -> bool:
+        """Whether two annotators gave the same answer (unanimity, adjudication)."""
+        return self.gold_score(a, b) == 1.0
+
+    # ---------------------------------------------------------------- exports
+    def export(self, store: Any, task: str, path: Path, format: str, **options: Any) -> Path:
+        """Write the task's current labels as ``format``: the kind's own formats, or a table."""
+        if options and not self.export_options:
+            raise TypeError(f"export options {sorted(options)} only apply to compare tasks")
+        if format in self.export_formats:
+            return self.export_own(store, task, path, format, **options)
+        if format not in TABLE_FORMATS:
+            known: Any = TABLE_FORMATS
+            if self.export_formats:
+                known = sorted(set(self.export_formats) | set(TABLE_FORMATS))
+            raise ValueError(f"format {format!r} is not one of {known}")
+        return export_table(store, task, path, format)
+
+    def export_own(self, store: Any, task: str, path: Path, format: str, **options: Any) -> Path:
+        """Write one of :attr:`export_formats` (a kind with own formats overrides this)."""
+        raise ValueError(f"{self.name} tasks have no export format {format!r}")

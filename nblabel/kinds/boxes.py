@@ -1,0 +1,98 @@
+"""The boxes task kind: a list of ``{x, y, w, h, label}`` per image, in image pixels.
+
+Agreement matches boxes one to one at IoU ≥ 0.5 (maximising matches, then IoU) and reports F1
+and mean IoU; gold answers get partial credit (F1 at IoU ≥ 0.5). Exports: COCO (a file), YOLO
+and Pascal VOC (folders).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from ..agreement.boxes import (
+    IOU,
+    box_coefficients,
+    box_disagreements,
+    box_per_annotator,
+    box_per_label,
+    describe_boxes,
+    prepare_boxes,
+)
+from ..agreement.matching import box_agreement
+from ..agreement.report import AgreementReport, build_report, one_task
+from ..agreement.views import DocumentView
+from ..exports.boxes import BOX_FORMATS, export_boxes
+from .base import KindBase
+from .spans import documents_score
+
+__all__ = ["BoxesKind", "BOXES"]
+
+
+class BoxesKind(KindBase):
+    """Bounding boxes on images."""
+
+    name: ClassVar[str] = "boxes"
+    description: ClassVar[str] = "a list of labeled boxes on the item's image"
+    export_formats: ClassVar[tuple[str, ...]] = BOX_FORMATS
+
+    def describe(self, value: Any, shown: Mapping[str, Any] | None = None) -> str:
+        return describe_boxes(value or []) or "(no boxes)"
+
+    def label_counts(self, value: Any) -> dict[Any, int]:
+        counts: dict[Any, int] = {}
+        for box in value or []:
+            counts[box["label"]] = counts.get(box["label"], 0) + 1
+        return counts
+
+    def gold_score(self, value: Any, gold: Any) -> float:
+        return documents_score(value, gold, lambda g, v: box_agreement(g, v, iou_threshold=IOU))
+
+    def report(
+        self,
+        annotations: pd.DataFrame,
+        gold: Any,
+        *,
+        task: str | None,
+        labels: list[Any] | None,
+        config: Mapping[str, Any],
+        n_boot: int,
+        level: float,
+        seed: int | None,
+        models: tuple[str, str] | None = None,
+    ) -> AgreementReport:
+        frame = one_task(annotations, task) if "item_id" in annotations.columns else annotations
+        data = prepare_boxes(frame, gold, labels=labels)
+        return build_report(
+            box_coefficients(data),
+            per_label=box_per_label(data),
+            per_annotator=box_per_annotator(data),
+            disagreements=box_disagreements(data),
+            kind="boxes",
+            reference="gold" if data.gold is not None else "mean of the others",
+            level=level,
+        )
+
+    def live_view(
+        self, frame: pd.DataFrame, gold: Any, *, labels: list[Any] | None, config: Mapping[str, Any]
+    ) -> DocumentView:
+        return DocumentView(
+            prepare_boxes(frame, gold, labels=labels),
+            describe=lambda _text, doc: describe_boxes(doc),
+            agreement_name="box F1",
+            reference="mean of the others",
+            unit="boxes",
+            label_columns=[["count", "boxes", "int"], ["f1", "F1", "value"],
+                           ["mean_iou", "mean IoU", "value"]],  # fmt: skip
+            can_majority=False,  # no "majority box"
+            with_intervals=False,
+        )
+
+    def export_own(self, store: Any, task: str, path: Path, format: str, **options: Any) -> Path:
+        return export_boxes(store, task, path, format)
+
+
+BOXES = BoxesKind()

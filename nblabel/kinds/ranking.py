@@ -1,0 +1,80 @@
+"""The ranking task kind: three or more responses put in order, ties allowed
+(``Compare(..., responses=[...])``; the task is stored as a compare task with ``responses`` in
+its config).
+
+A value is a list of tie groups of response columns, best first: ``[["r2"], ["r1", "r3"]]``.
+Agreement: exact and first-place agreement, Krippendorff's α (ordinal) on the ranks; per
+response the mean rank and first places. Exports as a compare task (``dpo`` pairs from the
+order, ``reward``, ``jsonl``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from ..agreement.compare import ranking_report, ranking_text
+from ..agreement.report import AgreementReport, one_task, prepare
+from ..agreement.views import CategoricalView
+from ..exports.compare import COMPARE_FORMATS, export_compare
+from .base import KindBase
+
+__all__ = ["RankingKind", "RANKING"]
+
+
+class RankingKind(KindBase):
+    """An order of several responses."""
+
+    name: ClassVar[str] = "compare"  # as the store records it: a compare task with responses
+    description: ClassVar[str] = "an order of three or more responses, ties allowed"
+    export_formats: ClassVar[tuple[str, ...]] = COMPARE_FORMATS
+    export_options: ClassVar[bool] = True
+
+    def for_config(self, config: Mapping[str, Any]) -> KindBase:
+        return self
+
+    def describe(self, value: Any, shown: Mapping[str, Any] | None = None) -> str:
+        return " > ".join(" = ".join(map(str, group)) for group in value or [])
+
+    def label_counts(self, value: Any) -> dict[Any, int]:
+        """First places."""
+        return {name: 1 for name in (value or [[]])[0]}
+
+    def gold_score(self, value: Any, gold: Any) -> float:
+        """The same ranking (tie groups in the same order) is right."""
+        if isinstance(gold, list) and isinstance(value, list):
+            same = [sorted(map(str, g)) for g in value] == [sorted(map(str, g)) for g in gold]
+            return 1.0 if same else 0.0
+        return 0.0
+
+    def report(
+        self,
+        annotations: pd.DataFrame,
+        gold: Any,
+        *,
+        task: str | None,
+        labels: list[Any] | None,
+        config: Mapping[str, Any],
+        n_boot: int,
+        level: float,
+        seed: int | None,
+        models: tuple[str, str] | None = None,
+    ) -> AgreementReport:
+        frame = one_task(annotations, task) if "item_id" in annotations.columns else annotations
+        return ranking_report(frame, gold, n_boot=n_boot, level=level, seed=seed)
+
+    def live_view(
+        self, frame: pd.DataFrame, gold: Any, *, labels: list[Any] | None, config: Mapping[str, Any]
+    ) -> CategoricalView:
+        rankings = frame.assign(value=[ranking_text(v) for v in frame["value"]])  # whole rankings
+        data = prepare(rankings, gold, multi=False)
+        return CategoricalView(data, n_labels=len(data.labels), unit="rankings")
+
+    def export_own(self, store: Any, task: str, path: Path, format: str, **options: Any) -> Path:
+        return export_compare(store, task, path, format, **options)
+
+
+RANKING = RankingKind()
