@@ -32,6 +32,8 @@ npm run build --silent
 
 echo "== lint"
 python -m ruff check nblabel nblabel_server tests benchmarks hatch_build.py
+echo "== layers (import-linter: imports point one way, no cycles; contracts in pyproject.toml)"
+lint-imports
 
 echo "== JS unit tests (vitest)"
 npx vitest run
