@@ -20,7 +20,8 @@ import pandas as pd
 from .sessions.decisions import AMBIGUOUS, Rating, disagree, labels_by_annotator, ratings_by_item
 from .sessions.policy import Labeler
 from .sessions.session import Session
-from .widgets.base import LabelWidget, _check_comment, _seqs
+from .widgets import messages
+from .widgets.base import LabelWidget
 
 
 class Adjudicate(LabelWidget):
@@ -98,7 +99,7 @@ class Adjudicate(LabelWidget):
         if msg.get("type") != "ambiguous":
             return False
         pos = self._served(self.items.position_of_key(str(msg["key"])))
-        self._ambiguous(pos, msg.get("comment"), _seqs(msg))
+        self._ambiguous(pos, msg.get("comment"), messages.browser_seqs(msg))
         return True
 
     def _ambiguous(self, pos: int, rationale: Any, browser_seqs: list[Any] | None = None) -> None:
@@ -166,4 +167,4 @@ class AdjudicationPolicy:
 
 
 def _rationale(text: Any) -> str | None:
-    return (_check_comment(text) or None) if text else None
+    return (messages.check_comment(text) or None) if text else None

@@ -84,15 +84,7 @@ class Session:
         seed: int = 0,
         **widget_options: Any,
     ) -> None:
-        if not isinstance(widget, type) or not getattr(widget, "kind", ""):
-            raise TypeError(f"widget= must be a labeling widget class such as nl.Classify, got {widget!r}")
-        if not isinstance(data, pd.DataFrame):
-            raise TypeError(f"data= must be a pandas DataFrame, got {type(data).__name__}")
-        if "order" in widget_options:
-            raise TypeError("order= is not used in a session: each annotator is served a seeded random order")
-        for name in ("annotator", "store", "task", "guidelines"):
-            if name in widget_options:
-                raise TypeError(f"{name}= is set by the session; pass it to nl.Session, not to the widget")
+        _check_widget(widget, data, widget_options)
         # A store given as a URL or path (or None) is the session's own: close() releases it.
         self.store, self._owns_store = open_store(store)
         self.task = task
@@ -111,6 +103,22 @@ class Session:
         frame, self._gold_raw, self._explanations = _split_gold(data, gold, explanation, widget_options)
         self.frame = frame  # production rows first, then the gold pool
         self.n_production = len(frame) - len(self._gold_raw)
+        self._check_gold_pool()
+        self.keys: list[str] = ids.encode_many(frame.index)
+        self.gold: dict[str, Any] = {}
+        self.labels: list[Any] = []
+        self._probe()
+
+        self._grid = assign_overlap(self.n_production, len(self.annotators), self.overlap, seed)
+        self._item_order = np.random.default_rng(stable_seed("order", seed)).permutation(self.n_production)
+        self._register()
+        # each open labeler widget and its policy (revised guidelines reach them at once)
+        self._labelers: weakref.WeakKeyDictionary[Labeler, LabelerPolicy] = weakref.WeakKeyDictionary()
+        if guidelines is not None:
+            self.revise_guidelines(guidelines, note="initial version")
+
+    def _check_gold_pool(self) -> None:
+        """Calibration and training mode need gold items: enough for one round."""
         if (self.calibration or self.feedback) and not len(self._gold_raw):
             what = "calibration=" if self.calibration else "feedback=True"
             raise ValueError(f"{what} needs gold items: pass gold= (a column of answers or a DataFrame)")
@@ -119,13 +127,16 @@ class Session:
                 f"calibration={self.calibration} needs at least that many gold items; "
                 f"gold= has {len(self._gold_raw)}"
             )
-        self.keys: list[str] = ids.encode_many(frame.index)
 
-        # A widget for the session itself (no annotator's labels are read): checks the widget
-        # options now, and turns the gold answers into stored form, with errors naming the row.
-        probe = widget(frame, task=task, annotator="(session)", store=self.store, **widget_options)
+    def _probe(self) -> None:
+        """Build a widget for the session itself (no annotator's labels are read): it checks
+        the widget options now, and turns the gold answers into stored form (:attr:`gold`), with
+        errors naming the row; :attr:`labels` is the label set it checked."""
+        frame = self.frame
+        probe: Labeler = self.widget(
+            frame, task=self.task, annotator="(session)", store=self.store, **self.widget_options
+        )
         try:
-            self.gold: dict[str, Any] = {}
             for pos in range(self.n_production, len(frame)):
                 raw = self._gold_raw[pos - self.n_production]
                 try:
@@ -135,14 +146,6 @@ class Session:
             self.labels = probe.label_set
         finally:
             probe.close()
-
-        self._grid = assign_overlap(self.n_production, len(self.annotators), self.overlap, seed)
-        self._item_order = np.random.default_rng(stable_seed("order", seed)).permutation(self.n_production)
-        self._register()
-        # each open labeler widget and its policy (revised guidelines reach them at once)
-        self._labelers: weakref.WeakKeyDictionary[Labeler, LabelerPolicy] = weakref.WeakKeyDictionary()
-        if guidelines is not None:
-            self.revise_guidelines(guidelines, note="initial version")
 
     # ------------------------------------------------------------------ plan
     def _register(self) -> None:
@@ -691,6 +694,20 @@ def progress_table(store: Store, task: str, config: dict[str, Any]) -> pd.DataFr
 
 
 # ---------------------------------------------------------------------- checks
+def _check_widget(widget: Any, data: Any, options: dict[str, Any]) -> None:
+    """``widget=`` is a labeling widget class, ``data=`` a DataFrame, and the widget options
+    leave to the session what it sets itself."""
+    if not isinstance(widget, type) or not getattr(widget, "kind", ""):
+        raise TypeError(f"widget= must be a labeling widget class such as nl.Classify, got {widget!r}")
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data= must be a pandas DataFrame, got {type(data).__name__}")
+    if "order" in options:
+        raise TypeError("order= is not used in a session: each annotator is served a seeded random order")
+    for name in ("annotator", "store", "task", "guidelines"):
+        if name in options:
+            raise TypeError(f"{name}= is set by the session; pass it to nl.Session, not to the widget")
+
+
 def _split_gold(
     data: pd.DataFrame, gold: str | pd.DataFrame | None, explanation: str | None, options: dict[str, Any]
 ) -> tuple[pd.DataFrame, list[Any], dict[str, str]]:
