@@ -188,7 +188,7 @@ def compare_report(
     frame = one_task(annotations, task) if "item_id" in annotations.columns else annotations
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        data = prepare(choice_frame(frame), gold, kind="classify", labels=CHOICES, multi=False)
+        data = prepare(choice_frame(frame), gold, labels=CHOICES, multi=False)
     rows = coefficient_rows(data, n_boot=n_boot, level=level, seed=seed)
     rows += extra_rows(frame, n_boot=n_boot, level=level, seed=seed)
     labels = _label_rows(frame)
@@ -203,7 +203,7 @@ def compare_report(
         per_label=per_label_table(data),
         per_annotator=people,
         disagreements=disagreements_table(data),
-        kind="compare",
+        task_kind="compare",
         reference="gold" if data.gold is not None else "majority of others",
         level=level,
         position_bias=bias,
@@ -236,9 +236,9 @@ def ranking_report(frame: pd.DataFrame, gold: Any, *, n_boot: int, level: float,
     labels = _label_rows(frame)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        data = prepare(frame.assign(value=[ranking_text(v) for v in frame["value"]]), gold, kind="classify")
+        data = prepare(frame.assign(value=[ranking_text(v) for v in frame["value"]]), gold)
         firsts = [" = ".join(sorted(v[0])) if isinstance(v, list) and v else v for v in frame["value"]]
-        top = prepare(frame.assign(value=firsts), gold, kind="classify")
+        top = prepare(frame.assign(value=firsts), gold)
     rows = []
     rows_of_top = coefficient_rows(data, n_boot=n_boot, level=level, seed=seed)
     exact = next(r for r in rows_of_top if r[0] == "percent_agreement")
@@ -278,7 +278,7 @@ def ranking_report(frame: pd.DataFrame, gold: Any, *, n_boot: int, level: float,
         per_label=per_response,
         per_annotator=per_annotator_table(data),
         disagreements=disagreements_table(data),
-        kind="compare",
+        task_kind="compare",
         reference="gold" if data.gold is not None else "majority of others",
         level=level,
         position_bias=pd.DataFrame(),

@@ -109,7 +109,6 @@ def prepare_in_use(
     gold: Any = None,
     *,
     task: str | None = None,
-    kind: str | None = None,
     labels: Sequence[Any] | None = None,
     multi: bool | None = None,
     compact_multi: bool = True,
@@ -122,14 +121,14 @@ def prepare_in_use(
     ``compact_multi=False`` keeps the whole list for multi-label ratings (their per-label
     macro means count unused labels)."""
     if labels is None or len(labels) <= MAX_CATEGORIES or not isinstance(annotations, pd.DataFrame):
-        data = prepare(annotations, gold, task=task, kind=kind, labels=labels, multi=multi)
+        data = prepare(annotations, gold, task=task, labels=labels, multi=multi)
         return data, len(data.labels)
     values = _values(annotations, gold)
     if not compact_multi and (multi or (multi is None and any(is_multi(v) for v in values))):
-        data = prepare(annotations, gold, task=task, kind=kind, labels=labels, multi=multi)
+        data = prepare(annotations, gold, task=task, labels=labels, multi=multi)
         return data, len(data.labels)
     in_use = labels_in_use(labels, values)
-    data = prepare(annotations, gold, task=task, kind=kind, labels=in_use, multi=multi)
+    data = prepare(annotations, gold, task=task, labels=in_use, multi=multi)
     return data, len(labels) + len(data.labels) - len(in_use)  # + values outside ``labels``
 
 

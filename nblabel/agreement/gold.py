@@ -16,12 +16,12 @@ from ..core import registry
 __all__ = ["gold_score", "values_agree"]
 
 
-def gold_score(kind: str, value: Any, gold: Any) -> float:
+def gold_score(task_kind: str, value: Any, gold: Any) -> float:
     """Score of ``value`` against the gold answer ``gold`` (both in stored form) for a task of
-    ``kind`` ("classify", "spans", "boxes", "compare")."""
-    return registry.get(kind).gold_score(value, gold)
+    ``task_kind`` ("classify", "spans", "boxes", "compare")."""
+    return registry.get(task_kind).gold_score(value, gold)
 
 
-def values_agree(kind: str, a: Any, b: Any) -> bool:
+def values_agree(task_kind: str, a: Any, b: Any) -> bool:
     """Whether two annotators gave the same answer (for unanimity and adjudication)."""
-    return registry.get(kind).values_agree(a, b)
+    return registry.get(task_kind).values_agree(a, b)

@@ -77,7 +77,7 @@ class AgreementReport(pd.DataFrame):
       column named after the annotator, then ``majority`` (``None`` on a tie), ``gold`` (when
       given), ``n_ratings`` and ``agreement`` (share of agreeing pairs of ratings).
 
-    ``kind`` is the task kind and ``multi`` tells whether values are label sets.
+    ``task_kind`` becomes the report's ``kind``; ``multi`` tells whether values are label sets.
     """
 
     _metadata = [
@@ -96,7 +96,7 @@ def build_report(
     per_label: pd.DataFrame,
     per_annotator: pd.DataFrame,
     disagreements: pd.DataFrame,
-    kind: str,
+    task_kind: str,
     reference: str,
     level: float,
     multi: bool = False,
@@ -111,7 +111,7 @@ def build_report(
     report.per_label = per_label
     report.per_annotator = per_annotator
     report.disagreements = disagreements
-    report.kind = kind
+    report.kind = task_kind
     report.multi = multi
     report.reference = reference
     report.level = level
@@ -125,7 +125,7 @@ def build_report(
 class CategoricalData:
     """Ratings prepared once for every table and plot."""
 
-    kind: str
+    task_kind: str  # the task kind the report is for (not an event's kind)
     multi: bool
     labels: list[Any]  # the individual labels, in order
     categories: list[Any]  # category values: labels, or label tuples (multi)
@@ -160,7 +160,7 @@ def prepare(
     gold: Any = None,
     *,
     task: str | None = None,
-    kind: str | None = None,
+    task_kind: str = "classify",
     labels: Sequence[Any] | None = None,
     multi: bool | None = None,
 ) -> CategoricalData:
@@ -198,7 +198,7 @@ def prepare(
     # and dicts (spans, boxes, comparisons) take the per-value path.
     scalar = all(t in _SCALAR_TYPES for t in {type(v) for v in rated})
     if not scalar:
-        _check_categorical(rated, kind)
+        _check_categorical(rated, task_kind)
     if multi is None:
         multi = not scalar and any(is_multi(v) for v in rated)
     distinct = list(pd.unique(pd.Series(rated, dtype=object))) if scalar else list(rated)
@@ -242,7 +242,7 @@ def prepare(
         gold_codes = pd.Series(to_codes(gold_values.to_numpy(dtype=object)), index=gold_values.index)
         gold_codes = _align_ids(gold_codes, codes.index)
     return CategoricalData(
-        kind=kind,
+        task_kind=task_kind,
         multi=bool(multi),
         labels=label_list,
         categories=categories,
@@ -340,14 +340,14 @@ def is_multi(value: Any) -> bool:
     return isinstance(value, (list, tuple, set, frozenset, np.ndarray))
 
 
-def _check_categorical(values: np.ndarray, kind: str) -> None:
+def _check_categorical(values: np.ndarray, task_kind: str) -> None:
     """Refuse values that are not labels or label lists (spans, boxes, judgements given to a
     report of categories), saying where the task's kind comes from."""
     for value in values:
         inner = next(iter(value), None) if is_multi(value) else value
         if isinstance(value, dict) or isinstance(inner, (dict, list, tuple)):
             raise TypeError(
-                f"a {kind} report rates labels (or lists of labels), but the annotations hold "
+                f"a {task_kind} report rates labels (or lists of labels), but the annotations hold "
                 f"{type(value).__name__} values such as {str(value)[:80]!r}: read them with "
                 "store.annotations(task), which records the task's kind, or pass kind= "
                 "('spans', 'boxes', 'compare', ...)"
@@ -650,7 +650,7 @@ def categorical_report(
         per_label=per_label_table(data) if per_label is None else per_label,
         per_annotator=per_annotator_table(data) if per_annotator is None else per_annotator,
         disagreements=disagreements_table(data),
-        kind=data.kind,
+        task_kind=data.task_kind,
         multi=data.multi,
         reference="gold" if data.gold is not None else "majority of others",
         level=level,

@@ -71,7 +71,7 @@ class BoxesKind(KindBase):
             per_label=box_per_label(data),
             per_annotator=box_per_annotator(data),
             disagreements=box_disagreements(data),
-            kind="boxes",
+            task_kind="boxes",
             reference="gold" if data.gold is not None else "mean of the others",
             level=level,
         )

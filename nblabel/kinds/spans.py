@@ -83,7 +83,7 @@ class SpansKind(KindBase):
             per_label=span_per_label(data),
             per_annotator=span_per_annotator(data),
             disagreements=span_disagreements(data),
-            kind="spans",
+            task_kind="spans",
             reference="gold" if data.gold is not None else "majority of others",
             level=level,
         )

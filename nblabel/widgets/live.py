@@ -35,12 +35,12 @@ MAJORITY = "majority"
 class Side:
     """One axis of the confusion matrix: an annotator, the gold answers or the majority."""
 
-    kind: str  # "annotator" | "gold" | "majority"
+    role: str  # "annotator" | "gold" | "majority"
     name: str = ""
 
     @property
     def id(self) -> str:
-        return f"annotator:{self.name}" if self.kind == "annotator" else self.kind
+        return f"annotator:{self.name}" if self.role == "annotator" else self.role
 
     @classmethod
     def parse(cls, text: str) -> Side:
@@ -192,15 +192,15 @@ class LiveAgreement:
     def _column(self, side: Side, row_side: Side) -> pd.Series:
         view = self.prepared()
         assert view is not None
-        if side.kind == "annotator":
+        if side.role == "annotator":
             return view.column(self._annotator(side.name))
-        if side.kind == GOLD:
+        if side.role == GOLD:
             if not view.has_gold:
                 raise ValueError("no gold answers: pass gold= to the dashboard")
             return view.gold_column()
         if not view.can_majority:
             raise ValueError("this task compares annotators with each other or with gold")
-        return view.majority(self._annotator(row_side.name) if row_side.kind == "annotator" else None)
+        return view.majority(self._annotator(row_side.name) if row_side.role == "annotator" else None)
 
     def _annotator(self, name: str) -> Any:
         view = self.prepared()
@@ -215,7 +215,7 @@ class LiveAgreement:
         if default is None:
             raise ValueError("no labels yet")
         row_side = Side.parse(rows or default[0])
-        if row_side.kind != "annotator":
+        if row_side.role != "annotator":
             raise ValueError("the rows of the confusion matrix are an annotator's labels")
         col_side = Side.parse(columns or default[1])
         return row_side, col_side, self._column(row_side, row_side), self._column(col_side, row_side)
@@ -247,7 +247,7 @@ class LiveAgreement:
         if view is None:
             return pd.DataFrame()
         _row_side, col_side, a, b = self._pair_columns(rows, columns)
-        return view.cell_items(a, b, row_code, col_code, self._texts(), majority=col_side.kind == MAJORITY)
+        return view.cell_items(a, b, row_code, col_code, self._texts(), majority=col_side.role == MAJORITY)
 
     def _texts(self) -> pd.Series | None:
         if self.texts is not None:
@@ -263,4 +263,4 @@ class LiveAgreement:
 
 def _side_choice(side: Side) -> dict[str, str]:
     names = {GOLD: "gold answers", MAJORITY: "majority of the others"}
-    return {"id": side.id, "name": side.name if side.kind == "annotator" else names[side.kind]}
+    return {"id": side.id, "name": side.name if side.role == "annotator" else names[side.role]}
