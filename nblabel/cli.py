@@ -247,14 +247,9 @@ def _report(args: argparse.Namespace, store: Any) -> int:
     info = store.task(args.task)
     annotations = store.annotations(args.task)
     try:
+        # the frame carries the task's kind and config as the store recorded them
         report = agreement_report(
-            annotations,
-            gold=args.gold,
-            kind=info.kind,
-            labels=info.labels,
-            multi=bool(info.config.get("multi", False)) if info.kind == "classify" else None,
-            n_boot=args.n_boot,
-            seed=args.seed,
+            annotations, gold=args.gold, labels=info.labels, n_boot=args.n_boot, seed=args.seed
         )
     except NotImplementedError as exc:
         return _fail(str(exc), 1)
@@ -293,7 +288,7 @@ def _session_status(args: argparse.Namespace, store: Any) -> int:
     labeled = production[production["kind"] == "label"]
     lines += ["", "Agreement so far (production items)"]
     if len(labeled) and labeled.groupby("item_id")["annotator"].nunique().max() >= 2:
-        report = agreement_report(production, kind=info.kind, labels=info.labels, n_boot=0)
+        report = agreement_report(production, labels=info.labels, n_boot=0)
         lines.append(_plain_table(report[["coefficient", "value", "items"]].set_index("coefficient")))
     else:
         lines.append("  (no item has labels from two annotators yet)")
