@@ -4,7 +4,7 @@ The package is layered; each layer imports only the ones below it (checked by im
 CI, see ``pyproject.toml``)::
 
     cli                      the nblabel command
-    sessions.adjudicate      adjudication: a widget on top of a session
+    adjudication             nl.Adjudicate: a widget on top of a session
     widgets | sessions       labeling widgets and the dashboard | calibration sessions
     kinds                    one module per task kind, registered in core.registry
     exports                  writers of current labels
