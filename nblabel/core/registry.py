@@ -12,14 +12,43 @@ of nblabel. (The kinds themselves live above the agreement and export code they 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["LiveView", "TaskKind", "TaskKindError", "for_task", "get", "known", "register"]
+__all__ = ["ItemContext", "LiveView", "TaskKind", "TaskKindError", "for_task", "get", "known", "register"]
+
+
+@dataclass(frozen=True)
+class ItemContext:
+    """What a task kind may know of one item and its task when it checks a value: plain data,
+    filled in by the widget (or by hand: ``ItemContext("row 3", labels=["PER", "LOC"],
+    text="Ada went to Paris")``). Treat it as read-only; widgets pass their label list as is.
+    """
+
+    #: Where the value belongs, as error messages name it: ``"row 12"``, ``"row 'a'"``.
+    where: str
+    #: The task's labels (``labels=``), in order.
+    labels: Sequence[Any] = field(default=(), repr=False)
+    #: The task's config: ``multi`` (classify), ``overlap`` (spans), ``rubric``, ``responses``
+    #: and ``min_justification`` (compare), ...
+    config: Mapping[str, Any] = field(default_factory=dict)
+    #: The item's text (spans: offsets are code points of it).
+    text: str | None = None
+    #: ``(width, height)`` of the item's image in the pixels boxes are stored in (boxes).
+    size: tuple[int, int] | None = None
+    #: Whether the second response was shown on the left to this annotator (compare).
+    swapped: bool = False
+    #: ``{label: position in labels}``; built from ``labels`` when not given.
+    label_index: Mapping[Any, int] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.labels and not self.label_index:
+            object.__setattr__(self, "label_index", {label: i for i, label in enumerate(self.labels)})
 
 
 @runtime_checkable
@@ -42,6 +71,17 @@ class TaskKind(Protocol):
         ...
 
     # ---------------------------------------------------------------- values
+    def check_value(self, value: Any, item: ItemContext) -> Any:
+        """``value`` (as given from Python, or decoded from the browser) checked for ``item`` and
+        returned in stored form; ``ValueError``/``TypeError`` naming ``item.where`` (the row)
+        and what is wrong."""
+        ...
+
+    def check_gold(self, value: Any, item: ItemContext) -> Any:
+        """A gold answer for ``item`` in stored form (as :meth:`check_value`, less what only an
+        annotator's answer needs, such as a compare justification)."""
+        ...
+
     def describe(self, value: Any, shown: Mapping[str, Any] | None = None) -> str:
         """A stored value as one line of text; ``shown`` is what the item showed (its text)."""
         ...

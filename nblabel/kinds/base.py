@@ -3,10 +3,12 @@ protocol and the export of the table formats (jsonl, csv, parquet) that every ki
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
+from ..core.registry import ItemContext
 from ..exports.table import FORMATS as TABLE_FORMATS
 from ..exports.table import export_table
 
@@ -32,6 +34,21 @@ class KindBase:
         return self
 
     # ---------------------------------------------------------------- values
+    def check_value(self, value: Any, item: ItemContext) -> Any:
+        """Any value the store can hold (JSON, not ``None``), unchanged: a kind with rules of its
+        own (labels, offsets, sizes) overrides this."""
+        if value is None:
+            raise ValueError(f"{item.where}: a {self.name} value cannot be None (skip the item instead)")
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{item.where}: a {self.name} value must be plain JSON data ({exc})") from None
+        return value
+
+    def check_gold(self, value: Any, item: ItemContext) -> Any:
+        """A gold answer in stored form: by default, checked as any value."""
+        return self.check_value(value, item)
+
     def describe(self, value: Any, shown: Mapping[str, Any] | None = None) -> str:
         """A stored value as one line of text; ``shown`` is what the item showed (its text)."""
         if isinstance(value, list):

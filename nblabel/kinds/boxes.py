@@ -7,6 +7,7 @@ and Pascal VOC (folders).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -25,11 +26,15 @@ from ..agreement.boxes import (
 from ..agreement.matching import box_agreement
 from ..agreement.report import AgreementReport, build_report, one_task
 from ..agreement.views import DocumentView
+from ..core.registry import ItemContext
 from ..exports.boxes import BOX_FORMATS, export_boxes
 from .base import KindBase
 from .spans import documents_score
 
-__all__ = ["BoxesKind", "BOXES"]
+__all__ = ["BoxesKind", "BOXES", "MIN_SIDE"]
+
+#: Boxes narrower or lower than this (image pixels) are rejected.
+MIN_SIDE = 2.0
 
 
 class BoxesKind(KindBase):
@@ -38,6 +43,19 @@ class BoxesKind(KindBase):
     name: ClassVar[str] = "boxes"
     description: ClassVar[str] = "a list of labeled boxes on the item's image"
     export_formats: ClassVar[tuple[str, ...]] = BOX_FORMATS
+
+    def check_value(self, value: Any, item: ItemContext) -> list[dict[str, Any]]:
+        """A list of ``{x, y, w, h, label}`` inside the ``item.size`` image (image pixels, finite,
+        sides of at least :data:`MIN_SIDE`, known labels); stored rounded to 0.001 px and
+        clipped to the image."""
+        where = item.where
+        if item.size is None:
+            raise ValueError(f"{where}: boxes need the size of the image they are drawn on")
+        if value is None:
+            return []
+        if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__"):
+            raise ValueError(f"{where}: boxes must be a list of {{x, y, w, h, label}}, got {value!r}")
+        return [_check_box(box, item.size, item) for box in value]
 
     def describe(self, value: Any, shown: Mapping[str, Any] | None = None) -> str:
         return describe_boxes(value or []) or "(no boxes)"
@@ -93,6 +111,37 @@ class BoxesKind(KindBase):
 
     def export_own(self, store: Any, task: str, path: Path, format: str, **options: Any) -> Path:
         return export_boxes(store, task, path, format)
+
+
+def _check_box(box: Any, size: tuple[int, int], item: ItemContext) -> dict[str, Any]:
+    """One box of a value, checked against the image size and the labels."""
+    where, (width, height) = item.where, size
+    if not isinstance(box, Mapping):
+        raise ValueError(f"{where}: box {box!r} is not a {{x, y, w, h, label}} dict")
+    try:
+        x, y, w, h, label = (box[k] for k in ("x", "y", "w", "h", "label"))
+    except KeyError as exc:
+        raise ValueError(f"{where}: box {dict(box)!r} has no {exc.args[0]!r}") from None
+    try:
+        x, y, w, h = (float(v) for v in (x, y, w, h))
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}: box {dict(box)!r} has a non-numeric coordinate") from None
+    if not all(math.isfinite(v) for v in (x, y, w, h)):
+        raise ValueError(f"{where}: box {dict(box)!r} has a non-finite coordinate")
+    if w < MIN_SIDE or h < MIN_SIDE:
+        raise ValueError(f"{where}: box {dict(box)!r} is smaller than {MIN_SIDE:g} px")
+    eps = 1e-6
+    if x < -eps or y < -eps or x + w > width + eps or y + h > height + eps:
+        raise ValueError(f"{where}: box {dict(box)!r} is outside the {width}×{height} image")
+    if label not in item.label_index:
+        raise ValueError(f"{where}: box {dict(box)!r} has label {label!r}, not one of {list(item.labels)}")
+    return {
+        "x": round(max(0.0, x), 3),
+        "y": round(max(0.0, y), 3),
+        "w": round(min(w, width - max(0.0, x)), 3),
+        "h": round(min(h, height - max(0.0, y)), 3),
+        "label": item.labels[item.label_index[label]],
+    }
 
 
 BOXES = BoxesKind()

@@ -7,7 +7,7 @@ any size works: the dashboard prepares only the labels in use.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import pandas as pd
@@ -15,9 +15,34 @@ import pandas as pd
 from ..agreement.confusion import prepare_in_use
 from ..agreement.report import AgreementReport, categorical_report, prepare
 from ..agreement.views import CategoricalView
+from ..core.labelset import MANY_LABELS, close_labels, preview_labels
+from ..core.registry import ItemContext
 from .base import KindBase
 
-__all__ = ["ClassifyKind", "MultiLabelKind", "CLASSIFY", "MULTI_LABEL"]
+__all__ = ["ClassifyKind", "MultiLabelKind", "CLASSIFY", "MULTI_LABEL", "check_label", "labels_text"]
+
+
+def check_label(value: Any, labels: Sequence[Any], label_index: Mapping[Any, int]) -> Any:
+    """``value`` as given in ``labels`` (``numpy.int64(2)`` from a DataFrame cell is ``2``), or
+    ``ValueError`` saying it is not one of them (and, in a large label set, what it may mean)."""
+    try:
+        known = not isinstance(value, bool) and value in label_index
+    except TypeError:  # unhashable, e.g. a list given without multi=True
+        known = False
+    if not known:
+        raise ValueError(f"{value!r} is not one of the labels {labels_text(value, labels)}")
+    return labels[label_index[value]]
+
+
+def labels_text(value: Any, labels: Sequence[Any]) -> str:
+    """The label set as an error message shows it: whole when short; else the first few and the
+    labels ``value`` may have meant."""
+    text = preview_labels(labels)
+    if len(labels) > MANY_LABELS and isinstance(value, (str, int)):
+        close = close_labels(value, labels)
+        if close:
+            text += f"; did you mean {', '.join(repr(label) for label in close)}?"
+    return text
 
 
 class ClassifyKind(KindBase):
@@ -28,6 +53,10 @@ class ClassifyKind(KindBase):
 
     def for_config(self, config: Mapping[str, Any]) -> KindBase:
         return MULTI_LABEL if config.get("multi") else self
+
+    def check_value(self, value: Any, item: ItemContext) -> Any:
+        """One of the task's labels, stored as given in ``labels=``."""
+        return check_label(value, item.labels, item.label_index)
 
     def label_counts(self, value: Any) -> dict[Any, int]:
         counts: dict[Any, int] = {}
@@ -77,6 +106,17 @@ class MultiLabelKind(ClassifyKind):
 
     def for_config(self, config: Mapping[str, Any]) -> KindBase:
         return self if config.get("multi", True) else CLASSIFY
+
+    def check_value(self, value: Any, item: ItemContext) -> Any:
+        """A list (or set) of the task's labels, or one label; stored in label order."""
+        if isinstance(value, (str, int)):
+            value = [value]
+        if not isinstance(value, (list, tuple, set, frozenset)):
+            raise ValueError(f"a multi-label value must be a list of labels, got {value!r}")
+        for v in value:
+            check_label(v, item.labels, item.label_index)
+        # in label order, as given in labels= (sorting the few chosen, not scanning them all)
+        return [item.labels[i] for i in sorted({item.label_index[v] for v in value})]
 
 
 def _as_set(value: Any) -> set[str]:

@@ -9,20 +9,32 @@ config) is served by :mod:`nblabel.kinds.ranking`. Exports: ``dpo``, ``reward``,
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pandas as pd
 
-from ..agreement.compare import CHOICES, choice_frame, compare_report, extra_rows
+from ..agreement.compare import CHOICES as CHOICE_LABELS
+from ..agreement.compare import choice_frame, compare_report, extra_rows
 from ..agreement.report import AgreementReport, prepare
 from ..agreement.views import CategoricalView
+from ..core.registry import ItemContext
 from ..exports.compare import COMPARE_FORMATS, export_compare
 from .base import KindBase
 from .ranking import RANKING
 
-__all__ = ["CompareKind", "COMPARE"]
+__all__ = ["CHOICES", "CompareKind", "COMPARE", "MAX_JUSTIFICATION", "SCORES"]
+
+#: A comparison's choices: ``A``/``B`` name the response columns ``a=``/``b=``.
+CHOICES = tuple(CHOICE_LABELS)
+#: A rubric score of one response on one dimension.
+SCORES = range(1, 6)
+#: Longest justification accepted (characters).
+MAX_JUSTIFICATION = 10_000
+#: The keys a comparison may have.
+KEYS = frozenset({"choice", "strength", "rubric", "justification", "swapped"})
 
 
 class CompareKind(KindBase):
@@ -35,6 +47,38 @@ class CompareKind(KindBase):
 
     def for_config(self, config: Mapping[str, Any]) -> KindBase:
         return RANKING if config.get("responses") else self
+
+    def check_value(self, value: Any, item: ItemContext) -> dict[str, Any]:
+        """A comparison: a choice (or a dict with ``choice``, ``strength`` 1|2 for A/B,
+        ``rubric`` scores of the config's dimensions, ``justification`` of at least the config's
+        ``min_justification`` characters); stored with every key, ``swapped`` from ``item``."""
+        where = item.where
+        if isinstance(value, str):
+            value = {"choice": value}
+        if not isinstance(value, Mapping):
+            raise ValueError(
+                f"{where}: a comparison is a dict with 'choice' (one of {CHOICES}), got {value!r}"
+            )
+        unknown = set(value) - KEYS
+        if unknown:
+            raise ValueError(f"{where}: unknown keys {sorted(unknown)} in {value!r}")
+        choice = value.get("choice")
+        if choice not in CHOICES:
+            raise ValueError(f"{where}: choice {choice!r} is not one of {CHOICES}")
+        return {
+            "choice": choice,
+            "strength": _check_strength(choice, value.get("strength"), where),
+            "rubric": _check_scores(value.get("rubric") or {}, list(item.config.get("rubric") or []), where),
+            "justification": _check_justification(
+                value.get("justification") or "", item.config.get("min_justification", 0), where
+            ),
+            "swapped": item.swapped,
+        }
+
+    def check_gold(self, value: Any, item: ItemContext) -> dict[str, Any]:
+        """A gold comparison: only its choice is scored, so it needs no justification."""
+        unjustified = dataclasses.replace(item, config={**item.config, "min_justification": 0})
+        return self.check_value(value, unjustified)
 
     def describe(self, value: Any, shown: Mapping[str, Any] | None = None) -> str:
         if not isinstance(value, Mapping):
@@ -77,7 +121,7 @@ class CompareKind(KindBase):
     def live_view(
         self, frame: pd.DataFrame, gold: Any, *, labels: list[Any] | None, config: Mapping[str, Any]
     ) -> CategoricalView:
-        data = prepare(choice_frame(frame), gold, labels=CHOICES, multi=False)
+        data = prepare(choice_frame(frame), gold, labels=CHOICE_LABELS, multi=False)
         return CategoricalView(
             data,
             n_labels=len(data.labels),
@@ -86,6 +130,46 @@ class CompareKind(KindBase):
 
     def export_own(self, store: Any, task: str, path: Path, format: str, **options: Any) -> Path:
         return export_compare(store, task, path, format, **options)
+
+
+def _check_strength(choice: str, strength: Any, where: str) -> int | None:
+    if choice in ("A", "B"):
+        strength = 1 if strength is None else strength
+        if strength not in (1, 2) or isinstance(strength, bool):
+            raise ValueError(
+                f"{where}: strength must be 1 (slightly) or 2 (clearly better), got {strength!r}"
+            )
+        return strength
+    if strength is not None:
+        raise ValueError(f"{where}: strength goes with choice 'A' or 'B', not {choice!r}")
+    return None
+
+
+def _check_scores(rubric: Any, dimensions: list[str], where: str) -> dict[str, dict[str, int]]:
+    if not isinstance(rubric, Mapping):
+        raise ValueError(f"{where}: rubric must be a dict {{dimension: {{'A': 1-5, 'B': 1-5}}}}")
+    out: dict[str, dict[str, int]] = {}
+    for dimension, scores in rubric.items():
+        if dimension not in dimensions:
+            raise ValueError(f"{where}: rubric dimension {dimension!r} is not one of {dimensions}")
+        if not isinstance(scores, Mapping) or set(scores) - {"A", "B"}:
+            raise ValueError(f"{where}: rubric[{dimension!r}] must be {{'A': 1-5, 'B': 1-5}}, got {scores!r}")
+        for side, score in scores.items():
+            if score not in SCORES or isinstance(score, bool):
+                raise ValueError(f"{where}: rubric[{dimension!r}][{side!r}] = {score!r} is not 1-5")
+        out[dimension] = {side: int(scores[side]) for side in ("A", "B") if side in scores}
+    return out
+
+
+def _check_justification(justification: Any, min_justification: int, where: str) -> str:
+    if not isinstance(justification, str):
+        raise ValueError(f"{where}: justification must be text, got {type(justification).__name__}")
+    justification = justification.strip()
+    if len(justification) > MAX_JUSTIFICATION:
+        raise ValueError(f"{where}: justification longer than {MAX_JUSTIFICATION} characters")
+    if len(justification) < min_justification:
+        raise ValueError(f"{where}: a justification of at least {min_justification} characters is required")
+    return justification
 
 
 COMPARE = CompareKind()

@@ -19,6 +19,7 @@ import pandas as pd
 from ..agreement.compare import ranking_report, ranking_text
 from ..agreement.report import AgreementReport, one_task, prepare
 from ..agreement.views import CategoricalView
+from ..core.registry import ItemContext
 from ..exports.compare import COMPARE_FORMATS, export_compare
 from .base import KindBase
 
@@ -35,6 +36,27 @@ class RankingKind(KindBase):
 
     def for_config(self, config: Mapping[str, Any]) -> KindBase:
         return self
+
+    def check_value(self, value: Any, item: ItemContext) -> list[list[str]]:
+        """A ranking: tie groups of response columns (``responses`` in the config), best first;
+        a lone column is a group of one; each column exactly once."""
+        where, responses = item.where, list(item.config.get("responses") or item.labels)
+        if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (list, tuple)):
+            raise ValueError(
+                f"{where}: a ranking is a list of columns (or of tie groups), best first; got {value!r}"
+            )
+        groups = [[g] if isinstance(g, str) else list(g) for g in value]
+        flat = [name for g in groups for name in g]
+        unknown = [name for name in flat if name not in responses]
+        if unknown or any(not g for g in groups):
+            raise ValueError(
+                f"{where}: {unknown or 'an empty tie group'} in {value!r}; responses: {responses}"
+            )
+        if sorted(flat) != sorted(responses):
+            raise ValueError(
+                f"{where}: a ranking names every response once; got {value!r}, responses: {responses}"
+            )
+        return groups
 
     def describe(self, value: Any, shown: Mapping[str, Any] | None = None) -> str:
         return " > ".join(" = ".join(map(str, group)) for group in value or [])

@@ -26,6 +26,7 @@ from ..agreement.spans import (
     span_per_label,
 )
 from ..agreement.views import DocumentView
+from ..core.registry import ItemContext
 from ..exports.spans import SPAN_FORMATS, export_spans
 from .base import KindBase
 
@@ -49,6 +50,24 @@ class SpansKind(KindBase):
     name: ClassVar[str] = "spans"
     description: ClassVar[str] = "a list of labeled spans of the item's text"
     export_formats: ClassVar[tuple[str, ...]] = SPAN_FORMATS
+
+    def check_value(self, value: Any, item: ItemContext) -> list[dict[str, Any]]:
+        """A list of ``{start, end, label}`` (dicts, or ``(start, end, label)`` triples) on
+        ``item.text``: integer code-point offsets, ``end`` exclusive, known labels; stored sorted
+        by position, duplicates dropped. Overlapping spans need ``overlap=True`` in the config."""
+        where, text = item.where, item.text or ""
+        if value is None:
+            return []
+        if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__"):
+            raise ValueError(f"{where}: spans must be a list of {{start, end, label}}, got {value!r}")
+        spans = [_check_span(span, text, item) for span in value]
+        unique = {(s["start"], s["end"], s["label"]): s for s in spans}
+        ordered = sorted(unique.values(), key=lambda s: (s["start"], s["end"], item.label_index[s["label"]]))
+        if not item.config.get("overlap"):
+            for a, b in zip(ordered, ordered[1:], strict=False):
+                if b["start"] < a["end"]:
+                    raise ValueError(f"{where}: spans {a} and {b} overlap (pass overlap=True to allow it)")
+        return ordered
 
     def describe(self, value: Any, shown: Mapping[str, Any] | None = None) -> str:
         text = (shown or {}).get("text")
@@ -103,6 +122,33 @@ class SpansKind(KindBase):
 
     def export_own(self, store: Any, task: str, path: Path, format: str, **options: Any) -> Path:
         return export_spans(store, task, path, format)
+
+
+def _check_span(span: Any, text: str, item: ItemContext) -> dict[str, Any]:
+    """One span of a value, checked against the text and the labels."""
+    where = item.where
+    if isinstance(span, Mapping):
+        try:
+            start, end, label = span["start"], span["end"], span["label"]
+        except KeyError as exc:
+            raise ValueError(f"{where}: span {span!r} has no {exc.args[0]!r}") from None
+    elif isinstance(span, (tuple, list)) and len(span) == 3:
+        start, end, label = span
+    else:
+        raise ValueError(f"{where}: span {span!r} is not a {{start, end, label}} dict")
+    if isinstance(start, bool) or isinstance(end, bool):
+        raise ValueError(f"{where}: span {span!r} has a non-integer offset")
+    try:
+        start_i, end_i = int(start), int(end)
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}: span {span!r} has a non-integer offset") from None
+    if start_i != start or end_i != end:
+        raise ValueError(f"{where}: span {span!r} has a non-integer offset")
+    if not 0 <= start_i < end_i <= len(text):
+        raise ValueError(f"{where}: span {span!r} is empty or outside the text (0..{len(text)} code points)")
+    if label not in item.label_index:
+        raise ValueError(f"{where}: span {span!r} has label {label!r}, not one of {list(item.labels)}")
+    return {"start": start_i, "end": end_i, "label": item.labels[item.label_index[label]]}
 
 
 SPANS = SpansKind()

@@ -2,7 +2,8 @@
 progress, guidelines, the save pipeline and the status banner.
 
 A task widget (``Classify``, ...) subclasses :class:`LabelWidget` and supplies three things:
-how to validate and encode a value, what an item looks like in the browser, and its ESM bundle
+how to encode a value for the browser (its task kind, :attr:`LabelWidget.task_kind`, checks,
+counts and describes values), what an item looks like in the browser, and its ESM bundle
 (the subclass hooks below). :class:`LabelWidget` is assembled from parts with one job each:
 
 - :class:`~nblabel.widgets.saving.SavePipeline` — record, flush, retry, the status banner,
@@ -20,6 +21,7 @@ session's policy uses (:class:`nblabel.sessions.policy.Labeler`) and the subclas
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -31,6 +33,7 @@ import numpy as np
 import pandas as pd
 import traitlets
 
+from ..core import registry
 from ..core.guidelines import Guidelines, load_guidelines
 from ..core.labelset import check_labels as _check_labels
 from ..core.limits import check_name
@@ -84,6 +87,7 @@ class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol
         self.items = ItemSource(df, columns)
         self._labels = _check_labels(labels)
         self._label_index = {label: i for i, label in enumerate(self._labels)}
+        self._kind_config = dict(config or {})  # the task kind's options (multi=, overlap=, ...)
         self._check_setup(df)  # before the store: a refused widget registers no task
         # A store given as a URL or path (or None) is this widget's own: close() releases it.
         self.store, self._owns_store = open_store(store)
@@ -235,6 +239,11 @@ class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol
     # ------------------------------------------------------------------ the policy-facing API
     # What a queue policy (a session, an adjudication) calls: the widget side of
     # nblabel.sessions.policy.Labeler. Policies use these and nothing private.
+    @functools.cached_property
+    def task_kind(self) -> registry.TaskKind:
+        """The task's kind (:mod:`nblabel.kinds`): how its values are checked, counted and described."""
+        return registry.for_task(self.kind, self._kind_config)
+
     @property
     def label_set(self) -> list[Any]:
         """The task's labels as checked at construction (``labels=``), in order."""
@@ -301,8 +310,14 @@ class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol
 
     def _validate_value(self, value: Any, pos: int) -> Any:
         """Check a value given from Python for the item at ``pos``; return it in stored form or
-        raise ``ValueError``."""
-        raise NotImplementedError
+        raise ``ValueError`` (the task kind's ``check_value``)."""
+        return self.task_kind.check_value(value, self._item_context(pos))
+
+    def _item_context(self, pos: int) -> registry.ItemContext:
+        """What the task kind may know of the item at ``pos`` when it checks a value (a widget
+        adds its text, image size, ...)."""
+        where = f"row {self.items.label(pos)!r}"
+        return registry.ItemContext(where, self._labels, self._kind_config, label_index=self._label_index)
 
     def _value_from_browser(self, payload: Any, pos: int) -> Any:
         """Turn the browser's encoding of a value for the item at ``pos`` into the stored form
@@ -327,7 +342,8 @@ class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol
 
     def _count_labels(self, counts: dict[Any, int], value: Any) -> None:
         """Add one stored value to the per-label counts."""
-        counts[value] = counts.get(value, 0) + 1
+        for label, n in self.task_kind.label_counts(value).items():
+            counts[label] = counts.get(label, 0) + n
 
     def _shown(self, pos: int) -> dict[str, Any]:
         """What the item at ``pos`` shows, as JSON (text fields, image references), stored with
@@ -340,8 +356,8 @@ class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol
         return False
 
     def _validate_gold(self, value: Any, pos: int) -> Any:
-        """Check a gold answer for the item at ``pos`` (default: as any value)."""
-        return self._validate_value(value, pos)
+        """Check a gold answer for the item at ``pos`` (the task kind's ``check_gold``)."""
+        return self.task_kind.check_gold(value, self._item_context(pos))
 
     def _foreign_value_to_browser(self, value: Any, pos: int) -> Any:
         """Encode another annotator's stored value for this widget's browser (adjudication)."""
@@ -349,9 +365,7 @@ class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol
 
     def _describe_value(self, value: Any, pos: int) -> str:
         """A value as one line of text (gold feedback, revealed labels, adjudication)."""
-        if isinstance(value, list):
-            return ", ".join(str(v) for v in value) or "(none)"
-        return str(value)
+        return self.task_kind.describe(value, self._shown(pos))
 
     def _browser_config(self) -> dict[str, Any]:
         """Task-specific configuration for the browser (labels, hotkeys, ...)."""

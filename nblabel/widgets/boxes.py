@@ -9,24 +9,22 @@ size), so no coordinate is ever scaled on the way to the store.
 from __future__ import annotations
 
 import contextlib
-import math
+import dataclasses
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 
-from ..agreement.boxes import describe_boxes
 from ..agreement.coefficients import box_iou
 from ..core.cache import Recent
 from ..core.media import ImageError, oriented_image
+from ..core.registry import ItemContext
+from ..kinds.boxes import MIN_SIDE
 from ..store.store import Store
 from .base import STATIC, LabelWidget
 
 __all__ = ["Boxes", "MIN_SIDE"]
-
-#: Boxes narrower or lower than this (image pixels) are rejected.
-MIN_SIDE = 2.0
 
 
 class Boxes(LabelWidget):
@@ -100,50 +98,14 @@ class Boxes(LabelWidget):
         return width, height
 
     # values -------------------------------------------------------------------
-    def _validate_value(self, value: Any, pos: int) -> list[dict[str, Any]]:
-        where = f"row {self.items.label(pos)!r}"
+    # Checked by the task kind (nblabel.kinds.boxes) against the image's size.
+    def _item_context(self, pos: int) -> ItemContext:
+        item = super()._item_context(pos)
         try:
             _data, _mime, width, height = self._image(pos)
         except ImageError as exc:
-            raise ValueError(f"{where}: boxes need the image, which cannot be read: {exc}") from None
-        return self._check_boxes(value, width, height, where)
-
-    def _check_boxes(self, value: Any, width: int, height: int, where: str) -> list[dict[str, Any]]:
-        if value is None:
-            return []
-        if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__"):
-            raise ValueError(f"{where}: boxes must be a list of {{x, y, w, h, label}}, got {value!r}")
-        out = []
-        for box in value:
-            if not isinstance(box, Mapping):
-                raise ValueError(f"{where}: box {box!r} is not a {{x, y, w, h, label}} dict")
-            try:
-                x, y, w, h, label = (box[k] for k in ("x", "y", "w", "h", "label"))
-            except KeyError as exc:
-                raise ValueError(f"{where}: box {dict(box)!r} has no {exc.args[0]!r}") from None
-            try:
-                x, y, w, h = (float(v) for v in (x, y, w, h))
-            except (TypeError, ValueError):
-                raise ValueError(f"{where}: box {dict(box)!r} has a non-numeric coordinate") from None
-            if not all(math.isfinite(v) for v in (x, y, w, h)):
-                raise ValueError(f"{where}: box {dict(box)!r} has a non-finite coordinate")
-            if w < MIN_SIDE or h < MIN_SIDE:
-                raise ValueError(f"{where}: box {dict(box)!r} is smaller than {MIN_SIDE:g} px")
-            eps = 1e-6
-            if x < -eps or y < -eps or x + w > width + eps or y + h > height + eps:
-                raise ValueError(f"{where}: box {dict(box)!r} is outside the {width}×{height} image")
-            if label not in self._label_index:
-                raise ValueError(f"{where}: box {dict(box)!r} has label {label!r}, not one of {self._labels}")
-            out.append(
-                {
-                    "x": round(max(0.0, x), 3),
-                    "y": round(max(0.0, y), 3),
-                    "w": round(min(w, width - max(0.0, x)), 3),
-                    "h": round(min(h, height - max(0.0, y)), 3),
-                    "label": self._labels[self._label_index[label]],
-                }
-            )
-        return out
+            raise ValueError(f"{item.where}: boxes need the image, which cannot be read: {exc}") from None
+        return dataclasses.replace(item, size=(width, height))
 
     def _value_from_browser(self, payload: Any, pos: int) -> list[dict[str, Any]]:
         if not isinstance(payload, list):
@@ -158,10 +120,6 @@ class Boxes(LabelWidget):
             boxes.append({"x": x, "y": y, "w": w, "h": h, "label": self._labels[index]})
         return self._validate_value(boxes, pos)
 
-    def _describe_value(self, value: Any, pos: int) -> str:
-
-        return describe_boxes(value or []) or "(no boxes)"
-
     def _value_to_browser(self, value: Any, pos: int) -> list[list[Any]]:
         out = []
         for box in value or []:
@@ -169,10 +127,6 @@ class Boxes(LabelWidget):
             if index is not None:
                 out.append([box["x"], box["y"], box["w"], box["h"], index])
         return out
-
-    def _count_labels(self, counts: dict[Any, int], value: Any) -> None:
-        for box in value or []:
-            counts[box["label"]] = counts.get(box["label"], 0) + 1
 
     # suggestions ----------------------------------------------------------------
     def _suggestion(self, pos: int) -> list[dict[str, Any]] | None:
@@ -182,12 +136,12 @@ class Boxes(LabelWidget):
         if cell is None:
             return None
         try:
-            _data, _mime, width, height = self._image(pos)
-        except ImageError:
+            self._image(pos)
+        except ImageError:  # the item shows why, with no suggestion
             return None
-        return self._check_boxes(
-            list(cell), width, height, f"suggestions column, row {self.items.label(pos)!r}"
-        )
+        item = self._item_context(pos)
+        item = dataclasses.replace(item, where=f"suggestions column, {item.where}")
+        return self.task_kind.check_value(list(cell), item)
 
     def _suggestion_record(self, pos: int, value: Any) -> dict[str, Any] | None:
         """The suggested boxes and, by position, which were ``accepted`` (kept exactly),

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..core.labelset import MANY_LABELS, close_labels, preview_labels
+from ..core.labelset import MANY_LABELS
+from ..kinds.classify import check_label
 from ..store.store import Store
 from .base import STATIC, LabelWidget
 
@@ -67,39 +68,7 @@ class Classify(LabelWidget):
             self._check_suggestions(df[suggestions], suggestions)
 
     # values ---------------------------------------------------------------
-    def _validate_value(self, value: Any, pos: int | None = None) -> Any:
-        if self.multi:
-            if isinstance(value, (str, int)):
-                value = [value]
-            if not isinstance(value, (list, tuple, set, frozenset)):
-                raise ValueError(f"a multi-label value must be a list of labels, got {value!r}")
-            for v in value:
-                self._check_label(v)
-            # in label order, as given in labels= (sorting the few chosen, not scanning them all)
-            index = sorted({self._label_index[v] for v in value})
-            return [self._labels[i] for i in index]
-        self._check_label(value)
-        # The label as given in labels=: numpy.int64(2) (from a DataFrame cell) is stored as 2.
-        return self._labels[self._label_index[value]]
-
-    def _check_label(self, value: Any) -> None:
-        try:
-            known = not isinstance(value, bool) and value in self._label_index
-        except TypeError:  # unhashable, e.g. a list given without multi=True
-            known = False
-        if not known:
-            raise ValueError(f"{value!r} is not one of the labels {self._labels_text(value)}")
-
-    def _labels_text(self, value: Any) -> str:
-        """The label set as an error message shows it: whole when short; else the first few and
-        the labels ``value`` may have meant."""
-        text = preview_labels(self._labels)
-        if len(self._labels) > MANY_LABELS and isinstance(value, (str, int)):
-            close = close_labels(value, self._labels)
-            if close:
-                text += f"; did you mean {', '.join(repr(label) for label in close)}?"
-        return text
-
+    # Checked by the task kind (nblabel.kinds.classify): one label, or a list with multi=True.
     def _value_from_browser(self, payload: Any, pos: int) -> Any:
         def label_at(i: Any) -> Any:
             if not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < len(self._labels):
@@ -109,7 +78,7 @@ class Classify(LabelWidget):
         if self.multi:
             if not isinstance(payload, list):
                 raise ValueError("a multi-label value must be a list of label indices")
-            return self._validate_value([label_at(i) for i in payload])
+            return self._validate_value([label_at(i) for i in payload], pos)
         return label_at(payload)
 
     def _value_to_browser(self, value: Any, pos: int) -> Any:
@@ -117,10 +86,6 @@ class Classify(LabelWidget):
             values = value if isinstance(value, list) else [value]
             return [self._label_index[v] for v in values if v in self._label_index]
         return self._label_index.get(value)
-
-    def _count_labels(self, counts: dict[Any, int], value: Any) -> None:
-        for v in value if isinstance(value, list) else [value]:
-            counts[v] = counts.get(v, 0) + 1
 
     # suggestions ------------------------------------------------------------
     def _check_suggestions(self, column: pd.Series, name: str) -> None:
@@ -133,12 +98,9 @@ class Classify(LabelWidget):
                 )
             for v in values:
                 try:
-                    self._check_label(v)
-                except ValueError:
-                    raise ValueError(
-                        f"suggestions column {name!r}, row {row!r}: {v!r} is not one of the labels "
-                        f"{self._labels_text(v)}"
-                    ) from None
+                    check_label(v, self._labels, self._label_index)
+                except ValueError as exc:  # "'x' is not one of the labels [...]"
+                    raise ValueError(f"suggestions column {name!r}, row {row!r}: {exc}") from None
 
     def _suggestion(self, pos: int) -> Any:
         if not self.items.has("suggestions"):
@@ -147,9 +109,9 @@ class Classify(LabelWidget):
         if cell is None:
             return None
         if self.multi:
-            return self._validate_value(list(cell) if isinstance(cell, _LIST_CELLS) else [cell])
+            return self._validate_value(list(cell) if isinstance(cell, _LIST_CELLS) else [cell], pos)
         # in stored form: the label as given in labels= (a numpy.int64 cell is not JSON)
-        return self._validate_value(cell[0] if isinstance(cell, _LIST_CELLS) else cell)
+        return self._validate_value(cell[0] if isinstance(cell, _LIST_CELLS) else cell, pos)
 
     # browser ----------------------------------------------------------------
     def _browser_config(self) -> dict[str, Any]:

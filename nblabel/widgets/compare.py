@@ -10,6 +10,7 @@ browser only ever says "left" or "right"; the kernel turns that into ``A``/``B``
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import random
@@ -19,15 +20,12 @@ from typing import Any
 import pandas as pd
 
 from ..core.guidelines import render_markdown
+from ..core.registry import ItemContext
+from ..kinds.compare import CHOICES
 from ..store.store import Store
 from .base import STATIC, LabelWidget
 
 __all__ = ["CHOICES", "Compare"]
-
-CHOICES = ("A", "B", "tie", "both_bad")
-SCORES = range(1, 6)
-#: Longest justification accepted (characters).
-MAX_JUSTIFICATION = 10_000
 
 
 class Compare(LabelWidget):
@@ -136,92 +134,12 @@ class Compare(LabelWidget):
         return order
 
     # values -------------------------------------------------------------------
-    def _validate_value(self, value: Any, pos: int) -> Any:
-        return self._check_judgement(value, pos, self.min_justification)
-
-    def _validate_gold(self, value: Any, pos: int) -> Any:
-        # only the choice of a gold answer is scored: it needs no justification
-        return self._check_judgement(value, pos, 0)
-
-    def _check_judgement(self, value: Any, pos: int, min_justification: int) -> Any:
-        where = f"row {self.items.label(pos)!r}"
-        if self.ranking:
-            return self._check_ranking(value, where)
-        if isinstance(value, str):
-            value = {"choice": value}
-        if not isinstance(value, Mapping):
-            raise ValueError(
-                f"{where}: a comparison is a dict with 'choice' (one of {CHOICES}), got {value!r}"
-            )
-        unknown = set(value) - {"choice", "strength", "rubric", "justification", "swapped"}
-        if unknown:
-            raise ValueError(f"{where}: unknown keys {sorted(unknown)} in {value!r}")
-        choice = value.get("choice")
-        if choice not in CHOICES:
-            raise ValueError(f"{where}: choice {choice!r} is not one of {CHOICES}")
-        strength = value.get("strength")
-        if choice in ("A", "B"):
-            strength = 1 if strength is None else strength
-            if strength not in (1, 2) or isinstance(strength, bool):
-                raise ValueError(
-                    f"{where}: strength must be 1 (slightly) or 2 (clearly better), got {strength!r}"
-                )
-        elif strength is not None:
-            raise ValueError(f"{where}: strength goes with choice 'A' or 'B', not {choice!r}")
-        rubric = self._check_scores(value.get("rubric") or {}, where)
-        justification = value.get("justification") or ""
-        if not isinstance(justification, str):
-            raise ValueError(f"{where}: justification must be text, got {type(justification).__name__}")
-        justification = justification.strip()
-        if len(justification) > MAX_JUSTIFICATION:
-            raise ValueError(f"{where}: justification longer than {MAX_JUSTIFICATION} characters")
-        if len(justification) < min_justification:
-            raise ValueError(
-                f"{where}: a justification of at least {min_justification} characters is required"
-            )
-        return {
-            "choice": choice,
-            "strength": strength,
-            "rubric": rubric,
-            "justification": justification,
-            "swapped": self._swapped(pos),
-        }
-
-    def _check_ranking(self, value: Any, where: str) -> list[list[str]]:
-        """A ranking: tie groups of response columns, best first; each column exactly once."""
-        if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (list, tuple)):
-            raise ValueError(
-                f"{where}: a ranking is a list of columns (or of tie groups), best first; got {value!r}"
-            )
-        groups = [[g] if isinstance(g, str) else list(g) for g in value]
-        flat = [name for g in groups for name in g]
-        unknown = [name for name in flat if name not in self.responses]
-        if unknown or any(not g for g in groups):
-            raise ValueError(
-                f"{where}: {unknown or 'an empty tie group'} in {value!r}; responses: {self.responses}"
-            )
-        if sorted(flat) != sorted(self.responses):
-            raise ValueError(
-                f"{where}: a ranking names every response once; got {value!r}, responses: {self.responses}"
-            )
-        return groups
-
-    def _check_scores(self, rubric: Any, where: str) -> dict[str, dict[str, int]]:
-        if not isinstance(rubric, Mapping):
-            raise ValueError(f"{where}: rubric must be a dict {{dimension: {{'A': 1-5, 'B': 1-5}}}}")
-        out: dict[str, dict[str, int]] = {}
-        for dimension, scores in rubric.items():
-            if dimension not in self.rubric:
-                raise ValueError(f"{where}: rubric dimension {dimension!r} is not one of {self.rubric}")
-            if not isinstance(scores, Mapping) or set(scores) - {"A", "B"}:
-                raise ValueError(
-                    f"{where}: rubric[{dimension!r}] must be {{'A': 1-5, 'B': 1-5}}, got {scores!r}"
-                )
-            for side, score in scores.items():
-                if score not in SCORES or isinstance(score, bool):
-                    raise ValueError(f"{where}: rubric[{dimension!r}][{side!r}] = {score!r} is not 1-5")
-            out[dimension] = {side: int(scores[side]) for side in ("A", "B") if side in scores}
-        return out
+    # Checked by the task kind (nblabel.kinds.compare, or .ranking with responses=): a gold
+    # answer needs no justification; the sides this annotator saw are recorded as ``swapped``.
+    def _item_context(self, pos: int) -> ItemContext:
+        item = super()._item_context(pos)
+        config = {**item.config, "min_justification": self.min_justification}
+        return dataclasses.replace(item, config=config, swapped=self._swapped(pos))
 
     def _value_from_browser(self, payload: Any, pos: int) -> Any:
         if not isinstance(payload, Mapping):
@@ -292,14 +210,6 @@ class Compare(LabelWidget):
             },
             "justification": value.get("justification") or "",
         }
-
-    def _count_labels(self, counts: dict[Any, int], value: Any) -> None:
-        if self.ranking:  # first places
-            for name in (value or [[]])[0]:
-                counts[name] = counts.get(name, 0) + 1
-            return
-        choice = value.get("choice") if isinstance(value, Mapping) else value
-        counts[choice] = counts.get(choice, 0) + 1
 
     # browser -----------------------------------------------------------------------
     def _browser_config(self) -> dict[str, Any]:

@@ -7,15 +7,16 @@ works in UTF-16 offsets; :mod:`nblabel.offsets` converts at the boundary.
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 
-from ..agreement.spans import describe_spans
 from ..core.cache import Recent
 from ..core.offsets import Offsets
+from ..core.registry import ItemContext
 from ..core.tokens import Tokenizer, check_tokens, default_tokenizer
 from ..store.store import Store
 from .base import STATIC, LabelWidget
@@ -117,47 +118,9 @@ class Spans(LabelWidget):
         return check_tokens(tokens, text, where)
 
     # values -----------------------------------------------------------------
-    def _validate_value(self, value: Any, pos: int) -> list[dict[str, Any]]:
-        return self._check_spans(value, self._text(pos), f"row {self.items.label(pos)!r}")
-
-    def _check_spans(self, value: Any, text: str, where: str) -> list[dict[str, Any]]:
-        if value is None:
-            return []
-        if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__"):
-            raise ValueError(f"{where}: spans must be a list of {{start, end, label}}, got {value!r}")
-        spans = []
-        for span in value:
-            if isinstance(span, Mapping):
-                try:
-                    start, end, label = span["start"], span["end"], span["label"]
-                except KeyError as exc:
-                    raise ValueError(f"{where}: span {span!r} has no {exc.args[0]!r}") from None
-            elif isinstance(span, (tuple, list)) and len(span) == 3:
-                start, end, label = span
-            else:
-                raise ValueError(f"{where}: span {span!r} is not a {{start, end, label}} dict")
-            if isinstance(start, bool) or isinstance(end, bool):
-                raise ValueError(f"{where}: span {span!r} has a non-integer offset")
-            try:
-                start_i, end_i = int(start), int(end)
-            except (TypeError, ValueError):
-                raise ValueError(f"{where}: span {span!r} has a non-integer offset") from None
-            if start_i != start or end_i != end:
-                raise ValueError(f"{where}: span {span!r} has a non-integer offset")
-            if not 0 <= start_i < end_i <= len(text):
-                raise ValueError(
-                    f"{where}: span {span!r} is empty or outside the text (0..{len(text)} code points)"
-                )
-            if label not in self._label_index:
-                raise ValueError(f"{where}: span {span!r} has label {label!r}, not one of {self._labels}")
-            spans.append({"start": start_i, "end": end_i, "label": self._labels[self._label_index[label]]})
-        unique = {(s["start"], s["end"], s["label"]): s for s in spans}
-        ordered = sorted(unique.values(), key=lambda s: (s["start"], s["end"], self._label_index[s["label"]]))
-        if not self.overlap:
-            for a, b in zip(ordered, ordered[1:], strict=False):
-                if b["start"] < a["end"]:
-                    raise ValueError(f"{where}: spans {a} and {b} overlap (pass overlap=True to allow it)")
-        return ordered
+    # Checked by the task kind (nblabel.kinds.spans) against the item's text.
+    def _item_context(self, pos: int) -> ItemContext:
+        return dataclasses.replace(super()._item_context(pos), text=self._text(pos))
 
     def _value_from_browser(self, payload: Any, pos: int) -> list[dict[str, Any]]:
         if not isinstance(payload, list):
@@ -177,11 +140,7 @@ class Spans(LabelWidget):
                     "label": self._labels[index],
                 }
             )
-        return self._check_spans(spans, offsets.text, f"row {self.items.label(pos)!r}")
-
-    def _describe_value(self, value: Any, pos: int) -> str:
-
-        return describe_spans(self._text(pos), value or []) or "(no spans)"
+        return self._validate_value(spans, pos)
 
     def _value_to_browser(self, value: Any, pos: int) -> list[list[int]]:
         offsets = self._offsets(pos)
@@ -193,10 +152,6 @@ class Spans(LabelWidget):
             out.append([offsets.to_utf16(span["start"]), offsets.to_utf16(span["end"]), index])
         return out
 
-    def _count_labels(self, counts: dict[Any, int], value: Any) -> None:
-        for span in value or []:
-            counts[span["label"]] = counts.get(span["label"], 0) + 1
-
     # suggestions --------------------------------------------------------------
     def _suggestion(self, pos: int) -> list[dict[str, Any]] | None:
         if not self.items.has("suggestions"):
@@ -204,9 +159,9 @@ class Spans(LabelWidget):
         cell = self.items.cell("suggestions", pos)
         if cell is None:
             return None
-        return self._check_spans(
-            list(cell), self._text(pos), f"suggestions column, row {self.items.label(pos)!r}"
-        )
+        item = self._item_context(pos)
+        item = dataclasses.replace(item, where=f"suggestions column, {item.where}")
+        return self.task_kind.check_value(list(cell), item)
 
     def _suggestion_record(self, pos: int, value: Any) -> dict[str, Any] | None:
         """The suggested spans and, by their position in that list, which the annotator
