@@ -23,7 +23,7 @@ TEXTS = pd.DataFrame({"text": ["Ada Lovelace wrote", "Paris is big", "nothing he
 
 
 def test_every_kind_is_registered_and_implements_the_protocol() -> None:
-    assert registry.known() == ["boxes", "classify", "compare", "spans"]
+    assert {"boxes", "classify", "compare", "spans"} <= set(registry.known())
     for name in registry.known():
         kind = registry.get(name)
         assert isinstance(kind, registry.TaskKind), name

@@ -22,14 +22,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .boxes import (
-    BoxData,
-    box_coefficients,
-    box_confusion,
-    box_disagreements,
-    box_per_annotator,
-    box_per_label,
-)
 from .coefficients import gwet_ac1
 from .confusion import MAX_CATEGORIES, OTHER, Grid, grid, selects
 from .report import (
@@ -44,18 +36,8 @@ from .report import (
     safe_ci,
     safe_value,
 )
-from .spans import (
-    NONE as SPAN_NONE,
-)
-from .spans import (
-    SpanData,
-    majority_spans,
-    span_coefficients,
-    span_confusion,
-    span_disagreements,
-    span_per_annotator,
-    span_per_label,
-)
+from .spans import NONE as SPAN_NONE
+from .spans import SpanData, majority_spans
 
 __all__ = ["MAX_LABEL_ROWS", "CategoricalView", "DocumentView", "coefficient_row", "number"]
 
@@ -317,15 +299,30 @@ def _label_choice(data: CategoricalData) -> tuple[list[int], int]:
 
 
 # ---------------------------------------------------------------------- documents
+#: ``coefficients(data, n_boot, level, seed)``: report rows of a document family.
+DocumentRows = Callable[[Any, int, float, "int | None"], list[list[Any]]]
+#: ``tables(data)``: the per-annotator, per-label and disagreement tables.
+DocumentTables = Callable[[Any], tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]
+#: ``matcher(a, b, labels)``: the label confusion of matched pairs (counts, items per cell).
+DocumentMatcher = Callable[[pd.Series, pd.Series, list[Any]], tuple[np.ndarray, dict[tuple[int, int], list]]]
+
+
 @dataclass
 class DocumentView:
-    """A live view of span or box ratings: one list per (item, annotator), matched one to one.
+    """A live view of documents — spans, boxes, any list of annotations matched one to one:
+    one list per (item, annotator) in ``data.docs`` (a :class:`~nblabel.agreement.spans.SpanData`).
 
-    ``describe(text, doc)`` is one line for a document (the items behind a cell);
-    ``agreement_name`` and ``reference`` name the agreement shown per annotator.
+    The kind gives its own functions: ``coefficients`` (report rows; ``with_intervals`` when
+    they bootstrap), ``tables`` (per annotator — with ``f1_reference`` — per label, and the
+    disagreements), ``matcher`` (the label confusion of matched pairs) and ``describe(text,
+    doc)`` (one line for a document); ``agreement_name`` and ``reference`` name the agreement
+    shown per annotator, ``unit`` what is counted, ``label_columns`` the per-label columns.
     """
 
-    data: SpanData | BoxData
+    data: SpanData
+    coefficients: DocumentRows
+    tables: DocumentTables
+    matcher: DocumentMatcher
     describe: Callable[[str | None, list | None], str | None]
     agreement_name: str
     reference: str
@@ -346,10 +343,6 @@ class DocumentView:
     def items(self) -> pd.Index:
         return self.data.docs.index
 
-    @property
-    def _boxes(self) -> bool:
-        return isinstance(self.data, BoxData)
-
     def column(self, annotator: Any) -> pd.Series:
         return self.data.docs[annotator]
 
@@ -367,14 +360,8 @@ class DocumentView:
     def summary(self) -> dict[str, Any]:
         """The snapshot fields of the task (the confusion pair is added by the caller)."""
         data = self.data
-        if self._boxes:
-            coefficients = box_coefficients(data)
-            people, labels = box_per_annotator(data), box_per_label(data)
-            disagreements = box_disagreements(data)
-        else:
-            coefficients = span_coefficients(data, n_boot=0, level=0.95, seed=0)
-            people, labels = span_per_annotator(data), span_per_label(data)
-            disagreements = span_disagreements(data)
+        coefficients = self.coefficients(data, 0, 0.95, 0)
+        people, labels, disagreements = self.tables(data)
         docs = data.docs
         n = docs.notna().sum(axis=1).to_numpy()
         return {
@@ -421,11 +408,11 @@ class DocumentView:
         """Bootstrap confidence intervals by coefficient key (none for boxes)."""
         if not self.with_intervals or self.data.docs.shape[1] < 2:
             return {}
-        rows = span_coefficients(self.data, n_boot=n_boot, level=level, seed=seed)
+        rows = self.coefficients(self.data, n_boot, level, seed)
         return {r[0]: [number(r[3]), number(r[4])] for r in rows}
 
     def _matched(self, a: pd.Series, b: pd.Series) -> tuple[np.ndarray, dict[tuple[int, int], list]]:
-        return (box_confusion if self._boxes else span_confusion)(a, b, self.data.labels)
+        return self.matcher(a, b, self.data.labels)
 
     def confusion(self, a: pd.Series, b: pd.Series) -> dict[str, Any]:
         """Counts of (a's label, b's label) over matched pairs; unmatched against "(none)"."""

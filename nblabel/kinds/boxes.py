@@ -17,6 +17,7 @@ import pandas as pd
 from ..agreement.boxes import (
     IOU,
     box_coefficients,
+    box_confusion,
     box_disagreements,
     box_per_annotator,
     box_per_label,
@@ -99,6 +100,9 @@ class BoxesKind(KindBase):
     ) -> DocumentView:
         return DocumentView(
             prepare_boxes(frame, gold, labels=labels),
+            coefficients=lambda data, n_boot, level, seed: box_coefficients(data),  # no bootstrap
+            tables=lambda data: (box_per_annotator(data), box_per_label(data), box_disagreements(data)),
+            matcher=box_confusion,
             describe=lambda _text, doc: describe_boxes(doc),
             agreement_name="box F1",
             reference="mean of the others",

@@ -21,6 +21,7 @@ from ..agreement.spans import (
     describe_spans,
     prepare_spans,
     span_coefficients,
+    span_confusion,
     span_disagreements,
     span_per_annotator,
     span_per_label,
@@ -112,6 +113,11 @@ class SpansKind(KindBase):
     ) -> DocumentView:
         return DocumentView(
             prepare_spans(frame, gold, labels=labels),
+            coefficients=lambda data, n_boot, level, seed: span_coefficients(
+                data, n_boot=n_boot, level=level, seed=seed
+            ),
+            tables=lambda data: (span_per_annotator(data), span_per_label(data), span_disagreements(data)),
+            matcher=span_confusion,
             describe=describe_spans,
             agreement_name="span F1",
             reference="majority of others",
