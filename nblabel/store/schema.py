@@ -68,6 +68,8 @@ events = Table(
     Index("nbl_events_task_annotator", "task", "annotator", "id"),
     Index("nbl_events_client", "client_id", "client_seq", unique=True),
 )
+#: The columns of the event log, in table order (what :meth:`Store.events` returns by default).
+EVENT_COLUMNS = [column.name for column in events.columns]
 Index("nbl_events_task_item", events.c.task, events.c.item_id).ddl_if(dialect="sqlite")
 #: PostgreSQL: the events of a task, by the hash of the item id (no B-tree size limit on ids).
 EVENTS_TASK_ITEM_POSTGRESQL = Index("nbl_events_task_item", events.c.task, func.md5(events.c.item_id)).ddl_if(

@@ -1,0 +1,118 @@
+"""Writing the event log: one event per durable transaction, idempotent on
+``(client_id, client_seq)``; many events in one transaction; a DataFrame of labels in bulk."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from ..core.event import Event
+from . import schema
+from .encode import IMPORT_COLUMNS, event_row, import_columns, item_row
+from .engine import inserted
+
+__all__ = ["EventWrites"]
+
+
+class EventWrites:
+    """Mixin of :class:`~nblabel.store.Store`: appending to ``nbl_events`` (and ``nbl_items``)."""
+
+    # provided by Store
+    backend: str
+    _writer: Engine
+    _lock: threading.RLock
+    _insert_event: Any
+    _insert_item: Any
+    check_file: Callable[[], None]
+    task: Callable[[str], Any]
+
+    def append(self, event: Event, item: Mapping[str, Any] | None = None) -> bool:
+        """Write one event in its own durable transaction.
+
+        ``item`` is what the item showed (``{"text": ...}``), kept in the same transaction the
+        first time the item is written for the task (see :meth:`items`).
+
+        Returns ``False`` when an event with the same ``(client_id, client_seq)`` is already
+        stored (a retried write), ``True`` otherwise. Transient failures (locked database,
+        server down, disk full) raise the driver's exception; the caller retries.
+        """
+        return self._write(event, item)[1]
+
+    def write(self, event: Event, item: Mapping[str, Any] | None = None) -> int:
+        """Like :meth:`append`, but return the event's id in the store (for a retried write,
+        the id it was stored under the first time). A SQLite store whose file was deleted or
+        replaced since it was opened raises :class:`StoreUnavailable` instead of writing (or
+        acknowledging a write) into a file that is no longer at its path."""
+        return self._write(event, item)[0]
+
+    def _write(self, event: Event, item: Mapping[str, Any] | None) -> tuple[int, bool]:
+        self.check_file()
+        with self._lock, self._writer.begin() as conn:
+            result = conn.execute(self._insert_event, event_row(event))
+            if item is not None:
+                conn.execute(self._insert_item, item_row(event.task, event.item_id, event.item_kind, item))
+            if result.returns_rows:
+                new_ids = [row[0] for row in result.all()]
+            else:
+                new_ids = [result.lastrowid] if result.rowcount else []
+            if new_ids:
+                event_id = int(new_ids[0])
+            else:  # already stored by an earlier attempt whose acknowledgement was lost
+                e = schema.events
+                event_id = conn.execute(
+                    sa.select(e.c.id).where(
+                        e.c.client_id == event.client_id, e.c.client_seq == event.client_seq
+                    )
+                ).scalar_one()
+        # Committed — but into the file that was opened: if the path names another file now
+        # (deleted, moved, replaced), this commit is not where the user will look for it.
+        self.check_file()
+        return event_id, bool(new_ids)
+
+    def append_many(self, events: Iterable[Event]) -> int:
+        """Write many events in one transaction (bulk import); returns how many were new."""
+        rows = [event_row(e) for e in events]
+        if not rows:
+            return 0
+        with self._lock, self._writer.begin() as conn:
+            return inserted(conn.execute(self._insert_event, rows))
+
+    def import_annotations(
+        self, frame: pd.DataFrame, task: str, *, kind: str = "label", chunk_size: int = 100_000
+    ) -> int:
+        """Bulk-import labels from a DataFrame with ``item_id``, ``annotator`` and ``value``.
+
+        Optional columns: ``kind`` (default ``kind=``), ``created_at``, ``active_ms``,
+        ``comment``, ``guideline_version``. The task must already exist. Returns the number of
+        events written.
+        """
+        for col in ("item_id", "annotator", "value"):
+            if col not in frame.columns:
+                raise KeyError(f"column {col!r} is missing; columns: {list(frame.columns)}")
+        self.task(task)
+        columns = import_columns(frame, task, kind)
+        with self._lock, self._writer.begin() as conn:
+            return self._insert_chunks(conn, columns, chunk_size)
+
+    def _insert_chunks(self, conn: Connection, columns: list[list[Any]], chunk_size: int) -> int:
+        """Insert the rows of ``columns`` (one list per :data:`IMPORT_COLUMNS` column) through
+        the driver's ``executemany``, ``chunk_size`` rows at a time; returns how many."""
+        marker = "%s" if self.backend == "postgresql" else "?"
+        sql = (
+            f"INSERT INTO {schema.events.name} ({', '.join(IMPORT_COLUMNS)}) VALUES "
+            f"({', '.join([marker] * len(IMPORT_COLUMNS))})"
+        )
+        n = len(columns[0])
+        written = 0
+        cur = conn.connection.driver_connection.cursor()
+        for start in range(0, n, chunk_size):
+            batch = list(zip(*(column[start : start + chunk_size] for column in columns), strict=True))
+            cur.executemany(sql, batch)
+            written += len(batch)
+        cur.close()
+        return written
