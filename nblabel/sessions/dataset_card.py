@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..core import __version__
 from ..exports.table import json_row, json_value
 
 #: Disagreements listed in README.md (all are in disagreements.jsonl).
@@ -31,14 +32,31 @@ MAX_LISTED = 50
 
 def write_dataset_card(session: Any, directory: Path) -> Path:
     """Write the dataset card of ``session`` into ``directory`` (created); returns it."""
-    from ..core import __version__
-
     directory.mkdir(parents=True, exist_ok=True)
     final = session.final_labels()
     shown = session.store.items(session.task)
     text = shown["text"] if "text" in shown.columns else None
+    _write_jsonl(directory / "final_labels.jsonl", _final_rows(final, text))
+    _write_annotations(session, directory / "annotations.jsonl")
+    disagreement_rows = _disagreement_rows(final)
+    _write_jsonl(directory / "disagreements.jsonl", disagreement_rows)
+    guide_index = _write_guidelines(session, directory / "guidelines")
+    report_rows, per_label, by_version = _write_agreement(session, directory / "agreement.json")
+    stats = session.progress()
+    (directory / "annotators.json").write_text(_dumps(_table(stats)), encoding="utf-8")
+    card = _card(session, final, guide_index)
+    (directory / "card.json").write_text(_dumps(card), encoding="utf-8")
+    (directory / "README.md").write_text(
+        _markdown(session, card, report_rows, per_label, by_version, stats, disagreement_rows, text),
+        encoding="utf-8",
+    )
+    return directory
 
-    final_rows = []
+
+# ---------------------------------------------------------------------- the files
+def _final_rows(final: pd.DataFrame, text: pd.Series | None) -> list[dict[str, Any]]:
+    """One row per item of ``final_labels.jsonl``: id, text (when shown), value, provenance."""
+    rows = []
     for item_id, row in final.iterrows():
         out = {"item_id": json_value(item_id)}
         if text is not None and item_id in text.index:
@@ -47,18 +65,24 @@ def write_dataset_card(session: Any, directory: Path) -> Path:
             value=row["value"], status=row["status"], n_annotators=int(row["n_annotators"]),
             agreed_with=row["agreed_with"], adjudicator=row["adjudicator"], rationale=row["rationale"],
         )  # fmt: skip
-        final_rows.append(out)
-    _write_jsonl(directory / "final_labels.jsonl", final_rows)
+        rows.append(out)
+    return rows
 
+
+def _write_annotations(session: Any, path: Path) -> None:
+    """Every raw event, the session's and the adjudicators', as ``annotations.jsonl``."""
     events = pd.concat(
         [session.store.annotations(session.task), session.store.annotations(session.adjudication_task)],
         ignore_index=True,
     )
-    _write_jsonl(directory / "annotations.jsonl", [json_row(r) for r in events.to_dict("records")])
+    _write_jsonl(path, [json_row(r) for r in events.to_dict("records")])
 
+
+def _disagreement_rows(final: pd.DataFrame) -> list[dict[str, Any]]:
+    """Items at least two annotators labeled differently: each value and the resolution."""
     contested = final[final["status"].isin(["adjudicated", "ambiguous", "unresolved"])]
     contested = contested[contested["n_annotators"] >= 2]
-    disagreement_rows = [
+    return [
         {
             "item_id": json_value(i),
             "annotators": r["annotators"],
@@ -69,10 +93,12 @@ def write_dataset_card(session: Any, directory: Path) -> Path:
         }  # fmt: skip
         for i, r in contested.iterrows()
     ]
-    _write_jsonl(directory / "disagreements.jsonl", disagreement_rows)
 
+
+def _write_guidelines(session: Any, guide_dir: Path) -> list[dict[str, Any]]:
+    """Every guidelines version as Markdown in ``guide_dir``, with ``guidelines.json``
+    (returned: version, number, note, created_at, file)."""
     versions = session.guideline_versions()
-    guide_dir = directory / "guidelines"
     guide_dir.mkdir(exist_ok=True)
     guide_index = []
     for n, row in enumerate(versions.itertuples(index=False), start=1):
@@ -88,7 +114,12 @@ def write_dataset_card(session: Any, directory: Path) -> Path:
             }
         )
     (guide_dir / "guidelines.json").write_text(_dumps(guide_index), encoding="utf-8")
+    return guide_index
 
+
+def _write_agreement(session: Any, path: Path) -> tuple[list[dict[str, Any]], pd.DataFrame, pd.DataFrame]:
+    """``agreement.json``: the report (when production items have labels), its per-label table
+    and agreement per guidelines version; returns the three."""
     labeled = session.production_annotations()
     report = session.report(n_boot=200) if (labeled["kind"] == "label").any() else None
     report_rows = (
@@ -109,7 +140,7 @@ def write_dataset_card(session: Any, directory: Path) -> Path:
     )
     per_label = report.per_label if report is not None else pd.DataFrame()
     by_version = session.agreement_by_guideline()
-    (directory / "agreement.json").write_text(
+    path.write_text(
         _dumps(
             {
                 "report": report_rows,
@@ -119,35 +150,35 @@ def write_dataset_card(session: Any, directory: Path) -> Path:
         ),
         encoding="utf-8",
     )
+    return report_rows, per_label, by_version
 
-    stats = session.progress()
-    (directory / "annotators.json").write_text(_dumps(_table(stats)), encoding="utf-8")
 
+def _card(session: Any, final: pd.DataFrame, guide_index: list[dict[str, Any]]) -> dict[str, Any]:
+    """The facts of ``card.json``: the task, its settings, status counts, label distribution."""
     status_counts = {s: int(n) for s, n in final["status"].value_counts().items()}
-    finals = final[final["value"].notna()]["value"]
-    distribution: dict[str, int] = {}
-    for value in finals:
-        key = json.dumps(value, ensure_ascii=False, default=str) if not isinstance(value, str) else value
-        distribution[key] = distribution.get(key, 0) + 1
-    card = {
+    return {
         "task": session.task, "kind": session.kind, "labels": session.labels,
         "items": session.n_production, "gold_items": len(session.gold),
         "annotators": session.annotators, "overlap": session.overlap,
         "settings": {"gold_rate": session.gold_rate, "gold_threshold": session.gold_threshold,
                      "calibration": session.calibration, "pass_mark": session.pass_mark,
                      "feedback": session.feedback, "seed": session.seed},
-        "status_counts": status_counts, "label_distribution": distribution,
+        "status_counts": status_counts, "label_distribution": _distribution(final),
         "guideline_versions": guide_index, "written_at": datetime.now(UTC).isoformat(),
         "nblabel_version": __version__,
         "files": ["README.md", "card.json", "final_labels.jsonl", "annotations.jsonl", "disagreements.jsonl",
                   "agreement.json", "annotators.json", "guidelines/"],
     }  # fmt: skip
-    (directory / "card.json").write_text(_dumps(card), encoding="utf-8")
-    (directory / "README.md").write_text(
-        _markdown(session, card, report_rows, per_label, by_version, stats, disagreement_rows, text),
-        encoding="utf-8",
-    )
-    return directory
+
+
+def _distribution(final: pd.DataFrame) -> dict[str, int]:
+    """How many items have each final value (a value that is not text keyed by its JSON)."""
+    finals = final[final["value"].notna()]["value"]
+    distribution: dict[str, int] = {}
+    for value in finals:
+        key = json.dumps(value, ensure_ascii=False, default=str) if not isinstance(value, str) else value
+        distribution[key] = distribution.get(key, 0) + 1
+    return distribution
 
 
 # ---------------------------------------------------------------------- Markdown
@@ -161,9 +192,23 @@ def _markdown(
     disagreements: list[dict[str, Any]],
     text: pd.Series | None,
 ) -> str:
+    """``README.md``: one section per part of the card."""
+    lines = [
+        *_md_summary(session, card),
+        *_md_agreement(report_rows, per_label),
+        *_md_by_version(by_version),
+        *_md_annotators(stats),
+        *_md_disagreements(disagreements, text),
+        *_md_guidelines_and_files(card),
+    ]
+    return "\n".join(lines)
+
+
+def _md_summary(session: Any, card: dict[str, Any]) -> list[str]:
+    """The title, what was labeled and how, and the final labels by status and by label."""
     counts = card["status_counts"]
     uncertain = counts.get("ambiguous", 0) + counts.get("unresolved", 0)
-    lines = [
+    return [
         f"# Dataset card: {_md(session.task)}",
         "",
         f"{card['items']} items labeled for a **{_md(session.kind)}** task by "
@@ -187,9 +232,12 @@ def _markdown(
         "",
         _md_table(["label", "items"], sorted(card["label_distribution"].items(), key=lambda kv: -kv[1])),
         "",
-        "## Agreement",
-        "",
     ]
+
+
+def _md_agreement(report_rows: list[dict[str, Any]], per_label: pd.DataFrame) -> list[str]:
+    """The coefficients with their intervals, then agreement per label."""
+    lines = ["## Agreement", ""]
     if report_rows:
         lines.append(_md_table(
             ["coefficient", "value", "95% CI", "items", "reading"],
@@ -203,21 +251,29 @@ def _markdown(
         lines += ["", "### Per label (label against the rest: low values mark uncertain labels)", ""]
         rows = [[label] + [_cell(r[c]) for c in shown] for label, r in per_label.iterrows()]
         lines.append(_md_table(["label", *shown], rows))
-    lines += ["", "### By guidelines version", ""]
-    if len(by_version):
-        coefficient = next(
-            (c for c in ("krippendorff_alpha", "fleiss_kappa", "span_f1_exact") if c in by_version), None
-        )
-        headers = ["version", "note", "items"] + ([coefficient] if coefficient else [])
-        rows = [
-            [f"v{r['number']} ({v})" if r.get("number") else v, r["note"], r["items"]]
-            + ([_num(r.get(coefficient))] if coefficient else [])
-            for v, r in by_version.iterrows()
-        ]
-        lines.append(_md_table(headers, rows))
-    else:
-        lines.append("The session has no versioned guidelines.")
-    lines += ["", "## Annotators", ""]
+    return lines
+
+
+def _md_by_version(by_version: pd.DataFrame) -> list[str]:
+    """Agreement per guidelines version."""
+    lines = ["", "### By guidelines version", ""]
+    if not len(by_version):
+        return [*lines, "The session has no versioned guidelines."]
+    coefficient = next(
+        (c for c in ("krippendorff_alpha", "fleiss_kappa", "span_f1_exact") if c in by_version), None
+    )
+    headers = ["version", "note", "items"] + ([coefficient] if coefficient else [])
+    rows = [
+        [f"v{r['number']} ({v})" if r.get("number") else v, r["note"], r["items"]]
+        + ([_num(r.get(coefficient))] if coefficient else [])
+        for v, r in by_version.iterrows()
+    ]
+    return [*lines, _md_table(headers, rows)]
+
+
+def _md_annotators(stats: pd.DataFrame) -> list[str]:
+    """Each annotator's progress, gold accuracy, flags and time."""
+    lines = ["", "## Annotators", ""]
     if len(stats):
         lines.append(_md_table(
             ["annotator", "assigned", "labeled", "skipped", "gold answered", "gold accuracy",
@@ -226,29 +282,37 @@ def _markdown(
               "yes" if r["gold_flagged"] else "", r["flags"], _secs(r["median_active_ms"])]
              for a, r in stats.iterrows()],
         ))  # fmt: skip
-    lines += ["", f"## Disagreements ({len(disagreements)})", ""]
-    if disagreements:
-        shown = disagreements[:MAX_LISTED]
-        rows = []
-        for d in shown:
-            item_text = ""
-            if text is not None and d["item_id"] in text.index:
-                item_text = str(text.loc[d["item_id"]])[:120]
-            values = "; ".join(f"{a}: {_short(v)}" for a, v in d["annotators"].items())
-            rows.append(
-                [d["item_id"], item_text, values, d["resolution"], _short(d["value"]), d["rationale"] or ""]
-            )
-        lines.append(_md_table(["item", "text", "annotators", "resolution", "final", "rationale"], rows))
-        if len(disagreements) > MAX_LISTED:
-            lines.append(f"\n… and {len(disagreements) - MAX_LISTED} more in `disagreements.jsonl`.")
-    else:
-        lines.append("None.")
-    lines += ["", "## Guidelines", ""]
+    return lines
+
+
+def _md_disagreements(disagreements: list[dict[str, Any]], text: pd.Series | None) -> list[str]:
+    """The first :data:`MAX_LISTED` disagreements: the item, each value, the resolution."""
+    lines = ["", f"## Disagreements ({len(disagreements)})", ""]
+    if not disagreements:
+        return [*lines, "None."]
+    rows = []
+    for d in disagreements[:MAX_LISTED]:
+        item_text = ""
+        if text is not None and d["item_id"] in text.index:
+            item_text = str(text.loc[d["item_id"]])[:120]
+        values = "; ".join(f"{a}: {_short(v)}" for a, v in d["annotators"].items())
+        rows.append(
+            [d["item_id"], item_text, values, d["resolution"], _short(d["value"]), d["rationale"] or ""]
+        )
+    lines.append(_md_table(["item", "text", "annotators", "resolution", "final", "rationale"], rows))
+    if len(disagreements) > MAX_LISTED:
+        lines.append(f"\n… and {len(disagreements) - MAX_LISTED} more in `disagreements.jsonl`.")
+    return lines
+
+
+def _md_guidelines_and_files(card: dict[str, Any]) -> list[str]:
+    """The guidelines versions, the files of the card, and what wrote it when."""
+    lines = ["", "## Guidelines", ""]
     lines += [f"- v{g['number']} `{g['version']}` ({g['created_at'][:19]}): {_md(g['note'])} — `{g['file']}`"
               for g in card["guideline_versions"]] or ["None."]  # fmt: skip
     lines += ["", "## Files", ""] + [f"- `{f}`" for f in card["files"]]
     lines += ["", f"Written by nblabel {card['nblabel_version']} on {card['written_at'][:19]} UTC.", ""]
-    return "\n".join(lines)
+    return lines
 
 
 _STATUS_MEANING = {
