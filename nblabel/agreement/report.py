@@ -170,89 +170,126 @@ def prepare(
             f"annotations must be a DataFrame (store.annotations(task) or a wide items x annotators "
             f"table), got {type(annotations).__name__}"
         )
-    long = {"item_id", "annotator", "value"} <= set(annotations.columns)
-    if long:
-        frame = one_task(annotations, task)
-        values, events, skipped, flagged = standing(frame)
-        wide = values.pivot(index="item_id", columns="annotator", values="value") if len(values) else None
-        if wide is None:
-            wide = pd.DataFrame(index=pd.Index([], name="item_id"), columns=pd.Index([], name="annotator"))
-    else:
-        frame = None
-        wide = annotations.copy()
-        events = None
-        skipped = flagged = pd.Series(dtype="int64")
-
+    ratings = _Ratings.read(annotations, task)
+    wide = ratings.wide
     gold_values: pd.Series | None = None
     if gold is not None:
-        gold_values, wide = _gold(gold, frame, wide)
-
+        gold_values, wide = _gold(gold, ratings.frame, wide)
     cells = wide.to_numpy(dtype=object).ravel()
-    present = ~pd.isna(cells)
-    gold_cells = np.zeros(0, dtype=object)
-    if gold_values is not None:
-        gold_cells = gold_values.to_numpy(dtype=object)
-        gold_cells = gold_cells[~pd.isna(gold_cells)]
-    rated = np.concatenate([cells[present], gold_cells])
-    # Plain scalars (the common case) are coded with vectorised pandas; label lists (multi-label)
-    # and dicts (spans, boxes, comparisons) take the per-value path.
-    scalar = all(t in _SCALAR_TYPES for t in {type(v) for v in rated})
-    if not scalar:
-        _check_categorical(rated, task_kind)
-    if multi is None:
-        multi = not scalar and any(is_multi(v) for v in rated)
-    distinct = list(pd.unique(pd.Series(rated, dtype=object))) if scalar else list(rated)
-
-    label_list = _ordered_labels(labels, distinct, multi)
-    position = {label: i for i, label in enumerate(label_list)}
-
-    def category(value: Any) -> Any:
-        if not multi:
-            return value
-        items = [value] if isinstance(value, (str, int, float)) else list(value)
-        return tuple(sorted(set(items), key=position.__getitem__))
-
-    if multi:
-        seen = {category(v) for v in distinct}
-        categories = sorted(seen, key=lambda t: (len(t), [position[x] for x in t]))
-        member = np.zeros((len(categories), len(label_list)), dtype=bool)
-        for c, labels_in in enumerate(categories):
-            member[c, [position[x] for x in labels_in]] = True
-    else:
-        categories = label_list
-        member = np.eye(len(categories), dtype=bool)
-    code_of = {c: float(i) for i, c in enumerate(categories)}
-
-    def to_codes(values: np.ndarray) -> np.ndarray:
-        out = np.full(len(values), np.nan)
-        ok = ~pd.isna(values)
-        if scalar and not multi:
-            out[ok] = pd.Series(values[ok], dtype=object).map(code_of).to_numpy(dtype=float)
-        else:
-            out[ok] = [code_of[category(v)] for v in values[ok]]
-        return out
-
-    codes = pd.DataFrame(to_codes(cells).reshape(wide.shape), index=wide.index, columns=wide.columns)
+    coding = _Coding.of(_rated(cells, gold_values), task_kind, labels, multi)
+    codes = pd.DataFrame(coding.codes(cells).reshape(wide.shape), index=wide.index, columns=wide.columns)
     codes = codes.dropna(how="all")
     codes = codes.loc[_in_order(codes.index), _in_order(codes.columns)]
     codes.index.name, codes.columns.name = "item_id", "annotator"
     gold_codes = None
     if gold_values is not None:
         gold_values = gold_values[[not is_missing(v) for v in gold_values]]
-        gold_codes = pd.Series(to_codes(gold_values.to_numpy(dtype=object)), index=gold_values.index)
+        gold_codes = pd.Series(coding.codes(gold_values.to_numpy(dtype=object)), index=gold_values.index)
         gold_codes = _align_ids(gold_codes, codes.index)
     return CategoricalData(
         task_kind=task_kind,
-        multi=bool(multi),
-        labels=label_list,
-        categories=categories,
+        multi=coding.multi,
+        labels=coding.labels,
+        categories=coding.categories,
         codes=codes,
-        member=member,
+        member=coding.member,
         gold=gold_codes,
-        events=events,
-        skipped=skipped,
-        flagged=flagged,
+        events=ratings.events,
+        skipped=ratings.skipped,
+        flagged=ratings.flagged,
     )
+
+
+@dataclass
+class _Ratings:
+    """What :func:`prepare` reads from its input: items x annotators values, and from a long
+    frame the frame itself, every label event (timing), standing skips and flags."""
+
+    wide: pd.DataFrame
+    frame: pd.DataFrame | None = None
+    events: pd.DataFrame | None = None
+    skipped: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
+    flagged: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
+
+    @classmethod
+    def read(cls, annotations: pd.DataFrame, task: str | None) -> _Ratings:
+        """A long frame (``item_id``, ``annotator``, ``value``) of one task, or a wide table."""
+        if not {"item_id", "annotator", "value"} <= set(annotations.columns):
+            return cls(wide=annotations.copy())
+        frame = one_task(annotations, task)
+        values, events, skipped, flagged = standing(frame)
+        wide = values.pivot(index="item_id", columns="annotator", values="value") if len(values) else None
+        if wide is None:
+            wide = pd.DataFrame(index=pd.Index([], name="item_id"), columns=pd.Index([], name="annotator"))
+        return cls(wide=wide, frame=frame, events=events, skipped=skipped, flagged=flagged)
+
+
+def _rated(cells: np.ndarray, gold_values: pd.Series | None) -> np.ndarray:
+    """Every value given: the ratings present, then the gold answers."""
+    gold_cells = np.zeros(0, dtype=object)
+    if gold_values is not None:
+        gold_cells = gold_values.to_numpy(dtype=object)
+        gold_cells = gold_cells[~pd.isna(gold_cells)]
+    return np.concatenate([cells[~pd.isna(cells)], gold_cells])
+
+
+@dataclass
+class _Coding:
+    """How rated values become category codes: the labels in order, the categories (labels, or
+    label tuples when multi-label) and which labels each category holds."""
+
+    scalar: bool  # every value is a plain scalar (coded with vectorised pandas)
+    multi: bool
+    labels: list[Any]
+    position: dict[Any, int]
+    categories: list[Any]
+    member: np.ndarray
+    code_of: dict[Any, float]
+
+    @classmethod
+    def of(
+        cls, rated: np.ndarray, task_kind: str, labels: Sequence[Any] | None, multi: bool | None
+    ) -> _Coding:
+        """The coding of ``rated`` (every value given); ``labels`` first, in their order."""
+        # Plain scalars (the common case) are coded with vectorised pandas; label lists (multi-label)
+        # and dicts (spans, boxes, comparisons) take the per-value path.
+        scalar = all(t in _SCALAR_TYPES for t in {type(v) for v in rated})
+        if not scalar:
+            _check_categorical(rated, task_kind)
+        if multi is None:
+            multi = not scalar and any(is_multi(v) for v in rated)
+        distinct = list(pd.unique(pd.Series(rated, dtype=object))) if scalar else list(rated)
+        label_list = _ordered_labels(labels, distinct, multi)
+        position = {label: i for i, label in enumerate(label_list)}
+        if multi:
+            seen = {_label_tuple(v, position) for v in distinct}
+            categories = sorted(seen, key=lambda t: (len(t), [position[x] for x in t]))
+            member = np.zeros((len(categories), len(label_list)), dtype=bool)
+            for c, labels_in in enumerate(categories):
+                member[c, [position[x] for x in labels_in]] = True
+        else:
+            categories = label_list
+            member = np.eye(len(categories), dtype=bool)
+        code_of = {c: float(i) for i, c in enumerate(categories)}
+        return cls(scalar, bool(multi), label_list, position, categories, member, code_of)
+
+    def codes(self, values: np.ndarray) -> np.ndarray:
+        """The float code of each value (NaN where missing)."""
+        out = np.full(len(values), np.nan)
+        ok = ~pd.isna(values)
+        if self.scalar and not self.multi:
+            out[ok] = pd.Series(values[ok], dtype=object).map(self.code_of).to_numpy(dtype=float)
+        elif self.multi:
+            out[ok] = [self.code_of[_label_tuple(v, self.position)] for v in values[ok]]
+        else:
+            out[ok] = [self.code_of[v] for v in values[ok]]
+        return out
+
+
+def _label_tuple(value: Any, position: dict[Any, int]) -> tuple[Any, ...]:
+    """A multi-label value as the tuple of its distinct labels, in label order."""
+    items = [value] if isinstance(value, (str, int, float)) else list(value)
+    return tuple(sorted(set(items), key=position.__getitem__))
 
 
 def one_task(frame: pd.DataFrame, task: str | None) -> pd.DataFrame:
