@@ -233,23 +233,36 @@ def _confusion_figure(
 ) -> Figure:
     """The heatmap both confusion plots draw: counts printed in the cells."""
     n = len(names)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if normalize == "true":
-            share = counts / counts.sum(axis=1, keepdims=True)
-        elif normalize == "pred":
-            share = counts / counts.sum(axis=0, keepdims=True)
-        elif normalize == "all":
-            share = counts / counts.sum()
-        else:
-            share = None
+    share = _shares(counts, normalize)
     shade = np.nan_to_num(share) if share is not None else counts.astype(float)
     vmax = 1.0 if share is not None else max(1.0, float(counts.max(initial=0)))
-
     longest = max((len(s) for s in names), default=1)
     size = min(8.0, max(4.6, 2.6 + 0.62 * n + 0.04 * min(longest, 14)))
     fig, ax = _figure(size, min(7.5, max(3.9, 1.9 + 0.55 * n)))
     image = ax.imshow(shade, cmap=cmap, vmin=0, vmax=vmax, aspect="equal")
-    colours = image.cmap(image.norm(shade))
+    _print_counts(ax, n, image.cmap(image.norm(shade)), counts, share)
+    _confusion_axes(ax, names, rotate=n > 4 or longest > 8)
+    ax.set_ylabel(_fit(a, 30, 1), color=_INK, fontsize=10)
+    ax.set_xlabel(_fit(b, 30, 1), color=_INK, fontsize=10)
+    _titles(fig, ax, f"{_fit(a, 24, 1)} × {_fit(b, 24, 1)}", subtitle)
+    _confusion_colorbar(fig, ax, image, normalize, unit, percent=share is not None)
+    return fig
+
+
+def _shares(counts: np.ndarray, normalize: str | None) -> np.ndarray | None:
+    """Each cell's share of its row, column or of all (``normalize``); ``None`` for counts."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if normalize == "true":
+            return counts / counts.sum(axis=1, keepdims=True)
+        if normalize == "pred":
+            return counts / counts.sum(axis=0, keepdims=True)
+        if normalize == "all":
+            return counts / counts.sum()
+    return None
+
+
+def _print_counts(ax: Any, n: int, colours: np.ndarray, counts: np.ndarray, share: np.ndarray | None) -> None:
+    """Each cell's count (and share) in ink that reads on the cell's colour; the diagonal bold."""
     fontsize = 10 if n <= 6 else 8 if n <= 12 else 6
     for i in range(n):
         for j in range(n):
@@ -264,7 +277,11 @@ def _confusion_figure(
                 fontweight="bold" if i == j else "normal",
             )  # fmt: skip
 
-    rotate = n > 4 or longest > 8
+
+def _confusion_axes(ax: Any, names: list[str], *, rotate: bool) -> None:
+    """The category names on both axes (column names rotated when long or many), white lines
+    between the cells, no ticks or frame."""
+    n = len(names)
     # Rotated column names get one line (two rotated lines collide with their neighbours).
     ax.set_xticks(range(n), [_fit(s, 18, 1) if rotate else _fit(s, 16) for s in names])
     ax.set_yticks(range(n), [_fit(s, 12 if n > 6 else 16) for s in names])
@@ -278,9 +295,12 @@ def _confusion_figure(
     ax.tick_params(which="major", length=0)
     for side in ax.spines.values():
         side.set_visible(False)
-    ax.set_ylabel(_fit(a, 30, 1), color=_INK, fontsize=10)
-    ax.set_xlabel(_fit(b, 30, 1), color=_INK, fontsize=10)
-    _titles(fig, ax, f"{_fit(a, 24, 1)} × {_fit(b, 24, 1)}", subtitle)
+
+
+def _confusion_colorbar(
+    fig: Figure, ax: Any, image: Any, normalize: str | None, unit: str, *, percent: bool
+) -> None:
+    """The colour scale, labeled with what the colour measures (ticks in percent for shares)."""
     bar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.03, shrink=0.85)
     bar.set_label(
         {None: unit, "true": "share of row", "pred": "share of column", "all": f"share of {unit}"}[normalize],
@@ -289,9 +309,8 @@ def _confusion_figure(
     )
     bar.outline.set_visible(False)
     bar.ax.tick_params(labelsize=8, colors=_INK)
-    if share is not None:
+    if percent:
         bar.ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
-    return fig
 
 
 # ---------------------------------------------------------------------- coefficients
@@ -311,7 +330,32 @@ def plot_agreement(report: pd.DataFrame, *, title: str | None = None) -> Figure:
     left = -0.2 if lowest >= -0.2 else max(-1.0, math.floor(lowest * 5) / 5 - 0.05)
     ax.set_xlim(left, 1.0)
     ax.set_ylim(n - 0.5, -0.5 - 0.75)
+    _landis_koch_bands(ax, left)
 
+    ci_text = getattr(report, "level", None) or 0.95
+    handles: dict[str, Any] = {}
+    for i, row in rows.iterrows():
+        _draw_coefficient(ax, i, row, left, handles)
+
+    ax.set_yticks(range(n), [_fit(c, 34, 2) for c in rows["coefficient"]])
+    ax.tick_params(axis="y", length=0)
+    ax.spines["left"].set_visible(False)
+    ax.set_xlabel("value", fontsize=9, color=_INK)
+    ax.xaxis.grid(True, color="white", linewidth=1)
+    _titles(
+        fig, ax, _plain(_agreement_title(rows) if title is None else title),
+        f"bars: {ci_text:.0%} bootstrap CI · bands: Landis & Koch reading (chance-corrected only)",
+    )  # fmt: skip
+    if len(handles) > 1:
+        fig.legend(
+            handles.values(), handles.keys(), loc="outside lower right", fontsize=8, frameon=False,
+            ncol=2, handletextpad=0.3, columnspacing=1.2,
+        )  # fmt: skip
+    return fig
+
+
+def _landis_koch_bands(ax: Any, left: float) -> None:
+    """The Landis & Koch reading bands right of ``left``, named above the rows, and the 0 line."""
     for k, (lo, hi, name) in enumerate(_LANDIS_KOCH):
         lo = max(lo, left)
         if hi <= left:
@@ -323,57 +367,44 @@ def plot_agreement(report: pd.DataFrame, *, title: str | None = None) -> Figure:
         )  # fmt: skip
     ax.axvline(0, color="#BBBBBB", linewidth=0.8, zorder=1)
 
-    ci_text = getattr(report, "level", None) or 0.95
-    handles = {}
-    for i, row in rows.iterrows():
-        value = float(row["value"])
-        low, high = float(row["ci_low"]), float(row["ci_high"])
-        raw = str(row.get("reading", "")) == NOT_CHANCE_CORRECTED
-        colour = OKABE_ITO[1] if raw else OKABE_ITO[0]
-        if math.isnan(value):
-            ax.text(
-                max(left, 0) + 0.01, i, "undefined", va="center", fontsize=9, color=_MUTED, style="italic"
-            )
-            label = "–"
-        else:
-            if not (math.isnan(low) or math.isnan(high)):
-                ax.errorbar(
-                    value, i, xerr=[[value - low], [high - value]], fmt="none", ecolor=colour,
-                    elinewidth=2, capsize=4, capthick=1.5, zorder=3,
-                )  # fmt: skip
-            handle = ax.plot(
-                value, i, marker="D" if raw else "o", markersize=8 if not raw else 7, zorder=4,
-                color=colour, markerfacecolor="white" if raw else colour, markeredgewidth=1.8,
-                linestyle="none",
-            )[0]  # fmt: skip
-            handles.setdefault("raw agreement" if raw else "chance-corrected", handle)
-            label = f"{value:.2f}"
-            if not (math.isnan(low) or math.isnan(high)):
-                label += f"  [{low:.2f}, {high:.2f}]"
-        ax.text(1.02, i, label, transform=ax.get_yaxis_transform(), va="center", fontsize=9, color=_INK)
 
-    ax.set_yticks(range(n), [_fit(c, 34, 2) for c in rows["coefficient"]])
-    ax.tick_params(axis="y", length=0)
-    ax.spines["left"].set_visible(False)
-    ax.set_xlabel("value", fontsize=9, color=_INK)
-    ax.xaxis.grid(True, color="white", linewidth=1)
-    if title is None:
-        bits = []
-        if "items" in rows and n:
-            bits.append(f"{int(rows['items'].max())} items")
-        if "annotators" in rows and n:
-            bits.append(f"{int(rows['annotators'].max())} annotators")
-        title = "Agreement" + (f" · {' · '.join(bits)}" if bits else "")
-    _titles(
-        fig, ax, _plain(title),
-        f"bars: {ci_text:.0%} bootstrap CI · bands: Landis & Koch reading (chance-corrected only)",
-    )  # fmt: skip
-    if len(handles) > 1:
-        fig.legend(
-            handles.values(), handles.keys(), loc="outside lower right", fontsize=8, frameon=False,
-            ncol=2, handletextpad=0.3, columnspacing=1.2,
-        )  # fmt: skip
-    return fig
+def _draw_coefficient(ax: Any, i: int, row: pd.Series, left: float, handles: dict[str, Any]) -> None:
+    """Row ``i`` of the report: its point and interval (or "undefined"), its value written at
+    the right; the first point of each style goes into ``handles`` (the legend)."""
+    value = float(row["value"])
+    low, high = float(row["ci_low"]), float(row["ci_high"])
+    raw = str(row.get("reading", "")) == NOT_CHANCE_CORRECTED
+    colour = OKABE_ITO[1] if raw else OKABE_ITO[0]
+    if math.isnan(value):
+        ax.text(max(left, 0) + 0.01, i, "undefined", va="center", fontsize=9, color=_MUTED, style="italic")
+        label = "–"
+    else:
+        if not (math.isnan(low) or math.isnan(high)):
+            ax.errorbar(
+                value, i, xerr=[[value - low], [high - value]], fmt="none", ecolor=colour,
+                elinewidth=2, capsize=4, capthick=1.5, zorder=3,
+            )  # fmt: skip
+        handle = ax.plot(
+            value, i, marker="D" if raw else "o", markersize=8 if not raw else 7, zorder=4,
+            color=colour, markerfacecolor="white" if raw else colour, markeredgewidth=1.8,
+            linestyle="none",
+        )[0]  # fmt: skip
+        handles.setdefault("raw agreement" if raw else "chance-corrected", handle)
+        label = f"{value:.2f}"
+        if not (math.isnan(low) or math.isnan(high)):
+            label += f"  [{low:.2f}, {high:.2f}]"
+    ax.text(1.02, i, label, transform=ax.get_yaxis_transform(), va="center", fontsize=9, color=_INK)
+
+
+def _agreement_title(rows: pd.DataFrame) -> str:
+    """``Agreement · N items · M annotators`` (what the report's rows tell)."""
+    n = len(rows)
+    bits = []
+    if "items" in rows and n:
+        bits.append(f"{int(rows['items'].max())} items")
+    if "annotators" in rows and n:
+        bits.append(f"{int(rows['annotators'].max())} annotators")
+    return "Agreement" + (f" · {' · '.join(bits)}" if bits else "")
 
 
 # ---------------------------------------------------------------------- annotators
@@ -406,8 +437,6 @@ def plot_annotators(
     if not timed:
         x = table["items"].astype(float)
     y = pd.to_numeric(table["accuracy"], errors="coerce")
-    sizes = 40 + 260 * table["items"] / max(1, table["items"].max())
-
     xmax = float(np.nanmax(np.r_[x.to_numpy(dtype=float), 1.0]))
     finite_y = y.dropna()
     ybottom = 0.0 if finite_y.empty else max(0.0, math.floor((finite_y.min() - 0.05) * 10) / 10)
@@ -420,6 +449,17 @@ def plot_annotators(
             xmax * 1.21, target, f"target {target:.0%}", color=OKABE_ITO[5], fontsize=8,
             ha="right", va="bottom",
         )  # fmt: skip
+    _draw_annotators(ax, table, x, y, ybottom, xlim)
+    _annotator_axes(fig, ax, has_gold=has_gold, timed=timed)
+    return fig
+
+
+def _draw_annotators(
+    ax: Any, table: pd.DataFrame, x: pd.Series, y: pd.Series, ybottom: float, xlim: float
+) -> None:
+    """One point per annotator, sized by items labeled and named with its accuracy (a cross on
+    the bottom edge for an annotator with no reference to compare with)."""
+    sizes = 40 + 260 * table["items"] / max(1, table["items"].max())
     for k, (name, row) in enumerate(table.iterrows()):
         xi, yi = x[name], y[name]
         colour = OKABE_ITO[k % len(OKABE_ITO)]
@@ -437,6 +477,10 @@ def plot_annotators(
             xytext=(-9 if right else 9, 7), textcoords="offset points", fontsize=8.5, color=_INK,
             ha="right" if right else "left", zorder=4,
         )  # fmt: skip
+
+
+def _annotator_axes(fig: Figure, ax: Any, *, has_gold: bool, timed: bool) -> None:
+    """What the axes of :func:`plot_annotators` measure, its grid and titles."""
     reference = "gold" if has_gold else "majority of the other annotators"
     ax.set_ylabel(f"accuracy vs {'gold' if has_gold else 'majority'}", fontsize=9, color=_INK)
     if timed:
@@ -451,7 +495,6 @@ def plot_annotators(
         fig, ax, "Annotators: accuracy and throughput",
         f"accuracy against {reference} · point size: items labeled",
     )  # fmt: skip
-    return fig
 
 
 # ---------------------------------------------------------------------- boxes
