@@ -1,4 +1,4 @@
-"""Drive JupyterLab with Debian's Chromium through Playwright (see ``../shared/e2e-recipe.md``).
+"""Drive JupyterLab (and Notebook 7, Voilà, marimo) with Debian's Chromium through Playwright.
 
 Reusable outside pytest (the benchmarks import it)::
 
