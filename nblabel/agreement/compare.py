@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from ..core.frames import current_from_annotations
+from . import coefficients as ag
 from .report import (
     build_report,
     coefficient_rows,
@@ -101,7 +102,6 @@ def extra_rows(frame: pd.DataFrame, *, n_boot: int, level: float, seed: int | No
 
 
 def _ordinal_alpha(domain: list[float]) -> Any:
-    from . import coefficients as ag
 
     def metric(ratings: Any) -> float:
         return ag.krippendorff_alpha(ratings, level="ordinal", value_domain=domain)

@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..core import registry
 from ..core.frames import current_from_annotations, is_missing, recorded_task
+from . import coefficients
 
 __all__ = ["AgreementReport", "agreement_report"]
 
@@ -54,9 +55,6 @@ def printable(text: str) -> str:
 
 
 def _agreement() -> Any:
-    # Imported on first use: ``import nblabel`` stays light (no SciPy until a report is asked for).
-    from . import coefficients
-
     return coefficients
 
 

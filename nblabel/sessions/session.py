@@ -25,12 +25,14 @@ import numpy as np
 import pandas as pd
 
 from ..agreement.gold import gold_score
+from ..agreement.report import agreement_report
 from ..core import ids
 from ..core.frames import current_from_annotations, is_missing
 from ..core.guidelines import Guidelines, load_guidelines
 from ..core.limits import check_name
 from ..store.store import Store, open_store
 from .assignment import annotator_items, assign_overlap, gold_sequence, mix_gold, stable_seed
+from .dataset_card import write_dataset_card
 from .decisions import ADJUDICATION, final_labels
 from .events import item_keys, production_events
 from .policy import Labeler
@@ -296,7 +298,6 @@ class Session:
 
     def report(self, **options: Any) -> Any:
         """The agreement report of the production items (``nl.agreement_report`` options)."""
-        from ..agreement.report import agreement_report
 
         info = self.store.task(self.task)
         labeled = self.production_annotations()
@@ -308,7 +309,6 @@ class Session:
         """Agreement on production items split by the guidelines version each label was given
         under: one row per version (oldest first) with its number, note, the items rated by at least
         two annotators under it, and every coefficient of the report."""
-        from ..agreement.report import agreement_report
 
         current = current_from_annotations(self.production_annotations())
         current = current[current["kind"] == "label"]
@@ -399,8 +399,7 @@ class Session:
         return final_labels(self)
 
     def export(self, directory: str | os.PathLike[str]) -> Path:
-        """Write the dataset card (see :func:`nblabel.dataset_card.write_dataset_card`)."""
-        from .dataset_card import write_dataset_card
+        """Write the dataset card (see :func:`nblabel.sessions.dataset_card.write_dataset_card`)."""
 
         return write_dataset_card(self, Path(directory))
 
