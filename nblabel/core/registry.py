@@ -126,6 +126,18 @@ class TaskKind(Protocol):
         """Write the task's current labels as ``format`` (its own formats, or a table)."""
         ...
 
+    # ---------------------------------------------------------------- preferences
+    def pairwise_outcomes(
+        self, values: Sequence[Any], config: Mapping[str, Any], items: Sequence[Any] | None = None
+    ) -> pd.DataFrame:
+        """The outcomes between pairs of responses that each value states (model rankings): one
+        row per pair with ``judgement`` (the value's position in ``values``), ``first`` and
+        ``second`` (Categoricals whose categories are the task's response columns, in the task's
+        order) and ``outcome``: ``"win"`` (``first`` beat ``second``), ``"tie"`` or
+        ``"both_bad"``. ``items`` names each value's item in errors. A kind that holds no
+        preferences raises ``ValueError`` ("rank_models needs a compare task")."""
+        ...
+
 
 class LiveView(Protocol):
     """A task's ratings prepared once per dashboard refresh: what the dashboard shows of them.

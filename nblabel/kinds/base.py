@@ -4,13 +4,16 @@ protocol and the export of the table formats (jsonl, csv, parquet) that every ki
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..core.registry import ItemContext
 from ..exports.table import FORMATS as TABLE_FORMATS
 from ..exports.table import export_table
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["KindBase", "TABLE_FORMATS"]
 
@@ -84,3 +87,12 @@ class KindBase:
     def export_own(self, store: Any, task: str, path: Path, format: str, **options: Any) -> Path:
         """Write one of :attr:`export_formats` (a kind with own formats overrides this)."""
         raise ValueError(f"{self.name} tasks have no export format {format!r}")
+
+    # ---------------------------------------------------------------- preferences
+    def pairwise_outcomes(
+        self, values: Sequence[Any], config: Mapping[str, Any], items: Sequence[Any] | None = None
+    ) -> pd.DataFrame:
+        """Pairwise outcomes between responses: only kinds that hold preferences have them."""
+        raise ValueError(
+            f"rank_models needs a compare task (pairs or rankings of responses); this is a {self.name} task"
+        )

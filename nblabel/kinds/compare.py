@@ -10,7 +10,7 @@ config) is served by :mod:`nblabel.kinds.ranking`. Exports: ``dpo``, ``reward``,
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -23,7 +23,7 @@ from ..agreement.views import CategoricalView
 from ..core.registry import ItemContext
 from ..exports.compare import COMPARE_FORMATS, export_compare
 from .base import KindBase
-from .ranking import RANKING
+from .ranking import RANKING, outcome_frame
 
 __all__ = ["CHOICES", "CompareKind", "COMPARE", "MAX_JUSTIFICATION", "SCORES"]
 
@@ -130,6 +130,22 @@ class CompareKind(KindBase):
 
     def export_own(self, store: Any, task: str, path: Path, format: str, **options: Any) -> Path:
         return export_compare(store, task, path, format, **options)
+
+    def pairwise_outcomes(
+        self, values: Sequence[Any], config: Mapping[str, Any], items: Sequence[Any] | None = None
+    ) -> pd.DataFrame:
+        """One outcome per judgement between the columns ``a`` and ``b`` of the config: ``A`` or
+        ``B`` a ``"win"`` of that column (its strength aside), ``"tie"``, ``"both_bad"``."""
+        a, b = str(config.get("a") or "A"), str(config.get("b") or "B")
+        pairs = {"A": (a, b, "win"), "B": (b, a, "win"), "tie": (a, b, "tie"), "both_bad": (a, b, "both_bad")}
+        rows: list[tuple[int, str, str, str]] = []
+        for n, value in enumerate(values):
+            choice = value.get("choice") if isinstance(value, Mapping) else value
+            if not isinstance(choice, str) or choice not in pairs:
+                where = f"item {items[n]!r}" if items is not None else f"judgement {n}"
+                raise ValueError(f"{where}: {value!r} is not a comparison (a choice of {CHOICES})")
+            rows.append((n, *pairs[choice]))
+        return outcome_frame(rows, [a, b])
 
 
 def _check_strength(choice: str, strength: Any, where: str) -> int | None:

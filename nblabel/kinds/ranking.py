@@ -10,10 +10,11 @@ order, ``reward``, ``jsonl``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
 from ..agreement.compare import ranking_report, ranking_text
@@ -23,7 +24,7 @@ from ..core.registry import ItemContext
 from ..exports.compare import COMPARE_FORMATS, export_compare
 from .base import KindBase
 
-__all__ = ["RankingKind", "RANKING"]
+__all__ = ["OUTCOMES", "RankingKind", "RANKING", "outcome_frame"]
 
 
 class RankingKind(KindBase):
@@ -98,5 +99,44 @@ class RankingKind(KindBase):
     def export_own(self, store: Any, task: str, path: Path, format: str, **options: Any) -> Path:
         return export_compare(store, task, path, format, **options)
 
+    def pairwise_outcomes(
+        self, values: Sequence[Any], config: Mapping[str, Any], items: Sequence[Any] | None = None
+    ) -> pd.DataFrame:
+        """Every pair of responses of each ranking: a ``"win"`` for the better ranked one, a
+        ``"tie"`` for two in one tie group (a ranking of k responses gives k(k-1)/2 pairs)."""
+        responses = [str(r) for r in config.get("responses") or []]
+        known = set(responses)
+        rows: list[tuple[int, str, str, str]] = []
+        for n, value in enumerate(values):
+            groups = [[g] if isinstance(g, str) else g for g in value] if isinstance(value, list) else []
+            flat = [x for g in groups if isinstance(g, list) for x in g]
+            if (
+                not groups
+                or not all(isinstance(g, list) and g for g in groups)
+                or not all(isinstance(x, str) and x in known for x in flat)
+                or len(set(flat)) < len(flat)
+            ):
+                where = f"item {items[n]!r}" if items is not None else f"judgement {n}"
+                raise ValueError(f"{where}: {value!r} is not a ranking of the responses {responses}")
+            for k, group in enumerate(groups):
+                rows.extend((n, x, y, "tie") for i, x in enumerate(group) for y in group[i + 1 :])
+                rows.extend((n, x, y, "win") for worse in groups[k + 1 :] for x in group for y in worse)
+        return outcome_frame(rows, responses)
+
+
+def outcome_frame(rows: list[tuple[int, str, str, str]], responses: list[str]) -> pd.DataFrame:
+    """``(judgement, first, second, outcome)`` rows as the frame of
+    :meth:`~nblabel.core.registry.TaskKind.pairwise_outcomes`."""
+    judgement, first, second, outcome = zip(*rows, strict=True) if rows else ((), (), (), ())
+    return pd.DataFrame({
+        "judgement": np.asarray(judgement, dtype=np.int64),
+        "first": pd.Categorical(first, categories=responses),
+        "second": pd.Categorical(second, categories=responses),
+        "outcome": pd.Categorical(outcome, categories=OUTCOMES),
+    })  # fmt: skip
+
+
+#: What a pairwise outcome says of its ``first`` response against its ``second``.
+OUTCOMES = ["win", "tie", "both_bad"]
 
 RANKING = RankingKind()
