@@ -340,6 +340,9 @@ def test_confidence_intervals_follow_the_values(store: nl.Store) -> None:
         assert row["ci"] == [pytest.approx(low), pytest.approx(high)] or (
             math.isnan(low) and row["ci"][0] is None
         )
+        # the reading names the bands the interval spans, as the report's does
+        assert row["reading"] == report.loc[row["key"], "reading"]
+    assert any("; the CI spans " in row["reading"] for row in snap["coefficients"])
     dash.close()
 
 

@@ -83,12 +83,37 @@ def test_report_values_equal_the_agreement_functions(small):
     assert (report["items"] == 4).all()  # items 1-4 have two or more ratings; item 5 has one
     assert (report["annotators"] == 3).all()
     assert report.loc["percent_agreement", "reading"] == "n/a (not chance-corrected)"
-    assert report.loc["fleiss_kappa", "reading"] == ag.landis_koch(expected["fleiss_kappa"])
+    # the reading names the Landis & Koch band of the point and the bands the interval spans
+    fk_low, fk_high = report.loc["fleiss_kappa", ["ci_low", "ci_high"]]
+    assert report.loc["fleiss_kappa", "reading"] == (
+        f"{ag.landis_koch(expected['fleiss_kappa'])}; the CI spans {ag.landis_koch(fk_low)} to "
+        f"{ag.landis_koch(fk_high)}"
+    )
     for key in expected:  # percentile intervals of the same seeded bootstrap
         low, high = report.loc[key, ["ci_low", "ci_high"]]
         assert low <= high
     low, high = ag.bootstrap_ci(ag.fleiss_kappa, ratings, n_boot=50, seed=0)
     assert report.loc["fleiss_kappa", ["ci_low", "ci_high"]].tolist() == pytest.approx([low, high])
+
+
+@pytest.mark.parametrize(
+    ("value", "low", "high", "reading"),
+    [
+        (0.5, math.nan, math.nan, "moderate"),  # no interval: the point's band alone
+        (0.5, 0.3, 0.7, "moderate; the CI spans fair to substantial"),
+        (0.7, 0.65, 0.78, "substantial; the CI lies within substantial"),
+        (0.1, -0.2, 0.35, "slight; the CI spans poor to fair"),
+        (0.95, 0.79, 1.0, "almost perfect; the CI spans substantial to almost perfect"),
+        (math.nan, math.nan, math.nan, "undefined"),
+    ],
+)
+def test_reading_names_the_bands_the_interval_spans(value, low, high, reading):
+    from nblabel.agreement.report import reading_of
+
+    assert reading_of(value, True, low, high) == reading
+    assert reading_of(value, False, low, high) == (
+        "undefined" if math.isnan(value) else "n/a (not chance-corrected)"
+    )
 
 
 def test_two_annotators_get_cohens_kappa_and_a_seeded_interval(small):

@@ -79,7 +79,7 @@ def extra_rows(frame: pd.DataFrame, *, n_boot: int, level: float, seed: int | No
     )
     low, high = (math.nan, math.nan) if math.isnan(value) else safe_ci(metric, wide, n_boot, level, seed)
     rows.append(["signed_alpha", "Krippendorff's α (ordinal), signed preference −2…+2", value, low, high,
-                 shared, k, reading_of(value, True), note])  # fmt: skip
+                 shared, k, reading_of(value, True, low, high), note])  # fmt: skip
 
     for dimension, table in rubric_tables(labels).items():
         d_shared = int((table.notna().sum(axis=1) >= 2).sum())
@@ -90,7 +90,7 @@ def extra_rows(frame: pd.DataFrame, *, n_boot: int, level: float, seed: int | No
         )
         name = f"Krippendorff's α (ordinal), rubric: {dimension}"
         rows.append([f"rubric_alpha_{dimension}", name, value, low, high, d_shared, int(table.shape[1]),
-                     reading_of(value, True), note])  # fmt: skip
+                     reading_of(value, True, low, high), note])  # fmt: skip
 
     bias = position_bias(labels)
     rows.append(["position_bias", "position bias: share of A/B choices won by the left side",
@@ -267,7 +267,7 @@ def ranking_report(frame: pd.DataFrame, gold: Any, *, n_boot: int, level: float,
     low, high = (math.nan, math.nan) if math.isnan(value) else safe_ci(metric, wide, n_boot, level, seed)
     shared = int((wide.notna().sum(axis=1) >= 2).sum())
     rows.append(["rank_alpha", "Krippendorff's α (ordinal) on the ranks", value, low, high, shared, k,
-                 reading_of(value, True), note])  # fmt: skip
+                 reading_of(value, True, low, high), note])  # fmt: skip
     per_response = table.groupby("response").agg(mean_rank=("rank", "mean"), rankings=("rank", "size"))
     per_response["first_places"] = table[table["rank"] == 1].groupby("response").size()
     per_response["first_places"] = per_response["first_places"].fillna(0).astype("int64")

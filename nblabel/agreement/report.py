@@ -458,12 +458,24 @@ def safe_ci(
     return float(low), float(high)
 
 
-def reading_of(value: float, chance_corrected: bool) -> str:
+def reading_of(value: float, chance_corrected: bool, low: float = math.nan, high: float = math.nan) -> str:
+    """The Landis & Koch reading of a chance-corrected ``value``, naming the range its confidence
+    interval ``[low, high]`` spans when one is given: ``"moderate; the CI spans fair to
+    substantial"`` (``"substantial; the CI lies within substantial"`` when it stays in one band).
+    The point's reading alone without an interval; ``"undefined"`` for NaN, and
+    ``"n/a (not chance-corrected)"`` for values the bands do not apply to."""
     if math.isnan(value):
         return UNDEFINED
     if not chance_corrected:
         return NOT_CHANCE_CORRECTED
-    return str(_agreement().landis_koch(value))
+    landis_koch = _agreement().landis_koch
+    point = str(landis_koch(value))
+    if math.isnan(low) or math.isnan(high):
+        return point
+    bottom, top = str(landis_koch(min(low, high))), str(landis_koch(max(low, high)))
+    if bottom == top:
+        return f"{point}; the CI lies within {bottom}"
+    return f"{point}; the CI spans {bottom} to {top}"
 
 
 def _frame(ratings: Any) -> pd.DataFrame:
@@ -770,7 +782,7 @@ def coefficient_rows(
         low = high = math.nan
         if not math.isnan(value):
             low, high = safe_ci(spec.metric, codes, n_boot, level, seed, **spec.kwargs)
-        reading = reading_of(value, spec.chance_corrected)
+        reading = reading_of(value, spec.chance_corrected, low, high)
         rows.append([spec.key, spec.name, value, low, high, items, n_annotators, reading, note])
     return rows
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .coefficients import gwet_ac1
+from .coefficients import gwet_ac1, landis_koch
 from .confusion import MAX_CATEGORIES, OTHER, Grid, grid, selects
 from .report import (
     CategoricalData,
@@ -39,7 +39,7 @@ from .report import (
 from .spans import NONE as SPAN_NONE
 from .spans import SpanData, majority_spans
 
-__all__ = ["MAX_LABEL_ROWS", "CategoricalView", "DocumentView", "coefficient_row", "number"]
+__all__ = ["MAX_LABEL_ROWS", "CategoricalView", "DocumentView", "coefficient_row", "number", "with_interval"]
 
 #: Most rows of the per-label table in a snapshot (the most used labels; the count of the
 #: others is sent instead).
@@ -73,6 +73,17 @@ def coefficient_row(row: list[Any]) -> dict[str, Any]:
         "reading": reading,
         "note": note,
     }
+
+
+def with_interval(row: dict[str, Any], ci: list[Any]) -> dict[str, Any]:
+    """A JSON coefficient row (:func:`coefficient_row`, computed without an interval) given its
+    confidence interval ``[low, high]``: a Landis & Koch reading then names the range the
+    interval spans too (see :func:`~nblabel.agreement.report.reading_of`); other readings stay."""
+    value, (low, high) = row["value"], ci
+    out = {**row, "ci": list(ci)}
+    if value is not None and low is not None and high is not None and row["reading"] == landis_koch(value):
+        out["reading"] = reading_of(value, True, low, high)
+    return out
 
 
 def _item_table(ids: pd.Index, texts: pd.Series | None) -> tuple[pd.DataFrame, pd.Series]:

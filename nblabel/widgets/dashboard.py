@@ -23,6 +23,7 @@ import pandas as pd
 import traitlets
 
 from ..agreement.report import AgreementReport, agreement_report, printable
+from ..agreement.views import with_interval
 from ..core.limits import check_text
 from ..store.store import Store, open_store
 from .base import STATIC
@@ -215,7 +216,8 @@ class Dashboard(anywidget.AnyWidget):
         if snapshot.get("revision") != list(revision):
             return  # a newer snapshot was published meanwhile
         snapshot["coefficients"] = [
-            {**row, "ci": intervals.get(row["key"], row["ci"])} for row in snapshot.get("coefficients", [])
+            with_interval(row, intervals[row["key"]]) if row["key"] in intervals else row
+            for row in snapshot.get("coefficients", [])
         ]
         snapshot["ci_level"] = 0.95
         self._snapshot = snapshot
