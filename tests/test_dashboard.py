@@ -346,6 +346,21 @@ def test_confidence_intervals_follow_the_values(store: nl.Store) -> None:
     dash.close()
 
 
+def test_no_throughput_is_shown_without_active_time(store: nl.Store) -> None:
+    """Imported labels (no active time, thousands a millisecond) show no items per hour: the
+    JSON holds null, which the browser shows as "—"."""
+    store.register_task("imp", "classify", LABELS, {"multi": False})
+    votes = pd.DataFrame(
+        {"item_id": list(range(2000)) * 2, "annotator": ["ana"] * 2000 + ["bob"] * 2000, "value": "pos"}
+    )
+    store.import_annotations(votes, "imp")
+    dash = nl.Dashboard(store, task="imp", live=False, n_boot=0)
+    rows = dash._snapshot["per_annotator"]
+    assert [r["items"] for r in rows] == [2000, 2000]
+    assert all(r["items_per_hour"] is None and r["median_active_ms"] is None for r in rows)
+    dash.close()
+
+
 def test_report_property_is_the_full_report(store: nl.Store) -> None:
     label_all(store)
     dash = nl.Dashboard(store, task="t", live=False, n_boot=0)

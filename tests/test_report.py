@@ -259,6 +259,47 @@ def test_items_per_hour_leaves_pauses_out(tmp_path):
     store.close()
 
 
+def test_no_throughput_without_active_time(tmp_path):
+    """Labels imported or written by code carry no active time: their timestamps (an import
+    writes thousands a millisecond) give no items per hour; an annotator's timed labels do."""
+    store = nl.Store(tmp_path / "s.db")
+    store.register_task("t", "classify", ["a", "b"], {"multi": False})
+    t0 = pd.Timestamp("2025-01-06 09:00", tz="UTC")
+    store.import_annotations(
+        pd.DataFrame(
+            {
+                "item_id": list(range(1000)) * 2,
+                "annotator": ["imported"] * 1000 + ["mixed"] * 1000,
+                "value": "a",
+                "created_at": [t0 + pd.Timedelta(microseconds=i) for i in range(2000)],
+            }
+        ),
+        "t",
+    )
+    timed = pd.DataFrame(  # mixed labels four more items by hand, one a minute
+        {
+            "item_id": range(1000, 1004),
+            "annotator": "mixed",
+            "value": "b",
+            "created_at": [t0 + pd.Timedelta(minutes=m) for m in (1, 2, 3, 4)],
+            "active_ms": [4000, 5000, 6000, 7000],
+        }
+    )
+    store.import_annotations(timed, "t")
+    df = pd.DataFrame({"text": ["x", "y"]})
+    w = nl.Classify(df, text="text", labels=["a", "b"], task="t", annotator="code", store=store)
+    w.annotate(0, "a")
+    w.annotate(1, "b")
+    table = nl.agreement_report(store.annotations("t"), n_boot=0).per_annotator
+    assert math.isnan(table.loc["imported", "items_per_hour"])
+    assert math.isnan(table.loc["imported", "median_active_ms"])
+    assert math.isnan(table.loc["code", "items_per_hour"])
+    assert table.loc["mixed", "items_per_hour"] == pytest.approx(60.0)  # 3 gaps of a minute
+    assert table.loc["mixed", "median_active_ms"] == 5500
+    w.close()
+    store.close()
+
+
 # ---------------------------------------------------------------------- multi-label
 MULTI = {
     "ana": {1: ["a", "b"], 2: ["c"], 3: []},

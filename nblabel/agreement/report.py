@@ -926,8 +926,14 @@ def _jaccard_mean(a: pd.Series, b: pd.Series, similarity: np.ndarray) -> float:
 
 def throughputs(events: pd.DataFrame | None) -> dict[Any, dict[str, float]]:
     """Per annotator: items per hour from the label events' timestamps (pauses over ``BREAK``
-    left out) and the median active time per label event."""
+    left out) and the median active time per label event — both from the events that carry an
+    active time only. Labels written by code or imported have none, and their timestamps say
+    nothing of how long labeling took (an import writes thousands a millisecond): an annotator
+    without timed events gets no figure (NaN)."""
     if events is None or not len(events):
+        return {}
+    events = events[pd.to_numeric(events["active_ms"], errors="coerce").notna().to_numpy()]
+    if not len(events):
         return {}
     ordered = events.assign(created_at=pd.to_datetime(events["created_at"], utc=True)).sort_values(
         ["annotator", "created_at"], kind="stable"
