@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from .coefficients import box_agreement
-from .matching import _best_assignment, iou_matrix
+from .matching import _best_assignment, box_matches, iou_matrix
 from .report import NOT_CHANCE_CORRECTED, UNDEFINED, throughputs
-from .spans import SpanData, prepare_spans
+from .spans import SpanData, bootstrap_pair_ratios, prepare_spans
 
 NONE = "(none)"
 IOU = 0.5
@@ -67,17 +67,54 @@ COEFFICIENTS = [
 ]
 
 
-def box_coefficients(data: BoxData) -> list[list[Any]]:
-    """Report rows (the layout of ``REPORT_COLUMNS``); bootstrap intervals are not computed."""
+def _pair_items(a: pd.Series, b: pd.Series, match_label: bool) -> dict[str, Any]:
+    """Over the images both annotated: their ids and, per image, the matched boxes, their total
+    IoU and each side's boxes — the sums of which give F1 and mean IoU, resampled by the bootstrap."""
+    both = a.notna() & b.notna()
+    docs_a, docs_b = list(a[both]), list(b[both])
+    matched = [box_matches(da, db, IOU, match_label) for da, db in zip(docs_a, docs_b, strict=True)]
+    tp = np.array([m for m, _ in matched], dtype=np.int64)
+    return {
+        "ids": a.index[both.to_numpy()],
+        "tp": tp,
+        "iou": np.array([i for _, i in matched], dtype=float),
+        "boxes": np.array([len(d) for d in docs_a], dtype=np.int64)
+        + np.array([len(d) for d in docs_b], dtype=np.int64),
+    }
 
+
+def _ratio(metric: str, pair: dict[str, Any]) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """``(ids, numerator, denominator)`` per image: F1 = 2·matched / boxes, mean IoU = IoU / matched."""
+    if metric == "f1":
+        return pair["ids"], 2 * pair["tp"], pair["boxes"]
+    return pair["ids"], pair["iou"], pair["tp"]
+
+
+def box_coefficients(
+    data: BoxData, *, n_boot: int = 0, level: float = 0.95, seed: int | None = 0
+) -> list[list[Any]]:
+    """Report rows (the layout of ``REPORT_COLUMNS``): the mean over annotator pairs of box F1
+    and mean IoU over the images both annotated, with percentile bootstrap intervals resampling
+    images (``n_boot`` replicates, seeded; ``n_boot=0`` skips them), as spans have."""
     shared = data.docs.notna().sum(axis=1) >= 2
     n_items, k = int(shared.sum()), len(data.annotators)
+    names = data.annotators
+    couples = [(x, y) for i, x in enumerate(names) for y in names[i + 1 :]]
+    pairs = {
+        match_label: [_pair_items(data.docs[x], data.docs[y], match_label) for x, y in couples]
+        for match_label in (True, False)
+    }
     rows = []
     for key, name, metric, match_label in COEFFICIENTS:
-        value = _mean_pairs(data, metric, match_label) if k >= 2 else math.nan
+        ratios = [_ratio(metric, pair) for pair in pairs[match_label]]
+        per_pair = [num.sum() / den.sum() for _ids, num, den in ratios if den.sum() > 0]
+        value = float(np.mean(per_pair)) if per_pair else math.nan
+        low = high = math.nan
+        if per_pair and n_boot > 0:
+            low, high = bootstrap_pair_ratios(ratios, data.docs.index, n_boot, level, seed)
         note = "" if not math.isnan(value) else "needs boxes from two annotators on the same image"
         reading = NOT_CHANCE_CORRECTED if not math.isnan(value) else UNDEFINED
-        rows.append([key, name, value, math.nan, math.nan, n_items, k, reading, note])
+        rows.append([key, name, value, low, high, n_items, k, reading, note])
     return rows
 
 

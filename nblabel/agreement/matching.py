@@ -243,21 +243,11 @@ def box_agreement(
     tp = n_a = n_b = 0
     iou_sum = 0.0
     for doc_a, doc_b in pairs:
-        xa, la = _box_arrays(doc_a, "boxes_a")
-        xb, lb = _box_arrays(doc_b, "boxes_b")
-        n_a += len(xa)
-        n_b += len(xb)
-        if not (len(xa) and len(xb)):
-            continue
-        iou = iou_matrix(xa, xb)
-        ok = (iou >= threshold) & (iou > 0)
-        if match_label:
-            ok &= _same_label(la, lb)
-        if not ok.any():
-            continue
-        r, c = _best_assignment(iou, ok)
-        tp += len(r)
-        iou_sum += float(iou[r, c].sum())
+        matched, doc_iou = box_matches(doc_a, doc_b, threshold, match_label)
+        n_a += len(doc_a)
+        n_b += len(doc_b)
+        tp += matched
+        iou_sum += doc_iou
     result = _scores(tp, n_a, n_b, "box_agreement")
     if tp:
         result["mean_iou"] = iou_sum / tp
@@ -270,6 +260,25 @@ def box_agreement(
             )
         result["mean_iou"] = math.nan
     return result
+
+
+def box_matches(
+    doc_a: list, doc_b: list, iou_threshold: float, match_label: bool = True
+) -> tuple[int, float]:
+    """One document pair's boxes matched as :func:`box_agreement` matches them: the number of
+    matched pairs and their total IoU (the per-document figures a bootstrap resamples)."""
+    xa, la = _box_arrays(doc_a, "boxes_a")
+    xb, lb = _box_arrays(doc_b, "boxes_b")
+    if not (len(xa) and len(xb)):
+        return 0, 0.0
+    iou = iou_matrix(xa, xb)
+    ok = (iou >= iou_threshold) & (iou > 0)
+    if match_label:
+        ok &= _same_label(la, lb)
+    if not ok.any():
+        return 0, 0.0
+    r, c = _best_assignment(iou, ok)
+    return len(r), float(iou[r, c].sum())
 
 
 def _best_assignment(iou: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

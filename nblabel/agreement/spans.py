@@ -195,18 +195,33 @@ def _bootstrap(
     pairs: list, items: pd.Index, n_boot: int, level: float, seed: int | None
 ) -> tuple[float, float]:
     """Percentile interval of the mean pairwise F1, resampling items."""
+    ratios = [(ids, 2 * tp, na + nb) for ids, tp, na, nb in pairs]
+    return bootstrap_pair_ratios(ratios, items, n_boot, level, seed)
+
+
+def bootstrap_pair_ratios(
+    pairs: list[tuple[pd.Index, np.ndarray, np.ndarray]],
+    items: pd.Index,
+    n_boot: int,
+    level: float,
+    seed: int | None,
+) -> tuple[float, float]:
+    """Percentile interval of a mean over annotator pairs of a ratio of sums over their shared
+    items (``pairs``: each pair's item ids and per-item numerators and denominators; F1 is
+    2·matched / (A's + B's), mean IoU is total IoU / matched). Each replicate resamples
+    ``items`` (the same draw for every pair); a pair whose denominator is 0 in a replicate is
+    left out of its mean, a replicate with no pair left is dropped."""
     rng = np.random.default_rng(seed)
     position = pd.Index(items)
     draws = rng.integers(0, len(position), (n_boot, len(position)))
     weights = np.apply_along_axis(np.bincount, 1, draws, minlength=len(position))  # n_boot x items
     stats = []
-    for ids, tp, na, nb in pairs:
-        idx = position.get_indexer(ids)
-        w = weights[:, idx]
-        total = w @ na + w @ nb
+    for ids, num, den in pairs:
+        w = weights[:, position.get_indexer(ids)]
+        total = w @ den
         with np.errstate(invalid="ignore", divide="ignore"):
-            stats.append(np.where(total > 0, 2 * (w @ tp) / total, np.nan))
-    with warnings.catch_warnings():  # a resample where no pair has a span: NaN, dropped below
+            stats.append(np.where(total > 0, (w @ num) / total, np.nan))
+    with warnings.catch_warnings():  # a resample where no pair is defined: NaN, dropped below
         warnings.simplefilter("ignore", RuntimeWarning)
         means = np.nanmean(np.vstack(stats), axis=0) if stats else np.full(n_boot, np.nan)
     means = means[~np.isnan(means)]

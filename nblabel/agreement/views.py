@@ -416,7 +416,8 @@ class DocumentView:
         return cells
 
     def intervals(self, n_boot: int = 200, level: float = 0.95, seed: int | None = 0) -> dict[str, list[Any]]:
-        """Bootstrap confidence intervals by coefficient key (none for boxes)."""
+        """Bootstrap confidence intervals by coefficient key (none when the kind's coefficients
+        do not bootstrap: ``with_intervals=False``)."""
         if not self.with_intervals or self.data.docs.shape[1] < 2:
             return {}
         rows = self.coefficients(self.data, n_boot, level, seed)
