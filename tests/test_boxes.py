@@ -194,14 +194,17 @@ def test_export_coco_loads_with_pycocotools(boxed: nl.Store, tmp_path: Path) -> 
 
 
 def test_export_yolo_and_voc(boxed: nl.Store, tmp_path: Path) -> None:
+    # one dataset per annotator, each label file named after its image (issue 14 changed this:
+    # it was yolo/a__ana.txt and voc/r__ana.xml with the image's absolute path in <filename>)
     yolo = boxed.export("det", tmp_path / "yolo", format="yolo")
-    assert (yolo / "classes.txt").read_text() == "car\nperson\n"
-    line = (yolo / "a__ana.txt").read_text().splitlines()[0].split()
+    assert (yolo / "ana" / "classes.txt").read_text() == "car\nperson\n"
+    line = (yolo / "ana" / "labels" / "a.txt").read_text().splitlines()[0].split()
     assert line[0] == "1" and [float(v) for v in line[1:]] == pytest.approx(
         [60 / 640, 45 / 480, 100 / 640, 50 / 480], abs=1e-6
     )
     voc = boxed.export("det", tmp_path / "voc", format="voc")
-    root = ET.parse(voc / "r__ana.xml").getroot()
+    root = ET.parse(voc / "ana" / "r.xml").getroot()
+    assert root.find("filename").text == "r.jpg"
     assert root.find("size/width").text == "200" and root.find("size/height").text == "300"
     box = root.find("object/bndbox")
     assert [box.find(k).text for k in ("xmin", "ymin", "xmax", "ymax")] == ["0", "0", "200", "300"]

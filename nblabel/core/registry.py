@@ -122,8 +122,18 @@ class TaskKind(Protocol):
         ...
 
     # ---------------------------------------------------------------- exports
-    def export(self, store: Any, task: str, path: Path, format: str, **options: Any) -> Path:
-        """Write the task's current labels as ``format`` (its own formats, or a table)."""
+    def export(
+        self,
+        store: Any,
+        task: str,
+        path: Path,
+        format: str,
+        values: pd.DataFrame | None = None,
+        **options: Any,
+    ) -> Path:
+        """Write the task's current labels as ``format`` (its own formats, or a table); with
+        ``values`` (item ids and a ``value`` column, such as ``session.final_labels()``), those
+        values instead, one per item."""
         ...
 
     # ---------------------------------------------------------------- preferences

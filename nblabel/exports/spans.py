@@ -1,7 +1,8 @@
 """Span exports: ``jsonl`` (text and spans), token-level IOB2 tags (``bio``, ``conll``) and a
-spaCy ``DocBin`` (``spacy``). One document per (item, annotator) with a standing label; the
-text is the one stored with the item's first label, tokenised as the widget did (its custom
-tokenizer's tokens are stored with the item; otherwise the default tokenizer)."""
+spaCy ``DocBin`` (``spacy``). One document per (item, annotator) with a standing label, or per
+item for one value per item (``values=``, such as ``session.final_labels()``); the text is the
+one stored with the item's first label, tokenised as the widget did (its custom tokenizer's
+tokens are stored with the item; otherwise the default tokenizer)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import pandas as pd
 from ..agreement.report import sort_key
 from ..core.tokens import default_tokenizer
 from ..store.store import Store
+from .rows import label_rows, per_annotator
 
 SPAN_FORMATS = ("jsonl", "bio", "conll", "spacy")
 _SPACE = re.compile(r"\s")
@@ -25,21 +27,23 @@ _SPACE = re.compile(r"\s")
 
 @dataclass
 class SpanDoc:
-    """One annotated text: who, which item, the text, its tokens and the spans."""
+    """One annotated text: which item, the text, its tokens and the spans; who labeled it, when
+    and under which guidelines (``None`` for one value per item, such as a final label)."""
 
     item_id: Any
-    annotator: str
+    annotator: str | None
     text: str
     tokens: list[tuple[int, int]]
     spans: list[dict[str, Any]]
-    created_at: pd.Timestamp
+    created_at: pd.Timestamp | None
     guideline_version: str | None
 
 
-def span_docs(store: Store, task: str) -> Iterator[SpanDoc]:
-    """The standing span labels of ``task`` with their text, in item then annotator order."""
-    current = store.current(task)
-    labels = current[current["kind"] == "label"]
+def span_docs(store: Store, task: str, values: pd.DataFrame | None = None) -> Iterator[SpanDoc]:
+    """The standing span labels of ``task`` (or ``values``) with their text, in item then
+    annotator order."""
+    labels = label_rows(store, task, values)
+    keyed = per_annotator(labels)
     shown = store.items(task)
     missing = [
         i for i in pd.unique(labels["item_id"]) if i not in shown.index or pd.isna(shown.loc[i, "text"])
@@ -51,37 +55,41 @@ def span_docs(store: Store, task: str) -> Iterator[SpanDoc]:
             "or export format='csv' or 'parquet'"
         )
     has_tokens = "tokens" in shown.columns
-    rows = sorted(labels.itertuples(index=False), key=lambda r: (sort_key(r.item_id), r.annotator))
-    for row in rows:
-        text = shown.loc[row.item_id, "text"]
-        stored = shown.loc[row.item_id, "tokens"] if has_tokens else None
+    records = labels.to_dict("records")
+    records.sort(key=lambda r: (sort_key(r["item_id"]), r["annotator"] if keyed else ""))
+    for row in records:
+        text = shown.loc[row["item_id"], "text"]
+        stored = shown.loc[row["item_id"], "tokens"] if has_tokens else None
         tokens = [tuple(t) for t in stored] if isinstance(stored, list) else default_tokenizer(text)
         yield SpanDoc(
-            item_id=row.item_id,
-            annotator=row.annotator,
+            item_id=row["item_id"],
+            annotator=row["annotator"] if keyed else None,
             text=text,
             tokens=tokens,
-            spans=list(row.value or []),
-            created_at=row.created_at,
-            guideline_version=row.guideline_version,
+            spans=list(row["value"] or []),
+            created_at=row.get("created_at") if keyed else None,
+            guideline_version=row.get("guideline_version") if keyed else None,
         )
 
 
-def export_spans(store: Store, task: str, path: Path, format: str) -> Path:
-    """Write the span labels of ``task`` to ``path`` in ``format`` (one of ``SPAN_FORMATS``)."""
-    docs = list(span_docs(store, task))
+def export_spans(
+    store: Store, task: str, path: Path, format: str, values: pd.DataFrame | None = None
+) -> Path:
+    """Write the span labels of ``task`` (or ``values``) to ``path`` in ``format`` (one of
+    ``SPAN_FORMATS``)."""
+    docs = list(span_docs(store, task, values))
     path.parent.mkdir(parents=True, exist_ok=True)
     if format == "jsonl":
         with path.open("w", encoding="utf-8") as fh:
             for doc in docs:
-                record = {
-                    "item_id": _plain(doc.item_id),
-                    "annotator": doc.annotator,
-                    "text": doc.text,
-                    "spans": [{"start": s["start"], "end": s["end"], "label": s["label"]} for s in doc.spans],
-                    "created_at": doc.created_at.isoformat(),
-                    "guideline_version": doc.guideline_version,
-                }
+                record: dict[str, Any] = {"item_id": _plain(doc.item_id)}
+                if doc.annotator is not None:
+                    record["annotator"] = doc.annotator
+                record["text"] = doc.text
+                record["spans"] = [{k: s[k] for k in ("start", "end", "label")} for s in doc.spans]
+                if doc.annotator is not None:
+                    record["created_at"] = doc.created_at.isoformat()
+                    record["guideline_version"] = doc.guideline_version
                 fh.write(json.dumps(record, ensure_ascii=False) + "\n")
     elif format in ("bio", "conll"):
         _write_iob(docs, path, conll=format == "conll")
@@ -109,7 +117,7 @@ def iob_tags(doc: SpanDoc) -> list[str]:
             taken[i] = True
     if dropped:
         warnings.warn(
-            f"item {doc.item_id!r} ({doc.annotator}): {dropped} span(s) overlap a longer span or cover no "
+            f"item {doc.item_id!r}{_by(doc)}: {dropped} span(s) overlap a longer span or cover no "
             "token and cannot be written as IOB tags; they were left out",
             UserWarning,
             stacklevel=3,
@@ -148,9 +156,14 @@ def _write_docbin(docs: list[SpanDoc], path: Path) -> None:
         sdoc.spans["sc"] = spans  # every span, nested ones included (spancat)
         sdoc.set_ents(filter_spans(spans))  # the longest non-overlapping ones (ner)
         sdoc.user_data["item_id"] = _plain(doc.item_id)
-        sdoc.user_data["annotator"] = doc.annotator
+        if doc.annotator is not None:
+            sdoc.user_data["annotator"] = doc.annotator
         bin_.add(sdoc)
     bin_.to_disk(path)
+
+
+def _by(doc: SpanDoc) -> str:
+    return "" if doc.annotator is None else f" ({doc.annotator})"
 
 
 def _plain(value: Any) -> Any:

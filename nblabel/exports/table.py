@@ -8,21 +8,25 @@ from typing import Any
 
 import pandas as pd
 
+from ..core.frames import is_missing
 from ..store.store import Store
+from .rows import label_rows
 
 FORMATS = ("jsonl", "csv", "parquet")
 
 
-def export_table(store: Store, task: str, path: Path, format: str) -> Path:
+def export_table(
+    store: Store, task: str, path: Path, format: str, values: pd.DataFrame | None = None
+) -> Path:
     """Write one row per (item_id, annotator) with the current label of ``task`` as ``jsonl``,
     ``csv`` or ``parquet`` (every task kind has these; a kind's own formats are written by its
-    exporter, see :mod:`nblabel.kinds`). Skipped items are left out. ``jsonl`` keeps values as
-    JSON (lists for multi-label); ``csv`` and ``parquet`` store a value as itself when every
-    value is a string, as JSON text otherwise."""
+    exporter, see :mod:`nblabel.kinds`). Skipped items are left out. With ``values=`` (such as
+    ``session.final_labels()``) the rows are those values, with every column they have.
+    ``jsonl`` keeps values as JSON (lists for multi-label); ``csv`` and ``parquet`` store a
+    column as itself when every cell is a string, a column holding lists or dicts as JSON text."""
     if format not in FORMATS:
         raise ValueError(f"format {format!r} is not one of {FORMATS}")
-    current = store.current(task)
-    labels = current[current["kind"] == "label"].drop(columns=["kind"]).reset_index(drop=True)
+    labels = label_rows(store, task, values)
     path.parent.mkdir(parents=True, exist_ok=True)
     if format == "jsonl":
         with path.open("w", encoding="utf-8") as fh:
@@ -30,10 +34,13 @@ def export_table(store: Store, task: str, path: Path, format: str) -> Path:
                 fh.write(json.dumps(json_row(row), ensure_ascii=False) + "\n")
         return path
     flat = labels.copy()
-    for col in ("value", "suggestion"):
-        if not all(isinstance(v, str) for v in flat[col].dropna()):
-            flat[col] = [None if v is None else json.dumps(v, ensure_ascii=False) for v in flat[col]]
-    flat["created_at"] = flat["created_at"].astype(str) if format == "csv" else flat["created_at"]
+    for col in flat.columns:
+        encode = col in ("value", "suggestion") or _holds_json(flat[col])
+        if encode and not all(isinstance(v, str) for v in flat[col].dropna()):
+            flat[col] = [None if is_missing(v) else json.dumps(v, ensure_ascii=False, default=str)
+                         for v in flat[col]]  # fmt: skip
+        if format == "csv" and pd.api.types.is_datetime64_any_dtype(flat[col]):
+            flat[col] = flat[col].astype(str).where(flat[col].notna(), None)
     if format == "csv":
         flat.to_csv(path, index=False)
     else:
@@ -44,6 +51,11 @@ def export_table(store: Store, task: str, path: Path, format: str) -> Path:
         flat["item_id"] = flat["item_id"].astype(str) if flat["item_id"].dtype == object else flat["item_id"]
         flat.to_parquet(path, index=False)
     return path
+
+
+def _holds_json(column: pd.Series) -> bool:
+    """Whether a column holds lists or dicts (written as JSON text in csv and parquet)."""
+    return column.dtype == object and any(isinstance(v, (list, dict)) for v in column)
 
 
 def json_value(value: Any) -> Any:

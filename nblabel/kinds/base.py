@@ -3,17 +3,18 @@ protocol and the export of the table formats (jsonl, csv, parquet) that every ki
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
+
+import pandas as pd
 
 from ..core.registry import ItemContext
+from ..exports.rows import given_values
 from ..exports.table import FORMATS as TABLE_FORMATS
 from ..exports.table import export_table
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = ["KindBase", "TABLE_FORMATS"]
 
@@ -71,22 +72,61 @@ class KindBase:
         return self.gold_score(a, b) == 1.0
 
     # ---------------------------------------------------------------- exports
-    def export(self, store: Any, task: str, path: Path, format: str, **options: Any) -> Path:
-        """Write the task's current labels as ``format``: the kind's own formats, or a table."""
+    def export(
+        self,
+        store: Any,
+        task: str,
+        path: Path,
+        format: str,
+        values: pd.DataFrame | None = None,
+        **options: Any,
+    ) -> Path:
+        """Write the task's current labels as ``format``: the kind's own formats, or a table.
+        ``values`` (item ids and a ``value`` column, such as ``session.final_labels()``) are
+        written instead of the current labels; in a kind's own format each is checked first
+        (as a gold answer of its item: :meth:`check_gold`)."""
         if options and not self.export_options:
             raise TypeError(f"export options {sorted(options)} only apply to compare tasks")
         if format in self.export_formats:
-            return self.export_own(store, task, path, format, **options)
+            if values is None:
+                return self.export_own(store, task, path, format, **options)
+            if "values" not in inspect.signature(self.export_own).parameters:
+                raise ValueError(f"{self.name} tasks cannot write given values= as {format!r}")
+            values = self._checked_values(store, task, values)
+            return self.export_own(store, task, path, format, values=values, **options)
         if format not in TABLE_FORMATS:
             known: Any = TABLE_FORMATS
             if self.export_formats:
                 known = sorted(set(self.export_formats) | set(TABLE_FORMATS))
             raise ValueError(f"format {format!r} is not one of {known}")
-        return export_table(store, task, path, format)
+        return export_table(store, task, path, format, values)
 
     def export_own(self, store: Any, task: str, path: Path, format: str, **options: Any) -> Path:
-        """Write one of :attr:`export_formats` (a kind with own formats overrides this)."""
+        """Write one of :attr:`export_formats` (a kind with own formats overrides this; one
+        that takes a ``values=`` frame writes those instead of the current labels)."""
         raise ValueError(f"{self.name} tasks have no export format {format!r}")
+
+    def _checked_values(self, store: Any, task: str, values: pd.DataFrame) -> pd.DataFrame:
+        """``values`` as exporter rows, each value checked against what its item showed (items
+        the store kept nothing of are left to the exporter, which says so)."""
+        rows = given_values(values)
+        info, shown = store.task(task), store.items(task)
+        checked = []
+        for item_id, value in zip(rows["item_id"], rows["value"], strict=True):
+            if item_id not in shown.index:
+                checked.append(value)
+                continue
+            item = shown.loc[item_id]
+            width, height, text = item.get("width"), item.get("height"), item.get("text")
+            context = ItemContext(
+                f"values= item {item_id!r}",
+                labels=info["labels"],
+                config=info["config"] or {},
+                text=text if isinstance(text, str) else None,
+                size=None if width is None or width != width else (int(width), int(height)),
+            )
+            checked.append(self.check_gold(value, context))
+        return rows.assign(value=pd.Series(checked, index=rows.index, dtype=object))
 
     # ---------------------------------------------------------------- preferences
     def pairwise_outcomes(

@@ -113,8 +113,16 @@ class BoxesKind(KindBase):
             with_intervals=False,
         )
 
-    def export_own(self, store: Any, task: str, path: Path, format: str, **options: Any) -> Path:
-        return export_boxes(store, task, path, format)
+    def export_own(
+        self,
+        store: Any,
+        task: str,
+        path: Path,
+        format: str,
+        values: pd.DataFrame | None = None,
+        **options: Any,
+    ) -> Path:
+        return export_boxes(store, task, path, format, values=values)
 
 
 def _check_box(box: Any, size: tuple[int, int], item: ItemContext) -> dict[str, Any]:

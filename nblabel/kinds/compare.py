@@ -128,8 +128,16 @@ class CompareKind(KindBase):
             extra_rows=lambda n_boot, level, seed: extra_rows(frame, n_boot=n_boot, level=level, seed=seed),
         )
 
-    def export_own(self, store: Any, task: str, path: Path, format: str, **options: Any) -> Path:
-        return export_compare(store, task, path, format, **options)
+    def export_own(
+        self,
+        store: Any,
+        task: str,
+        path: Path,
+        format: str,
+        values: pd.DataFrame | None = None,
+        **options: Any,
+    ) -> Path:
+        return export_compare(store, task, path, format, values=values, **options)
 
     def pairwise_outcomes(
         self, values: Sequence[Any], config: Mapping[str, Any], items: Sequence[Any] | None = None

@@ -96,8 +96,16 @@ class RankingKind(KindBase):
         data = prepare(rankings, gold, multi=False)
         return CategoricalView(data, n_labels=len(data.labels), unit="rankings")
 
-    def export_own(self, store: Any, task: str, path: Path, format: str, **options: Any) -> Path:
-        return export_compare(store, task, path, format, **options)
+    def export_own(
+        self,
+        store: Any,
+        task: str,
+        path: Path,
+        format: str,
+        values: pd.DataFrame | None = None,
+        **options: Any,
+    ) -> Path:
+        return export_compare(store, task, path, format, values=values, **options)
 
     def pairwise_outcomes(
         self, values: Sequence[Any], config: Mapping[str, Any], items: Sequence[Any] | None = None

@@ -126,8 +126,16 @@ class SpansKind(KindBase):
                            ["f1_overlap", "F1 overlap", "value"]],  # fmt: skip
         )
 
-    def export_own(self, store: Any, task: str, path: Path, format: str, **options: Any) -> Path:
-        return export_spans(store, task, path, format)
+    def export_own(
+        self,
+        store: Any,
+        task: str,
+        path: Path,
+        format: str,
+        values: pd.DataFrame | None = None,
+        **options: Any,
+    ) -> Path:
+        return export_spans(store, task, path, format, values=values)
 
 
 def _check_span(span: Any, text: str, item: ItemContext) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine
@@ -33,6 +33,9 @@ from .reads import EventReads
 from .schema import EVENT_COLUMNS
 from .session_tables import SessionTables
 from .sqlite_file import DEFAULT_FILENAME, READ_ONLY, SQLITE_HEADER, check_path  # noqa: F401
+
+if TYPE_CHECKING:
+    import pandas as pd
 from .tasks import TaskInfo, TaskRegistry
 from .writes import EventWrites
 
@@ -164,14 +167,28 @@ class Store(TaskRegistry, EventWrites, EventReads, SessionTables, FileWatch):
         return mask_passwords(lines[0] if lines else type(orig).__name__, [self.url.password or ""])
 
     # ------------------------------------------------------------------ exports
-    def export(self, task: str, path: str | os.PathLike[str], format: str = "jsonl", **options: Any) -> Path:
+    def export(
+        self,
+        task: str,
+        path: str | os.PathLike[str],
+        format: str = "jsonl",
+        *,
+        values: pd.DataFrame | None = None,
+        **options: Any,
+    ) -> Path:
         """Write the current labels of ``task`` to ``path`` as ``jsonl``, ``csv`` or ``parquet``;
         span tasks also as ``bio``, ``conll`` or ``spacy`` (``jsonl`` then holds ``{text, spans}``);
         compare tasks as ``dpo`` or ``reward`` (``keep_ties=True`` keeps ties and "both bad");
-        box tasks as ``coco`` (a file), ``yolo`` or ``voc`` (a folder). The task's kind (see
-        :mod:`nblabel.kinds`) writes them."""
+        box tasks as ``coco`` (a file), ``yolo`` or ``voc`` (a folder: one dataset per annotator,
+        label files named after their images). The task's kind (see :mod:`nblabel.kinds`) writes
+        them. ``values=`` (item ids and a ``value`` column, such as ``session.final_labels()``)
+        writes those values, one per item, instead of each annotator's (items without a value
+        are left out)."""
         info = self.task(task)  # KeyError naming the known tasks
-        return registry.for_task(info.kind, info.config).export(self, task, Path(path), format, **options)
+        kind = registry.for_task(info.kind, info.config)
+        if values is not None:  # a kind written before values= existed still exports its labels
+            options["values"] = values
+        return kind.export(self, task, Path(path), format, **options)
 
 
 def default_store() -> Store:
