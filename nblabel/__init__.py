@@ -17,6 +17,7 @@ from typing import Any
 
 from . import agreement, kinds  # noqa: F401  (kinds: registers every task kind)
 from .adjudication import Adjudicate
+from .agreement.models import rank_models
 from .agreement.report import agreement_report
 from .core import __version__
 from .sessions.session import Session
@@ -45,6 +46,7 @@ __all__ = [
     "plot_boxes",
     "plot_confusion",
     "plot_span_confusion",
+    "rank_models",
 ]
 
 #: Plot functions, imported from :mod:`nblabel.agreement.plots` on first use (matplotlib takes a
