@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -107,35 +108,22 @@ def rank_models(
     """
     from . import bradley_terry as bt  # SciPy: imported on first use, so `import nblabel` stays light
 
-    _check_options(both_bad, scale, level, n_boot)
+    _check_options(both_bad, scale, level, n_boot, prior)
     frame = one_task(annotations, task) if "task" in annotations.columns else annotations
     outcomes, items = _outcomes(frame, annotations, task, kind, config)
     responses = [str(r) for r in outcomes["first"].cat.categories]
-    columns = _model_columns(models, responses, data)
-    judged = _judged_models(outcomes, items, responses, columns, data)
-    if both_bad == "drop":
-        judged = judged[outcomes["outcome"].to_numpy() != "both_bad"]
-    self_made = judged["first"].to_numpy() == judged["second"].to_numpy()
-    judged = judged[~self_made]
-    if judged.empty:
-        raise ValueError("no comparison between two different models to rank them on")
-    codes, names = pd.factorize(np.concatenate([judged["first"].to_numpy(), judged["second"].to_numpy()]))
-    n = len(judged)
-    first, second, k = codes[:n], codes[n:], len(names)
-    score = np.where(judged["outcome"].to_numpy() == "win", 1.0, 0.5)
-    item_codes, item_ids = pd.factorize(judged["item"].to_numpy())
-    per_item = bt.item_wins(item_codes, first, second, score, len(item_ids), k)
+    judged = _judged_models(outcomes, items, responses, _model_columns(models, responses, data), data)
+    pairs = _Comparisons.of(judged, both_bad)
+    place = _anchor_position(anchor, pairs.names)
+    k = len(pairs.names)
+    per_item = bt.item_wins(pairs.item, pairs.first, pairs.second, pairs.score, pairs.n_items, k)
     wins = np.asarray(per_item.sum(axis=0)).reshape(k, k)
     if prior is None and not bt.finite(wins[None])[0]:
-        raise ValueError(f"the Bradley–Terry scores are infinite: {_why_infinite(wins, list(names))}. "
+        raise ValueError(f"the Bradley–Terry scores are infinite: {_why_infinite(wins, pairs.names)}. "
                          "Collect more judgements, or pass prior= (e.g. prior=1.0) for scores shrunk "
                          "towards 0")  # fmt: skip
     theta = bt.fit(wins, prior=prior)
     boot = bt.bootstrap(per_item, k, n_boot=n_boot, seed=seed, prior=prior, start=theta) if n_boot else None
-    place = _anchor_position(anchor, list(names))
-    table = _table(theta, boot, place, scale, level, first, second, score, k)
-    table.index = pd.Index(names, name="model")
-    order = np.argsort(-table["score"].to_numpy(), kind="stable")
     failed = 0 if boot is None else int(np.isnan(boot).any(axis=1).sum())
     if failed:
         warnings.warn(
@@ -145,25 +133,68 @@ def rank_models(
             UserWarning,
             stacklevel=2,
         )
-    ranking = ModelRanking(table.iloc[order])
+    ranking = _ranking(_table(theta, boot, place, scale, level, pairs), wins, pairs.names)
+    ranking.scale, ranking.anchor, ranking.prior, ranking.both_bad = scale, anchor, prior, both_bad
+    ranking.level, ranking.n_boot, ranking.boot_failed = level, n_boot, failed
+    ranking.judgements, ranking.items, ranking.self_comparisons = (
+        pairs.judgements,
+        pairs.n_items,
+        pairs.self_made,
+    )
+    return ranking
+
+
+@dataclass(frozen=True)
+class _Comparisons:
+    """The comparisons between two different models, as codes: ``first`` against ``second``
+    (model codes into ``names``) earned ``score`` (1 a win, 0.5 a tie) in item ``item``."""
+
+    names: list[Any]
+    first: np.ndarray
+    second: np.ndarray
+    score: np.ndarray
+    item: np.ndarray
+    n_items: int
+    judgements: int
+    self_made: int
+
+    @classmethod
+    def of(cls, judged: pd.DataFrame, both_bad: str) -> _Comparisons:
+        if both_bad == "drop":
+            judged = judged[judged["outcome"].to_numpy() != "both_bad"]
+        self_made = judged["first"].to_numpy() == judged["second"].to_numpy()
+        judged = judged[~self_made]
+        if judged.empty:
+            raise ValueError("no comparison between two different models to rank them on")
+        n = len(judged)
+        codes, names = pd.factorize(np.concatenate([judged["first"].to_numpy(), judged["second"].to_numpy()]))
+        item, items = pd.factorize(judged["item"].to_numpy())
+        return cls(
+            names=list(names), first=codes[:n], second=codes[n:],
+            score=np.where(judged["outcome"].to_numpy() == "win", 1.0, 0.5), item=item, n_items=len(items),
+            judgements=int(judged["judgement"].nunique()), self_made=int(self_made.sum()),
+        )  # fmt: skip
+
+
+def _ranking(table: pd.DataFrame, wins: np.ndarray, names: list[Any]) -> ModelRanking:
+    """The table best first, with the win-rate and comparison matrices in the same order."""
+    labels = pd.Index(names, name="model")
+    table.index = labels
+    ranking = ModelRanking(table.iloc[np.argsort(-table["score"].to_numpy(), kind="stable")])
+    order = list(ranking.index)
     totals = wins + wins.T
     with np.errstate(invalid="ignore", divide="ignore"):
         rates = np.where(totals > 0, wins / totals, np.nan)
     np.fill_diagonal(rates, np.nan)
-    ordered = list(ranking.index)
-    labels = pd.Index(names, name="model")
-    ranking.win_rates = pd.DataFrame(rates, index=labels, columns=labels).loc[ordered, ordered]
-    ranking.comparisons = pd.DataFrame(np.rint(totals).astype(np.int64), index=labels, columns=labels).loc[
-        ordered, ordered
-    ]
-    ranking.scale, ranking.anchor, ranking.prior, ranking.both_bad = scale, anchor, prior, both_bad
-    ranking.level, ranking.n_boot, ranking.boot_failed = level, n_boot, failed
-    ranking.judgements = int(judged["judgement"].nunique())
-    ranking.items, ranking.self_comparisons = len(item_ids), int(self_made.sum())
+    ranking.win_rates = pd.DataFrame(rates, index=labels, columns=labels).loc[order, order]
+    counts = np.rint(totals).astype(np.int64)
+    ranking.comparisons = pd.DataFrame(counts, index=labels, columns=labels).loc[order, order]
     return ranking
 
 
-def _check_options(both_bad: str, scale: str, level: float, n_boot: int) -> None:
+def _check_options(both_bad: str, scale: str, level: float, n_boot: int, prior: float | None) -> None:
+    if prior is not None and not (isinstance(prior, (int, float)) and prior > 0 and math.isfinite(prior)):
+        raise ValueError(f"prior must be a positive standard deviation (or None), got {prior!r}")
     if both_bad not in BOTH_BAD:
         raise ValueError(f"both_bad must be one of {BOTH_BAD}, got {both_bad!r}")
     if scale not in SCALES:
@@ -290,10 +321,7 @@ def _table(
     place: int | None,
     scale: str,
     level: float,
-    first: np.ndarray,
-    second: np.ndarray,
-    score: np.ndarray,
-    k: int,
+    pairs: _Comparisons,
 ) -> pd.DataFrame:
     """Scores (anchored, scaled), their intervals and the counts, one row per model code."""
 
@@ -301,13 +329,15 @@ def _table(
         values = values - (values[..., place : place + 1] if place is not None else 0.0)
         return ELO_BASE + ELO_POINTS * values if scale == "elo" else values
 
+    k = len(pairs.names)
     low = high = np.full(k, np.nan)
     if boot is not None:
         kept = boot[~np.isnan(boot).any(axis=1)]
         if len(kept):
             low, high = np.quantile(shown(kept), [(1 - level) / 2, (1 + level) / 2], axis=0)
-    won = np.bincount(first[score == 1], minlength=k) + np.bincount(second[score == 0], minlength=k)
-    lost = np.bincount(second[score == 1], minlength=k) + np.bincount(first[score == 0], minlength=k)
+    first, second, score = pairs.first, pairs.second, pairs.score
+    won = np.bincount(first[score == 1], minlength=k)
+    lost = np.bincount(second[score == 1], minlength=k)
     tied = np.bincount(first[score == 0.5], minlength=k) + np.bincount(second[score == 0.5], minlength=k)
     return pd.DataFrame({
         "score": shown(theta), "ci_low": low, "ci_high": high, "wins": won, "losses": lost, "ties": tied,
