@@ -142,7 +142,8 @@ def bootstrap(
     chunk = int(max(1, min(n_boot, 4_000_000 // (n_models * n_models), 4_000_000 // max(n_items, 1))))
     for begin in range(0, n_boot, chunk):
         size = min(chunk, n_boot - begin)
-        counts = rng.multinomial(n_items, np.full(n_items, 1.0 / n_items), size=size)
+        drawn = rng.integers(0, n_items, size=(size, n_items)) + (np.arange(size) * n_items)[:, None]
+        counts = np.bincount(drawn.ravel(), minlength=size * n_items).reshape(size, n_items)
         wins = (columns @ counts.T).T.reshape(size, n_models, n_models)
         ok = finite(wins) if prior is None else np.ones(size, dtype=bool)
         if ok.any():

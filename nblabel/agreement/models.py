@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..core import registry
-from ..core.frames import current_from_annotations, is_missing, recorded_task
+from ..core.frames import current_from_annotations, recorded_task
 from .report import one_task
 
 __all__ = ["ModelRanking", "rank_models"]
@@ -295,9 +295,9 @@ def _judged_models(
         for r, response in enumerate(responses):
             cells[r] = data[columns[response]].to_numpy(dtype=object)[position]
         for r in np.unique(np.r_[first_code, second_code]):
-            empty = [is_missing(v) for v in cells[r]]
-            if any(empty):
-                item = items[empty.index(True)]
+            empty = np.flatnonzero(pd.isna(cells[r]))
+            if empty.size:
+                item = items[empty[0]]
                 item = item.item() if isinstance(item, np.generic) else item
                 raise ValueError(f"data[{columns[responses[r]]!r}] names no model for item {item!r}")
         first, second = cells[first_code, judgement], cells[second_code, judgement]
