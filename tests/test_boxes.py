@@ -252,3 +252,89 @@ def test_box_report_dashboard_and_overlay(images: pd.DataFrame, tmp_path: Path) 
     fig = nl.plot_boxes(ann, "a", images.loc["a", "image"])
     assert len(fig.axes[0].patches) == 5
     assert fig._repr_png_()[0][:4] == b"\x89PNG"
+
+
+def _simulated_boxes(seed: int, images: int = 40, annotators: int = 3) -> pd.DataFrame:
+    """Each annotator's boxes on ``images`` images: the true boxes jittered, some missed, some
+    mislabeled, some extra (seeded)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for item in range(images):
+        truth = [
+            (float(rng.uniform(0, 400)), float(rng.uniform(0, 300)), float(rng.uniform(20, 120)),
+             float(rng.uniform(20, 120)), LABELS[int(rng.integers(2))])
+            for _ in range(int(rng.integers(0, 4)))
+        ]  # fmt: skip
+        for a in range(annotators):
+            value = []
+            for x, y, w, h, label in truth:
+                if rng.random() < 0.15:
+                    continue  # missed
+                jitter = rng.normal(0, 6, 4)
+                if rng.random() < 0.1:
+                    label = LABELS[1 - LABELS.index(label)]
+                value.append({"x": x + jitter[0], "y": y + jitter[1], "w": max(w + jitter[2], 5),
+                              "h": max(h + jitter[3], 5), "label": label})  # fmt: skip
+            if rng.random() < 0.2:
+                value.append({"x": 450.0, "y": 10.0, "w": 30.0, "h": 30.0, "label": "person"})
+            rows.append({"item_id": item, "annotator": f"a{a}", "value": value})
+    return pd.DataFrame(rows)
+
+
+def _reference_box_interval(
+    docs: pd.DataFrame, metric: str, match_label: bool, n_boot: int, seed: int
+) -> tuple[float, float]:
+    """The percentile interval of the mean pairwise box F1 (or mean IoU) computed the slow way:
+    each replicate's resampled images through box_agreement, pair by pair."""
+    import warnings
+
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(docs), (n_boot, len(docs)))
+    names = list(docs.columns)
+    means = []
+    for rows in draws:
+        sample = docs.iloc[rows]
+        values = []
+        for i, x in enumerate(names):
+            for y in names[i + 1 :]:
+                both = sample[x].notna() & sample[y].notna()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    r = nl.agreement.box_agreement(
+                        list(sample.loc[both, x]), list(sample.loc[both, y]), match_label=match_label
+                    )
+                if not np.isnan(r[metric]):
+                    values.append(r[metric])
+        if values:
+            means.append(np.mean(values))
+    return float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
+
+
+def test_box_agreement_gets_seeded_bootstrap_intervals(tmp_path: Path) -> None:
+    store = nl.Store(tmp_path / "ci.db")
+    store.register_task("det", "boxes", LABELS)
+    votes = _simulated_boxes(seed=3)
+    store.import_annotations(votes, "det")
+    ann = store.annotations("det")
+    report = nl.agreement_report(ann, n_boot=200, seed=5)
+    docs = votes.pivot(index="item_id", columns="annotator", values="value")
+    for key, metric, match_label in [
+        ("box_f1", "f1", True), ("box_f1_any_label", "f1", False), ("box_mean_iou", "mean_iou", True)
+    ]:  # fmt: skip
+        value, low, high = report.loc[key, ["value", "ci_low", "ci_high"]]
+        assert low < value < high, key  # the interval covers the point and has a width
+        assert (low, high) == pytest.approx(_reference_box_interval(docs, metric, match_label, 200, 5)), key
+    again = nl.agreement_report(ann, n_boot=200, seed=5)
+    pd.testing.assert_frame_equal(pd.DataFrame(report), pd.DataFrame(again))  # seeded
+    other = nl.agreement_report(ann, n_boot=200, seed=6)
+    assert other.loc["box_f1", "ci_low"] != report.loc["box_f1", "ci_low"]
+    assert nl.agreement_report(ann, n_boot=0)[["ci_low", "ci_high"]].isna().all().all()  # n_boot=0: none
+    assert report.loc["box_f1", "reading"] == "n/a (not chance-corrected)"
+
+    dash = nl.Dashboard(store, task="det", live=False, n_boot=200)  # the dashboard's intervals too
+    by_key = {row["key"]: row for row in dash._snapshot["coefficients"]}
+    expected = nl.agreement_report(ann, n_boot=200, seed=0)
+    for key in ("box_f1", "box_f1_any_label", "box_mean_iou"):
+        assert by_key[key]["ci"] == pytest.approx(expected.loc[key, ["ci_low", "ci_high"]].tolist())
+    dash.close()
+    store.close()

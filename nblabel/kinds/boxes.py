@@ -86,7 +86,7 @@ class BoxesKind(KindBase):
         frame = one_task(annotations, task) if "item_id" in annotations.columns else annotations
         data = prepare_boxes(frame, gold, labels=labels)
         return build_report(
-            box_coefficients(data),
+            box_coefficients(data, n_boot=n_boot, level=level, seed=seed),
             per_label=box_per_label(data),
             per_annotator=box_per_annotator(data),
             disagreements=box_disagreements(data),
@@ -100,7 +100,9 @@ class BoxesKind(KindBase):
     ) -> DocumentView:
         return DocumentView(
             prepare_boxes(frame, gold, labels=labels),
-            coefficients=lambda data, n_boot, level, seed: box_coefficients(data),  # no bootstrap
+            coefficients=lambda data, n_boot, level, seed: box_coefficients(
+                data, n_boot=n_boot, level=level, seed=seed
+            ),
             tables=lambda data: (box_per_annotator(data), box_per_label(data), box_disagreements(data)),
             matcher=box_confusion,
             describe=lambda _text, doc: describe_boxes(doc),
@@ -110,7 +112,6 @@ class BoxesKind(KindBase):
             label_columns=[["count", "boxes", "int"], ["f1", "F1", "value"],
                            ["mean_iou", "mean IoU", "value"]],  # fmt: skip
             can_majority=False,  # no "majority box"
-            with_intervals=False,
         )
 
     def export_own(
