@@ -361,6 +361,36 @@ def test_no_throughput_is_shown_without_active_time(store: nl.Store) -> None:
     dash.close()
 
 
+@pytest.mark.parametrize("scale", [list(range(101)), ["never", "rarely", "often", "always"]])
+def test_ordered_tasks_show_ordinal_rows_equal_to_the_report(store: nl.Store, scale: list) -> None:
+    """A numeric scale of 101 points (over the 30 labels a dashboard prepares whole: only those
+    in use are, and positions still count the unused ones between) and an ordered text scale."""
+    rng = np.random.default_rng(4)
+    ordered = isinstance(scale[0], str)
+    # on the numeric scale only 0-20 and 80-100 are used: 20 and 80 are neighbours in use, 60 apart
+    used = list(range(len(scale))) if ordered else [*range(21), *range(80, 101)]
+    truth = rng.integers(0, len(used), 200)
+    step = np.clip(np.tile(truth, 3) + rng.integers(-1, 2, 600), 0, len(used) - 1)
+    position = [used[int(i)] for i in step]
+    votes = pd.DataFrame(
+        {
+            "item_id": list(range(200)) * 3,
+            "annotator": np.repeat(["ana", "bob", "cy"], 200),
+            "value": [scale[p] for p in position],
+        }
+    )
+    store.register_task("o", "classify", scale, {"multi": False, "ordered": ordered})
+    store.import_annotations(votes, "o")
+    dash = nl.Dashboard(store, task="o", live=False, n_boot=50)
+    report = nl.agreement_report(store.annotations("o"), labels=scale, n_boot=50, seed=0)
+    rows = {row["key"]: row for row in dash._snapshot["coefficients"]}
+    for key in ("ordinal_alpha", "weighted_kappa_linear", "weighted_kappa_quadratic"):
+        assert rows[key]["value"] == pytest.approx(report.loc[key, "value"], abs=1e-12), key
+        assert rows[key]["ci"] == pytest.approx(report.loc[key, ["ci_low", "ci_high"]].tolist()), key
+        assert rows[key]["reading"] == report.loc[key, "reading"]
+    dash.close()
+
+
 def test_report_property_is_the_full_report(store: nl.Store) -> None:
     label_all(store)
     dash = nl.Dashboard(store, task="t", live=False, n_boot=0)

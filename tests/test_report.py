@@ -432,3 +432,110 @@ def test_pairwise_kappas_equal_cohen_kappa_on_each_pair(seed: int) -> None:
                 assert math.isnan(kappa[i, j]), (i, j, kappa[i, j])
             else:
                 assert kappa[i, j] == pytest.approx(expected, abs=1e-12)
+
+
+# ---------------------------------------------------------------------- ordered labels
+SCALE = ["terrible", "poor", "fair", "good", "excellent"]  # not in alphabetical order
+
+
+def _scale_votes(n: int, annotators: int, seed: int, scale: list) -> pd.DataFrame:
+    """Each annotator one step off the true position now and then, some items left out."""
+    rng = np.random.default_rng(seed)
+    truth = rng.integers(0, len(scale), n)
+    rows = []
+    for a in range(annotators):
+        position = np.clip(truth + rng.choice([-2, -1, 0, 0, 0, 1], n), 0, len(scale) - 1)
+        for item in np.flatnonzero(rng.random(n) > 0.1):
+            rows.append({"item_id": int(item), "annotator": f"a{a}", "value": scale[position[item]]})
+    return pd.DataFrame(rows)
+
+
+def _ordinal_references(votes: pd.DataFrame, scale: list) -> dict[str, float]:
+    """ordinal α (krippendorff) and weighted κ (scikit-learn; the mean over pairs) on positions."""
+    import krippendorff
+    from sklearn.metrics import cohen_kappa_score
+
+    wide_votes = votes.pivot(index="item_id", columns="annotator", values="value")
+    position = {label: i for i, label in enumerate(scale)}
+    positions = wide_votes.apply(lambda column: column.map(position)).astype(float)
+    out = {
+        "ordinal_alpha": krippendorff.alpha(
+            reliability_data=positions.T.to_numpy(), level_of_measurement="ordinal",
+            value_domain=list(range(len(scale))),
+        )
+    }  # fmt: skip
+    names = list(positions.columns)
+    for weights in ("linear", "quadratic"):
+        kappas = []
+        for i, a in enumerate(names):
+            for b in names[i + 1 :]:
+                both = positions[a].notna() & positions[b].notna()
+                kappas.append(
+                    cohen_kappa_score(positions[a][both], positions[b][both], weights=weights,
+                                      labels=list(range(len(scale))))
+                )  # fmt: skip
+        out[f"weighted_kappa_{weights}"] = float(np.mean(kappas))
+    return out
+
+
+ORDINAL_KEYS = ["ordinal_alpha", "weighted_kappa_linear", "weighted_kappa_quadratic"]
+
+
+@pytest.mark.parametrize("annotators", [2, 3])
+def test_numeric_labels_get_ordinal_alpha_and_weighted_kappa(tmp_path, annotators):
+    scale = [1, 2, 3, 4, 5]
+    votes = _scale_votes(150, annotators, seed=annotators, scale=scale)
+    store = nl.Store(tmp_path / "s.db")
+    store.register_task("t", "classify", scale, {"multi": False})
+    store.import_annotations(votes, "t")
+    report = nl.agreement_report(store.annotations("t"), n_boot=100, seed=1)
+    assert list(report.index)[-3:] == ORDINAL_KEYS  # after the nominal coefficients
+    for key, expected in _ordinal_references(votes, scale).items():
+        assert report.loc[key, "value"] == pytest.approx(expected, abs=1e-12), key
+        low, high = report.loc[key, ["ci_low", "ci_high"]]
+        assert low < report.loc[key, "value"] < high, key
+        assert report.loc[key, "reading"].startswith(ag.landis_koch(report.loc[key, "value"]) + "; the CI ")
+    pairwise = " (mean pairwise)" if annotators > 2 else ""
+    assert report.loc["weighted_kappa_linear", "coefficient"] == f"Cohen's κ, linear weights{pairwise}"
+    assert report.loc["ordinal_alpha", "coefficient"] == "Krippendorff's α (ordinal)"
+    # a near miss weighs less than a far one: the weighted κ exceeds the nominal one here
+    assert report.loc["weighted_kappa_quadratic", "value"] > report.loc["cohen_kappa", "value"]
+    store.close()
+
+
+def test_ordered_labels_follow_the_order_given(tmp_path):
+    votes = _scale_votes(120, 3, seed=11, scale=SCALE)
+    df = pd.DataFrame({"text": [f"item {i}" for i in range(120)]})
+    store = nl.Store(tmp_path / "s.db")
+    for name, mine in votes.groupby("annotator"):
+        w = nl.Classify(df, text="text", labels=SCALE, task="t", annotator=name, store=store, ordered=True)
+        for item, value in zip(mine["item_id"], mine["value"], strict=True):
+            w.annotate(item, value)
+        w.close()
+    assert store.task("t")["config"]["ordered"] is True
+    report = nl.agreement_report(store.annotations("t"), n_boot=0)
+    for key, expected in _ordinal_references(votes, SCALE).items():
+        assert report.loc[key, "value"] == pytest.approx(expected, abs=1e-12), key
+    # alphabetical order is another scale, with other values: the recorded order is the one used
+    alphabetical = _ordinal_references(votes, sorted(SCALE))
+    linear = report.loc["weighted_kappa_linear", "value"]
+    assert linear != pytest.approx(alphabetical["weighted_kappa_linear"])
+
+    # the same text labels without ordered=True (a frame built by hand): no ordinal rows
+    frame = store.annotations("t")
+    frame.attrs = {}
+    assert not set(ORDINAL_KEYS) & set(nl.agreement_report(frame, n_boot=0).index)
+    store.close()
+
+
+def test_ordered_needs_one_label_and_is_fixed_with_the_task(tmp_path):
+    df = pd.DataFrame({"text": ["a", "b"]})
+    store = nl.Store(tmp_path / "s.db")
+    with pytest.raises(ValueError, match="ordered=True needs one label per item"):
+        nl.Classify(df, text="text", labels=SCALE, task="t", store=store, ordered=True, multi=True)
+    with pytest.raises(TypeError, match="ordered must be True or False"):
+        nl.Classify(df, text="text", labels=SCALE, task="t", store=store, ordered="yes")
+    nl.Classify(df, text="text", labels=SCALE, task="t", annotator="ana", store=store, ordered=True).close()
+    with pytest.raises(ValueError, match="created with ordered=True"):
+        nl.Classify(df, text="text", labels=SCALE, task="t", annotator="bob", store=store)
+    store.close()

@@ -13,8 +13,10 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from ..agreement.confusion import prepare_in_use
+from ..agreement.ordinal import ordinal_extra
 from ..agreement.report import AgreementReport, categorical_report, prepare
 from ..agreement.views import CategoricalView
+from ..core.frames import recorded_task
 from ..core.labelset import MANY_LABELS, close_labels, preview_labels
 from ..core.registry import ItemContext
 from .base import KindBase
@@ -83,7 +85,9 @@ class ClassifyKind(KindBase):
         models: tuple[str, str] | None = None,
     ) -> AgreementReport:
         data = prepare(annotations, gold, task=task, labels=labels, multi=config.get("multi"))
-        return categorical_report(data, n_boot=n_boot, level=level, seed=seed)
+        ordinal = ordinal_extra(data, _scale(annotations, task, labels), config)  # ordered, or numeric
+        extra = ordinal(n_boot, level, seed) if ordinal is not None else []
+        return categorical_report(data, n_boot=n_boot, level=level, seed=seed, extra_rows=extra)
 
     def live_view(
         self, frame: pd.DataFrame, gold: Any, *, labels: list[Any] | None, config: Mapping[str, Any]
@@ -95,7 +99,7 @@ class ClassifyKind(KindBase):
             multi=config.get("multi"),
             compact_multi=False,  # the per-label macro means count every label
         )
-        return CategoricalView(data, n_labels=n_labels)
+        return CategoricalView(data, n_labels=n_labels, extra_rows=ordinal_extra(data, labels, config))
 
 
 class MultiLabelKind(ClassifyKind):
@@ -117,6 +121,15 @@ class MultiLabelKind(ClassifyKind):
             check_label(v, item.labels, item.label_index)
         # in label order, as given in labels= (sorting the few chosen, not scanning them all)
         return [item.labels[i] for i in sorted({item.label_index[v] for v in value})]
+
+
+def _scale(annotations: pd.DataFrame, task: str | None, labels: list[Any] | None) -> list[Any] | None:
+    """The task's whole label list, in order — the scale of an ordered task: ``labels``, else the
+    list the store recorded with the frame."""
+    recorded = recorded_task(annotations, task)
+    if labels is not None or recorded is None:
+        return labels
+    return list(recorded.labels) or None
 
 
 def _as_set(value: Any) -> set[str]:

@@ -24,6 +24,11 @@ class Classify(LabelWidget):
     >>> w = nl.Classify(df, text="review", labels=["positive", "negative", "neutral"],
     ...                 task="sentiment-pilot", annotator="ana")
 
+    ``ordered=True`` says the labels are a scale in the order given (``["bad", "poor", "fair",
+    "good", "great"]``): the task records it, and its agreement report adds ordinal
+    Krippendorff's α and linear and quadratic weighted Cohen's κ, which count a near miss as
+    less of a disagreement than a far one (numeric labels get them without it).
+
     Keys: ``1``–``9``, ``0`` then letters pick a label (shown on the buttons); ``Enter``
     confirms (multi-label, or accepts the suggestion); arrows or ``j``/``k`` navigate; ``u`` or
     Backspace undoes; ``s`` skips; ``f`` flags with a comment; ``g`` shows the guidelines.
@@ -43,6 +48,7 @@ class Classify(LabelWidget):
         annotator: str | None = None,
         store: Store | str | os.PathLike[str] | None = None,
         multi: bool = False,
+        ordered: bool = False,
         suggestions: str | None = None,
         guidelines: str | os.PathLike[str] | None = None,
         order: str | Callable[[pd.DataFrame], Any] | None = None,
@@ -50,6 +56,11 @@ class Classify(LabelWidget):
         if text is None and image is None:
             raise TypeError("Classify needs text= (a column of text) and/or image= (a column of images)")
         self.multi = bool(multi)
+        if not isinstance(ordered, bool):
+            raise TypeError(f"ordered must be True or False, got {ordered!r}")
+        if ordered and self.multi:
+            raise ValueError("ordered=True needs one label per item: label sets (multi=True) have no order")
+        self.ordered = ordered
         super().__init__(
             df,
             columns={"text": text, "image": image, "suggestions": suggestions},
@@ -59,7 +70,7 @@ class Classify(LabelWidget):
             store=store,
             guidelines=guidelines,
             order=order,
-            config={"multi": self.multi},
+            config={"multi": self.multi, "ordered": self.ordered},
         )
 
     def _check_setup(self, df: pd.DataFrame) -> None:
