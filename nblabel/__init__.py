@@ -17,6 +17,7 @@ from typing import Any
 
 from . import agreement, kinds  # noqa: F401  (kinds: registers every task kind)
 from .adjudication import Adjudicate
+from .agreement.aggregate import aggregate
 from .agreement.models import rank_models
 from .agreement.report import agreement_report
 from .core import __version__
@@ -39,6 +40,7 @@ __all__ = [
     "Store",
     "StoreError",
     "__version__",
+    "aggregate",
     "agreement",
     "agreement_report",
     "plot_agreement",

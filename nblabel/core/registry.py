@@ -12,7 +12,7 @@ of nblabel. (The kinds themselves live above the agreement and export code they 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -20,7 +20,17 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["ItemContext", "LiveView", "TaskKind", "TaskKindError", "for_task", "get", "known", "register"]
+__all__ = [
+    "AggregationScheme",
+    "ItemContext",
+    "LiveView",
+    "TaskKind",
+    "TaskKindError",
+    "for_task",
+    "get",
+    "known",
+    "register",
+]
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,27 @@ class ItemContext:
     def __post_init__(self) -> None:
         if self.labels and not self.label_index:
             object.__setattr__(self, "label_index", {label: i for i, label in enumerate(self.labels)})
+
+
+@dataclass(frozen=True)
+class AggregationScheme:
+    """How ``nl.aggregate`` reads the values of a task kind (what :meth:`TaskKind.aggregation_scheme`
+    returns): the categories a model chooses among, and the category of one value.
+
+    A single-label scheme gives each value one category (classify: its label; compare: its
+    choice). A ``multi`` scheme gives each value a set of categories (multi-label classify):
+    every category is then aggregated on its own, present or absent, by every annotator who
+    labeled the item.
+    """
+
+    #: The categories, in order (ties are broken towards the first); ``None``: the categories
+    #: that occur, in their natural order (numbers, then text) — a frame without a label set.
+    categories: Sequence[Any] | None = None
+    #: Whether a value is a set of categories, aggregated category by category.
+    multi: bool = False
+    #: The category (``multi``: the list of categories) of one stored value or gold answer;
+    #: ``None``: the value itself. Raises ``ValueError`` for a value it cannot read.
+    category: Callable[[Any], Any] | None = None
 
 
 @runtime_checkable
@@ -119,6 +150,14 @@ class TaskKind(Protocol):
         self, frame: pd.DataFrame, gold: Any, *, labels: list[Any] | None, config: Mapping[str, Any]
     ) -> LiveView:
         """The task's ratings prepared for the live dashboard."""
+        ...
+
+    # ---------------------------------------------------------------- aggregation
+    def aggregation_scheme(self, labels: list[Any] | None, config: Mapping[str, Any]) -> AggregationScheme:
+        """How ``nl.aggregate`` turns this kind's values into categories (``labels``: the task's
+        label set, ``None`` when unknown). A kind whose values are not categorical (spans,
+        boxes, rankings) raises ``ValueError`` saying that aggregation is not supported for its
+        tasks (``KindBase``'s default)."""
         ...
 
     # ---------------------------------------------------------------- exports

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-from ..core.registry import ItemContext
+from ..core.registry import AggregationScheme, ItemContext
 from ..exports.rows import given_values
 from ..exports.table import FORMATS as TABLE_FORMATS
 from ..exports.table import export_table
@@ -70,6 +70,15 @@ class KindBase:
     def values_agree(self, a: Any, b: Any) -> bool:
         """Whether two annotators gave the same answer (unanimity, adjudication)."""
         return self.gold_score(a, b) == 1.0
+
+    # ---------------------------------------------------------------- aggregation
+    def aggregation_scheme(self, labels: list[Any] | None, config: Mapping[str, Any]) -> AggregationScheme:
+        """How ``nl.aggregate`` reads this kind's values: by default it cannot (a kind whose
+        values are categories overrides this)."""
+        raise ValueError(
+            f"nl.aggregate is not supported for {self.name} tasks ({self.description}): it aggregates "
+            "categories — the labels of classify tasks and the choices of compare tasks"
+        )
 
     # ---------------------------------------------------------------- exports
     def export(

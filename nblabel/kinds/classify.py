@@ -18,7 +18,7 @@ from ..agreement.report import AgreementReport, categorical_report, prepare
 from ..agreement.views import CategoricalView
 from ..core.frames import recorded_task
 from ..core.labelset import MANY_LABELS, close_labels, preview_labels
-from ..core.registry import ItemContext
+from ..core.registry import AggregationScheme, ItemContext
 from .base import KindBase
 
 __all__ = ["ClassifyKind", "MultiLabelKind", "CLASSIFY", "MULTI_LABEL", "check_label", "labels_text"]
@@ -89,6 +89,10 @@ class ClassifyKind(KindBase):
         extra = ordinal(n_boot, level, seed) if ordinal is not None else []
         return categorical_report(data, n_boot=n_boot, level=level, seed=seed, extra_rows=extra)
 
+    def aggregation_scheme(self, labels: list[Any] | None, config: Mapping[str, Any]) -> AggregationScheme:
+        """The task's labels (or, without a label set, the labels given), one per item."""
+        return AggregationScheme(categories=labels)
+
     def live_view(
         self, frame: pd.DataFrame, gold: Any, *, labels: list[Any] | None, config: Mapping[str, Any]
     ) -> CategoricalView:
@@ -121,6 +125,19 @@ class MultiLabelKind(ClassifyKind):
             check_label(v, item.labels, item.label_index)
         # in label order, as given in labels= (sorting the few chosen, not scanning them all)
         return [item.labels[i] for i in sorted({item.label_index[v] for v in value})]
+
+    def aggregation_scheme(self, labels: list[Any] | None, config: Mapping[str, Any]) -> AggregationScheme:
+        """A set of labels per item: each label aggregated on its own, present or absent."""
+        return AggregationScheme(categories=labels, multi=True, category=_label_list)
+
+
+def _label_list(value: Any) -> list[Any]:
+    """A multi-label value (or gold answer) as its list of labels; one label is a list of one."""
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return list(value)
+    if isinstance(value, dict):
+        raise ValueError(f"a multi-label value is a list of labels, got {value!r}")
+    return [value]
 
 
 def _scale(annotations: pd.DataFrame, task: str | None, labels: list[Any] | None) -> list[Any] | None:

@@ -20,7 +20,7 @@ from ..agreement.compare import CHOICES as CHOICE_LABELS
 from ..agreement.compare import choice_frame, compare_report, extra_rows
 from ..agreement.report import AgreementReport, prepare
 from ..agreement.views import CategoricalView
-from ..core.registry import ItemContext
+from ..core.registry import AggregationScheme, ItemContext
 from ..exports.compare import COMPARE_FORMATS, export_compare
 from .base import KindBase
 from .ranking import RANKING, outcome_frame
@@ -118,6 +118,11 @@ class CompareKind(KindBase):
             annotations, gold, task=task, names=models or ("A", "B"), n_boot=n_boot, level=level, seed=seed
         )
 
+    def aggregation_scheme(self, labels: list[Any] | None, config: Mapping[str, Any]) -> AggregationScheme:
+        """The choice of each comparison (``A``, ``B``, ``tie``, ``both_bad``); strength, rubric
+        and justification play no part."""
+        return AggregationScheme(categories=CHOICES, category=_choice)
+
     def live_view(
         self, frame: pd.DataFrame, gold: Any, *, labels: list[Any] | None, config: Mapping[str, Any]
     ) -> CategoricalView:
@@ -154,6 +159,14 @@ class CompareKind(KindBase):
                 raise ValueError(f"{where}: {value!r} is not a comparison (a choice of {CHOICES})")
             rows.append((n, *pairs[choice]))
         return outcome_frame(rows, [a, b])
+
+
+def _choice(value: Any) -> Any:
+    """The choice of a stored comparison, or of a gold answer given as a choice ("A")."""
+    choice = value.get("choice") if isinstance(value, Mapping) else value
+    if isinstance(choice, str) and choice in CHOICES:
+        return choice
+    raise ValueError(f"a comparison's choice is one of {CHOICES}, got {value!r}")
 
 
 def _check_strength(choice: str, strength: Any, where: str) -> int | None:

@@ -20,7 +20,7 @@ import pandas as pd
 from ..agreement.compare import ranking_report, ranking_text
 from ..agreement.report import AgreementReport, one_task, prepare
 from ..agreement.views import CategoricalView
-from ..core.registry import ItemContext
+from ..core.registry import AggregationScheme, ItemContext
 from ..exports.compare import COMPARE_FORMATS, export_compare
 from .base import KindBase
 
@@ -95,6 +95,14 @@ class RankingKind(KindBase):
         rankings = frame.assign(value=[ranking_text(v) for v in frame["value"]])  # whole rankings
         data = prepare(rankings, gold, multi=False)
         return CategoricalView(data, n_labels=len(data.labels), unit="rankings")
+
+    def aggregation_scheme(self, labels: list[Any] | None, config: Mapping[str, Any]) -> AggregationScheme:
+        """Rankings are not aggregated into one category per item."""
+        raise ValueError(
+            "nl.aggregate is not supported for rankings (compare tasks with responses=): it "
+            "aggregates one category per item, such as the choice between two responses; for "
+            "scores of the ranked responses' models see Bradley–Terry (nl.rank_models)"
+        )
 
     def export_own(
         self,
