@@ -231,6 +231,29 @@ def test_ranking_becomes_every_pair_and_matches_choix(tmp_path):
     store.close()
 
 
+def test_kinds_state_pairwise_outcomes_without_a_widget():
+    from nblabel.core import registry
+
+    pair = registry.for_task("compare", PAIR)
+    out = pair.pairwise_outcomes([{"choice": "B", "strength": 2}, "tie", {"choice": "both_bad"}], PAIR)
+    assert out[["judgement", "first", "second", "outcome"]].astype(str).values.tolist() == [
+        ["0", "right", "left", "win"], ["1", "left", "right", "tie"], ["2", "left", "right", "both_bad"],
+    ]  # fmt: skip
+    assert list(out["first"].cat.categories) == ["left", "right"]
+    config = {"responses": ["r1", "r2", "r3"]}
+    ranking = registry.for_task("compare", config)
+    out = ranking.pairwise_outcomes([[["r2"], ["r1", "r3"]]], config)
+    assert sorted(map(tuple, out[["first", "second", "outcome"]].astype(str).values.tolist())) == [
+        ("r1", "r3", "tie"), ("r2", "r1", "win"), ("r2", "r3", "win"),
+    ]  # fmt: skip
+    for bad in (["r1", "r1", "r2"], [["r1"], ["r9"]], "r1 > r2", [[]], [["r1", ["r2"]]]):
+        with pytest.raises(ValueError, match=r"item 'x': .* is not a ranking of the responses"):
+            ranking.pairwise_outcomes([bad], config, ["x"])
+    for name in ("classify", "spans", "boxes"):
+        with pytest.raises(ValueError, match=f"rank_models needs a compare task .*this is a {name} task"):
+            registry.for_task(name, {}).pairwise_outcomes([], {})
+
+
 # ---------------------------------------------------------------------- the store's path
 def test_standing_judgements_from_the_store_on_each_backend(store):
     data = pd.DataFrame({"q": ["a", "b", "c", "d"], "left": "…", "right": "…",
