@@ -19,6 +19,7 @@ import pandas as pd
 
 from .sessions.decisions import AMBIGUOUS, Rating, disagree, labels_by_annotator, ratings_by_item
 from .sessions.policy import Labeler
+from .sessions.resolution import Resolution, check_method
 from .sessions.session import Session
 from .widgets import messages
 from .widgets.base import LabelWidget
@@ -27,6 +28,9 @@ from .widgets.base import LabelWidget
 class Adjudicate(LabelWidget):
     """The adjudication widget of ``session``: the items where annotators disagree (with
     ``review_all=True`` every labeled item; unanimous items are otherwise accepted as they are).
+    With ``method`` (and ``min_confidence``), only the disagreements that
+    ``session.final_labels(method=..., min_confidence=...)`` sends to adjudication: ties,
+    low-confidence items and items where a model and the majority differ.
 
     Keys: ``Alt+1``… take that annotator's value (or click "Use"); label as usual to give a new
     value; ``Alt+A`` marks the item ambiguous. The rationale box goes with the decision.
@@ -41,9 +45,18 @@ class Adjudicate(LabelWidget):
     #: The combined class per widget class (one class per kind, built on first use).
     _combined: ClassVar[dict[type, type]] = {}
 
-    def __new__(cls, session: Session, *, adjudicator: str | None = None, review_all: bool = False) -> Any:
+    def __new__(
+        cls,
+        session: Session,
+        *,
+        adjudicator: str | None = None,
+        review_all: bool = False,
+        method: str | None = None,
+        min_confidence: float | None = None,
+    ) -> Any:
         target = cls._combined_with(session.widget) if cls is Adjudicate else cls
-        options = {"adjudicator": adjudicator, "review_all": review_all}
+        options = {"adjudicator": adjudicator, "review_all": review_all, "method": method,
+                   "min_confidence": min_confidence}  # fmt: skip
         return super(Adjudicate, target).__new__(target, session, **options)  # traitlets' __new__
 
     @classmethod
@@ -57,7 +70,16 @@ class Adjudicate(LabelWidget):
             cls._combined[widget] = combined
         return combined
 
-    def __init__(self, session: Session, *, adjudicator: str | None = None, review_all: bool = False) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        adjudicator: str | None = None,
+        review_all: bool = False,
+        method: str | None = None,
+        min_confidence: float | None = None,
+    ) -> None:
+        check_method(method, min_confidence)  # before the widget registers its task
         production = session.frame.iloc[: session.n_production]
         latest = session.latest_guidelines()
         super().__init__(  # the session's widget class (next in the combined class's MRO)
@@ -68,7 +90,7 @@ class Adjudicate(LabelWidget):
             guidelines=None if latest is None else latest.markdown,
             **session.widget_options,
         )
-        self._adjudication = AdjudicationPolicy(session, review_all)
+        self._adjudication = AdjudicationPolicy(session, review_all, method, min_confidence)
         self.use_policy(self._adjudication)
 
     def pick(self, item_id: Any, annotator: str, rationale: str = "") -> None:
@@ -117,23 +139,40 @@ class Adjudicate(LabelWidget):
 class AdjudicationPolicy:
     """Serves the items to review and shows each annotator's rating of them (read when the
     widget is built, and again on ``adj.refresh()``); a
-    :class:`~nblabel.core.policy.QueuePolicy` of any :class:`~nblabel.sessions.policy.Labeler`."""
+    :class:`~nblabel.core.policy.QueuePolicy` of any :class:`~nblabel.sessions.policy.Labeler`.
+    With ``method``, a disagreement the method decides (see
+    :mod:`nblabel.sessions.resolution`) is not served."""
 
-    def __init__(self, session: Session, review_all: bool) -> None:
+    def __init__(
+        self,
+        session: Session,
+        review_all: bool,
+        method: str | None = None,
+        min_confidence: float | None = None,
+    ) -> None:
         self.session = session
         self.review_all = review_all
+        self.method = method
+        self.min_confidence = min_confidence
         self._ratings: dict[str, list[Rating]] = {}
 
     def queue(self, w: Labeler) -> list[int]:
         """The items to review, in DataFrame order."""
         session = self.session
         self._ratings = ratings_by_item(session.store, session.task, session.gold)
+        resolution = Resolution(session, self.method, self.min_confidence) if self.method else None
         keep = []
         for pos in range(session.n_production):  # the widget shows the production rows
-            labels = list(labels_by_annotator(self._ratings.get(w.item_key(pos), [])).values())
-            if disagree(session.kind, labels) or (self.review_all and labels):
+            labels = labels_by_annotator(self._ratings.get(w.item_key(pos), []))
+            if (self.review_all and labels) or self._to_decide(resolution, pos, labels):
                 keep.append(pos)
         return keep
+
+    def _to_decide(self, resolution: Resolution | None, pos: int, labels: dict[str, Any]) -> bool:
+        """Whether the annotators of the item at ``pos`` disagree and no method decides it."""
+        if not disagree(self.session.kind, list(labels.values())):
+            return False
+        return resolution is None or not resolution.verdict(self.session.frame.index[pos], labels).resolved
 
     def ratings(self, key: str) -> list[Rating]:
         """(annotator, kind, value, comment, active_ms) of each annotator of item ``key``."""

@@ -5,7 +5,7 @@ disagreements with their resolutions and per-annotator statistics, as Markdown a
 
     README.md              the card (Markdown): what was labeled, how, and where ground truth is uncertain
     card.json              the same facts as JSON
-    final_labels.jsonl     one line per item: value, status, provenance
+    final_labels.jsonl     one line per item: value, status, the rule that decided it, provenance
     annotations.jsonl      every raw event (the session's and the adjudicators')
     disagreements.jsonl    items where annotators disagreed: each value and the resolution
     agreement.json         the agreement report, and agreement per guidelines version
@@ -25,15 +25,19 @@ import pandas as pd
 
 from ..core import __version__
 from ..exports.table import json_row, json_value
+from .resolution import AGGREGATED, MIN_CONFIDENCE
 
 #: Disagreements listed in README.md (all are in disagreements.jsonl).
 MAX_LISTED = 50
 
 
-def write_dataset_card(session: Any, directory: Path) -> Path:
-    """Write the dataset card of ``session`` into ``directory`` (created); returns it."""
+def write_dataset_card(
+    session: Any, directory: Path, method: str | None = None, min_confidence: float | None = None
+) -> Path:
+    """Write the dataset card of ``session`` into ``directory`` (created); returns it. With
+    ``method`` the final labels are ``session.final_labels(method, min_confidence)``."""
     directory.mkdir(parents=True, exist_ok=True)
-    final = session.final_labels()
+    final = session.final_labels(method, min_confidence)
     shown = session.store.items(session.task)
     text = shown["text"] if "text" in shown.columns else None
     _write_jsonl(directory / "final_labels.jsonl", _final_rows(final, text))
@@ -45,6 +49,8 @@ def write_dataset_card(session: Any, directory: Path) -> Path:
     stats = session.progress()
     (directory / "annotators.json").write_text(_dumps(_table(stats)), encoding="utf-8")
     card = _card(session, final, guide_index)
+    if method is not None:
+        card["final_labels"] = {"method": method, "min_confidence": _used_confidence(min_confidence)}
     (directory / "card.json").write_text(_dumps(card), encoding="utf-8")
     (directory / "README.md").write_text(
         _markdown(session, card, report_rows, per_label, by_version, stats, disagreement_rows, text),
@@ -64,6 +70,7 @@ def _final_rows(final: pd.DataFrame, text: pd.Series | None) -> list[dict[str, A
         out.update(
             value=row["value"], status=row["status"], n_annotators=int(row["n_annotators"]),
             agreed_with=row["agreed_with"], adjudicator=row["adjudicator"], rationale=row["rationale"],
+            rule=row["rule"], reason=row["reason"], confidence=row["confidence"],
         )  # fmt: skip
         rows.append(out)
     return rows
@@ -80,13 +87,14 @@ def _write_annotations(session: Any, path: Path) -> None:
 
 def _disagreement_rows(final: pd.DataFrame) -> list[dict[str, Any]]:
     """Items at least two annotators labeled differently: each value and the resolution."""
-    contested = final[final["status"].isin(["adjudicated", "ambiguous", "unresolved"])]
+    contested = final[final["status"].isin(["adjudicated", AGGREGATED, "ambiguous", "unresolved"])]
     contested = contested[contested["n_annotators"] >= 2]
     return [
         {
             "item_id": json_value(i),
             "annotators": r["annotators"],
             "resolution": r["status"],
+            "rule": r["rule"],
             "value": r["value"],
             "adjudicator": r["adjudicator"],
             "rationale": r["rationale"],
@@ -228,6 +236,7 @@ def _md_summary(session: Any, card: dict[str, Any]) -> list[str]:
         f"**Where ground truth is uncertain:** {uncertain} of {card['items']} items have no final label "
         "(ambiguous or unresolved); adjudicated items are listed below with the rationale.",
         "",
+        *_md_rule(card, counts),
         "Label distribution of the final labels:",
         "",
         _md_table(["label", "items"], sorted(card["label_distribution"].items(), key=lambda kv: -kv[1])),
@@ -318,11 +327,29 @@ def _md_guidelines_and_files(card: dict[str, Any]) -> list[str]:
 _STATUS_MEANING = {
     "unanimous": "every annotator gave the same label",
     "adjudicated": "annotators disagreed; an adjudicator decided",
+    AGGREGATED: "annotators disagreed; the aggregation method decided (a clear, confident winner)",
     "single": "one annotator labeled it",
     "ambiguous": "an adjudicator found no label fits",
     "unresolved": "annotators disagree and nobody has adjudicated yet",
     "unlabeled": "nobody labeled it",
 }
+
+
+def _md_rule(card: dict[str, Any], counts: dict[str, int]) -> list[str]:
+    """How disagreements were decided when an aggregation method was used."""
+    rule = card.get("final_labels")
+    if not rule:
+        return []
+    return [
+        f"**Aggregation:** {counts.get(AGGREGATED, 0)} disagreements were decided by {_md(rule['method'])} "
+        f"(a clear majority the method confirms with confidence ≥ {rule['min_confidence']:g}); ties, "
+        "low-confidence items and items where a model and the majority differ went to an adjudicator.",
+        "",
+    ]
+
+
+def _used_confidence(min_confidence: float | None) -> float:
+    return MIN_CONFIDENCE if min_confidence is None else float(min_confidence)
 
 
 def _gold_sentence(session: Any) -> str:

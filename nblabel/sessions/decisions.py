@@ -1,5 +1,6 @@
 """What a session's adjudication decided, read from the store: each item's ratings, the
-standing decisions, the counts for ``nblabel session status`` and :func:`final_labels`.
+standing decisions, the counts for ``nblabel session status`` and :func:`final_labels` (with an
+aggregation method, the rule of :mod:`nblabel.sessions.resolution` decides some disagreements).
 
 Decisions are events of the task ``<task>/adjudication`` (:data:`ADJUDICATION`): a label (the
 chosen or edited value, the rationale as its comment) or, for an item marked ambiguous, a skip
@@ -16,6 +17,7 @@ import pandas as pd
 from ..agreement.gold import values_agree
 from ..core.frames import current_from_annotations
 from .events import item_keys, production_events
+from .resolution import AGGREGATED, Resolution
 
 #: Suffix of the task that holds a session's adjudications.
 ADJUDICATION = "/adjudication"
@@ -28,9 +30,10 @@ Decision = tuple[str, str, Any, str, Any]
 #: Columns of :func:`final_labels`.
 FINAL_COLUMNS = [
     "value", "status", "n_annotators", "annotators", "agreed_with", "adjudicator", "rationale", "decided_at",
+    "rule", "reason", "confidence",
 ]  # fmt: skip
 #: ``status`` values of :func:`final_labels`.
-STATUSES = ("adjudicated", "unanimous", "single", "ambiguous", "unresolved", "unlabeled")
+STATUSES = ("adjudicated", "unanimous", "single", AGGREGATED, "ambiguous", "unresolved", "unlabeled")
 
 
 def unanimous(kind: str, values: list[Any]) -> bool:
@@ -113,52 +116,75 @@ def adjudication_counts(store: Any, task: str, kind: str, gold: set[str]) -> dic
     }
 
 
-def final_labels(session: Any) -> pd.DataFrame:
+def final_labels(
+    session: Any, method: str | None = None, min_confidence: float | None = None
+) -> pd.DataFrame:
     """One row per production item of ``session``, indexed by item id:
 
     - ``value``: the final label (``None`` when ambiguous, unresolved or unlabeled);
     - ``status``: ``adjudicated`` (decided by an adjudicator), ``unanimous`` (every annotator
-      gave the same value; at least two), ``single`` (one annotator labeled it), ``ambiguous``
-      (an adjudicator said no label fits), ``unresolved`` (annotators disagree and nobody has
-      adjudicated yet) or ``unlabeled``;
+      gave the same value; at least two), ``single`` (one annotator labeled it), ``aggregated``
+      (annotators disagree and ``method`` decided, see :mod:`nblabel.sessions.resolution`),
+      ``ambiguous`` (an adjudicator said no label fits), ``unresolved`` (annotators disagree and
+      nobody has adjudicated yet) or ``unlabeled``;
     - ``n_annotators`` and ``annotators`` (annotator → value) of the raw labels;
     - ``agreed_with``: the annotators whose value equals the final one;
-    - ``adjudicator``, ``rationale`` and ``decided_at`` for adjudicated and ambiguous items.
+    - ``adjudicator``, ``rationale`` and ``decided_at`` for adjudicated and ambiguous items;
+    - ``rule``: what decided the value: ``adjudicator``, ``unanimous``, ``single`` or the
+      method's name (``None`` while unresolved, and for unlabeled items);
+    - ``reason``: why an unresolved item waits for an adjudicator: ``disagreement`` (no method),
+      ``tie``, ``model_vs_majority`` or ``low_confidence``;
+    - ``confidence``: the method's confidence in its own label for the item (NaN without one).
+
+    Without ``method`` every disagreement waits for an adjudicator. With one (a method of
+    ``nl.aggregate``), a disagreement is decided by it unless the vote is tied, a model-based
+    method disagrees with the majority, or its confidence is under ``min_confidence`` (default
+    0.5). An adjudicator's decision always wins.
     """
     ratings = ratings_by_item(session.store, session.task, session.gold)
     decided = decisions_by_item(session.store, session.adjudication_task)
+    resolution = Resolution(session, method, min_confidence)
     kind_of_task = session.kind
+    index = session.frame.index[: session.n_production].rename("item_id")
     rows = []
-    for key in session.keys[: session.n_production]:
+    for item_id, key in zip(index, session.keys[: session.n_production], strict=True):
         labels = labels_by_annotator(ratings.get(key, []))
         row: dict[str, Any] = {
             "value": None, "status": "unlabeled", "n_annotators": len(labels), "annotators": labels,
             "agreed_with": [], "adjudicator": None, "rationale": None, "decided_at": pd.NaT,
+            "rule": None, "reason": None, "confidence": resolution.confidence(item_id),
         }  # fmt: skip
         decision = decided.get(key)
         if decision is not None:
             name, kind, value, text, at = decision
             row.update(adjudicator=name, rationale=text, decided_at=at)
             if kind == "label":
-                row.update(value=value, status="adjudicated")
+                row.update(value=value, status="adjudicated", rule="adjudicator")
             elif is_ambiguous(kind, value):
-                row.update(status="ambiguous")
+                row.update(status="ambiguous", rule="adjudicator")
             else:
                 decision = None  # a plain skip by the adjudicator decides nothing
                 row.update(adjudicator=None, rationale=None, decided_at=pd.NaT)
         if decision is None and labels:
-            values = list(labels.values())
-            if len(values) == 1:
-                row.update(value=values[0], status="single")
-            elif unanimous(kind_of_task, values):
-                row.update(value=values[0], status="unanimous")
-            else:
-                row.update(status="unresolved")
+            row.update(_undecided(kind_of_task, item_id, labels, resolution))
         if row["value"] is not None:
             row["agreed_with"] = [n for n, v in labels.items() if values_agree(kind_of_task, v, row["value"])]
         rows.append(row)
-    index = session.frame.index[: session.n_production].rename("item_id")
     frame = pd.DataFrame(rows, index=index, columns=FINAL_COLUMNS)
-    for column in ("value", "adjudicator", "rationale"):  # keep None (pandas would make it NaN)
+    for column in ("value", "adjudicator", "rationale", "rule", "reason"):  # keep None (not NaN)
         frame[column] = pd.Series([row[column] for row in rows], index=index, dtype=object)
+    frame["confidence"] = frame["confidence"].astype(float)
     return frame
+
+
+def _undecided(kind: str, item_id: Any, labels: dict[str, Any], resolution: Resolution) -> dict[str, Any]:
+    """Value, status, rule and reason of an item no adjudicator decided."""
+    values = list(labels.values())
+    if len(values) == 1:
+        return {"value": values[0], "status": "single", "rule": "single"}
+    if unanimous(kind, values):
+        return {"value": values[0], "status": "unanimous", "rule": "unanimous"}
+    verdict = resolution.verdict(item_id, labels)
+    if verdict.resolved:
+        return {"value": verdict.value, "status": AGGREGATED, "rule": verdict.rule}
+    return {"status": "unresolved", "reason": verdict.reason}

@@ -35,7 +35,9 @@ from .assignment import annotator_items, assign_overlap, gold_sequence, mix_gold
 from .dataset_card import write_dataset_card
 from .decisions import ADJUDICATION, final_labels
 from .events import item_keys, production_events
+from .final_export import export_final
 from .policy import Labeler
+from .soft_labels import soft_labels
 
 #: Column of a gold DataFrame holding the answers.
 GOLD_COLUMN = "gold"
@@ -393,15 +395,47 @@ class Session:
         """The task that holds this session's adjudications."""
         return self.task + ADJUDICATION
 
-    def final_labels(self) -> pd.DataFrame:
-        """The label of every production item with its provenance (see
+    def final_labels(self, method: str | None = None, min_confidence: float | None = None) -> pd.DataFrame:
+        """The label of every production item with its provenance and the ``rule`` that decided
+        it; with ``method`` (one of ``nl.aggregate``'s), disagreements with a clear, confident
+        winner are decided by it, and only ties, low-confidence items and items where a model
+        and the majority differ wait for an adjudicator (see
         :func:`nblabel.sessions.decisions.final_labels`)."""
-        return final_labels(self)
+        return final_labels(self, method, min_confidence)
 
-    def export(self, directory: str | os.PathLike[str]) -> Path:
-        """Write the dataset card (see :func:`nblabel.sessions.dataset_card.write_dataset_card`)."""
+    def soft_labels(self, method: str | None = None) -> pd.DataFrame:
+        """Each production item's label distribution over its annotators, its agreement, and
+        with a model-based ``method`` the model's posterior (see
+        :func:`nblabel.sessions.soft_labels.soft_labels`)."""
+        return soft_labels(self, method)
 
-        return write_dataset_card(self, Path(directory))
+    def export(
+        self,
+        directory: str | os.PathLike[str],
+        *,
+        method: str | None = None,
+        min_confidence: float | None = None,
+    ) -> Path:
+        """Write the dataset card (see :func:`nblabel.sessions.dataset_card.write_dataset_card`);
+        with ``method``, its final labels are :meth:`final_labels` of that method."""
+
+        return write_dataset_card(self, Path(directory), method, min_confidence)
+
+    def export_final(
+        self,
+        path: str | os.PathLike[str],
+        format: str = "jsonl",
+        *,
+        method: str | None = None,
+        min_confidence: float | None = None,
+        **options: Any,
+    ) -> Path:
+        """Write the final labels (:meth:`final_labels` with ``method`` and ``min_confidence``)
+        in any format of the task's kind (``coco``, ``yolo``, ``voc``, ``bio``, ``conll``,
+        ``spacy``, ``dpo``, ``reward``, ``jsonl``, ``csv``, ``parquet``), the soft labels
+        (``soft``: JSON Lines) or a Hugging Face dataset (``hf``: a folder for
+        ``datasets.load_from_disk``); see :mod:`nblabel.sessions.final_export`."""
+        return export_final(self, path, format, method=method, min_confidence=min_confidence, **options)
 
     def close(self) -> None:
         """Close every labeler widget this session built, and release the store if the session
