@@ -117,7 +117,11 @@ def adjudication_counts(store: Any, task: str, kind: str, gold: set[str]) -> dic
 
 
 def final_labels(
-    session: Any, method: str | None = None, min_confidence: float | None = None
+    session: Any,
+    method: str | None = None,
+    min_confidence: float | None = None,
+    *,
+    resolution: Resolution | None = None,
 ) -> pd.DataFrame:
     """One row per production item of ``session``, indexed by item id:
 
@@ -139,11 +143,13 @@ def final_labels(
     Without ``method`` every disagreement waits for an adjudicator. With one (a method of
     ``nl.aggregate``), a disagreement is decided by it unless the vote is tied, a model-based
     method disagrees with the majority, or its confidence is under ``min_confidence`` (default
-    0.5). An adjudicator's decision always wins.
+    0.5). An adjudicator's decision always wins. (``resolution``: the method's result when the
+    caller has it already.)
     """
     ratings = ratings_by_item(session.store, session.task, session.gold)
     decided = decisions_by_item(session.store, session.adjudication_task)
-    resolution = Resolution(session, method, min_confidence)
+    if resolution is None:
+        resolution = Resolution(session, method, min_confidence)
     kind_of_task = session.kind
     index = session.frame.index[: session.n_production].rename("item_id")
     rows = []

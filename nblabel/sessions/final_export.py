@@ -30,7 +30,7 @@ from ..core import registry
 from ..exports.hf import write_hf_dataset
 from ..exports.table import json_value
 from .decisions import final_labels
-from .resolution import aggregation_scheme, task_config
+from .resolution import Resolution, aggregation_scheme, task_config
 from .soft_labels import item_agreement, soft_labels
 
 __all__ = ["SESSION_FORMATS", "export_final"]
@@ -92,8 +92,9 @@ def _write_soft(session: Any, path: Path, method: str | None) -> Path:
 
 
 def _write_hf(session: Any, directory: Path, method: str | None, min_confidence: float | None) -> Path:
-    final = final_labels(session, method, min_confidence)
-    soft = _soft_or_none(session, method)
+    resolution = Resolution(session, method, min_confidence)  # the method runs once
+    final = final_labels(session, method, min_confidence, resolution=resolution)
+    soft = _soft_or_none(session, method, resolution)
     kind = registry.for_task(session.kind, task_config(session))
     shown = session.store.items(session.task)
     fields = [str(c) for c in shown.columns]
@@ -120,13 +121,13 @@ def _write_hf(session: Any, directory: Path, method: str | None, min_confidence:
     return write_hf_dataset(records, directory, columns)
 
 
-def _soft_or_none(session: Any, method: str | None) -> pd.DataFrame | None:
+def _soft_or_none(session: Any, method: str | None, resolution: Resolution) -> pd.DataFrame | None:
     """The soft labels, or ``None`` for a kind without categories (spans, boxes, rankings)."""
     try:
         aggregation_scheme(session)
     except ValueError:
         return None
-    return soft_labels(session, method)
+    return soft_labels(session, method, resolution=resolution)
 
 
 def _plain_ids(index: pd.Index) -> list[Any]:

@@ -28,14 +28,17 @@ __all__ = ["SOFT_COLUMNS", "item_agreement", "soft_labels", "vote_shares"]
 SOFT_COLUMNS = ["n_annotators", "soft_label", "agreement", "posterior"]
 
 
-def soft_labels(session: Any, method: str | None = None) -> pd.DataFrame:
+def soft_labels(
+    session: Any, method: str | None = None, *, resolution: Resolution | None = None
+) -> pd.DataFrame:
     """One row per production item of ``session``, indexed by item id: ``n_annotators``,
     ``soft_label`` (category → share of the annotators; ``{}`` when nobody labeled the item),
     ``agreement`` (see :func:`item_agreement`) and ``posterior`` (category → the method's
     probability; ``None`` without a method or for items it did not rate). ``ValueError`` for
-    a kind without categories."""
+    a kind without categories. (``resolution``: the method's result when the caller has it.)"""
     scheme = aggregation_scheme(session)
-    resolution = Resolution(session, method, None) if method is not None else None
+    if resolution is None and method is not None:
+        resolution = Resolution(session, method, None)
     posterior = _posteriors(resolution)
     kind = registry.for_task(session.kind, task_config(session))
     ratings = ratings_by_item(session.store, session.task, session.gold)
