@@ -19,6 +19,9 @@ from PIL import Image
 
 import nblabel as nl
 from nblabel.agreement.aggregate import SmallPilotWarning
+from nblabel.core import registry
+from nblabel.core.event import Event
+from nblabel.kinds.classify import ClassifyKind
 from nblabel.sessions.decisions import FINAL_COLUMNS
 
 LABELS = ["pos", "neg"]
@@ -446,6 +449,29 @@ def test_compare_final_labels_as_dpo_reward_and_hf(tmp_path: Path) -> None:
     s.close()
 
 
+def test_ranking_final_labels_as_dpo_pairs(tmp_path: Path) -> None:
+    df = pd.DataFrame(
+        {"q": ["Q1?", "Q2?"], "r1": ["one", "uno"], "r2": ["two", "dos"], "r3": ["three", "tres"]}
+    )
+    s = nl.Session(tmp_path / "s.db", "rank", widget=nl.Compare, data=df, annotators=["ana", "ben"],
+                   overlap=2, prompt="q", responses=["r1", "r2", "r3"])  # fmt: skip
+    rankings = {
+        "ana": [[["r2"], ["r1", "r3"]], ["r1", "r2", "r3"]],
+        "ben": [[["r2"], ["r1", "r3"]], ["r3", "r2", "r1"]],
+    }
+    for name, values in rankings.items():
+        w = s.labeler(name)
+        for item, value in zip(df.index, values, strict=True):
+            w.annotate(item, value)
+    assert list(s.final_labels()["status"]) == ["unanimous", "unresolved"]
+    with pytest.raises(ValueError, match="not supported for rankings"):
+        s.final_labels(method="majority")  # a ranking is no category to vote on
+    dpo = [json.loads(x) for x in s.export_final(tmp_path / "d.jsonl", format="dpo").read_text().splitlines()]
+    assert dpo == [{"prompt": "Q1?", "chosen": "two", "rejected": "one"},
+                   {"prompt": "Q1?", "chosen": "two", "rejected": "three"}]  # fmt: skip
+    s.close()
+
+
 # ---------------------------------------------------------------------- values= of store.export
 def test_a_column_arrow_cannot_type_alike_is_written_as_json(tmp_path: Path) -> None:
     datasets = pytest.importorskip("datasets")
@@ -472,3 +498,35 @@ def test_store_export_checks_the_values_it_is_given(box_session: nl.Session, tmp
     coco = json.loads(store.export("det", tmp_path / "m.json", format="coco", values=mine).read_text())
     assert [a["bbox"] for a in coco["annotations"]] == [[0, 0, 20, 20]]
     assert not np.isnan(coco["annotations"][0]["area"])
+
+
+class _OlderKind(ClassifyKind):
+    """A kind written before exporters took ``values=``: its own format writes current labels only."""
+
+    name = "older-kind"
+    export_formats = ("txt",)
+
+    def export_own(self, store, task, path, format, **options):
+        path.write_text("\n".join(map(str, store.current(task)["value"])), encoding="utf-8")
+        return path
+
+
+def test_a_kind_without_values_in_its_own_format_refuses_them(tmp_path: Path) -> None:
+    kind = registry.register(_OlderKind())
+    try:
+        store = nl.Store(tmp_path / "k.db")
+        store.register_task("old", "older-kind", ["abc", "xyz"])
+        store.append_many([Event(task="old", item_id="1", item_kind="int", annotator=a, kind="label", value=v)
+                           for a, v in (("ana", "abc"), ("bob", "xyz"))])  # fmt: skip
+        final = pd.DataFrame({"value": ["xyz"]}, index=pd.Index([1], name="item_id"))
+        assert store.export("old", tmp_path / "o.txt", format="txt").read_text() == "abc\nxyz"
+        with pytest.raises(ValueError, match="older-kind tasks cannot write given values= as 'txt'"):
+            store.export("old", tmp_path / "f.txt", format="txt", values=final)
+        rows = [
+            json.loads(x)
+            for x in store.export("old", tmp_path / "f.jsonl", values=final).read_text().splitlines()
+        ]
+        assert rows == [{"item_id": 1, "value": "xyz"}]  # the table formats every kind has take them
+        store.close()
+    finally:
+        registry._KINDS.pop(kind.name)
