@@ -837,3 +837,156 @@ def test_a_label_set_over_the_cap_with_few_labels_in_use_shows_only_those(store:
     figure = nl.plot_confusion(store.annotations("few"), "ana", "bob", labels=labels)
     assert figure.confusion.tolist() == confusion["counts"]
     dash.close()
+
+
+# ---------------------------------------------------------------------- a session's task
+SESSION_LABELS = ["pos", "neg"]
+TEAM = ["ana", "ben", "cy"]
+
+
+def session_data(n: int, n_gold: int) -> pd.DataFrame:
+    """``n`` production rows then ``n_gold`` gold rows (answers in ``answer``)."""
+    return pd.DataFrame(
+        {
+            "text": [f"text {i}" for i in range(n + n_gold)],
+            "answer": [None] * n + [SESSION_LABELS[i % 2] for i in range(n_gold)],
+        },
+        index=pd.Index(range(500, 500 + n + n_gold), name="rid"),
+    )
+
+
+def label_queue(w, s: nl.Session, gold_right) -> None:
+    """Label ``w``'s whole queue: production items by a fixed rule, the k-th gold item met right
+    when ``gold_right(k)``."""
+    met = 0
+    while w.current is not None:
+        key = str(w.current)
+        if key in s.gold:
+            right = gold_right(met)
+            met += 1
+            answer = s.gold[key]
+            w.annotate(w.current, answer if right else SESSION_LABELS[1 - SESSION_LABELS.index(answer)])
+        else:
+            w.annotate(w.current, "pos" if (w.current + len(w.annotator)) % 3 else "neg")
+
+
+def test_a_session_dashboard_counts_production_items_only(store: nl.Store) -> None:
+    """30 production items and 6 gold items, 3 of them calibration: the dashboard counts the 30
+    that session.report() counts (it counted all 36 before)."""
+    s = nl.Session(store, "cal", widget=nl.Classify, data=session_data(30, 6), annotators=TEAM,
+                   overlap=2, gold="answer", calibration=3, gold_rate=0.1, text="text",
+                   labels=SESSION_LABELS)  # fmt: skip
+    for name, right in (("ana", lambda k: True), ("ben", lambda k: k != 3), ("cy", lambda k: k < 3)):
+        w = s.labeler(name)
+        label_queue(w, s, right)
+        w.close()
+    report = s.report(n_boot=0)
+    assert report.loc["fleiss_kappa", "items"] == 30
+    assert store.annotations("cal")["item_id"].nunique() == 36  # the gold items were counted too
+
+    for dash in (s.dashboard(live=False, n_boot=0), nl.Dashboard(store, task="cal", live=False, n_boot=0)):
+        snap = dash._snapshot
+        assert (snap["items"], snap["shared"]) == (30, 30)
+        assert snap["ratings"] == 60
+        rows = {row["key"]: row for row in snap["coefficients"]}
+        for key, value in report["value"].items():
+            assert rows[key]["value"] == pytest.approx(value, abs=1e-12), key
+        assert snap["disagreements"] == len(report.disagreements)
+        assert snap["session"]["gold_items"] == 6
+        left_out = len(store.annotations("cal")) - len(s.production_annotations())
+        assert snap["session"]["left_out_events"] == left_out > 0
+        assert snap["session"]["gold_threshold"] == 0.9
+        # live gold accuracy: first answers, as session.gold_accuracy() counts them
+        gold = s.gold_accuracy()
+        by_name = {row["annotator"]: row for row in snap["per_annotator"]}
+        for name, expected in gold.iterrows():
+            assert by_name[name]["gold_answered"] == expected["gold_answered"]
+            assert by_name[name]["gold_right"] == expected["gold_right"]
+            assert by_name[name]["gold_accuracy"] == pytest.approx(expected["gold_accuracy"])
+            assert by_name[name]["gold_flagged"] == expected["flagged"]
+        assert by_name["ana"]["gold_flagged"] is False and by_name["cy"]["gold_flagged"] is True
+        assert dash.report.loc["fleiss_kappa", "items"] == 30
+        # item text from the session's data
+        confusion = snap["confusion"]
+        assert confusion["total"] > 0
+        dash.close()
+    texts = s.dashboard(live=False, n_boot=0)
+    assert texts.cell_items("pos", "pos")["text"].str.startswith("text ").all()  # the session's data
+    texts.close()
+
+
+def test_a_session_dashboard_flags_drift_as_quality_over_time_does(store: nl.Store) -> None:
+    """16 gold answers each: ana right throughout; ben wrong at first, right for the last 10
+    (flagged overall, not drifting); cy right at first, then wrong (drifting)."""
+    s = nl.Session(store, "drift", widget=nl.Classify, data=session_data(20, 16), annotators=TEAM,
+                   overlap=3, gold="answer", gold_rate=0.45, gold_threshold=0.8, text="text",
+                   labels=SESSION_LABELS)  # fmt: skip
+    rules = {"ana": lambda k: True, "ben": lambda k: k >= 6, "cy": lambda k: k < 6}
+    widgets = {name: s.labeler(name) for name in rules}
+    dash = s.dashboard(live=False, n_boot=0)
+    for name, w in widgets.items():
+        label_queue(w, s, rules[name])
+        w.close()
+    dash.refresh()  # read incrementally: the plan's masks follow the new rows
+    rows = {row["annotator"]: row for row in dash._snapshot["per_annotator"]}
+    assert [rows[n]["gold_answered"] for n in rules] == [16, 16, 16]
+    assert (rows["ana"]["drift"], rows["ben"]["drift"], rows["cy"]["drift"]) == (False, False, True)
+    assert (rows["ben"]["gold_flagged"], rows["ben"]["rolling_gold_accuracy"]) == (True, 1.0)
+    assert rows["cy"]["rolling_gold_accuracy"] == 0.0
+    assert dash._snapshot["session"]["drift_window"] == 10
+    dash.close()
+
+
+def test_annotators_still_in_calibration_show_their_gold_accuracy(store: nl.Store) -> None:
+    s = nl.Session(store, "gate", widget=nl.Classify, data=session_data(10, 6), annotators=["ana", "ben"],
+                   overlap=2, gold="answer", calibration=3, text="text", labels=SESSION_LABELS)  # fmt: skip
+    w = s.labeler("ana")
+    for _ in range(3):  # the calibration round only: no production item yet
+        w.annotate(w.current, s.gold[str(w.current)])
+    dash = s.dashboard(live=False, n_boot=0)
+    snap = dash._snapshot
+    assert snap["empty"] is True  # no production label: no agreement yet
+    assert snap["per_annotator"] == [
+        {"annotator": "ana", "items": 0, "skipped": 0, "flagged": 0, "accuracy": None, "agreement": None,
+         "n_reference": 0, "items_per_hour": None, "median_active_ms": None, "gold_answered": 3,
+         "gold_right": 3, "gold_accuracy": 1.0, "gold_flagged": False, "rolling_gold_accuracy": None,
+         "drift": False}
+    ]  # fmt: skip
+    dash.close()
+    w.close()
+
+
+def test_the_dashboard_shows_a_models_labels_beside_the_majority(store: nl.Store) -> None:
+    label_all(store)
+    dash = nl.Dashboard(store, task="t", live=False, n_boot=0)
+    shown = dash._snapshot["aggregation"]
+    with pytest.warns(UserWarning, match="unstable"):
+        result = nl.aggregate(store.annotations("t"), "dawid_skene")
+    assert shown["method"] == "dawid_skene" and shown["name"] == "Dawid–Skene"
+    assert shown["items"] == len(result) == 6
+    assert shown["differ"] == int((~result["agrees_with_majority"]).sum())
+    assert shown["majority_ties"] == int(result["majority_tie"].sum())
+    assert shown["unsure"] == int((result["confidence"] < 0.8).sum())
+    assert "unstable" in shown["note"]  # 6 items: a pilot too small for the model alone
+    counts = {row["label"]: (row["majority"], row["model"]) for row in shown["per_label"]}
+    for label in LABELS:
+        assert counts.get(label, (0, 0)) == (
+            int((result["majority"] == label).sum()), int((result["label"] == label).sum())
+        )
+    dash.close()
+    plain = nl.Dashboard(store, task="t", live=False, n_boot=0, aggregate=None)
+    assert plain._snapshot.get("aggregation") is None
+    plain.close()
+    with pytest.raises(ValueError, match="not a method of nl.aggregate"):
+        nl.Dashboard(store, task="t", live=False, aggregate="vote")
+
+
+def test_the_drift_rule() -> None:
+    from nblabel.core.drift import drifting, rolling_accuracy
+
+    assert math.isnan(rolling_accuracy([1.0] * 9, 10))  # fewer than a window: no figure yet
+    assert rolling_accuracy([0.0] * 5 + [1.0] * 10, 10) == 1.0  # the last 10 only
+    assert rolling_accuracy([1.0] * 10 + [0.5, 0.0], 10) == pytest.approx(0.85)
+    assert drifting(0.85, 0.9) and not drifting(0.9, 0.9) and not drifting(math.nan, 0.9)
+    with pytest.raises(ValueError, match="window=0"):
+        rolling_accuracy([1.0], 0)

@@ -307,6 +307,17 @@ class Session:
             raise ValueError(f"session {self.task!r} has no labels on production items yet")
         return agreement_report(labeled, task=self.task, labels=info["labels"], **options)
 
+    def dashboard(self, **options: Any) -> Any:
+        """The live dashboard of the session's task (``nl.Dashboard`` options: ``interval``,
+        ``n_boot``, ``aggregate``, ...): agreement on production items only, as :meth:`report`
+        counts them (gold and calibration items left out), each annotator's live gold accuracy
+        and drift flag, and item text from the session's data. Built by the session's widget
+        class (a session never imports widget code)."""
+        text = self.widget_options.get("text")
+        if "data" not in options and isinstance(text, str) and text in self.frame.columns:
+            options.update(data=self.frame, text=text)
+        return self.widget.dashboard(self.store, self.task, **options)
+
     def agreement_by_guideline(self, **options: Any) -> pd.DataFrame:
         """Agreement on production items split by the guidelines version each label was given
         under: one row per version (oldest first) with its number, note, the items rated by at least

@@ -25,7 +25,6 @@ import functools
 import os
 import threading
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import anywidget
@@ -39,7 +38,9 @@ from ..core.labelset import check_labels as _check_labels
 from ..core.limits import check_name
 from ..core.policy import QueuePolicy
 from ..store.store import Store, open_store
+from .assets import STATIC
 from .browser import IDLE_MS, PREFETCH, BrowserProtocol
+from .dashboard import Dashboard
 from .items import ItemSource
 from .messages import MAX_COMMENT, check_comment
 from .navigation import Navigation
@@ -49,8 +50,6 @@ from .saving import SavePipeline
 from .state_sync import StateSync
 
 __all__ = ["IDLE_MS", "MAX_COMMENT", "PREFETCH", "STATIC", "TOP_COUNTS", "LabelWidget"]
-
-STATIC = Path(__file__).resolve().parents[1] / "static"  # bundles built by esbuild (js/)
 
 
 class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol, anywidget.AnyWidget):
@@ -239,6 +238,13 @@ class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol
     # ------------------------------------------------------------------ the policy-facing API
     # What a queue policy (a session, an adjudication) calls: the widget side of
     # nblabel.sessions.policy.Labeler. Policies use these and nothing private.
+    @classmethod
+    def dashboard(cls, store: Store | str | os.PathLike[str] | None, task: str, **options: Any) -> Dashboard:
+        """The live :class:`~nblabel.Dashboard` of ``task`` (``options`` as it takes them): how
+        ``session.dashboard()`` reaches it, through the widget class the session labels with,
+        without importing widget code."""
+        return Dashboard(store, task, **options)
+
     @functools.cached_property
     def task_kind(self) -> registry.TaskKind:
         """The task's kind (:mod:`nblabel.kinds`): how its values are checked, counted and described."""

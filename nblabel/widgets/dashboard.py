@@ -22,11 +22,12 @@ import anywidget
 import pandas as pd
 import traitlets
 
+from ..agreement.aggregate_models import METHODS
 from ..agreement.report import AgreementReport, agreement_report, printable
 from ..agreement.views import with_interval
 from ..core.limits import check_text
 from ..store.store import Store, open_store
-from .base import STATIC
+from .assets import STATIC
 from .live import GOLD, MAJORITY, LiveAgreement, Side
 
 __all__ = ["Dashboard"]
@@ -52,7 +53,16 @@ class Dashboard(anywidget.AnyWidget):
     Series or mapping of gold answers by item id, or the name of an annotator whose labels are
     the gold. ``interval`` is the shortest time between two refreshes, in seconds; ``n_boot``
     the bootstrap resamples for the confidence intervals (0 skips them). ``live=False`` only
-    refreshes on :meth:`refresh` or the widget's refresh button.
+    refreshes on :meth:`refresh` or the widget's refresh button. ``aggregate`` names the
+    :func:`~nblabel.aggregate` method whose labels are shown beside the majority vote (how many
+    items they differ on, and per label), for the kinds it supports; ``None`` shows none.
+
+    On a session's task (``session.dashboard()``, or this class given the session's task) the
+    agreement counts production items only, as ``session.report()`` does: gold and
+    calibration items (and repeated items) are left out. Each annotator's live gold accuracy
+    (first answers, as ``session.gold_accuracy()`` counts them) is shown with a drift flag when
+    the rolling accuracy of their last 10 gold answers falls under the session's
+    ``gold_threshold``.
 
     A task of more than 30 labels (a taxonomy of thousands) shows only the labels in use: the
     heatmap the 30 most frequent, the others counted in one last row and column (its name, e.g.
@@ -79,6 +89,7 @@ class Dashboard(anywidget.AnyWidget):
         interval: float = 2.0,
         n_boot: int = 200,
         live: bool = True,
+        aggregate: str | None = "dawid_skene",
     ) -> None:
         if not isinstance(task, str) or not task.strip():
             raise ValueError(f"task= must name the task to watch, got {task!r}")
@@ -87,12 +98,14 @@ class Dashboard(anywidget.AnyWidget):
             raise ValueError(f"interval must be a positive number of seconds, got {interval!r}")
         if not isinstance(n_boot, int) or n_boot < 0:
             raise ValueError(f"n_boot must be a non-negative int, got {n_boot!r}")
+        if aggregate is not None and aggregate not in METHODS:
+            raise ValueError(f"aggregate={aggregate!r} is not a method of nl.aggregate: {', '.join(METHODS)}")
         # A store given as a URL or path (or None) is the dashboard's own: close() releases it.
         self.store, self._owns_store = open_store(store)
         self.task = task
         self.interval = float(interval)
         self.n_boot = n_boot
-        self._live = LiveAgreement(self.store, task, gold=gold, texts=_texts(data, text))
+        self._live = LiveAgreement(self.store, task, gold=gold, texts=_texts(data, text), aggregate=aggregate)
         self._compute_lock = threading.Lock()
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -118,9 +131,10 @@ class Dashboard(anywidget.AnyWidget):
 
     @property
     def report(self) -> AgreementReport:
-        """The full :func:`~nblabel.agreement_report` of the labels read so far."""
+        """The full :func:`~nblabel.agreement_report` of the labels read so far (a session's
+        production items)."""
         with self._compute_lock:
-            frame = self._live.frame
+            frame = self._live.rated()
             info = self._live.info or {}
         if frame is None or not len(frame):
             raise ValueError(f"no labels of task {self.task!r} yet")

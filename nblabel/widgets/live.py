@@ -7,6 +7,10 @@ prepares them into a live view (:mod:`nblabel.agreement.views`); :meth:`~LiveAgr
 is its JSON-ready summary with the confusion counts of one pair of sides, and
 :meth:`~LiveAgreement.cell_items` lists the items behind one confusion cell. It knows nothing of
 widgets: :mod:`nblabel.widgets.dashboard` draws it.
+
+On a session's task (:mod:`.live_session`) the agreement counts production items only, as
+``session.report()`` does, and each annotator's live gold accuracy and drift flag are added; a
+model's labels (``nl.aggregate``) are shown beside the majority vote where the kind has them.
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..agreement.aggregate_view import aggregation_summary
 from ..core import registry
 from ..store.store import Store
+from .live_session import SessionLens, with_gold
 
 __all__ = ["GOLD", "MAJORITY", "LiveAgreement"]
 
@@ -57,7 +63,8 @@ class LiveAgreement:
     ``gold`` is what :func:`~nblabel.agreement_report` accepts (a Series or mapping by item id,
     or the name of an annotator whose labels are the gold). ``texts`` (a Series of item text by
     item id) names the items listed behind a confusion cell; without it, the text stored with
-    each item's first label is used.
+    each item's first label is used. ``aggregate``: the ``nl.aggregate`` method shown beside the
+    majority vote (``None``: none).
     """
 
     def __init__(
@@ -67,11 +74,14 @@ class LiveAgreement:
         *,
         gold: Any = None,
         texts: pd.Series | None = None,
+        aggregate: str | None = None,
     ) -> None:
         self.store = store
         self.task = task
         self.gold = gold
         self.texts = texts
+        self.aggregate = aggregate
+        self.session = SessionLens()  # a session's plan: which events the agreement counts
         self.frame: pd.DataFrame | None = None  # every event of the task read so far
         self.revision: tuple[int, int] = (0, 0)  # (events, highest id) that ``frame`` holds
         self.view: registry.LiveView | None = None
@@ -103,28 +113,40 @@ class LiveAgreement:
         if (count, top) == self.revision and self.frame is not None:
             return False
         frame = self.frame
+        appended: int | None = None
         if frame is not None and count > len(frame):
             new = self.store.annotations(self.task, after_id=self.revision[1], columns=COLUMNS)
             if len(frame) + len(new) >= count and len(new):
                 frame = pd.concat([frame, new], ignore_index=True) if len(frame) else new
+                appended = len(new)
             else:
                 frame = None
         if frame is None or count < len(frame):
             frame = self.store.annotations(self.task, columns=COLUMNS)
+            appended = None
+        self.session.update(self.store, self.task, frame, appended)
         self.frame = frame
         self.revision = (len(frame), int(frame["id"].max()) if len(frame) else 0)
         self.info = self.store.task(self.task)
         self.view = None
         return True
 
+    def rated(self) -> pd.DataFrame | None:
+        """The events the agreement counts: every event of the task, or a session's production
+        events (gold and calibration items, and repeats, left out)."""
+        return None if self.frame is None else self.session.production(self.frame)
+
+    def _kind(self) -> registry.TaskKind:
+        info = self.info or {}
+        return registry.for_task(info.get("kind", "classify"), info.get("config") or {})
+
     def prepared(self) -> registry.LiveView | None:
         """The task's ratings as its kind's live view (``None`` before the first label)."""
-        if self.view is None and self.frame is not None and (self.frame["kind"] == "label").any():
+        rated = self.rated()
+        if self.view is None and rated is not None and (rated["kind"] == "label").any():
             info = self.info or {}
-            config = info.get("config") or {}
-            kind = registry.for_task(info.get("kind", "classify"), config)
-            labels = info.get("labels") or None
-            self.view = kind.live_view(self.frame, self.gold, labels=labels, config=config)
+            labels, config = info.get("labels") or None, info.get("config") or {}
+            self.view = self._kind().live_view(rated, self.gold, labels=labels, config=config)
         return self.view
 
     # ------------------------------------------------------------------ the summary
@@ -144,10 +166,29 @@ class LiveAgreement:
         }
         if view is None:
             snap.update(empty=True, annotators=[], coefficients=[], per_annotator=[], per_label=[])
-            return snap
-        snap.update(view.summary())
-        snap["confusion"] = self.confusion(rows, columns)
+        else:
+            snap.update(view.summary())
+            snap["confusion"] = self.confusion(rows, columns)
+            snap["aggregation"] = self.aggregation()
+        if self.session.active and self.frame is not None:
+            snap["session"] = self.session.summary()
+            quality = self.session.gold_quality(self.frame, self._kind())
+            snap["per_annotator"] = with_gold(snap["per_annotator"], quality)
         return snap
+
+    def aggregation(self) -> dict[str, Any] | None:
+        """The ``aggregate`` method's labels beside the majority vote (``None``: not asked, or
+        the kind has none); the gold annotator, when ``gold`` names one, is left out."""
+        rated = self.rated()
+        if self.aggregate is None or rated is None:
+            return None
+        if isinstance(self.gold, str):
+            rated = rated[rated["annotator"] != self.gold]
+        info = self.info or {}
+        return aggregation_summary(
+            rated, self.aggregate, task=self.task, kind=info.get("kind", "classify"),
+            labels=info.get("labels") or None, config=info.get("config") or {},
+        )  # fmt: skip
 
     def intervals(
         self, n_boot: int = 200, level: float = 0.95, seed: int | None = 0
