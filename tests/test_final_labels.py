@@ -368,7 +368,12 @@ def test_box_final_labels_as_coco_yolo_and_voc(box_session: nl.Session, tmp_path
     assert (yolo / "labels" / "road.txt").read_text() == ""  # no object: an empty label file
     assert sorted(p.name for p in (yolo / "labels").iterdir()) == ["road.txt", "street.txt"]
     data_yaml = (yolo / "data.yaml").read_text()
-    assert "train: images" in data_yaml and '  0: "car"\n  1: "bus"' in data_yaml
+    assert "train: images.txt" in data_yaml and '  0: "car"\n  1: "bus"' in data_yaml
+    # Ultralytics trains on the images listed (./ is the list's folder): not park.v2.png, which has
+    # no final label and would otherwise be read as an image without objects
+    listed = (yolo / "images.txt").read_text().splitlines()
+    assert listed == ["./images/street.png", "./images/road.png"]
+    assert all((yolo / line[2:]).is_file() for line in listed)
 
     voc = s.export_final(tmp_path / "voc", format="voc")
     root = ET.parse(voc / "street.xml").getroot()
@@ -411,6 +416,26 @@ def test_images_with_the_same_name_cannot_share_a_yolo_dataset(tmp_path: Path) -
     assert not (tmp_path / "yolo").exists()  # nothing half-written
     coco = json.loads(w.store.export("det", tmp_path / "c.json", format="coco").read_text())
     assert len(coco["images"]) == 2  # COCO keeps each path: both are there
+    w.close()
+
+
+def test_images_without_a_file_name_are_named_by_their_item_id(tmp_path: Path) -> None:
+    import io
+
+    def png() -> bytes:
+        buf = io.BytesIO()
+        Image.new("RGB", (60, 40), "white").save(buf, format="PNG")
+        return buf.getvalue()
+
+    df = pd.DataFrame({"image": [png(), png()]}, index=["a", "../b"])
+    w = nl.Boxes(df, image="image", labels=["car"], task="det", annotator="ana", store=tmp_path / "b.db")
+    for item in df.index:
+        w.annotate(item, [{"x": 1, "y": 1, "w": 10, "h": 10, "label": "car"}])
+    out = w.store.export("det", tmp_path / "yolo", format="yolo") / "ana"
+    assert sorted(p.name for p in (out / "labels").iterdir()) == [".._b.txt", "a.txt"]  # no folder escapes
+    assert not (out / "images.txt").exists() and "train: images\n" in (out / "data.yaml").read_text()
+    voc = w.store.export("det", tmp_path / "voc", format="voc") / "ana"
+    assert ET.parse(voc / ".._b.xml").getroot().find("filename").text == ".._b"
     w.close()
 
 

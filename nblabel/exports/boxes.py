@@ -10,6 +10,12 @@ image: ``labels/<image stem>.txt`` (Ultralytics finds the labels of ``images/x.j
 ``labels/x.txt``) and ``<image stem>.xml`` whose ``<filename>`` is the image's file name, never
 a path of the machine that labeled it. One value per item writes one such dataset in the folder;
 the current labels write one dataset per annotator, in a subfolder named after the annotator.
+
+A YOLO dataset also has ``classes.txt``, ``images.txt`` (``./images/<file name>`` of each of its
+images, when every one was labeled from a path or URL) and ``data.yaml``, which trains on
+``images.txt`` — only the images that have labels: Ultralytics reads an image without a label
+file as one with no objects, so an item without a final label must not be trained on — or, when
+some image had no file name (a bytes or PIL cell, named by its item id), on ``images/``.
 """
 
 from __future__ import annotations
@@ -123,7 +129,13 @@ def _write_dataset(
     if format == "yolo":
         (folder / "labels").mkdir(exist_ok=True)
         (folder / "classes.txt").write_text("".join(f"{name}\n" for name in labels), encoding="utf-8")
-        (folder / "data.yaml").write_text(_data_yaml(labels), encoding="utf-8")
+        listed = all(image["path"] is not None for image in images)
+        if listed:
+            lines = "".join(f"./images/{name}\n" for name, _stem in names)
+            (folder / "images.txt").write_text(lines, encoding="utf-8")
+        (folder / "data.yaml").write_text(
+            _data_yaml(labels, "images.txt" if listed else "images"), encoding="utf-8"
+        )
     index = {name: i for i, name in enumerate(labels)}
     for image, (name, stem) in zip(images, names, strict=True):
         if format == "yolo":
@@ -161,15 +173,15 @@ def _voc_xml(image: dict[str, Any], file_name: str) -> str:
     )
 
 
-def _data_yaml(labels: list[Any]) -> str:
+def _data_yaml(labels: list[Any], images: str) -> str:
     """Ultralytics' dataset file: the images in ``images/`` beside ``labels/`` (``path`` left out,
-    so it is the folder of this file), the class names by index (quoted as JSON strings, which
-    YAML reads as they are)."""
+    so it is the folder of this file), trained on ``images`` (the list or the folder), the class
+    names by index (quoted as JSON strings, which YAML reads as they are)."""
     lines = [
         "# Ultralytics YOLO dataset written by nblabel: put the images in images/ beside labels/,",
         "# each named as it was labeled (labels/<name>.txt holds the boxes of images/<name>.<ext>).",
-        "train: images",
-        "val: images",
+        f"train: {images}",
+        f"val: {images}",
         "names:",
         *(f"  {i}: {json.dumps(str(name))}" for i, name in enumerate(labels)),
     ]
