@@ -27,6 +27,7 @@ fi
 echo "== installing nblabel with its test dependencies"
 python -m pip install -q --disable-pip-version-check -e ".[test]"
 python -m pip install -q --disable-pip-version-check --no-deps irrCAC==0.4.4  # reference for Gwet/Fleiss tests; its metadata pins pandas<3
+python -m pip install -q --disable-pip-version-check --no-deps crowd-kit==1.4.2  # reference for nl.aggregate's models; its metadata pulls in transformers, which they never import
 npm ci --no-audit --no-fund --loglevel=error  # exactly the committed lock file, never rewritten
 npm run build --silent
 

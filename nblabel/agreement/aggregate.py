@@ -77,6 +77,7 @@ def aggregate(
     task: str | None = None,
     kind: str | None = None,
     labels: Sequence[Any] | None = None,
+    multi: bool | None = None,
     **options: Any,
 ) -> AggregateResult:
     """The most likely label of every item, from the standing labels of ``annotations`` (the
@@ -97,7 +98,8 @@ def aggregate(
     The task's kind (recorded with a frame read from a store; else ``kind=``, or classify) says
     what the categories are: a classify task's labels (``labels=`` or the recorded label set; the
     labels given when neither is known), a compare task's choices (rankings are not supported),
-    or, for multi-label tasks, each label on its own, present or absent.
+    or, for multi-label tasks (recorded, or ``multi=True``), each label on its own, present or
+    absent.
 
     Warns (:class:`SmallPilotWarning`) on fewer than 50 items or fewer than 3 labels per item on
     average: the models are unstable there, so show them beside majority vote, never instead of
@@ -109,6 +111,8 @@ def aggregate(
     frame = long_frame(annotations, task)
     recorded = recorded_task(annotations, task)
     config = dict(recorded.config) if recorded is not None else {}
+    if multi is not None:
+        config["multi"] = multi
     name = kind or (recorded.kind if recorded is not None else "classify")
     if labels is None and recorded is not None and recorded.labels:
         labels = recorded.labels
@@ -153,10 +157,10 @@ def _result(
     gold = codes.gold if codes.gold is not None else np.full(codes.n_items, -1)
     result = AggregateResult(
         {
-            "label": names[chosen] if len(names) else objects([None] * codes.n_items),
+            "label": _labels(names[chosen] if len(names) else objects([None] * codes.n_items), index),
             "confidence": proba[rows, chosen] if proba.size else np.ones(codes.n_items),
             "n_labels": votes.sum(axis=1).astype(np.int64),
-            "majority": names[top] if len(names) else objects([None] * codes.n_items),
+            "majority": _labels(names[top] if len(names) else objects([None] * codes.n_items), index),
             "majority_tie": (votes == votes.max(axis=1, keepdims=True)).sum(axis=1) > 1
             if votes.size
             else np.zeros(codes.n_items, dtype=bool),
@@ -177,6 +181,11 @@ def _result(
         n_iter=fit.n_iter,
     )
     return result
+
+
+def _labels(values: np.ndarray, index: pd.Index) -> pd.Series:
+    """Labels as given (text, numbers, booleans; lists when multi-label) in an object column."""
+    return pd.Series(values, index=index, dtype=object)
 
 
 def _describe(result: AggregateResult, **attributes: Any) -> None:
@@ -301,10 +310,10 @@ def _multi_result(
     index = _index(ratings.items, "item_id")
     result = AggregateResult(
         {
-            "label": objects([list(names[row]) for row in present]),
+            "label": _labels(objects([list(names[row]) for row in present]), index),
             "confidence": confidence,
             "n_labels": np.bincount(ratings.item, minlength=n_items).astype(np.int64),
-            "majority": objects([list(names[row]) for row in voted]),
+            "majority": _labels(objects([list(names[row]) for row in voted]), index),
             "majority_tie": tie,
             "agrees_with_majority": (present == voted).all(axis=1),
             "from_gold": np.isin(np.arange(n_items), list(gold)),
