@@ -490,19 +490,33 @@ def check_options(method: str, options: dict[str, Any]) -> None:
             f"method {method!r} takes no option {', '.join(map(repr, unknown))}; its options: {offer}"
         )
     for name, value in options.items():
-        default = known[name]
-        if isinstance(default, bool):
-            ok = isinstance(value, (bool, np.bool_))
-        elif isinstance(default, int):
-            ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-            ok = ok and (value >= 0 if name != "random_state" else True)
-            ok = ok and (value >= 1 if name == "n_restarts" else True)
-        else:
-            ok = isinstance(value, (int, float, np.number)) and not isinstance(value, bool) and value >= 0
-        if not ok:
-            raise ValueError(
-                f"option {name}={value!r} of method {method!r}: expected a value like {default!r}"
-            )
+        if not _valid(name, value, known[name]):
+            expected = _EXPECTED.get(name, "a number > 0")
+            raise ValueError(f"option {name}={value!r} of method {method!r}: expected {expected}")
+
+
+#: What options other than positive numbers take.
+_EXPECTED = {
+    "n_iter": "a whole number >= 0",
+    "m_step_max_iter": "a whole number >= 0",
+    "n_restarts": "a whole number >= 1",
+    "random_state": "a whole number >= 0",
+    "variational": "True or False",
+    "tol": "a number >= 0",
+    "m_step_tol": "a number >= 0",
+}
+
+
+def _valid(name: str, value: Any, default: Any) -> bool:
+    if isinstance(default, bool):
+        return isinstance(value, (bool, np.bool_))
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(default, int):
+        return isinstance(value, (int, np.integer)) and value >= (1 if name == "n_restarts" else 0)
+    if not isinstance(value, (int, float, np.integer, np.floating)) or not math.isfinite(value):
+        return False
+    return value >= 0 if name.endswith("tol") else value > 0
 
 
 def fit(method: str, codes: Codes, **options: Any) -> Fit:
