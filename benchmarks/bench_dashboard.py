@@ -19,14 +19,19 @@ annotator agrees with a hidden true label 70% of the time). Figures, medians ove
   * **labeling is not blocked**: ``w.annotate`` (validate + durable commit) latency of a
     labeling widget in the same process, with a live dashboard refreshing as fast as its
     throttle allows, against the same widget with no dashboard; ratio of medians and of p95s.
+  * **a session's dashboard** (issue 14, item 8): the same 10,000 items x 5 annotators as a
+    session's production items, with 1,000 gold items answered by everyone (55,000 events; the
+    plan stored as ``nl.Session`` stores it), shown with Dawid–Skene beside the majority vote:
+    cold refresh, refresh after 1 and after 500 new labels (budget: <= 300 ms), against the plain
+    refresh of the same 50,000 production labels (no session, no aggregation); ratios printed;
   * **a taxonomy of 100,000 labels** against 3 labels, 300 items x 3 annotators (labels drawn
     with a Zipf-like skew: a few common codes, a long tail): cold refresh, refresh after one
     new label, the traced memory peak of a cold refresh, the snapshot's JSON size, the
     confidence-interval step and ``plot_confusion(..., labels=all)``; ratios 100,000 / 3.
     (Before: the cold refresh raised ``MemoryError`` for a 74.5 GiB square after ~4 minutes.)
 
-Run: ``python benchmarks/bench_dashboard.py`` (about a minute and a half; temp files are
-removed); ``--labels`` runs only the label-set figures.
+Run: ``python benchmarks/bench_dashboard.py`` (about two minutes; temp files are removed);
+``--labels`` runs only the label-set figures, ``--session`` only the session's.
 """
 
 from __future__ import annotations
@@ -104,6 +109,110 @@ def new_label(store: nl.Store, seq: list[int]) -> None:
             value=LABELS[seq[0] % len(LABELS)],
         )
     )
+
+
+GOLD_ITEMS = 1_000
+SESSION = "bench-session"
+
+
+def session_store(store: nl.Store) -> list[str]:
+    """The production labels of ``build_store`` again as a session's task, with ``GOLD_ITEMS``
+    gold items (ids after the production ones) answered by every annotator, 80% right, and the
+    session's plan stored; returns the gold answers by item position."""
+    rng = np.random.default_rng(1)
+    production = store.annotations(TASK)
+    production = production[production["kind"] == "label"][["item_id", "annotator", "value"]]
+    answers = np.asarray(LABELS)[rng.integers(0, len(LABELS), GOLD_ITEMS)]
+    gold_ids = np.arange(ITEMS, ITEMS + GOLD_ITEMS)
+    gold = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "item_id": gold_ids,
+                    "annotator": f"annotator-{a}",
+                    "value": np.where(rng.random(GOLD_ITEMS) < 0.8, answers, np.roll(answers, 1)),
+                }
+            )
+            for a in range(ANNOTATORS)
+        ],
+        ignore_index=True,
+    )
+    store.register_task(SESSION, "classify", LABELS, {"multi": False})
+    store.import_annotations(pd.concat([production, gold], ignore_index=True), task=SESSION)
+    store.register_session(
+        SESSION,
+        {
+            "kind": "classify", "annotators": [f"annotator-{a}" for a in range(ANNOTATORS)], "overlap": 5,
+            "gold_threshold": 0.9, "calibration": 0, "items": ITEMS,
+            "gold": [[str(i), str(v)] for i, v in zip(gold_ids, answers, strict=True)],
+        },
+    )  # fmt: skip
+    return list(answers)
+
+
+def session_refresh(store: nl.Store) -> None:
+    """A session's dashboard with Dawid–Skene shown, against the plain refresh of its labels."""
+    session_store(store)
+    events = len(store.annotations(SESSION))
+    header(
+        f"Session dashboard refresh, {ITEMS:,} production items x {ANNOTATORS} annotators + "
+        f"{GOLD_ITEMS:,} gold items ({events:,} events), Dawid–Skene shown"
+    )
+    seq = [0]
+
+    def new_session_label() -> None:
+        seq[0] += 1
+        store.append(
+            Event(task=SESSION, item_id=str(seq[0] % ITEMS), item_kind="int", kind="label",
+                  annotator=f"annotator-{seq[0] % ANNOTATORS}", value=LABELS[seq[0] % len(LABELS)])
+        )  # fmt: skip
+
+    cold, plain_cold = [], []
+    for _ in range(RUNS):
+        live = LiveAgreement(store, SESSION, aggregate="dawid_skene")
+        cold.append(timed(lambda live=live: (live.read(), live.snapshot())))
+        live = LiveAgreement(store, TASK)
+        plain_cold.append(timed(lambda live=live: (live.read(), live.snapshot())))
+    dash = nl.Dashboard(store, task=SESSION, live=False, n_boot=0)  # aggregate="dawid_skene" by default
+    plain = nl.Dashboard(store, task=TASK, live=False, n_boot=0, aggregate=None)
+    snap = dash._snapshot
+    assert snap["items"] == ITEMS and snap["session"]["gold_items"] == GOLD_ITEMS, snap.get("session")
+    assert snap["aggregation"]["method"] == "dawid_skene"
+    one, plain_one, burst, plain_burst = [], [], [], []
+    for _ in range(RUNS * 3):
+        new_session_label()
+        one.append(timed(dash.refresh))
+        new_label(store, seq)
+        plain_one.append(timed(plain.refresh))
+    for _ in range(RUNS):
+        for _ in range(500):
+            new_session_label()
+            new_label(store, seq)
+        burst.append(timed(dash.refresh))
+        plain_burst.append(timed(plain.refresh))
+    aggregation = [timed(dash._live.aggregation) for _ in range(RUNS)]
+    for name, mine, theirs in (
+        ("cold refresh (read all + snapshot)", cold, plain_cold),
+        ("refresh after 1 new label", one, plain_one),
+        ("refresh after 500 new labels", burst, plain_burst),
+    ):
+        figure(
+            f"session dashboard, {name}",
+            f"median {ms(median(mine)):.0f} ms, p95 {ms(p95(mine)):.0f} ms; plain refresh median "
+            f"{ms(median(theirs)):.0f} ms; ratio {median(mine) / median(theirs):.2f}x",
+            ms(median(mine)) <= BUDGET_MS,
+            f"<= {BUDGET_MS:.0f} ms",
+        )
+    figure("of which Dawid–Skene beside the majority", f"median {ms(median(aggregation)):.0f} ms")
+    shown = dash._snapshot["aggregation"]
+    figure(
+        "what it shows",
+        f"{shown['differ']:,} of {shown['items']:,} items differ from the majority; "
+        f"{dash._snapshot['session']['left_out_events']:,} gold events left out; drift flags "
+        f"{sum(r['drift'] for r in dash._snapshot['per_annotator'])} of {ANNOTATORS}",
+    )
+    dash.close()
+    plain.close()
 
 
 def taxonomy_store(path: Path, labels: list[str], items: int, annotators: int) -> nl.Store:
@@ -204,6 +313,13 @@ def label_sets() -> None:
 def main() -> None:
     if "--labels" in sys.argv:
         label_sets()
+        footer()
+        return
+    if "--session" in sys.argv:
+        with tempfile.TemporaryDirectory() as tmp:
+            store = build_store(Path(tmp) / "bench.db")
+            session_refresh(store)
+            store.close()
         footer()
         return
     header(f"Dashboard refresh, {ITEMS:,} items x {ANNOTATORS} annotators")
@@ -318,6 +434,7 @@ def main() -> None:
             f"{median(busy) / median(alone):.2f}x, p95 {p95(busy) / p95(alone):.2f}x "
             f"(dashboard saw {refreshed:,} events)",
         )
+        session_refresh(store)
         store.close()
     label_sets()
     footer()

@@ -51,15 +51,32 @@ function buildTables() {
   const annotators = h("table", { class: "nbl-dash-table nbl-dash-annotators" });
   const labels = h("table", { class: "nbl-dash-table nbl-dash-labels" });
   const labelsCaption = h("div", { class: "nbl-dash-caption nbl-dash-labels-caption", hidden: true });
+  const sessionCaption = h("div", { class: "nbl-dash-caption nbl-dash-session-caption", hidden: true });
   return {
     coefficients,
     annotators,
     labels,
     labelsCaption,
+    sessionCaption,
     coefficientsBox: box("Agreement", coefficients),
-    annotatorsBox: h("section", { class: "nbl-dash-box nbl-dash-wide" }, h("h4", { text: "Annotators" }), annotators),
+    annotatorsBox: h("section", { class: "nbl-dash-box nbl-dash-wide" }, h("h4", { text: "Annotators" }), annotators, sessionCaption),
     labelsBox: box("Labels", labels, labelsCaption),
   };
+}
+
+function buildAggregation() {
+  const aggregation = h("table", { class: "nbl-dash-table nbl-dash-aggregation" });
+  const aggregationCaption = h("div", { class: "nbl-dash-caption nbl-dash-aggregation-caption" });
+  const aggregationNote = h("div", { class: "nbl-dash-caption nbl-dash-aggregation-note", hidden: true });
+  const aggregationBox = h(
+    "section",
+    { class: "nbl-dash-box nbl-dash-aggregation-box", hidden: true },
+    h("h4", { text: "Aggregated labels" }),
+    aggregationCaption,
+    aggregation,
+    aggregationNote,
+  );
+  return { aggregation, aggregationCaption, aggregationNote, aggregationBox };
 }
 
 /** Build the dashboard's nodes; returns them by name, `root` holding them all. */
@@ -68,6 +85,7 @@ export function buildDashboard() {
   const confusion = buildConfusion();
   const cell = buildCellPanel();
   const tables = buildTables();
+  const aggregated = buildAggregation();
   const banner = h("div", { class: "nbl-banner", role: "alert", hidden: true });
   const totals = h("div", { class: "nbl-dash-totals" });
   const empty = h("div", { class: "nbl-message", hidden: true });
@@ -80,7 +98,7 @@ export function buildDashboard() {
     empty,
     h("div", { class: "nbl-dash-grid" }, tables.coefficientsBox, confusion.confusionBox),
     cell.cellBox,
-    h("div", { class: "nbl-dash-grid" }, tables.annotatorsBox, tables.labelsBox),
+    h("div", { class: "nbl-dash-grid" }, tables.annotatorsBox, tables.labelsBox, aggregated.aggregationBox),
   );
-  return { root, banner, totals, empty, ...head, ...confusion, ...cell, ...tables };
+  return { root, banner, totals, empty, ...head, ...confusion, ...cell, ...tables, ...aggregated };
 }

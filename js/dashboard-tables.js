@@ -1,6 +1,7 @@
 // The dashboard's tables from a snapshot `s`: the totals line, the agreement coefficients, the
 // per-annotator and the per-label tables. Every piece of user data goes in as text.
 
+import { GOLD_TITLES, goldCells } from "./dashboard-quality.js";
 import { h } from "./dom.js";
 import { formatInterval, formatShare, formatValue } from "./heatmap.js";
 
@@ -43,11 +44,11 @@ export function drawCoefficients(node, s) {
   table(node, head, (s.coefficients || []).map((c) => coefficientRow(c, s)));
 }
 
-function annotatorRow(a) {
+function annotatorRow(a, session) {
   const num = (text) => cell("td", text, { class: "nbl-dash-num" });
   return h(
     "tr",
-    {},
+    { "data-annotator": a.annotator },
     cell("td", a.annotator, { class: "nbl-dash-name" }),
     num(a.items.toLocaleString()),
     num(a.skipped),
@@ -56,6 +57,7 @@ function annotatorRow(a) {
     num(formatShare(a.accuracy) || "—"),
     num(Number.isFinite(a.items_per_hour) ? Math.round(a.items_per_hour).toLocaleString() : "—"),
     num(Number.isFinite(a.median_active_ms) ? (a.median_active_ms / 1000).toFixed(1) : "—"),
+    ...(session ? goldCells(a, cell) : []),
   );
 }
 
@@ -63,7 +65,9 @@ export function drawAnnotators(node, s) {
   const ref = s.reference === "gold" ? "gold" : "majority";
   const agreement = `${s.agreement_name || (s.multi ? "Jaccard" : "κ")} vs ${ref}`;
   const titles = ["annotator", "items", "skipped", "flagged", agreement, `accuracy vs ${ref}`, "items/h", "median s/item"];
-  table(node, h("tr", {}, ...titles.map((t) => cell("th", t))), (s.per_annotator || []).map(annotatorRow));
+  if (s.session) titles.push(GOLD_TITLES[0], `last ${s.session.drift_window} gold`);
+  const rows = (s.per_annotator || []).map((a) => annotatorRow(a, s.session));
+  table(node, h("tr", {}, ...titles.map((t) => cell("th", t))), rows);
 }
 
 // [key, title, format]: "int" counts, "share" percentages, "value" coefficients

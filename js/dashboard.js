@@ -9,6 +9,7 @@ import { h, listen } from "./dom.js";
 import { drawConfusion } from "./dashboard-confusion.js";
 import { createItemsPanel } from "./dashboard-items.js";
 import { buildDashboard } from "./dashboard-layout.js";
+import { drawAggregation, sessionCaption } from "./dashboard-quality.js";
 import { drawAnnotators, drawCoefficients, drawLabels, drawTotals } from "./dashboard-tables.js";
 import { ago } from "./heatmap.js";
 
@@ -45,14 +46,22 @@ function draw(v) {
   const isEmpty = !!s.empty;
   dom.empty.hidden = !isEmpty;
   dom.empty.textContent = isEmpty ? "No labels yet: this dashboard fills in as annotators label." : "";
-  for (const box of [dom.coefficientsBox, dom.confusionBox, dom.annotatorsBox, dom.labelsBox, dom.totals]) box.hidden = isEmpty;
+  for (const box of [dom.coefficientsBox, dom.confusionBox, dom.labelsBox, dom.totals]) box.hidden = isEmpty;
+  // a session's annotators still in calibration have gold answers before any production label
+  const annotators = !isEmpty || (s.per_annotator || []).length > 0;
+  dom.annotatorsBox.hidden = !annotators;
+  if (annotators) drawAnnotators(dom.annotators, s);
+  dom.annotatorsBox.dataset.session = s.session ? "true" : "false"; // a whole row: the gold columns need it
+  const caption = sessionCaption(s.session);
+  dom.sessionCaption.hidden = !caption;
+  dom.sessionCaption.textContent = caption;
   if (!isEmpty) {
     drawTotals(dom.totals, s);
     drawCoefficients(dom.coefficients, s);
     drawConfusion(dom, s, v.normalize);
-    drawAnnotators(dom.annotators, s);
     drawLabels(dom.labels, dom.labelsCaption, s);
   }
+  drawAggregation(dom, s);
   drawStatus(v);
 }
 

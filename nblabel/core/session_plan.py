@@ -25,6 +25,7 @@ __all__ = [
     "REPEAT_PREFIX",
     "first_answers_frame",
     "gold_answers",
+    "gold_mask",
     "is_repeat",
     "item_keys",
     "production_events",
@@ -51,9 +52,17 @@ def item_keys(frame: pd.DataFrame) -> list[str]:
     return ids.encode_many(pd.Index(frame["item_id"])) if len(frame) else []
 
 
+def gold_mask(keys: list[str], gold: Mapping[str, Any] | set[str]) -> np.ndarray:
+    """Which of the item ``keys`` are gold items (keys in ``gold``; hashed in C)."""
+    if not gold or not keys:
+        return np.zeros(len(keys), dtype=bool)
+    return pd.Index(keys, dtype=object).isin(list(gold))
+
+
 def production_mask(keys: list[str], gold: Mapping[str, Any] | set[str]) -> np.ndarray:
     """Which of the item ``keys`` are production items: not gold (keys in ``gold``), not a repeat."""
-    return np.fromiter((key not in gold and not is_repeat(key) for key in keys), dtype=bool, count=len(keys))
+    repeat = np.fromiter((key.startswith(REPEAT_PREFIX) for key in keys), dtype=bool, count=len(keys))
+    return ~(gold_mask(keys, gold) | repeat)
 
 
 def production_events(frame: pd.DataFrame, gold: Mapping[str, Any] | set[str]) -> pd.DataFrame:

@@ -82,6 +82,7 @@ class LiveAgreement:
         self.texts = texts
         self.aggregate = aggregate
         self.session = SessionLens()  # a session's plan: which events the agreement counts
+        self._rated: tuple[tuple[int, int], pd.DataFrame] | None = None
         self.frame: pd.DataFrame | None = None  # every event of the task read so far
         self.revision: tuple[int, int] = (0, 0)  # (events, highest id) that ``frame`` holds
         self.view: registry.LiveView | None = None
@@ -134,7 +135,11 @@ class LiveAgreement:
     def rated(self) -> pd.DataFrame | None:
         """The events the agreement counts: every event of the task, or a session's production
         events (gold and calibration items, and repeats, left out)."""
-        return None if self.frame is None else self.session.production(self.frame)
+        if self.frame is None:
+            return None
+        if self._rated is None or self._rated[0] != self.revision:
+            self._rated = (self.revision, self.session.production(self.frame))
+        return self._rated[1]
 
     def _kind(self) -> registry.TaskKind:
         info = self.info or {}

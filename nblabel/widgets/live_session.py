@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..core.drift import DRIFT_WINDOW, drifting, rolling_accuracy
 from ..core.registry import TaskKind
-from ..core.session_plan import first_answers_frame, gold_answers, item_keys, production_mask
+from ..core.session_plan import first_answers_frame, gold_answers, gold_mask, item_keys, production_mask
 from ..store.store import Store
 
 __all__ = ["SessionLens"]
@@ -48,6 +48,9 @@ class SessionLens:
         self.gold: dict[str, Any] = {}
         self._keys = np.empty(0, dtype=object)
         self._production = np.empty(0, dtype=bool)
+        self._on_gold = np.empty(0, dtype=bool)
+        self._reads = 0  # full reads so far: a cached figure is valid while it and the gold rows stay
+        self._quality: tuple[tuple[int, int, float], dict[str, dict[str, Any]]] | None = None
 
     @property
     def active(self) -> bool:
@@ -61,12 +64,17 @@ class SessionLens:
         fresh = appended is None or gold != self.gold or len(self._keys) + appended != len(frame)
         self.gold = gold
         if fresh:
-            self._keys = np.asarray(item_keys(frame), dtype=object)
-            self._production = production_mask(list(self._keys), gold)
+            self._reads += 1
+            keys = item_keys(frame)
+            self._keys = np.asarray(keys, dtype=object)
+            self._production = production_mask(keys, gold)
+            self._on_gold = gold_mask(keys, gold)
             return
+        assert appended is not None
         new_keys = item_keys(frame.iloc[len(frame) - appended :])
         self._keys = np.concatenate([self._keys, np.asarray(new_keys, dtype=object)])
         self._production = np.concatenate([self._production, production_mask(new_keys, gold)])
+        self._on_gold = np.concatenate([self._on_gold, gold_mask(new_keys, gold)])
 
     def production(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The events the agreement counts: all of them, or a session's production events."""
@@ -92,7 +100,10 @@ class SessionLens:
         if not self.gold:
             return {}
         threshold = float((self.config or {}).get("gold_threshold", 0.9))
-        on_gold = np.fromiter((key in self.gold for key in self._keys), dtype=bool, count=len(self._keys))
+        on_gold = self._on_gold
+        key = (self._reads, int(on_gold.sum()), threshold)  # new production labels change nothing here
+        if self._quality is not None and self._quality[0] == key:
+            return self._quality[1]
         first = first_answers_frame(frame[on_gold], list(self._keys[on_gold]))
         first = first[first["kind"] == "label"]
         out: dict[str, dict[str, Any]] = {}
@@ -111,6 +122,7 @@ class SessionLens:
                 "rolling_gold_accuracy": None if math.isnan(rolling) else rolling,
                 "drift": drifting(rolling, threshold),
             }
+        self._quality = (key, out)
         return out
 
 

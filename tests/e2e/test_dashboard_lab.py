@@ -315,3 +315,66 @@ def test_a_taxonomy_of_100000_labels_shows_the_most_frequent_and_other(
     expect(listing).to_have_count(len(expected))
     assert listing.locator(".nbl-dash-id").all_inner_texts() == [str(i) for i in expected]
     assert dialogs == []
+
+
+def test_a_session_dashboard_leaves_gold_out_and_flags_drift(
+    lab, lab_root: Path, lab_page: Page, dialogs
+) -> None:
+    """A session's task: 20 production items, 16 gold items met by each of three annotators; cy
+    gets the gold right at first, then wrong. The dashboard (given the task, in another process)
+    counts the 20 production items, shows each annotator's gold accuracy and cy's drift, and
+    Dawid–Skene beside the majority vote."""
+    page = lab_page
+    folder = lab_root / "dashboard-session"
+    folder.mkdir()
+    n, n_gold = 20, 16
+    data = pd.DataFrame(
+        {
+            "text": [f"review {i}" for i in range(n + n_gold)],
+            "answer": [None] * n + [["pos", "neg"][i % 2] for i in range(n_gold)],
+        },
+        index=pd.Index(range(n + n_gold), name="id"),
+    )
+    store = nl.Store(folder / "dash.db")
+    s = nl.Session(store, "cal", widget=nl.Classify, data=data, annotators=["ana", "ben", "cy"], overlap=3,
+                   gold="answer", gold_rate=0.45, text="text", labels=["pos", "neg"])  # fmt: skip
+    for name in ("ana", "ben", "cy"):
+        w, met = s.labeler(name), 0
+        while w.current is not None:
+            answer = s.gold.get(str(w.current))
+            if answer is None:
+                w.annotate(w.current, "pos" if w.current % 3 else "neg")
+                continue
+            right = name != "cy" or met < 6
+            met += 1
+            w.annotate(w.current, answer if right else {"pos": "neg", "neg": "pos"}[answer])
+        w.close()
+    events = len(store.annotations("cal"))
+    store.close()
+    harness.write_notebook(
+        folder / "dash.ipynb",
+        ["import nblabel as nl\nstore = nl.Store('dash.db')\n"
+         "dash = nl.Dashboard(store, task='cal', interval=0.3, n_boot=0)\ndash"],
+    )  # fmt: skip
+
+    harness.open_notebook(page, lab, "dashboard-session/dash.ipynb")
+    harness.run_all(page)
+    dash = page.locator(".nbl-dash")
+    expect_events(page, events)
+    expect(dash.locator(".nbl-dash-total").nth(1)).to_have_text("20 items")  # not 36: gold left out
+    headers = dash.locator(".nbl-dash-annotators thead th").all_inner_texts()
+    assert headers[-2:] == ["gold", "last 10 gold"]
+    cy = dash.locator(".nbl-dash-annotators tr[data-annotator='cy']")
+    expect(cy.locator(".nbl-dash-gold")).to_have_text("38% of 16")
+    expect(cy.locator(".nbl-dash-gold")).to_have_attribute("data-flagged", "true")
+    expect(cy.locator(".nbl-dash-recent")).to_have_text("0% · drift")
+    expect(cy.locator(".nbl-dash-recent")).to_have_attribute("data-drift", "true")
+    ana = dash.locator(".nbl-dash-annotators tr[data-annotator='ana']")
+    expect(ana.locator(".nbl-dash-recent")).to_have_text("100%")
+    expect(dash.locator(".nbl-dash-session-caption")).to_contain_text("the 16 gold and calibration items")
+    expect(dash.locator(".nbl-dash-aggregation-box")).to_be_visible()
+    expect(dash.locator(".nbl-dash-aggregation-caption")).to_contain_text(
+        re.compile(r"^Dawid–Skene and the majority vote differ on \d+ of 20 items")
+    )
+    expect(dash.locator(".nbl-dash-aggregation-note")).to_contain_text("unstable")  # 20 items: a pilot
+    assert dialogs == []
