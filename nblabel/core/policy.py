@@ -37,7 +37,9 @@ class QueuePolicy(Protocol[W_contra]):
 
     def item_fields(self, w: W_contra, pos: int) -> dict[str, Any]:
         """Extra fields of the item at ``pos`` in the browser's window (feedback, revealed
-        labels, the ratings to adjudicate); ``{}`` for none."""
+        labels, the ratings to adjudicate); ``{}`` for none. ``shown_id`` is not sent as a field:
+        the browser shows the item under that id instead of its own (a session's repeated item
+        shows the original's)."""
         ...
 
     def may_open_more(self) -> bool:
@@ -47,4 +49,16 @@ class QueuePolicy(Protocol[W_contra]):
 
     def handle(self, w: W_contra, msg: dict[str, Any]) -> bool:
         """A browser message the widget does not know; ``True`` when the policy handled it."""
+        ...
+
+
+@runtime_checkable
+class PollingPolicy(QueuePolicy[W_contra], Protocol[W_contra]):
+    """A queue policy that also looks for news while nobody answers: the widget calls
+    :meth:`poll` from ``w.sync()``, which its poller runs about once a second while it is shown
+    in a browser. A policy may extend the queue there (``w.extend_queue``): a widget with
+    nothing left on screen then shows the first new item."""
+
+    def poll(self, w: W_contra) -> None:
+        """Look at the store: open items that became this widget's (a session's escalations)."""
         ...

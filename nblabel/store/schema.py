@@ -120,3 +120,22 @@ guidelines = Table(
     Column("created_us", BigInteger, nullable=False),
 )
 
+
+#: What changed in a session's plan after it was created, in the order it was decided (append-only,
+#: like the event log): an item escalated to one more annotator, an annotator retired, an item
+#: handed from a retired annotator to another. Every process folds these rows over the seeded plan
+#: and so agrees on who labels what. Writers take turns (``Store.change_session_log``); ``key``
+#: (a digest of the row's item and slot) is unique per task, so one slot is never filled twice.
+session_log = Table(
+    "nbl_session_log",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("task", Text, nullable=False),
+    Column("kind", Text, nullable=False),  # escalate | retire | handover
+    Column("item_id", Text, nullable=False),  # the item's stored key ("" for retire)
+    Column("annotator", Text, nullable=False),  # who now labels it ("" for nobody); retire: who left
+    Column("detail", Text, nullable=False),  # JSON object
+    Column("key", String(64), nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    Index("nbl_session_log_key", "task", "key", unique=True),
+)

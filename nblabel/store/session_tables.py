@@ -1,10 +1,13 @@
 """The session and guidelines tables of a store: a session's plan (fixed by the first process
-that creates it), whether its labels are revealed, and every guidelines version of a task."""
+that creates it), whether its labels are revealed, the log of what changed in the plan since
+(escalations, retirements, hand-overs), and every guidelines version of a task."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -22,7 +25,8 @@ __all__ = ["SessionTables"]
 
 
 class SessionTables:
-    """Mixin of :class:`~nblabel.store.Store`: ``nbl_sessions`` and ``nbl_guidelines``."""
+    """Mixin of :class:`~nblabel.store.Store`: ``nbl_sessions``, ``nbl_session_log`` and
+    ``nbl_guidelines``."""
 
     # provided by Store
     backend: str
@@ -69,6 +73,49 @@ class SessionTables:
         with self._lock, self._writer.begin() as conn:
             conn.execute(t.update().where(t.c.task == task).values(revealed=int(bool(revealed))))
 
+    # ------------------------------------------------------------------ the plan's log
+    def session_log(self, task: str, after_id: int = 0) -> list[dict[str, Any]]:
+        """The rows of a session's log (escalations, retirements, hand-overs) in the order they
+        were decided, after ``after_id``: ``id, kind, item_id, annotator, detail`` (decoded JSON),
+        ``created_us``."""
+        check_query(task=task)
+        with self.engine.connect() as conn:
+            return _log_rows(conn, task, after_id)
+
+    def change_session_log(
+        self, task: str, decide: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
+    ) -> list[dict[str, Any]]:
+        """Append to a session's log what ``decide(log)`` returns, writers taking turns.
+
+        ``decide`` gets the whole log of ``task`` (as :meth:`session_log` gives it) read inside
+        the write transaction — SQLite's ``BEGIN IMMEDIATE``, and on PostgreSQL a transaction-scoped
+        advisory lock on the task — so it sees every row earlier writers appended, and no other
+        writer appends until this one commits: two processes deciding the same change write it
+        once. It returns new rows as dicts of ``kind``, ``item_id``, ``annotator``, ``detail`` (a
+        JSON object) and ``key`` (the row's slot, unique per task: a row whose key is taken is
+        skipped). Returns the rows written, with their ids."""
+        limits.check_key(task, "task")
+        t = schema.session_log
+        with self._lock, self._writer.begin() as conn:
+            if self.backend == "postgresql":
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_lock_key(task))))
+            log = _log_rows(conn, task)
+            top = log[-1]["id"] if log else 0
+            statement = insert_ignore(self.backend, t, ["task", "key"])
+            for row in decide(log):
+                conn.execute(
+                    statement.values(
+                        task=task,
+                        kind=row["kind"],
+                        item_id=limits.check_text(row["item_id"], "item id"),
+                        annotator=limits.check_text(row["annotator"], "annotator"),
+                        detail=limits.json_text(row.get("detail") or {}),
+                        key=_slot_digest(str(row["key"])),
+                        created_us=now_us(),
+                    )
+                )
+            return _log_rows(conn, task, top)
+
     # ------------------------------------------------------------------ guidelines
     def add_guidelines(self, task: str, version: str, markdown: str, note: str = "") -> bool:
         """Record a guidelines version of ``task``; ``False`` when it was already recorded."""
@@ -106,3 +153,28 @@ class SessionTables:
                 "created_at": to_datetime([r[3] for r in rows]),
             }
         )
+
+
+def _log_rows(conn: Any, task: str, after_id: int = 0) -> list[dict[str, Any]]:
+    t = schema.session_log
+    query = (
+        sa.select(t.c.id, t.c.kind, t.c.item_id, t.c.annotator, t.c.detail, t.c.created_us)
+        .where(t.c.task == task, t.c.id > int(after_id))
+        .order_by(t.c.id)
+    )
+    return [
+        {"id": int(i), "kind": kind, "item_id": item, "annotator": name, "detail": json.loads(detail),
+         "created_us": int(us)}
+        for i, kind, item, name, detail, us in conn.execute(query).all()
+    ]  # fmt: skip
+
+
+def _slot_digest(key: str) -> str:
+    """A row's slot as 64 hex digits (an item id can be any length; the unique index holds this)."""
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _lock_key(task: str) -> int:
+    """The PostgreSQL advisory lock key of a session's log (a signed 64-bit integer)."""
+    digest = hashlib.sha256(("nbl_session_log\x1f" + task).encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)

@@ -58,8 +58,8 @@ class Store(TaskRegistry, EventWrites, EventReads, SessionTables, FileWatch):
     - reading: :meth:`annotations`, :meth:`events`, :meth:`current`, :meth:`items`,
       :meth:`revision`, :meth:`last_event_id`
     - sessions and guidelines: :meth:`register_session`, :meth:`session_config`,
-      :meth:`session_revealed`, :meth:`set_session_revealed`, :meth:`add_guidelines`,
-      :meth:`guidelines`
+      :meth:`session_revealed`, :meth:`set_session_revealed`, :meth:`session_log`,
+      :meth:`change_session_log`, :meth:`add_guidelines`, :meth:`guidelines`
     - the SQLite file: :meth:`check_file`, :meth:`reopen`, :meth:`reset`
     - :meth:`export`, :attr:`location`, :meth:`close` (also as a context manager); the
       attributes ``url``, ``backend`` and ``engine``

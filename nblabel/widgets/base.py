@@ -36,7 +36,7 @@ from ..core import registry
 from ..core.guidelines import Guidelines, load_guidelines
 from ..core.labelset import check_labels as _check_labels
 from ..core.limits import check_name
-from ..core.policy import QueuePolicy
+from ..core.policy import PollingPolicy, QueuePolicy
 from ..store.store import Store, open_store
 from .assets import STATIC
 from .browser import IDLE_MS, PREFETCH, BrowserProtocol
@@ -208,9 +208,19 @@ class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol
 
     def sync(self) -> bool:
         """Read this annotator's events that other widgets (another tab or kernel using the
-        same task and annotator) wrote since the last look, and show them; ``True`` if any.
-        Widgets shown in a browser do this by themselves about once a second."""
+        same task and annotator) wrote since the last look, and show them; in a session, also
+        serve the items that became this annotator's meanwhile (an escalation: a widget that
+        was done shows the first of them). ``True`` if anything changed. Widgets shown in a
+        browser do this by themselves about once a second."""
         changed = self._sync()
+        policy = self._policy
+        if isinstance(policy, PollingPolicy):
+            before = (self.queue.size, self._current)
+            policy.poll(self)
+            with self._lock:
+                if self._current is None:
+                    self._current = self._first_position()
+                changed = changed or (self.queue.size, self._current) != before
         if changed:
             self._push_window(self._have)
         return changed

@@ -220,7 +220,11 @@ class BrowserProtocol:
                 _log.exception("nblabel: cannot show item %r", self.items.label(pos))
                 item["payload"] = {"id": str(self.items.label(pos)), "error": short_error(exc)}
         if self._policy is not None:
-            item.update(self._policy.item_fields(self, pos))
+            fields = self._policy.item_fields(self, pos)
+            shown_id = fields.pop("shown_id", None)
+            if shown_id is not None and "payload" in item:
+                item["payload"]["id"] = str(shown_id)  # e.g. a repeated item shows the original's id
+            item.update(fields)
         return item
 
     def _image_field(self, pos: int, buffers: list[bytes]) -> dict[str, Any] | None:
