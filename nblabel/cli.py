@@ -275,6 +275,9 @@ def _session_status(args: argparse.Namespace, store: Any) -> int:
         )
     gold = {key for key, _ in config.get("gold", [])}
     progress = progress_table(store, args.task, config)
+    # columns of adaptive overlap only where it happened
+    quiet = [c for c in ("received", "handed_away", "retired") if c in progress and not progress[c].any()]
+    progress = progress.drop(columns=quiet)
     production = production_events(store.annotations(args.task), gold)
     info = store.task(args.task)
     lines = [
@@ -299,8 +302,48 @@ def _session_status(args: argparse.Namespace, store: Any) -> int:
         f"ambiguous {counts['ambiguous']} · open "
         f"{counts['disagreements'] - counts['adjudicated'] - counts['ambiguous']}",
     ]
+    lines += _adaptive_lines(store, args.task, config)
     print(_safe("\n".join(lines)))
     return 0
+
+
+def _adaptive_lines(store: Any, task: str, config: dict[str, Any]) -> list[str]:
+    """``session status``: escalations, retired annotators, and drift flags (the rolling gold
+    accuracy of an annotator's last 10 gold answers under the session's threshold)."""
+    from .core import registry
+    from .sessions.adaptive import DISAGREEMENT, log_summary
+    from .sessions.quality import drifting, quality_table
+
+    annotators = list(config.get("annotators", []))
+    log = log_summary(store.session_log(task), annotators)
+    lines = []
+    escalate = config.get("escalate")
+    if escalate is not None:
+        rule = "on disagreement" if escalate == DISAGREEMENT else f"under {float(escalate):.0%} confidence"
+        sent = ", ".join(f"{n} to {a}" for a, n in log["escalated_to"].items() if n) or "none yet"
+        lines += ["", f"Escalation {rule}, up to {config.get('max_overlap')} annotators per item: "
+                  f"{log['escalated_items']} items escalated ({sent})"]  # fmt: skip
+    if log["retired"]:
+        lines.append("")
+    for name, when in log["retired"].items():
+        at = pd.Timestamp(when, unit="us", tz="UTC").strftime("%Y-%m-%d %H:%M UTC")
+        lines.append(f"Retired: {name} ({at}), {log['handed_away'][name]} items handed to the others")
+    gold = {key: value for key, value in config.get("gold", [])}
+    if gold:
+        info = store.task(task)
+        kind = registry.for_task(info.kind, info.config)
+        threshold = float(config.get("gold_threshold", 0.9))
+        table = quality_table(
+            store.annotations(task), annotators=annotators, gold=gold, agree=kind.values_agree,
+            score=kind.gold_score, gold_threshold=threshold,
+        )  # fmt: skip
+        flagged = drifting(table)
+        said = "; ".join(
+            f"{name} since batch {row['since']} ({row['rolling_gold_accuracy']:.0%})"
+            for name, row in flagged.iterrows()
+        )
+        lines += ["", f"Drift (last 10 gold answers under {threshold:.0%}): {said or 'none'}"]
+    return lines
 
 
 def _utf8_output() -> None:

@@ -76,11 +76,13 @@ class AgreementReport(pd.DataFrame):
       given), ``n_ratings`` and ``agreement`` (share of agreeing pairs of ratings).
 
     ``task_kind`` becomes the report's ``kind``; ``multi`` tells whether values are label sets.
+    A session's report (``session.report()``) adds ``self_agreement``: each annotator's
+    test–retest agreement with a bootstrap interval.
     """
 
     _metadata = [
         "per_label", "per_annotator", "disagreements", "kind", "multi", "reference", "level",
-        "position_bias", "win_rates",
+        "position_bias", "win_rates", "self_agreement",
     ]  # fmt: skip
 
     @property

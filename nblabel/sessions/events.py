@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..core import ids
+from .repeats import is_repeat
 
 
 def item_keys(frame: pd.DataFrame) -> list[str]:
@@ -16,8 +17,11 @@ def item_keys(frame: pd.DataFrame) -> list[str]:
 
 
 def production_events(frame: pd.DataFrame, gold: set[str] | dict[str, Any]) -> pd.DataFrame:
-    """The rows of an annotations frame that are not about a gold item (keys in ``gold``)."""
+    """The rows of an annotations frame about production items: not a gold item (keys in
+    ``gold``) and not a repeat (:mod:`nblabel.sessions.repeats`: a repeat's answer counts for the
+    annotator's self-agreement only, never as a second production label)."""
     if frame.empty:
         return frame
     keys = item_keys(frame)
-    return frame[np.fromiter((key not in gold for key in keys), dtype=bool, count=len(keys))]
+    keep = np.fromiter((key not in gold and not is_repeat(key) for key in keys), dtype=bool, count=len(keys))
+    return frame[keep]

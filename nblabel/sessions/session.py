@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import threading
 import time
@@ -26,18 +27,25 @@ import pandas as pd
 
 from ..agreement.gold import gold_score
 from ..agreement.report import agreement_report
-from ..core import ids
+from ..core import ids, registry
 from ..core.frames import current_from_annotations, is_missing
 from ..core.guidelines import Guidelines, load_guidelines
-from ..core.limits import check_name
+from ..core.limits import check_name, check_text
 from ..store.store import Store, open_store
+from .adaptive import DISAGREEMENT, ESCALATE, HANDOVER, log_summary
 from .assignment import annotator_items, assign_overlap, gold_sequence, mix_gold, stable_seed
+from .confidence import AggregateConfidence, check_method
 from .dataset_card import write_dataset_card
 from .decisions import ADJUDICATION, final_labels
 from .events import item_keys, production_events
 from .final_export import export_final
+from .overlap import LivePlan
 from .policy import Labeler
+from .quality import plot_quality, quality_table
+from .repeats import PREFIX, choose_repeats, insert_repeats, repeat_frame, self_agreement_table
 from .soft_labels import soft_labels
+
+_log = logging.getLogger(__name__)
 
 #: Column of a gold DataFrame holding the answers.
 GOLD_COLUMN = "gold"
@@ -64,6 +72,19 @@ class Session:
       and the ``explanation`` column, and a running score of first answers.
     - ``guidelines``: Markdown (or a path); :meth:`revise_guidelines` adds versions. Each
       event records the version it was labeled under.
+    - ``escalate`` (adaptive overlap): ``"disagreement"`` or a confidence threshold such as
+      ``0.8``. An item whose annotators have all answered and whose labels disagree (or whose
+      confidence is under the threshold: ``nl.aggregate(method=escalate_method)``'s, by default
+      the majority's share of the votes) goes to one more annotator, up to ``max_overlap``
+      (default ``overlap + 1`` with ``escalate=``):
+      the next in a seeded order per item among the active annotators who do not label it yet.
+      The decision is a row of the session's log in the store, so every process agrees; the new
+      annotator gets the item at the end of their queue. :meth:`retire` hands an annotator's
+      unanswered items to the others (:mod:`nblabel.sessions.adaptive`).
+    - ``repeat_rate`` (test–retest): that share of each annotator's items comes back later in
+      their queue (seeded, at least 10 items later when the queue allows); the repeat counts
+      only for :meth:`self_agreement`, never as a second production label
+      (:mod:`nblabel.sessions.repeats`).
 
     Other keyword arguments (``text=``, ``labels=``, ...) configure the widget.
     """
@@ -77,6 +98,10 @@ class Session:
         data: pd.DataFrame,
         annotators: list[str],
         overlap: int = 2,
+        max_overlap: int | None = None,
+        escalate: str | float | None = None,
+        escalate_method: str = "majority",
+        repeat_rate: float = 0.0,
         gold: str | pd.DataFrame | None = None,
         gold_rate: float = 0.1,
         gold_threshold: float = 0.9,
@@ -97,6 +122,9 @@ class Session:
         self.widget_options = widget_options
         self.annotators = _check_annotators(annotators)
         self.overlap = _check_int("overlap", overlap, 1, len(self.annotators))
+        self.escalate = _check_escalate(escalate)
+        self.max_overlap = _check_max_overlap(max_overlap, self.overlap, self.escalate, len(self.annotators))
+        self.repeat_rate = _check_share("repeat_rate", repeat_rate)
         self.gold_rate = _check_share("gold_rate", gold_rate, upper_open=True)
         self.gold_threshold = _check_share("gold_threshold", gold_threshold)
         self.calibration = _check_int("calibration", calibration, 0, None)
@@ -109,13 +137,17 @@ class Session:
         self.n_production = len(frame) - len(self._gold_raw)
         self._check_gold_pool()
         self.keys: list[str] = ids.encode_many(frame.index)
+        _check_keys(self.keys, frame.index)
         self.gold: dict[str, Any] = {}
         self.labels: list[Any] = []
         self._probe()
 
         self._grid = assign_overlap(self.n_production, len(self.annotators), self.overlap, seed)
         self._item_order = np.random.default_rng(stable_seed("order", seed)).permutation(self.n_production)
+        self.escalate_method = check_method(escalate_method, self.escalate, self.store.task(task))
         self._register()
+        self._live = self._live_plan()
+        self._repeats, self._labeler_frame, self._repeat_of = self._plan_repeats()
         # each open labeler widget and its policy (revised guidelines reach them at once)
         self._labelers: weakref.WeakKeyDictionary[Labeler, LabelerPolicy] = weakref.WeakKeyDictionary()
         if guidelines is not None:
@@ -158,6 +190,10 @@ class Session:
             "kind": self.kind,
             "annotators": self.annotators,
             "overlap": self.overlap,
+            "max_overlap": self.max_overlap,
+            "escalate": self.escalate,
+            "escalate_method": self.escalate_method,
+            "repeat_rate": self.repeat_rate,
             "seed": self.seed,
             "gold_rate": self.gold_rate,
             "gold_threshold": self.gold_threshold,
@@ -170,6 +206,10 @@ class Session:
             "gold": [[key, value] for key, value in self.gold.items()],
         }
         stored = self.store.register_session(self.task, json.loads(json.dumps(config, default=str)))
+        # a plan stored before a setting existed has that setting's default
+        before = {"max_overlap": stored.get("overlap"), "escalate": None, "escalate_method": "majority",
+                  "repeat_rate": 0.0}  # fmt: skip
+        stored = {**before, **stored}
         differ = [k for k in config if k not in ("assigned", "gold") and stored.get(k) != config[k]]
         if stored.get("gold") != json.loads(json.dumps(config["gold"], default=str)):
             differ.append("gold")
@@ -185,25 +225,65 @@ class Session:
     def _assigned_counts(self) -> np.ndarray:
         return np.bincount(self._grid.ravel(), minlength=len(self.annotators))
 
+    def _live_plan(self) -> LivePlan:
+        """The plan as the store's log changes it (escalations, retirements, hand-overs)."""
+        planned = np.empty_like(self._grid)
+        planned[self._item_order] = self._grid  # by frame position
+        info = self.store.task(self.task)
+        kind = registry.for_task(info.kind, info.config)
+        live = LivePlan(
+            self.store, self.task, planned=planned, keys=self.keys, annotators=self.annotators,
+            seed=self.seed, escalate=self.escalate, max_overlap=self.max_overlap, agree=kind.values_agree,
+        )  # fmt: skip
+        if self.escalate not in (None, DISAGREEMENT):
+            live.confidence = AggregateConfidence(live.answers, info, self.gold, self.escalate_method)
+        return live
+
+    def _plan_repeats(self) -> tuple[dict[str, np.ndarray], pd.DataFrame, dict[int, int]]:
+        """Each annotator's repeated items (positions), the labelers' frame (:attr:`frame` and a
+        row per repeated item) and repeat row -> original position."""
+        chosen = {
+            a: choose_repeats(self._planned_positions(a), self.repeat_rate, a, self.seed)
+            for a in self.annotators
+        }
+        originals = np.unique(np.concatenate([np.zeros(0, dtype=np.int64), *chosen.values()]))
+        frame = repeat_frame(self.frame, originals, self.keys)
+        return chosen, frame, {len(self.frame) + i: int(p) for i, p in enumerate(originals.tolist())}
+
+    def _planned_positions(self, annotator: str) -> np.ndarray:
+        """The production items the seeded plan gave ``annotator``, in serving order."""
+        return self._item_order[annotator_items(self._grid, self._annotator_index(annotator))]
+
     def production_positions(self, annotator: str) -> np.ndarray:
         """Positions (in :attr:`frame`) of the production items assigned to ``annotator``, in
-        the order they are served."""
-        index = self._annotator_index(annotator)
-        rows = annotator_items(self._grid, index)
-        return self._item_order[rows]
+        the order they are served: their planned items (less those handed to others when they
+        retired), then the items escalated or handed to them, in the order they came."""
+        self._live.refresh()
+        away = self._live.handed_away(annotator)
+        planned = self._planned_positions(annotator)
+        if away:
+            planned = planned[~np.isin(planned, list(away))]
+        return _cat([planned, np.asarray(self._live.extras(annotator), dtype=np.int64)])
 
     def gold_positions(self, annotator: str) -> np.ndarray:
         """Positions of the gold pool in the order ``annotator`` meets them."""
         return self.n_production + gold_sequence(len(self.gold), annotator, self.seed)
 
     def assignments(self) -> pd.DataFrame:
-        """One row per production item: its id and the annotators it is assigned to."""
+        """One row per production item: its id, the annotators it is assigned to now (sorted),
+        and ``escalated``: how many of them escalation added."""
         names = np.array(self.annotators, dtype=object)
         assigned = [[] for _ in range(self.n_production)]
         for row, item in enumerate(self._item_order.tolist()):
             assigned[item] = sorted(names[self._grid[row]].tolist())
+        self._live.refresh()
+        escalated = np.zeros(self.n_production, dtype=np.int64)
+        for pos, slots in self._live.state.holders.items():
+            assigned[pos] = sorted(names[[a for a, _ in slots]].tolist())
+            escalated[pos] = sum(not base for _, base in slots)
         return pd.DataFrame(
-            {"annotators": assigned}, index=self.frame.index[: self.n_production].rename("item_id")
+            {"annotators": assigned, "escalated": escalated},
+            index=self.frame.index[: self.n_production].rename("item_id"),
         )
 
     def _annotator_index(self, annotator: str) -> int:
@@ -228,8 +308,14 @@ class Session:
         if gate["phase"] == "production":
             rest = gold_seq[gate["served"] :]
             if self.n_production:
-                mine = self.production_positions(annotator)
-                served.append(mix_gold(mine, rest, self.gold_rate, annotator, self.seed))
+                planned = self._planned_positions(annotator)
+                away = self._live.handed_away(annotator)
+                if away:
+                    planned = planned[~np.isin(planned, list(away))]
+                mixed = mix_gold(planned, rest, self.gold_rate, annotator, self.seed)
+                rows = {p: r for r, p in self._repeat_of.items()}
+                served.append(insert_repeats(mixed, self._repeats[annotator], rows, annotator, self.seed))
+                served.append(np.asarray(self._live.extras(annotator), dtype=np.int64))
             else:  # every item is gold (a class exercise): serve the rest of the pool
                 served.append(rest)
         return {**gate, "positions": _cat(served)}
@@ -240,7 +326,7 @@ class Session:
         when they are done)."""
         self._annotator_index(annotator)
         w: Labeler = self.widget(
-            self.frame,
+            self._labeler_frame,
             task=self.task,
             annotator=annotator,
             store=self.store,
@@ -299,13 +385,19 @@ class Session:
         return production_events(self.annotations, self.gold)
 
     def report(self, **options: Any) -> Any:
-        """The agreement report of the production items (``nl.agreement_report`` options)."""
+        """The agreement report of the production items (``nl.agreement_report`` options), with
+        ``report.self_agreement``: each annotator's test–retest agreement (:meth:`self_agreement`,
+        with the report's ``n_boot``, ``level`` and ``seed``; no rows of repeats without
+        ``repeat_rate=``)."""
 
         info = self.store.task(self.task)
         labeled = self.production_annotations()
         if not (labeled["kind"] == "label").any():
             raise ValueError(f"session {self.task!r} has no labels on production items yet")
-        return agreement_report(labeled, task=self.task, labels=info["labels"], **options)
+        report = agreement_report(labeled, task=self.task, labels=info["labels"], **options)
+        boot = {k: options[k] for k in ("n_boot", "level", "seed") if k in options}
+        report.self_agreement = self.self_agreement(**boot)
+        return report
 
     def dashboard(self, **options: Any) -> Any:
         """The live dashboard of the session's task (``nl.Dashboard`` options: ``interval``,
@@ -373,8 +465,110 @@ class Session:
 
     def progress(self) -> pd.DataFrame:
         """Per annotator: assigned items, labeled, skipped, remaining, gate phase, gold
-        accuracy and flags."""
+        accuracy and flags; items received by escalation or hand-over, handed away, retired."""
         return progress_table(self.store, self.task, self.store.session_config(self.task) or {})
+
+    # ------------------------------------------------------------------ adaptive overlap
+    def retire(self, annotator: str, note: str = "") -> pd.DataFrame:
+        """Retire ``annotator`` (they dropped out): each production item they have not answered
+        goes to the active annotator with the fewest items among those who do not label it yet
+        (ties broken in the item's seeded order), so overlap stays exact and loads as even as the
+        items allow. Recorded in the store: every process and ``nblabel session status`` agree,
+        and an open labeler of theirs stops serving those items at its next action or poll.
+
+        Returns the hand-overs (``item_id``, ``to``; ``to`` is ``None`` for an escalation nobody
+        left can take, which is dropped). Retiring someone already retired changes nothing.
+        ``ValueError`` (and nothing recorded) when a planned item would be left without enough
+        annotators."""
+        self._annotator_index(annotator)
+        note = check_text(str(note), "note") if note else ""
+        written = self._live.retire(annotator, note)
+        for w, policy in list(self._labelers.items()):
+            policy.adapt(w)
+        handed = [r for r in written if r["kind"] == HANDOVER]
+        index = pd.Index(
+            [self.frame.index[self._live.state.position(r["item_id"])] for r in handed], name="item_id"
+        )
+        return pd.DataFrame({"to": [r["annotator"] or None for r in handed]}, index=index, dtype=object)
+
+    def plan_changes(self) -> pd.DataFrame:
+        """Every change to the plan since the session was created, oldest first: ``kind``
+        (``escalate``, ``retire``, ``handover``), ``item_id`` (``None`` for a retirement),
+        ``annotator`` (who now labels the item; who retired), ``detail`` and ``created_at``."""
+        rows = self.store.session_log(self.task)
+        positions = [self._live.state.position(r["item_id"]) for r in rows]
+        items = [None if p is None else self.frame.index[p] for p in positions]
+        created = pd.Series([r["created_us"] for r in rows], dtype="int64")
+        return pd.DataFrame(
+            {
+                "kind": [r["kind"] for r in rows],
+                "item_id": pd.Series(items, dtype=object),
+                "annotator": [r["annotator"] or None for r in rows],
+                "detail": [r["detail"] for r in rows],
+                "created_at": pd.to_datetime(created, unit="us", utc=True),
+            }
+        )
+
+    def escalations(self) -> pd.DataFrame:
+        """The escalated items: one row per escalation (``item_id``, ``annotator`` who got it,
+        ``level``: how many annotators the item had then, ``confidence`` of the labels that called
+        for it)."""
+        log = self.plan_changes()
+        log = log[log["kind"] == ESCALATE]
+        return pd.DataFrame(
+            {
+                "item_id": log["item_id"].to_numpy(),
+                "annotator": log["annotator"].to_numpy(),
+                "level": [int(d.get("level", 0)) for d in log["detail"]],
+                "confidence": [float(d.get("confidence", float("nan"))) for d in log["detail"]],
+                "created_at": log["created_at"].to_numpy(),
+            }
+        )
+
+    # ------------------------------------------------------------------ test–retest, quality over time
+    def self_agreement(self, n_boot: int = 1000, level: float = 0.95, seed: int = 0) -> pd.DataFrame:
+        """Per annotator, test–retest: how often the repeat of an item (``repeat_rate=``) got the
+        same label as the first time — ``repeats``, ``agreed``, ``self_agreement`` and a percentile
+        bootstrap interval (``ci_low``, ``ci_high``). Both standing labels are compared (an
+        item skipped either time is left out)."""
+        frame = self.annotations
+        current = current_from_annotations(frame)
+        return self_agreement_table(
+            current, item_keys(current), self.annotators, self._kind().values_agree,
+            n_boot=n_boot, level=level, seed=seed,
+        )  # fmt: skip
+
+    def quality_over_time(
+        self,
+        by: str = "batch",
+        *,
+        batch_size: int = 50,
+        window: int = 10,
+        gold_threshold: float | None = None,
+    ) -> pd.DataFrame:
+        """Agreement with the others and gold accuracy per annotator and period — ``by="batch"``
+        (each annotator's answers in batches of ``batch_size``) or ``"day"`` (UTC) — with the
+        rolling gold accuracy of the last ``window`` gold answers and ``drift`` where it is under
+        ``gold_threshold`` (the session's by default). Columns: period, annotator, start, end,
+        labels, pairs, agreement, gold_answered, gold_accuracy, rolling_gold_accuracy, drift (see
+        :mod:`nblabel.sessions.quality`)."""
+        kind = self._kind()
+        threshold = (
+            self.gold_threshold if gold_threshold is None else _check_share("gold_threshold", gold_threshold)
+        )
+        return quality_table(
+            self.annotations, annotators=self.annotators, gold=self.gold, agree=kind.values_agree,
+            score=kind.gold_score, by=by, batch_size=batch_size, window=window, gold_threshold=threshold,
+        )  # fmt: skip
+
+    def plot_quality_over_time(self, by: str = "batch", **options: Any) -> Any:
+        """:meth:`quality_over_time` as a matplotlib Figure: rolling gold accuracy (drift circled,
+        the threshold dashed) above agreement with the others."""
+        return plot_quality(self.quality_over_time(by, **options), title=f"{self.task}: quality over time")
+
+    def _kind(self) -> registry.TaskKind:
+        info = self.store.task(self.task)
+        return registry.for_task(info.kind, info.config)
 
     def flags(self) -> pd.DataFrame:
         """Edge-case flags grouped by item: how many annotators flagged it, who, and their
@@ -464,9 +658,16 @@ class Session:
 
 
 class LabelerPolicy:
-    """One annotator's queue in a session (a :class:`~nblabel.core.policy.QueuePolicy` of any
+    """One annotator's queue in a session (a :class:`~nblabel.core.policy.PollingPolicy` of any
     :class:`~nblabel.sessions.policy.Labeler`): calibration rounds, then their production items
-    with gold mixed in; gold feedback in training mode; others' labels once revealed."""
+    with gold mixed in (and their repeats), then the items escalated or handed to them; gold
+    feedback in training mode; others' labels once revealed.
+
+    The plan's changes reach an open labeler on its next answer (:meth:`advance`) and, while it
+    is shown in a browser, within about a second (:meth:`poll`, which the widget's poller and
+    ``w.sync()`` call): new items are appended with ``w.extend_queue`` — a labeler that said
+    "All done" shows the first of them — and a retired annotator's queue is rebuilt with
+    ``w.use_policy`` to keep only what they answered."""
 
     def __init__(self, session: Session, annotator: str) -> None:
         self.session = session
@@ -485,13 +686,26 @@ class LabelerPolicy:
         self._revealed_at = -POLL_SECONDS
         self._others: tuple[Any, dict[str, list[tuple[str, Any]]]] = (None, {})
         self._lock = threading.Lock()
+        self._adapting = threading.Lock()
+        self._queued: set[int] = set()  # every position served (extras are appended once)
+        self._received = 0  # items escalated or handed to this annotator since the labeler opened
+        self._retired = False
 
     # -- the hooks the widget base calls
     def queue(self, w: Labeler) -> np.ndarray:
-        """The positions to serve now (rebuilt on attach from the annotator's labels)."""
+        """The positions to serve now (rebuilt on attach from the annotator's labels and the
+        plan's log); a retired annotator keeps only the items they answered."""
+        self.session._live.sweep()
         self.phase = self.session.calibration_state(self.annotator, self.answers)
+        positions = self.phase["positions"]
+        self._retired = self.session._live.retired(self.annotator) is not None
+        if self._retired:
+            positions = np.asarray(
+                [p for p in positions.tolist() if w.standing(w.item_key(p)) is not None], dtype=np.int64
+            )
+        self._queued = set(positions.tolist())
         self._publish(w)
-        return self.phase["positions"]
+        return positions
 
     def advance(self, w: Labeler, pos: int) -> None:
         """After a label or skip of ``pos``: score gold, open the gate, pick up news."""
@@ -506,13 +720,47 @@ class LabelerPolicy:
             self.phase = self.session.calibration_state(self.annotator, self.answers)
             if (self.phase["phase"], self.phase["round"]) != before:
                 w.extend_queue(self.phase["positions"])
+                self._queued.update(self.phase["positions"].tolist())
+        self.adapt(w)
         self._publish(w)
         self.refresh_guidelines(w)
+
+    def poll(self, w: Labeler) -> None:
+        """While the widget is shown (its poller, about once a second) and on ``w.sync()``:
+        pick up the plan's changes and new guidelines without waiting for an answer."""
+        self.adapt(w)
+        self.refresh_guidelines(w)
+
+    def adapt(self, w: Labeler) -> None:
+        """Escalate what the answers call for (any process may), then serve the items escalated
+        or handed to this annotator since the last look; on retirement rebuild the queue."""
+        live = self.session._live
+        with self._adapting:
+            try:
+                live.sweep()
+            except Exception:  # the store is failing: the next answer or poll tries again
+                _log.warning(
+                    "nblabel: session %r: reading the plan's changes failed", self.session.task, exc_info=True
+                )
+            if not self._retired and live.retired(self.annotator) is not None:
+                w.use_policy(self)  # queue() keeps only what they answered
+                return
+            if self._retired or self.phase.get("phase") != "production":
+                return  # past the calibration gate, calibration_state() serves them
+            new = [p for p in live.extras(self.annotator) if p not in self._queued]
+            if new:
+                w.extend_queue(new)
+                self._queued.update(new)
+                self._received += len(new)
+                self._publish(w)
 
     def item_fields(self, w: Labeler, pos: int) -> dict[str, Any]:
         """Feedback on a submitted gold item (training mode); others' labels once revealed."""
         key = w.item_key(pos)
         fields: dict[str, Any] = {}
+        original = self.session._repeat_of.get(pos)
+        if original is not None:  # a repeat shows the original's id, and no one else's labels
+            return {"shown_id": str(self.session.frame.index[original])}
         entry = w.standing(key)
         if self.session.feedback and key in self.session.gold and entry is not None and entry[0] == "label":
             fields["feedback"] = self._feedback(w, pos, key, entry[1])
@@ -530,8 +778,17 @@ class LabelerPolicy:
         return False
 
     def may_open_more(self) -> bool:
-        """Whether finishing the queue may open more items (the calibration gate)."""
-        return self.phase.get("phase") == "calibration"
+        """Whether finishing the queue may open more items: the calibration gate; items the
+        plan gave this annotator that the widget does not serve yet; an escalation while some
+        item is not settled (see :meth:`LivePlan.may_grow`)."""
+        phase = self.phase.get("phase")
+        if phase == "calibration":
+            return True
+        live = self.session._live
+        if phase != "production" or self._retired:
+            return False
+        waiting = any(p not in self._queued for p in live.extras(self.annotator))
+        return waiting or live.may_grow(self.annotator)
 
     # -- helpers
     def _add_answer(self, key: str, entry: tuple[str, Any]) -> None:
@@ -573,6 +830,13 @@ class LabelerPolicy:
             message = f"Calibration passed ({score:.0%} right). All your items are open."
         else:
             message = ""
+        if self._retired:
+            message = "You have left this session: your remaining items went to the other annotators."
+        elif self._received:
+            more = f"{self._received} more item{'s' if self._received > 1 else ''} came to your queue"
+            message = " ".join(
+                filter(None, [message, f"{more} (a disagreement to settle, or an item handed over)."])
+            )
         state: dict[str, Any] = {"phase": phase, "message": message}
         if self.session.feedback:
             state["score"] = {"right": self._right, "answered": self._answered}
@@ -702,19 +966,23 @@ def gold_accuracy_table(
 
 
 def progress_table(store: Store, task: str, config: dict[str, Any]) -> pd.DataFrame:
-    """Per annotator: assigned production items, labeled, skipped, remaining, gate phase,
-    gold accuracy, flags and median active time."""
+    """Per annotator: assigned production items (planned, plus those received by escalation or
+    hand-over, less those handed away), labeled, skipped, remaining, gate phase, gold accuracy,
+    flags, median active time; ``received``, ``handed_away`` and ``retired`` (see
+    :meth:`Session.retire`)."""
     frame = store.annotations(task)
     gold = {key: value for key, value in config.get("gold", [])}
     production = current_from_annotations(production_events(frame, gold))
     answers = first_answers(frame, gold)
     accuracy = gold_accuracy_table(config, answers)
+    log = log_summary(store.session_log(task), list(config.get("annotators", [])))
     rows = []
     for name in config.get("annotators", []):
         mine = production[production["annotator"] == name]
         labeled = int((mine["kind"] == "label").sum())
         skipped = int((mine["kind"] == "skip").sum())
-        assigned = int(config.get("assigned", {}).get(name, 0))
+        received = log["escalated_to"][name] + log["received"][name]
+        assigned = int(config.get("assigned", {}).get(name, 0)) + received - log["handed_away"][name]
         flags = frame[(frame["kind"] == "flag") & (frame["annotator"] == name)]["item_id"].nunique()
         active = frame[(frame["annotator"] == name) & (frame["kind"] == "label")]["active_ms"].dropna()
         phase = "production"
@@ -732,6 +1000,8 @@ def progress_table(store: Store, task: str, config: dict[str, Any]) -> pd.DataFr
                 "gold_accuracy": accuracy.loc[name, "gold_accuracy"],
                 "gold_flagged": bool(accuracy.loc[name, "flagged"]), "flags": int(flags),
                 "median_active_ms": float(active.median()) if len(active) else float("nan"),
+                "received": received, "handed_away": log["handed_away"][name],
+                "retired": name in log["retired"],
             }
         )  # fmt: skip
     return pd.DataFrame(rows).set_index("annotator") if rows else pd.DataFrame()
@@ -827,6 +1097,50 @@ def _check_annotators(annotators: Any) -> list[str]:
     if len(set(names)) != len(names):
         raise ValueError(f"annotators= names someone twice: {names}")
     return names
+
+
+def _check_escalate(escalate: Any) -> str | float | None:
+    """``None``, ``"disagreement"`` or a confidence threshold in (0, 1]."""
+    if escalate is None or escalate == DISAGREEMENT:
+        return escalate
+    if isinstance(escalate, str):
+        raise ValueError(
+            f"escalate={escalate!r} must be {DISAGREEMENT!r} or a confidence threshold such as 0.8"
+        )
+    threshold = _check_share("escalate", escalate)
+    if threshold <= 0:
+        raise ValueError("escalate=0 would never escalate: give a confidence threshold above 0, such as 0.8")
+    return threshold
+
+
+def _check_max_overlap(max_overlap: Any, overlap: int, escalate: str | float | None, n: int) -> int:
+    """``max_overlap``: ``overlap`` without escalation, else above it (default ``overlap + 1``)."""
+    if escalate is None:
+        if max_overlap is not None and max_overlap != overlap:
+            raise ValueError(
+                f"max_overlap={max_overlap} needs escalate= ('disagreement' or a confidence threshold): "
+                f"without it every item has overlap={overlap} annotators"
+            )
+        return overlap
+    if max_overlap is None:
+        if overlap >= n:
+            raise ValueError(f"escalate= needs an annotator to escalate to: overlap={overlap} uses all {n}")
+        return overlap + 1
+    value = _check_int("max_overlap", max_overlap, overlap, n)
+    if value == overlap:
+        raise ValueError(
+            f"max_overlap={value} leaves no room to escalate: it must be above overlap={overlap}"
+        )
+    return value
+
+
+def _check_keys(keys: list[str], index: pd.Index) -> None:
+    """No item id may look like a repeat's (see :mod:`nblabel.sessions.repeats`)."""
+    clash = next((i for i, key in enumerate(keys) if key.startswith(PREFIX)), None)
+    if clash is not None:
+        raise ValueError(
+            f"item id {index[clash]!r} starts with {PREFIX!r}, which sessions keep for repeated items"
+        )
 
 
 def _check_int(name: str, value: Any, low: int, high: int | None) -> int:
