@@ -415,6 +415,13 @@ def test_multi_label_tasks_compare_label_sets(tmp_path: Path) -> None:
     assert "mean_jaccard" in [row["key"] for row in snap["coefficients"]]
     assert snap["confusion"]["categories"] == ["(none)", "pos", "neg", "neu", "neg + neu"]
     assert dash.cell_items(["neg", "neu"], ["neg"]).index.tolist() == [11]
+    # the model beside the majority, label by label: a label set counts under each of its labels
+    with pytest.warns(UserWarning, match="unstable"):
+        result = nl.aggregate(store.annotations("m"), "dawid_skene")
+    shown = {row["label"]: (row["majority"], row["model"]) for row in snap["aggregation"]["per_label"]}
+    for label in LABELS:
+        expected = tuple(int(sum(label in v for v in result[c])) for c in ("majority", "label"))
+        assert shown.get(label, (0, 0)) == expected, label
     dash.close()
 
 
