@@ -312,7 +312,7 @@ def _adaptive_lines(store: Any, task: str, config: dict[str, Any]) -> list[str]:
     accuracy of an annotator's last 10 gold answers under the session's threshold)."""
     from .core import registry
     from .sessions.adaptive import DISAGREEMENT, log_summary
-    from .sessions.quality import drifting, quality_table
+    from .sessions.quality import drifting_annotators, quality_table
 
     annotators = list(config.get("annotators", []))
     log = log_summary(store.session_log(task), annotators)
@@ -337,7 +337,7 @@ def _adaptive_lines(store: Any, task: str, config: dict[str, Any]) -> list[str]:
             store.annotations(task), annotators=annotators, gold=gold, agree=kind.values_agree,
             score=kind.gold_score, gold_threshold=threshold,
         )  # fmt: skip
-        flagged = drifting(table)
+        flagged = drifting_annotators(table)
         said = "; ".join(
             f"{name} since batch {row['since']} ({row['rolling_gold_accuracy']:.0%})"
             for name, row in flagged.iterrows()

@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .events import item_keys
-from .repeats import is_repeat
+from ..core.drift import drifting, rolling_accuracy
+from ..core.session_plan import first_answers_frame
 
 #: What ``by=`` may be.
 QUALITY_BY = ("batch", "day")
@@ -30,18 +30,6 @@ QUALITY_COLUMNS = [
     "period", "annotator", "start", "end", "labels", "pairs", "agreement", "gold_answered", "gold_accuracy",
     "rolling_gold_accuracy", "drift",
 ]  # fmt: skip
-
-
-def first_answers_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Each annotator's first label or skip of each item (repeats left out), in log order, with
-    its stored ``key``."""
-    answered = frame[frame["kind"].isin(["label", "skip"])]
-    if answered.empty:
-        return answered.assign(key=pd.Series(dtype=object))
-    keys = pd.Series(item_keys(answered), index=answered.index, dtype=object)
-    answered = answered.assign(key=keys)[~keys.map(is_repeat)]
-    answered = answered.sort_values("id", kind="stable")
-    return answered.drop_duplicates(["key", "annotator"], keep="first")
 
 
 def quality_table(
@@ -130,7 +118,7 @@ def _annotator_rows(
                     pairs += 1
                     agreed += bool(agree(value, theirs))
         scores.extend(period_scores)
-        rolling = float(np.mean(scores[-window:])) if len(scores) >= window else float("nan")
+        rolling = rolling_accuracy(scores, window)
         rows.append(
             {
                 "period": _period(period),
@@ -143,7 +131,7 @@ def _annotator_rows(
                 "gold_answered": len(period_scores),
                 "gold_accuracy": float(np.mean(period_scores)) if period_scores else float("nan"),
                 "rolling_gold_accuracy": rolling,
-                "drift": bool(rolling == rolling and rolling < threshold - 1e-12),
+                "drift": drifting(rolling, threshold),
             }
         )
     return rows
@@ -157,7 +145,7 @@ def _period(value: Any) -> Any:
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
-def drifting(table: pd.DataFrame) -> pd.DataFrame:
+def drifting_annotators(table: pd.DataFrame) -> pd.DataFrame:
     """The annotators whose latest rolling gold accuracy is under the threshold: ``since`` (the
     first period of the current run of flags) and ``rolling_gold_accuracy`` (the latest)."""
     out = []

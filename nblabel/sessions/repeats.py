@@ -21,10 +21,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.session_plan import REPEAT_PREFIX as PREFIX
+from ..core.session_plan import is_repeat
 from .assignment import stable_seed
 
-#: What a repeated item's id starts with (the original's stored key follows).
-PREFIX = "nblabel-repeat:"
+__all__ = ["GAP", "PREFIX", "choose_repeats", "insert_repeats", "is_repeat", "original_key", "repeat_frame",
+           "repeat_key", "self_agreement_table"]  # fmt: skip
 #: A repeat comes at least this many items after the original, when the queue allows.
 GAP = 10
 #: Columns of :func:`self_agreement_table`.
@@ -34,11 +36,6 @@ SELF_AGREEMENT_COLUMNS = ["repeats", "agreed", "self_agreement", "ci_low", "ci_h
 def repeat_key(key: str) -> str:
     """The id of the repeat of the item whose stored key is ``key``."""
     return PREFIX + key
-
-
-def is_repeat(key: str) -> bool:
-    """Whether a stored key names a repeated item."""
-    return key.startswith(PREFIX)
 
 
 def original_key(key: str) -> str:
