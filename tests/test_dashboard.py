@@ -941,6 +941,11 @@ def test_a_session_dashboard_flags_drift_as_quality_over_time_does(store: nl.Sto
     assert (rows["ben"]["gold_flagged"], rows["ben"]["rolling_gold_accuracy"]) == (True, 1.0)
     assert rows["cy"]["rolling_gold_accuracy"] == 0.0
     assert dash._snapshot["session"]["drift_window"] == 10
+    # the same rolling accuracy and flag as the session's quality over time, at its last period
+    quality = s.quality_over_time(by="batch", batch_size=1000)
+    for name, last in quality.groupby("annotator").last().iterrows():
+        assert rows[name]["drift"] == last["drift"]
+        assert rows[name]["rolling_gold_accuracy"] == pytest.approx(last["rolling_gold_accuracy"])
     dash.close()
 
 
