@@ -51,8 +51,8 @@ class PlanState:
     #: position -> [[annotator, base], ...]: the slots of items the log changed (``base``: one
     #: of the ``overlap`` planned slots, possibly handed over; else an escalation)
     holders: dict[int, list[list[Any]]] = field(default_factory=dict)
-    #: annotator -> positions received (escalated or handed over), in log order
-    extras: dict[int, list[int]] = field(default_factory=dict)
+    #: annotator -> positions received (escalated or handed over) that they still label, in log order
+    received: dict[int, dict[int, None]] = field(default_factory=dict)
     #: annotator -> positions of their planned items handed to someone else
     handed_away: dict[int, set[int]] = field(default_factory=dict)
     #: annotator -> the log row that retired them
@@ -60,15 +60,17 @@ class PlanState:
     #: position -> how many escalations the item ever had (the next one's slot number)
     escalations: dict[int, int] = field(default_factory=dict)
     last_id: int = 0
-    _position: dict[str, int] = field(default_factory=dict)
+    #: stored key -> position of the production items (pass one to share it between states)
+    positions: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._position = {key: pos for pos, key in enumerate(self.keys[: len(self.planned)])}
+        if not self.positions:
+            self.positions = {key: pos for pos, key in enumerate(self.keys[: len(self.planned)])}
 
     # ------------------------------------------------------------------ reading
     def position(self, key: str) -> int | None:
         """The frame position of production item ``key`` (``None``: not a production item)."""
-        return self._position.get(key)
+        return self.positions.get(key)
 
     def slots(self, pos: int) -> list[list[Any]]:
         """``[[annotator, base], ...]`` of item ``pos`` now (a copy)."""
@@ -110,7 +112,7 @@ class PlanState:
 
     def held(self, annotator: int) -> list[int]:
         """The extra positions ``annotator`` still labels, in the order they were received."""
-        return [p for p in self.extras.get(annotator, []) if annotator in self.holders_of(p)]
+        return list(self.received.get(annotator, ()))
 
     # ------------------------------------------------------------------ folding the log
     def apply(self, rows: Iterable[Mapping[str, Any]], names: Mapping[str, int]) -> list[Mapping[str, Any]]:
@@ -149,6 +151,7 @@ class PlanState:
                 return False
             if slots[index][1] and source in set(int(a) for a in self.planned[pos]):
                 self.handed_away.setdefault(source, set()).add(pos)
+            self.received.get(source, {}).pop(pos, None)
             if to is None:
                 slots.pop(index)
             else:
@@ -157,7 +160,7 @@ class PlanState:
             return False
         self.holders[pos] = slots
         if to is not None:
-            self.extras.setdefault(to, []).append(pos)
+            self.received.setdefault(to, {})[pos] = None
         return True
 
 

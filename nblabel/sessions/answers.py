@@ -2,8 +2,9 @@
 
 Adaptive overlap decides on the answers of the few items that changed since it last looked;
 reading the whole task again for every label would cost O(events) per key press. The book reads
-only the events after the newest one it has, and reads everything again when the log's count
-says an event committed late under a lower id (PostgreSQL) — the same rule as the widgets'.
+only the events after the newest one it has: on SQLite, whose writes are serialised, when the
+store's highest event id moved; on PostgreSQL, when the task's revision moved, reading everything
+again when its count says an event committed late under a lower id — the widgets' rule.
 """
 
 from __future__ import annotations
@@ -33,14 +34,24 @@ class AnswerBook:
     def update(self) -> set[str]:
         """Read what was written since the last look; the keys of items whose answers may have
         changed (every key after a full read)."""
-        count, top = self.store.revision(self.task)
-        if (count, top) == (self._count, self._top):
-            return set()
-        rows = [r for r in self.store.events(self.task, after_id=self._top, columns=_COLUMNS) if r[0] <= top]
-        if self._count + len(rows) != count:  # an event committed late under a lower id: read all
-            self._stacks.clear()
-            self._count = self._top = 0
-            rows = [r for r in self.store.events(self.task, columns=_COLUMNS) if r[0] <= top]
+        if self.store.backend == "sqlite":
+            # writes are serialised: ids commit in order, and the store's highest id (a primary-key
+            # look-up) says whether anything is new
+            top = self.store.last_event_id()
+            if top == self._top:
+                return set()
+            rows = self.store.events(self.task, after_id=self._top, columns=_COLUMNS)
+            count = self._count + len(rows)
+        else:
+            count, top = self.store.revision(self.task)
+            if (count, top) == (self._count, self._top):
+                return set()
+            rows = self.store.events(self.task, after_id=self._top, columns=_COLUMNS)
+            rows = [r for r in rows if r[0] <= top]
+            if self._count + len(rows) != count:  # an event committed late under a lower id: read all
+                self._stacks.clear()
+                self._count = self._top = 0
+                rows = [r for r in self.store.events(self.task, columns=_COLUMNS) if r[0] <= top]
         values = decode_json_column([r[4] for r in rows])
         touched = set()
         for (event_id, key, annotator, kind, _raw), value in zip(rows, values, strict=True):
@@ -57,8 +68,8 @@ class AnswerBook:
                     del stack[index]
             else:
                 stack.append((kind, value, event_id))
-        self._count += len(rows)
-        self._top = max(self._top, top)
+        self._count = count
+        self._top = max([self._top, top, *(r[0] for r in rows)])
         return touched
 
     def answers(self, key: str) -> dict[str, Answer]:

@@ -53,8 +53,7 @@ class LivePlan:
         self.agree = agree
         self.confidence = confidence  # item keys -> confidence (nl.aggregate), for a numeric escalate=
         self._names = {name: i for i, name in enumerate(annotators)}
-        self._new_state = lambda: PlanState(planned, keys, len(annotators), seed)
-        self.state = self._new_state()
+        self.state = PlanState(planned, keys, len(annotators), seed)
         self.answers = AnswerBook(store, task)
         self._lock = threading.RLock()
         self._open: set[int] | None = None  # items that may still be escalated (see may_grow)
@@ -63,21 +62,28 @@ class LivePlan:
     def refresh(self) -> list[dict[str, Any]]:
         """Fold the log rows written since the last look; returns those that changed the plan."""
         with self._lock:
-            rows = self.store.session_log(self.task, self.state.last_id)
-            return list(self.state.apply(rows, self._names))
+            return self._fold(self.store.session_log(self.task, self.state.last_id))
+
+    def _fold(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return list(self.state.apply(rows, self._names))
 
     def sweep(self) -> list[dict[str, Any]]:
-        """Read new answers, escalate the items that call for it (appending to the log), then
-        :meth:`refresh`. Without ``escalate=`` only refreshes."""
+        """Read new answers, escalate the items that call for it (appending to the log), and
+        fold what the log gained. Without ``escalate=`` only :meth:`refresh`."""
         with self._lock:
             if self.escalate is None:
                 return self.refresh()
             touched = self.answers.update()
             changed = self.refresh()
             confidence = self._confidence(touched)
-            if self._due(touched, self.state, confidence):
-                self.store.change_session_log(self.task, lambda log: self._decide(log, touched, confidence))
-            changed += self.refresh()
+            if self._due(touched, confidence):
+
+                def decide(new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+                    # in the log's write turn: what others appended meanwhile first, then decide
+                    changed.extend(self._fold(new))
+                    return self._due(touched, confidence)
+
+                changed += self._fold(self.store.change_session_log(self.task, decide, self.state.last_id))
             self._recheck(touched | {row["item_id"] for row in changed})
             return changed
 
@@ -93,28 +99,18 @@ class LivePlan:
         by_key = self.confidence([keys[pos] for pos in candidates])
         return {pos: by_key[keys[pos]] for pos in candidates if keys[pos] in by_key}
 
-    def _due(
-        self, touched: set[str], state: PlanState, confidence: dict[int, float] | None
-    ) -> list[dict[str, Any]]:
+    def _due(self, touched: set[str], confidence: dict[int, float] | None) -> list[dict[str, Any]]:
         return due_escalations(
-            state, self._answers_of(touched, state), rule=self._rule(), max_overlap=self.max_overlap,
+            self.state, self._answers_of(touched), rule=self._rule(), max_overlap=self.max_overlap,
             agree=self.agree, names=self.annotators, confidence=confidence,
         )  # fmt: skip
-
-    def _decide(
-        self, log: list[dict[str, Any]], touched: set[str], confidence: dict[int, float] | None
-    ) -> list[dict[str, Any]]:
-        """Inside the log's write turn: the escalations due given the whole log as it is now."""
-        state = self._new_state()
-        state.apply(log, self._names)
-        return self._due(touched, state, confidence)
 
     def _rule(self) -> str | float:
         return DISAGREEMENT if self.escalate is None else self.escalate
 
-    def _answers_of(self, keys: set[str], state: PlanState | None = None) -> dict[int, dict[int, Any]]:
+    def _answers_of(self, keys: set[str]) -> dict[int, dict[int, Any]]:
         """Position -> annotator index -> answer, for the production items among ``keys``."""
-        state = state or self.state
+        state = self.state
         out: dict[int, dict[int, Any]] = {}
         for key, given in self.answers.by_item(keys).items():
             pos = state.position(key)
@@ -173,11 +169,6 @@ class LivePlan:
         with self._lock:
             return self.state.retired.get(self._names[annotator])
 
-    def holders(self) -> dict[int, list[str]]:
-        """Position -> annotator names of the items whose annotators changed."""
-        with self._lock:
-            return {pos: [self.annotators[a] for a, _ in slots] for pos, slots in self.state.holders.items()}
-
     # ------------------------------------------------------------------ retiring
     def retire(self, annotator: str, note: str = "") -> list[dict[str, Any]]:
         """Retire ``annotator`` and hand their unanswered items to the others (see
@@ -188,16 +179,16 @@ class LivePlan:
             self.answers.update()
             answered_keys = self.answers.answered(annotator)
 
-            def decide(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
-                state = self._new_state()
-                state.apply(log, self._names)
+            def decide(new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+                self._fold(new)  # in the log's write turn: what others appended meanwhile
+                state = self.state
                 answered = {p for p in (state.position(k) for k in answered_keys) if p is not None}
                 return retirement_rows(state, leaving, answered, self.annotators, note)
 
             try:
-                written = self.store.change_session_log(self.task, decide)
+                written = self.store.change_session_log(self.task, decide, self.state.last_id)
             except ShortOfAnnotators as exc:
                 raise ValueError(str(exc)) from None
-            self.refresh()
+            self._fold(written)
             self._open = None  # hand-overs changed many items: look at all of them again
             return written

@@ -80,27 +80,30 @@ class SessionTables:
         ``created_us``."""
         check_query(task=task)
         with self.engine.connect() as conn:
-            return _log_rows(conn, task, after_id)
+            return _log_rows(conn, task, after_id, self.backend)
 
     def change_session_log(
-        self, task: str, decide: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
+        self,
+        task: str,
+        decide: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
+        after_id: int = 0,
     ) -> list[dict[str, Any]]:
-        """Append to a session's log what ``decide(log)`` returns, writers taking turns.
+        """Append to a session's log what ``decide(rows)`` returns, writers taking turns.
 
-        ``decide`` gets the whole log of ``task`` (as :meth:`session_log` gives it) read inside
-        the write transaction — SQLite's ``BEGIN IMMEDIATE``, and on PostgreSQL a transaction-scoped
-        advisory lock on the task — so it sees every row earlier writers appended, and no other
-        writer appends until this one commits: two processes deciding the same change write it
-        once. It returns new rows as dicts of ``kind``, ``item_id``, ``annotator``, ``detail`` (a
-        JSON object) and ``key`` (the row's slot, unique per task: a row whose key is taken is
-        skipped). Returns the rows written, with their ids."""
+        ``decide`` gets the log's rows after ``after_id`` (the caller's last look; 0: the whole
+        log) read inside the write transaction — SQLite's ``BEGIN IMMEDIATE``, and on PostgreSQL a
+        transaction-scoped advisory lock on the task — so it sees every row earlier writers
+        appended, and no other writer appends until this one commits: two processes deciding the
+        same change write it once. It returns new rows as dicts of ``kind``, ``item_id``,
+        ``annotator``, ``detail`` (a JSON object) and ``key`` (the row's slot, unique per task: a
+        row whose key is taken is skipped). Returns the rows written, with their ids."""
         limits.check_key(task, "task")
         t = schema.session_log
         with self._lock, self._writer.begin() as conn:
             if self.backend == "postgresql":
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_lock_key(task))))
-            log = _log_rows(conn, task)
-            top = log[-1]["id"] if log else 0
+            log = _log_rows(conn, task, after_id, self.backend)
+            top = log[-1]["id"] if log else after_id
             statement = insert_ignore(self.backend, t, ["task", "key"])
             for row in decide(log):
                 conn.execute(
@@ -114,7 +117,7 @@ class SessionTables:
                         created_us=now_us(),
                     )
                 )
-            return _log_rows(conn, task, top)
+            return _log_rows(conn, task, top, self.backend)
 
     # ------------------------------------------------------------------ guidelines
     def add_guidelines(self, task: str, version: str, markdown: str, note: str = "") -> bool:
@@ -155,17 +158,23 @@ class SessionTables:
         )
 
 
-def _log_rows(conn: Any, task: str, after_id: int = 0) -> list[dict[str, Any]]:
+def _log_rows(conn: Any, task: str, after_id: int, backend: str) -> list[dict[str, Any]]:
     t = schema.session_log
     query = (
         sa.select(t.c.id, t.c.kind, t.c.item_id, t.c.annotator, t.c.detail, t.c.created_us)
         .where(t.c.task == task, t.c.id > int(after_id))
         .order_by(t.c.id)
     )
+    if after_id and backend == "sqlite":  # what is new since a look: seek by rowid, not the task's rows
+        compiled = query.compile(dialect=conn.dialect)
+        sql = str(compiled).replace(f"FROM {t.name}", f"FROM {t.name} NOT INDEXED", 1)
+        rows = conn.exec_driver_sql(sql, tuple(compiled.params[n] for n in compiled.positiontup or ())).all()
+    else:
+        rows = conn.execute(query).all()
     return [
         {"id": int(i), "kind": kind, "item_id": item, "annotator": name, "detail": json.loads(detail),
          "created_us": int(us)}
-        for i, kind, item, name, detail, us in conn.execute(query).all()
+        for i, kind, item, name, detail, us in rows
     ]  # fmt: skip
 
 
