@@ -169,6 +169,12 @@ class LivePlan:
         with self._lock:
             return self.state.retired.get(self._names[annotator])
 
+    def changed_slots(self) -> dict[int, list[tuple[int, bool]]]:
+        """Position -> ``(annotator, base)`` slots of the items the log changed (a snapshot; see
+        :attr:`PlanState.holders`)."""
+        with self._lock:
+            return {pos: [(a, base) for a, base in slots] for pos, slots in self.state.holders.items()}
+
     # ------------------------------------------------------------------ retiring
     def retire(self, annotator: str, note: str = "") -> list[dict[str, Any]]:
         """Retire ``annotator`` and hand their unanswered items to the others (see

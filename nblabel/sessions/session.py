@@ -278,7 +278,7 @@ class Session:
             assigned[item] = sorted(names[self._grid[row]].tolist())
         self._live.refresh()
         escalated = np.zeros(self.n_production, dtype=np.int64)
-        for pos, slots in self._live.state.holders.items():
+        for pos, slots in self._live.changed_slots().items():
             assigned[pos] = sorted(names[[a for a, _ in slots]].tolist())
             escalated[pos] = sum(not base for _, base in slots)
         return pd.DataFrame(
