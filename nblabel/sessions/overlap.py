@@ -149,8 +149,7 @@ class LivePlan:
             return False
         with self._lock:
             if self._open is None:
-                self.answers.update()
-                self._recheck(None)
+                self.sweep()  # (an update of the answers without a sweep would skip their decisions)
             return bool(self._open) and self._names[annotator] not in self.state.retired
 
     # ------------------------------------------------------------------ what an annotator labels
