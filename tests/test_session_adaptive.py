@@ -209,6 +209,21 @@ def test_a_skip_does_not_escalate_but_its_undo_and_a_disagreeing_label_do(store)
     assert len(s.assignments().loc[item, "annotators"]) == 3
 
 
+def test_labels_written_elsewhere_are_decided_whichever_look_comes_first(tmp_path: Path) -> None:
+    """Labels imported behind the plan's back: the first look at the plan (here the browser's
+    "may more items come?") decides on them, and nothing is left for a later sweep to miss."""
+    s = make(tmp_path / "s.db", n=8, max_overlap=3, escalate="disagreement")
+    item, names = next(
+        (i, n) for i, n in s.assignments()["annotators"].items() if len({OPINION[a] for a in n}) == 2
+    )
+    rows = [{"item_id": item, "annotator": name, "value": OPINION[name]} for name in names]
+    s.store.import_annotations(pd.DataFrame(rows), "adapt")
+    assert s._live.may_grow("ana") is True  # the other items still wait for their annotators
+    assert list(s.escalations()["item_id"]) == [item]
+    s._live.sweep()
+    assert len(s.escalations()) == 1
+
+
 def test_an_idle_labeler_shows_an_escalated_item_on_its_next_poll(tmp_path: Path) -> None:
     s = make(tmp_path / "s.db", n=12, max_overlap=3, escalate="disagreement")
     labelers = {name: s.labeler(name) for name in FOUR}
