@@ -21,6 +21,7 @@ import sqlalchemy as sa
 import nblabel as nl
 from nblabel.cli import main as cli
 from nblabel.sessions.assignment import stable_seed
+from nblabel.sessions.quality import plot_quality
 from nblabel.sessions.repeats import GAP, PREFIX
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -626,6 +627,11 @@ def test_quality_plot_and_the_cli_show_drift_escalations_and_retirement(tmp_path
         2,
     )  # ana's day 2
     assert fig._repr_png_()[0][:4] == b"\x89PNG"
+    hostile = s.quality_over_time(by="day", window=4)
+    hostile["annotator"] = hostile["annotator"].map({"ana": "$a_{x", "ben": "<b>ben\x07"})
+    fig = plot_quality(hostile, title="cost $5")  # user text is shown as it is, never as math
+    assert fig._repr_png_()[0][:4] == b"\x89PNG"
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == [r"\$a_{x", "<b>ben\\x07"]
     assert cli(["session", "status", str(path), "--task", "time"]) == 0
     out = capsys.readouterr().out
     assert "Drift (last 10 gold answers under 90%): none" in out  # 8 gold answers: no window of 10 yet

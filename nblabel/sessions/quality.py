@@ -163,6 +163,10 @@ def plot_quality(table: pd.DataFrame, title: str | None = None) -> Any:
     """Rolling gold accuracy (with the threshold and drift flags) and agreement with the others,
     per period and annotator: a matplotlib Figure (no pyplot)."""
     from ..agreement.plots import OKABE_ITO, NotebookFigure
+    from ..agreement.report import printable
+
+    def plain(text: Any) -> str:  # user text shown literally: "$" would start math mode
+        return printable(str(text)).replace("$", r"\$")
 
     fig = NotebookFigure(figsize=(7.5, 5.0), dpi=100, layout="constrained")
     gold_ax, agree_ax = fig.subplots(2, 1, sharex=True)
@@ -170,11 +174,11 @@ def plot_quality(table: pd.DataFrame, title: str | None = None) -> Any:
     for i, (name, part) in enumerate(table.groupby("annotator", sort=False)):
         colour = OKABE_ITO[i % len(OKABE_ITO)]
         x = list(part["period"])
-        gold_ax.plot(x, part["rolling_gold_accuracy"], marker="o", color=colour, label=str(name))
+        gold_ax.plot(x, part["rolling_gold_accuracy"], marker="o", color=colour, label=plain(name))
         flagged = part[part["drift"]]
         gold_ax.scatter(list(flagged["period"]), flagged["rolling_gold_accuracy"], s=90, facecolors="none",
                         edgecolors="#D55E00", linewidths=1.5, zorder=3)  # fmt: skip
-        agree_ax.plot(x, part["agreement"], marker="o", color=colour, label=str(name))
+        agree_ax.plot(x, part["agreement"], marker="o", color=colour, label=plain(name))
     gold_ax.axhline(threshold, color="#666666", linestyle="--", linewidth=1)
     gold_ax.set_ylabel(f"gold accuracy\n(last {table.attrs.get('window', 10)} gold items)")
     agree_ax.set_ylabel("agreement with\nthe others")
@@ -187,5 +191,7 @@ def plot_quality(table: pd.DataFrame, title: str | None = None) -> Any:
         ax.grid(axis="y", color="#DDDDDD")
     if len(table):
         gold_ax.legend(loc="lower left", fontsize="small", frameon=False)
-    gold_ax.set_title(title or f"Quality over time (drift: under {threshold:.0%}, circled)", loc="left")
+    gold_ax.set_title(
+        plain(title or "Quality over time") + f" (drift under {threshold:.0%}: circled)", loc="left"
+    )
     return fig
