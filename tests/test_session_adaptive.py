@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -254,6 +255,46 @@ def test_an_idle_labeler_shows_an_escalated_item_on_its_next_poll(tmp_path: Path
     assert w.sync() is False  # nothing new: no window
 
 
+def test_the_poller_and_an_answer_adapting_at_once_do_not_deadlock(tmp_path: Path) -> None:
+    """The poller's thread adapts (it will extend the queue) while the kernel handles a browser
+    message under the widget's lock and adapts too: neither may wait on the other."""
+    s = make(tmp_path / "s.db", n=12, max_overlap=3, escalate="disagreement")
+    labelers = {name: s.labeler(name) for name in FOUR}
+    item, names = next(
+        (i, n) for i, n in s.assignments()["annotators"].items() if len({OPINION[a] for a in n}) == 2
+    )
+    receiver = next(FOUR[a] for a in seeded_order(0, item, 4) if FOUR[a] not in names)
+    w = labelers[receiver]
+    for name in names:
+        labelers[name].annotate(item, OPINION[name])  # escalated to the receiver, not served yet
+    sweep, inside, go = s._live.sweep, threading.Event(), threading.Event()
+
+    def paused_sweep() -> Any:
+        if not inside.is_set():  # the poller's look stops here until the kernel holds the lock
+            inside.set()
+            assert go.wait(10)
+        return sweep()
+
+    s._live.sweep = paused_sweep
+    poller = threading.Thread(target=w.sync, daemon=True)
+    poller.start()
+    assert inside.wait(10)
+    done = threading.Event()
+
+    def kernel() -> None:
+        with w._lock:  # as while a browser message is handled
+            go.set()
+            time.sleep(0.2)  # the poller's thread now waits for the widget's lock
+            w._policy.adapt(w)
+        done.set()
+
+    threading.Thread(target=kernel, daemon=True).start()
+    assert done.wait(10), "the kernel's adapt waited on the poller's, which waited on the kernel"
+    poller.join(10)
+    assert not poller.is_alive()
+    assert w.queue.serves(w.items.position(item))
+
+
 def test_two_sessions_sweeping_at_once_escalate_each_item_once(store_url: str) -> None:
     """Two Session objects (as two processes would have) look at the same answers at the same
     time: the log's writers take turns, so each escalation is written once."""
@@ -317,8 +358,6 @@ def run_workers(
         for group in groups
     ]
     try:
-        import time
-
         deadline = time.monotonic() + 120
         while len(list(barrier.glob("ready-*"))) < len(groups):
             if any(p.poll() is not None for p in procs) or time.monotonic() > deadline:

@@ -733,26 +733,32 @@ class LabelerPolicy:
 
     def adapt(self, w: Labeler) -> None:
         """Escalate what the answers call for (any process may), then serve the items escalated
-        or handed to this annotator since the last look; on retirement rebuild the queue."""
+        or handed to this annotator since the last look; on retirement rebuild the queue.
+
+        Called from the kernel (after an answer, holding the widget's lock) and from the widget
+        poller's thread: the policy's own lock is never held while the widget is called."""
         live = self.session._live
+        try:
+            live.sweep()
+        except Exception:  # the store is failing: the next answer or poll tries again
+            _log.warning(
+                "nblabel: session %r: reading the plan's changes failed", self.session.task, exc_info=True
+            )
         with self._adapting:
-            try:
-                live.sweep()
-            except Exception:  # the store is failing: the next answer or poll tries again
-                _log.warning(
-                    "nblabel: session %r: reading the plan's changes failed", self.session.task, exc_info=True
-                )
-            if not self._retired and live.retired(self.annotator) is not None:
-                w.use_policy(self)  # queue() keeps only what they answered
-                return
-            if self._retired or self.phase.get("phase") != "production":
-                return  # past the calibration gate, calibration_state() serves them
-            new = [p for p in live.extras(self.annotator) if p not in self._queued]
-            if new:
-                w.extend_queue(new)
+            retiring = not self._retired and live.retired(self.annotator) is not None
+            new: list[int] = []
+            if retiring:
+                self._retired = True
+            elif not self._retired and self.phase.get("phase") == "production":
+                # (before the calibration gate opens, calibration_state() serves them)
+                new = [p for p in live.extras(self.annotator) if p not in self._queued]
                 self._queued.update(new)
                 self._received += len(new)
-                self._publish(w)
+        if retiring:
+            w.use_policy(self)  # queue() keeps only what they answered
+        elif new:
+            w.extend_queue(new)
+            self._publish(w)
 
     def item_fields(self, w: Labeler, pos: int) -> dict[str, Any]:
         """Feedback on a submitted gold item (training mode); others' labels once revealed."""
