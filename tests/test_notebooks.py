@@ -6,6 +6,7 @@ Each runs in a temp copy of examples/, so ``nblabel.db`` and exports land there,
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -100,6 +101,34 @@ def test_quickstart_export_says_what_it_wrote_and_where(tmp_path: Path) -> None:
         events = store.annotations("sentiment-pilot")
     assert len(events) == 1, "running the notebook again labeled 1045 twice"
     assert not list(copy.glob("*.jsonl")), "the export went next to the notebook, not to out/"
+
+
+def test_calibration_session_part_2_escalates_retires_and_aggregates(tmp_path: Path) -> None:
+    """Part 2 of the calibration example, from labels to truth: reviews that split went to more
+    annotators (each escalated review has labels from three or more), retiring Eve kept every
+    review's overlap exact, Dawid–Skene is at least as accurate as majority vote against the
+    simulated truth (Cy labels at random, Dev reads neutral as positive), and the adjudicator is
+    served exactly the reviews the final-label rule sent to a person."""
+    nb = execute(copy_examples(tmp_path) / "calibration_session.ipynb")
+
+    retired = printed(nb, 'big_session.retire("eve"')
+    assert "overlap exact after retiring eve: True" in retired
+    assert "eve keeps exactly the reviews she labeled: True" in retired
+
+    overlap = printed(nb, "labeled_by[escalated] >= 3")
+    escalated = re.search(r"(\d+) of (\d+) reviews escalated \((\d+) escalations\)", overlap)
+    assert escalated, overlap
+    assert 0 < int(escalated[1]) < int(escalated[2]) and int(escalated[3]) >= int(escalated[1])
+    assert "every escalated review labeled by 3 or more annotators: True" in overlap
+
+    said = printed(nb, 'method="dawid_skene", gold=')
+    accuracy = re.search(r"majority (\d+\.\d)%, Dawid–Skene (\d+\.\d)%", said)
+    assert accuracy, said
+    assert float(accuracy[2]) >= float(accuracy[1])
+
+    sent = re.search(r"sent to adjudication: (\d+)", printed(nb, "sent to adjudication:"))
+    served = re.search(r"reviews served to the adjudicator: (\d+)", printed(nb, "adj2.resolve("))
+    assert sent and served and served[1] == sent[1]
 
 
 @pytest.mark.skipif(shutil.which("git") is None or not (REPO / ".git").exists(), reason="not a git clone")
