@@ -755,8 +755,12 @@ def test_errors_name_what_is_wrong() -> None:
         nl.aggregate(frame, "mace", alpha=0)
     with pytest.raises(ValueError, match=r"option tol=nan of method 'one_coin': expected a number >= 0"):
         nl.aggregate(frame, "one_coin", tol=float("nan"))
-    with pytest.raises(ValueError, match=r"gold answers for 2 item\(s\) nobody labeled: \[1000, 'x'\]"):
-        nl.aggregate(frame, "dawid_skene", gold={1000: "c1", "x": "c0", 3: "c0"})
+    with pytest.raises(ValueError, match=r"none of the 2 gold item\(s\) was labeled: \[1000, 'x'\]"):
+        nl.aggregate(frame, "dawid_skene", gold={1000: "c1", "x": "c0"})
+    # gold items nobody labeled (a session's unserved gold pool) are left out
+    with_unlabeled = nl.aggregate(frame, "dawid_skene", gold={1000: "c1", "x": "c0", 3: "c0"})
+    pd.testing.assert_frame_equal(with_unlabeled, nl.aggregate(frame, "dawid_skene", gold={3: "c0"}))
+    assert with_unlabeled.loc[3, "from_gold"]
     with pytest.raises(
         ValueError, match=r"gold of item 3: 'c9' is not one of the labels \['c0', 'c1', 'c2'\]"
     ):
@@ -794,7 +798,12 @@ def test_unanimous_items_are_certain_with_every_method(frame: pd.DataFrame, meth
     annotator who only ever gives one label says nothing to Dawid–Skene, so all label all.)"""
     result = quiet(frame, method)
     assert result["label"].tolist() == frame.groupby("item_id")["value"].first().tolist()
-    assert (result["confidence"] > 0.9).all()  # GLAD, one annotator: sigmoid(e), its prior
+    if method == "mace" and frame["annotator"].nunique() == 1:
+        # MACE, one annotator: nothing tells competence from a spam habit that happens to give
+        # these labels, so the label wins short of certainty (crowd-kit 1.4.2: 0.794 on 2 items)
+        assert (result["confidence"] > 0.5).all()
+    else:
+        assert (result["confidence"] > 0.9).all()  # GLAD, one annotator: sigmoid(e), its prior
     assert result["agrees_with_majority"].all() and not result["majority_tie"].any()
 
 

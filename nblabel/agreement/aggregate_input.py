@@ -154,8 +154,10 @@ def _last_of_pairs(item: np.ndarray, annotator: np.ndarray, n_annotators: int) -
 
 # ---------------------------------------------------------------------- gold
 def gold_by_item(gold: Any, ratings: Ratings, scheme: registry.AggregationScheme) -> dict[int, Any]:
-    """The gold answers by item position, read as the kind reads values; ``ValueError`` naming
-    gold items nobody labeled or an answer the kind cannot read."""
+    """The gold answers by item position, read as the kind reads values. Gold items nobody
+    labeled are left out (a session's gold pool is rarely all served); ``ValueError`` when no
+    gold item was labeled at all (the ids do not match the annotations'), or naming an answer
+    the kind cannot read."""
     if gold is None:
         return {}
     if isinstance(gold, Mapping):
@@ -166,12 +168,13 @@ def gold_by_item(gold: Any, ratings: Ratings, scheme: registry.AggregationScheme
     keep = np.array([not is_missing(a) for a in answers], dtype=bool)
     ids, answers = list(gold.index[keep]), answers[keep]
     position = _positions(ids, ratings.items)
-    unknown = [ids[k] for k in np.flatnonzero(position < 0)]
-    if unknown:
+    if ids and not (position >= 0).any():
         raise ValueError(
-            f"gold answers for {len(unknown)} item(s) nobody labeled: {preview_labels(unknown)}; "
+            f"none of the {len(ids)} gold item(s) was labeled: {preview_labels(ids)}; "
             "gold is indexed by the item ids of the annotations"
         )
+    labeled = position >= 0
+    ids, answers, position = [i for i, k in zip(ids, labeled, strict=True) if k], answers[labeled], position[labeled]
     out: dict[int, Any] = {}
     for pos, item_id, answer in zip(position, ids, answers, strict=True):
         try:
