@@ -7,6 +7,7 @@ CI, see ``pyproject.toml``)::
     adjudication             nl.Adjudicate: a widget on top of a session
     widgets | sessions       labeling widgets and the dashboard | calibration sessions
     kinds                    one module per task kind, registered in core.registry
+    exchange                 other tools' files (Label Studio, Prodigy, doccano)
     exports                  writers of current labels
     agreement                coefficients, reports, plots
     store                    the event log (SQLite, PostgreSQL)
@@ -15,7 +16,7 @@ CI, see ``pyproject.toml``)::
 
 from typing import Any
 
-from . import agreement, kinds  # noqa: F401  (kinds: registers every task kind)
+from . import agreement, exchange, kinds  # noqa: F401  (registers every task kind and file format)
 from .adjudication import Adjudicate
 from .agreement.aggregate import aggregate
 from .agreement.models import rank_models

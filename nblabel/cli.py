@@ -5,7 +5,11 @@ per-annotator and per-label tables); with ``--out`` it also writes the plots as 
 ``index.html`` page that shows them with the tables.
 
 ``nblabel export STORE_URL --task T --format F --out PATH`` writes the task's labels in any
-format ``Store.export`` knows (``--keep-ties`` for compare tasks).
+format ``Store.export`` knows (``--keep-ties`` for compare tasks), other tools' formats included
+(``label-studio``, ...).
+
+``nblabel import STORE_URL PATH --format F --task T [--option KEY=VALUE ...]`` imports another
+tool's file (``Store.import_file``) and prints what it wrote; a SQLite store is created if needed.
 
 ``nblabel tasks STORE_URL`` lists the tasks of a store (kind, number of labels, events,
 annotators, items); ``nblabel --version`` prints the installed version.
@@ -114,6 +118,23 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--keep-ties", action="store_true", help="compare tasks: keep ties and 'both bad'")
     export.set_defaults(run=_export)
 
+    imports = commands.add_parser(
+        "import",
+        help="import another tool's labels",
+        description="Import a file of another labeling tool into a task (Label Studio JSON, Prodigy "
+        "or doccano JSONL, ...): every value is checked first, nothing is written when one is wrong, "
+        "and importing the same file again writes nothing. A SQLite store is created if needed.",
+    )
+    imports.add_argument("store", metavar="STORE_URL", help="a SQLite file path or a SQLAlchemy URL")
+    imports.add_argument("path", metavar="PATH", type=Path, help="the file to import")
+    imports.add_argument("--format", "-f", required=True, help="the file's format (e.g. label-studio)")
+    imports.add_argument("--task", "-t", required=True, help="the task to import into")
+    imports.add_argument(
+        "--option", "-O", action="append", default=[], metavar="KEY=VALUE",
+        help="an option of the format's reader (e.g. id_field=ref); VALUE is read as JSON when it is JSON",
+    )  # fmt: skip
+    imports.set_defaults(run=_import)
+
     session = commands.add_parser(
         "session", help="calibration sessions", description="Commands for calibration sessions."
     )
@@ -137,12 +158,12 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
-def _open_store(url: str) -> Any:
+def _open_store(url: str, *, create: bool = False) -> Any:
     """The store at ``url``, or the exit code after a one-line error (a SQLite file that does
-    not exist is an error, never created)."""
+    not exist is an error, unless ``create``)."""
     from .store.store import Store, StoreError
 
-    if "://" not in url or url.startswith("sqlite:///"):
+    if not create and ("://" not in url or url.startswith("sqlite:///")):
         path = Path(url.removeprefix("sqlite:///")).expanduser()
         if url != "sqlite:///:memory:" and not path.exists():
             return _fail(f"no store at {path} (the file does not exist)", 2)
@@ -237,6 +258,36 @@ def _export(args: argparse.Namespace, store: Any) -> int:
     except (ValueError, TypeError, ImportError) as exc:
         return _fail(str(exc), 2)
     print(f"wrote {_safe(os.fspath(written))}")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    import json
+
+    _utf8_output()
+    options: dict[str, Any] = {}
+    for option in args.option:
+        key, sep, text = option.partition("=")
+        if not sep or not key.isidentifier():
+            return _fail(f"--option {option!r}: expected KEY=VALUE", 2)
+        try:
+            options[key] = json.loads(text)
+        except ValueError:
+            options[key] = text
+    store = _open_store(str(args.store), create=True)
+    if isinstance(store, int):
+        return store
+    try:
+        summary = store.import_file(args.path, format=args.format, task=args.task, **options)
+    except KeyError as exc:
+        return _fail(str(exc.args[0]) if exc.args else str(exc), 2)
+    except OSError as exc:
+        return _fail(f"cannot read {args.path}: {exc.strerror or exc}", 2)
+    except (ValueError, TypeError) as exc:
+        return _fail(" ".join(str(exc).split()), 2)
+    finally:
+        store.close()
+    print(_safe(str(summary)))
     return 0
 
 

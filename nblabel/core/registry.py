@@ -22,14 +22,18 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AggregationScheme",
+    "FileFormat",
     "ItemContext",
     "LiveView",
     "TaskKind",
     "TaskKindError",
+    "file_format",
     "for_task",
     "get",
     "known",
+    "known_formats",
     "register",
+    "register_format",
 ]
 
 
@@ -187,6 +191,16 @@ class TaskKind(Protocol):
         preferences raises ``ValueError`` ("rank_models needs a compare task")."""
         ...
 
+    # ---------------------------------------------------------------- other tools' files
+    def exchange_codec(self, format: str) -> Any:
+        """This kind's codec for the file format ``format`` of another tool (``"label-studio"``,
+        ``"prodigy"``, ``"doccano"``), or ``None`` when the format cannot carry the kind's
+        values (``KindBase``'s default). The codec is the format's own object (defined in its
+        module of :mod:`nblabel.exchange`): it converts the format's records to values in
+        stored form and back, and says which records it reads — a reader finds a file's kind by
+        asking each registered kind's codec, never by the kind's name."""
+        ...
+
 
 class LiveView(Protocol):
     """A task's ratings prepared once per dashboard refresh: what the dashboard shows of them.
@@ -235,6 +249,31 @@ class LiveView(Protocol):
         ...
 
 
+@runtime_checkable
+class FileFormat(Protocol):
+    """A file format of another tool (Label Studio, Prodigy, doccano, Hugging Face datasets):
+    read into an :class:`~nblabel.core.imported.ImportedTask` that ``Store.import_file``
+    checks and writes, and written from a task by ``Store.export(task, path, format=name)``.
+    Registered with :func:`register_format` by :mod:`nblabel.exchange`."""
+
+    #: The name ``format=`` takes ("label-studio").
+    name: str
+    #: One line for people: what the format is.
+    description: str
+
+    def read(self, path: Path, **options: Any) -> Any:
+        """The file at ``path`` as an ``ImportedTask`` (``ValueError`` naming the file, the
+        line or record and the field at fault); reading writes nothing."""
+        ...
+
+    def write(self, store: Any, task: str, path: Path, *, values: pd.DataFrame | None = None,
+              **options: Any) -> Path:  # fmt: skip
+        """Write ``task`` of ``store`` to ``path`` in this format (``values``: one value per item,
+        such as ``session.final_labels()``, instead of each annotator's current labels); returns
+        the path written. A format that cannot write (read only) raises ``ValueError``."""
+        ...
+
+
 class TaskKindError(ValueError):
     """No task kind of that name is registered."""
 
@@ -266,3 +305,30 @@ def for_task(name: str, config: Mapping[str, Any] | None = None) -> TaskKind:
 def known() -> list[str]:
     """Names of the registered task kinds."""
     return sorted(_KINDS)
+
+
+_FORMATS: dict[str, FileFormat] = {}
+
+
+def register_format(fmt: FileFormat) -> FileFormat:
+    """Make the file format ``fmt`` known by its name (once; another format of the same name is
+    an error)."""
+    if fmt.name in _FORMATS and _FORMATS[fmt.name] is not fmt:
+        raise ValueError(f"a file format named {fmt.name!r} is already registered")
+    _FORMATS[fmt.name] = fmt
+    return fmt
+
+
+def file_format(name: str) -> FileFormat:
+    """The file format registered as ``name`` (``KeyError`` naming the known formats)."""
+    try:
+        return _FORMATS[name]
+    except (KeyError, TypeError):
+        raise KeyError(
+            f"unknown file format {name!r}; known formats: {', '.join(known_formats()) or '(none)'}"
+        ) from None
+
+
+def known_formats() -> list[str]:
+    """Names of the registered file formats."""
+    return sorted(_FORMATS)

@@ -137,6 +137,12 @@ class KindBase:
             checked.append(self.check_gold(value, context))
         return rows.assign(value=pd.Series(checked, index=rows.index, dtype=object))
 
+    # ---------------------------------------------------------------- other tools' files
+    def exchange_codec(self, format: str) -> Any:
+        """This kind's codec for another tool's file format (:mod:`nblabel.exchange`): none by
+        default (a kind a format can carry overrides this)."""
+        return None
+
     # ---------------------------------------------------------------- preferences
     def pairwise_outcomes(
         self, values: Sequence[Any], config: Mapping[str, Any], items: Sequence[Any] | None = None

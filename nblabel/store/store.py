@@ -29,6 +29,7 @@ from .engine import SQLITE_BUSY_TIMEOUT_MS, insert_ignore, make_engine  # noqa: 
 from .engine import parse_url as _parse_url
 from .errors import StoreAccessError, StoreError, StoreUnavailable
 from .file_watch import FileWatch
+from .imports import FileImports
 from .reads import EventReads
 from .schema import EVENT_COLUMNS
 from .session_tables import SessionTables
@@ -45,7 +46,7 @@ __all__ = [
 ]  # fmt: skip
 
 
-class Store(TaskRegistry, EventWrites, EventReads, SessionTables, FileWatch):
+class Store(TaskRegistry, EventWrites, FileImports, EventReads, SessionTables, FileWatch):
     """An annotation store.
 
     ``url`` is a SQLAlchemy URL (``"sqlite:///pilot.db"``, ``"postgresql://user@host/db"``) or a
@@ -54,7 +55,8 @@ class Store(TaskRegistry, EventWrites, EventReads, SessionTables, FileWatch):
 
     - tasks: :meth:`register_task`, :meth:`task`, :meth:`tasks`
     - writing: :meth:`append`, :meth:`write` (one durable transaction each, idempotent on
-      ``(client_id, client_seq)``), :meth:`append_many`, :meth:`import_annotations`
+      ``(client_id, client_seq)``), :meth:`append_many`, :meth:`import_annotations`,
+      :meth:`import_file` (another tool's file: Label Studio, Prodigy, doccano)
     - reading: :meth:`annotations`, :meth:`events`, :meth:`current`, :meth:`items`,
       :meth:`revision`, :meth:`last_event_id`
     - sessions and guidelines: :meth:`register_session`, :meth:`session_config`,
@@ -183,8 +185,12 @@ class Store(TaskRegistry, EventWrites, EventReads, SessionTables, FileWatch):
         label files named after their images). The task's kind (see :mod:`nblabel.kinds`) writes
         them. ``values=`` (item ids and a ``value`` column, such as ``session.final_labels()``)
         writes those values, one per item, instead of each annotator's (items without a value
-        are left out)."""
+        are left out). Other tools' formats registered in :mod:`nblabel.exchange`
+        (``label-studio``, ``prodigy``, ``doccano``, ...) are written by the format, for a task
+        of any kind the format carries; ``options`` go to the format's writer."""
         info = self.task(task)  # KeyError naming the known tasks
+        if format in registry.known_formats():
+            return registry.file_format(format).write(self, task, Path(path), values=values, **options)
         kind = registry.for_task(info.kind, info.config)
         if values is not None:  # a kind written before values= existed still exports its labels
             options["values"] = values

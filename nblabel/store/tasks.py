@@ -58,22 +58,34 @@ class TaskRegistry:
         if not isinstance(name, str) or not name:
             raise ValueError(f"task must be a non-empty string, got {name!r}")
         limits.check_key(name, "task")
-        labels = list(labels)
-        t = schema.tasks
         with self._lock, self._writer.begin() as conn:
-            conn.execute(
-                insert_ignore(self.backend, t, ["name"]).values(
-                    name=name,
-                    kind=kind,
-                    labels=limits.json_text(labels),
-                    config=limits.json_text(config or {}, default=str),
-                    created_us=now_us(),
-                )
+            return self._register_in(conn, name, kind, list(labels), config or {}, fixed)
+
+    def _register_in(
+        self,
+        conn: Connection,
+        name: str,
+        kind: str,
+        labels: list[Any],
+        config: dict[str, Any],
+        fixed: tuple[str, ...],
+    ) -> TaskInfo:
+        """:meth:`register_task` inside the caller's write transaction ``conn`` (an import
+        registers its task in the transaction that writes its events)."""
+        t = schema.tasks
+        conn.execute(
+            insert_ignore(self.backend, t, ["name"]).values(
+                name=name,
+                kind=kind,
+                labels=limits.json_text(labels),
+                config=limits.json_text(config, default=str),
+                created_us=now_us(),
             )
-            row = conn.execute(sa.select(t).where(t.c.name == name)).mappings().one()
-            self._check_reopen(row, kind, config or {}, fixed)
-            merged = self._grow_labels(conn, name, json.loads(row["labels"]), labels)
-            return _task_info(row, merged)
+        )
+        row = conn.execute(sa.select(t).where(t.c.name == name)).mappings().one()
+        self._check_reopen(row, kind, config, fixed)
+        merged = self._grow_labels(conn, name, json.loads(row["labels"]), labels)
+        return _task_info(row, merged)
 
     def _check_reopen(
         self, row: Mapping[str, Any], kind: str, config: dict[str, Any], fixed: tuple[str, ...]

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -99,20 +99,33 @@ class EventWrites:
         with self._lock, self._writer.begin() as conn:
             return self._insert_chunks(conn, columns, chunk_size)
 
-    def _insert_chunks(self, conn: Connection, columns: list[list[Any]], chunk_size: int) -> int:
-        """Insert the rows of ``columns`` (one list per :data:`IMPORT_COLUMNS` column) through
-        the driver's ``executemany``, ``chunk_size`` rows at a time; returns how many."""
+    def _insert_chunks(
+        self,
+        conn: Connection,
+        columns: list[list[Any]],
+        chunk_size: int,
+        names: Sequence[str] = IMPORT_COLUMNS,
+        *,
+        table: str = schema.events.name,
+        conflict: str | None = None,
+    ) -> int:
+        """Insert the rows of ``columns`` (one list per column of ``names``, by default
+        :data:`IMPORT_COLUMNS` of ``nbl_events``) into ``table`` through the driver's
+        ``executemany``, ``chunk_size`` rows at a time; returns how many were written.
+        ``conflict`` (a unique key, e.g. ``"(client_id, client_seq)"``): a row whose key is
+        already stored is skipped, and not counted."""
         marker = "%s" if self.backend == "postgresql" else "?"
-        sql = (
-            f"INSERT INTO {schema.events.name} ({', '.join(IMPORT_COLUMNS)}) VALUES "
-            f"({', '.join([marker] * len(IMPORT_COLUMNS))})"
-        )
+        sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join([marker] * len(names))})"
+        if conflict is not None:
+            sql += f" ON CONFLICT {conflict} DO NOTHING"
+        ignore_duplicates = conflict is not None
         n = len(columns[0])
         written = 0
         cur = conn.connection.driver_connection.cursor()
         for start in range(0, n, chunk_size):
             batch = list(zip(*(column[start : start + chunk_size] for column in columns), strict=True))
             cur.executemany(sql, batch)
-            written += len(batch)
+            # sqlite3 and psycopg 3 both sum the rows each execution wrote
+            written += cur.rowcount if ignore_duplicates else len(batch)
         cur.close()
         return written
