@@ -9,13 +9,16 @@ Arrow cannot type alike is written as JSON text, so nothing is lost.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from .table import json_value
 
-__all__ = ["write_hf_dataset"]
+__all__ = ["item_fields", "plain_ids", "write_hf_dataset"]
 
 
 def write_hf_dataset(records: Sequence[dict[str, Any]], directory: Path, columns: Sequence[str]) -> Path:
@@ -27,7 +30,9 @@ def write_hf_dataset(records: Sequence[dict[str, Any]], directory: Path, columns
         raise ImportError("format='hf' needs Hugging Face datasets: pip install datasets") from exc
     table = pa.table({name: _column(pa, [_plain(r.get(name)) for r in records]) for name in columns})
     directory.mkdir(parents=True, exist_ok=True)
-    datasets.Dataset(table).save_to_disk(str(directory))
+    # without rows, datasets writes no shard at all, and load_from_disk then fails: write one
+    shards = {"num_shards": 1} if table.num_rows == 0 else {}
+    datasets.Dataset(table).save_to_disk(str(directory), **shards)
     return directory
 
 
@@ -49,3 +54,22 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return json_value(value)
+
+
+def plain_ids(index: pd.Index) -> list[Any]:
+    """Item ids as one Arrow type: numbers when every id is an integer, else text."""
+    values = [json_value(i) for i in index]
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return values
+    return [str(v) for v in values]
+
+
+def item_fields(shown: pd.DataFrame, item_id: Any, fields: Sequence[str]) -> dict[str, Any]:
+    """The ``fields`` of what item ``item_id`` showed, as ``store.items(task)`` kept them (NaN
+    and items the store has no row for as null)."""
+    item = shown.loc[item_id] if item_id in shown.index else None
+    return {f: None if item is None else _field(item[f]) for f in fields}
+
+
+def _field(value: Any) -> Any:
+    return None if isinstance(value, float) and math.isnan(value) else value

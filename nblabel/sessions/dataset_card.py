@@ -24,6 +24,12 @@ from typing import Any
 import pandas as pd
 
 from ..core import __version__
+from ..exports.markdown import agreement_section
+from ..exports.markdown import md as _md
+from ..exports.markdown import md_table as _md_table
+from ..exports.markdown import num as _num
+from ..exports.markdown import report_rows as coefficient_rows
+from ..exports.markdown import short as _short
 from ..exports.table import json_row, json_value
 from .resolution import AGGREGATED, MIN_CONFIDENCE
 
@@ -130,22 +136,7 @@ def _write_agreement(session: Any, path: Path) -> tuple[list[dict[str, Any]], pd
     and agreement per guidelines version; returns the three."""
     labeled = session.production_annotations()
     report = session.report(n_boot=200) if (labeled["kind"] == "label").any() else None
-    report_rows = (
-        []
-        if report is None
-        else [
-            {
-                "key": key,
-                "coefficient": r["coefficient"],
-                "value": r["value"],
-                "ci_low": r["ci_low"],
-                "ci_high": r["ci_high"],
-                "items": r["items"],
-                "reading": r["reading"],
-            }  # fmt: skip
-            for key, r in report.iterrows()
-        ]
-    )
+    report_rows = coefficient_rows(report)
     per_label = report.per_label if report is not None else pd.DataFrame()
     by_version = session.agreement_by_guideline()
     path.write_text(
@@ -203,7 +194,7 @@ def _markdown(
     """``README.md``: one section per part of the card."""
     lines = [
         *_md_summary(session, card),
-        *_md_agreement(report_rows, per_label),
+        *agreement_section(report_rows, per_label),
         *_md_by_version(by_version),
         *_md_annotators(stats),
         *_md_disagreements(disagreements, text),
@@ -242,25 +233,6 @@ def _md_summary(session: Any, card: dict[str, Any]) -> list[str]:
         _md_table(["label", "items"], sorted(card["label_distribution"].items(), key=lambda kv: -kv[1])),
         "",
     ]
-
-
-def _md_agreement(report_rows: list[dict[str, Any]], per_label: pd.DataFrame) -> list[str]:
-    """The coefficients with their intervals, then agreement per label."""
-    lines = ["## Agreement", ""]
-    if report_rows:
-        lines.append(_md_table(
-            ["coefficient", "value", "95% CI", "items", "reading"],
-            [[r["coefficient"], _num(r["value"]), f"{_num(r['ci_low'])} – {_num(r['ci_high'])}", r["items"],
-              r["reading"]] for r in report_rows],
-        ))  # fmt: skip
-    else:
-        lines.append("No item has labels from two annotators yet.")
-    shown = [c for c in ("count", "agreement", "kappa", "alpha", "f1_exact", "f1") if c in per_label.columns]
-    if len(per_label) and shown:
-        lines += ["", "### Per label (label against the rest: low values mark uncertain labels)", ""]
-        rows = [[label] + [_cell(r[c]) for c in shown] for label, r in per_label.iterrows()]
-        lines.append(_md_table(["label", *shown], rows))
-    return lines
 
 
 def _md_by_version(by_version: pd.DataFrame) -> list[str]:
@@ -364,40 +336,6 @@ def _gold_sentence(session: Any) -> str:
     if session.gold_rate:
         parts.append(f"and met them among the items at a rate of {session.gold_rate:.0%}")
     return "; ".join(parts) + "."
-
-
-def _md(text: Any) -> str:
-    """User text made inert in Markdown: no HTML, no table breaks, one line."""
-    out = str(text)
-    for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"), ("`", "\\`"), ("[", "\\["),
-                 ("]", "\\]"), ("*", "\\*"), ("_", "\\_")):  # fmt: skip
-        out = out.replace(a, b)
-    return " ".join(out.split())
-
-
-def _md_table(headers: list[str], rows: list[list[Any]]) -> str:
-    if not rows:
-        return "(none)"
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def _short(value: Any) -> str:
-    if value is None:
-        return "—"
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= 80 else text[:79] + "…"
-
-
-def _num(value: Any) -> str:
-    return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3f}"
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return _num(value) if isinstance(value, float) else str(value)
 
 
 def _pct(value: Any) -> str:

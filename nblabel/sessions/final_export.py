@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from ..core import registry
-from ..exports.hf import write_hf_dataset
+from ..exports.hf import item_fields, plain_ids, write_hf_dataset
 from ..exports.table import json_value
 from .decisions import final_labels
 from .resolution import Resolution, aggregation_scheme, task_config
@@ -98,13 +98,12 @@ def _write_hf(session: Any, directory: Path, method: str | None, min_confidence:
     kind = registry.for_task(session.kind, task_config(session))
     shown = session.store.items(session.task)
     fields = [str(c) for c in shown.columns]
-    plain_ids = _plain_ids(final.index)
+    ids = plain_ids(final.index)
     records = []
-    for item_id, plain_id, row in zip(final.index, plain_ids, final.to_dict("records"), strict=True):
+    for item_id, plain_id, row in zip(final.index, ids, final.to_dict("records"), strict=True):
         raw = row["annotators"]
         record: dict[str, Any] = {"item_id": plain_id}
-        item = shown.loc[item_id] if item_id in shown.index else None
-        record.update({f: None if item is None else _field(item[f]) for f in fields})
+        record.update(item_fields(shown, item_id, fields))
         record.update(
             annotators=list(raw), raw_labels=list(raw.values()), final_label=row["value"],
             status=row["status"], rule=row["rule"], reason=row["reason"],
@@ -128,19 +127,6 @@ def _soft_or_none(session: Any, method: str | None, resolution: Resolution) -> p
     except ValueError:
         return None
     return soft_labels(session, method, resolution=resolution)
-
-
-def _plain_ids(index: pd.Index) -> list[Any]:
-    """Item ids as one Arrow type: numbers when every id is an integer, else text."""
-    values = [json_value(i) for i in index]
-    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-        return values
-    return [str(v) for v in values]
-
-
-def _field(value: Any) -> Any:
-    """One field of what the item showed, as stored (NaN as null)."""
-    return None if isinstance(value, float) and math.isnan(value) else value
 
 
 def _pairs(shares: dict[Any, float] | None) -> list[dict[str, Any]] | None:

@@ -18,15 +18,14 @@ clamped to its answer: :func:`nblabel.agreement.aggregate.aggregate`).
 
 from __future__ import annotations
 
-import json
 import math
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from ..agreement.aggregate import AggregateResult, aggregate
+from ..agreement.consensus import category_value
 from ..core import registry
 from ..core.frames import current_from_annotations
 from ..core.registry import AggregationScheme
@@ -132,20 +131,10 @@ class Resolution:
         return Verdict(value, self.method, None, confidence)
 
     def value_of(self, label: Any, labels: dict[str, Any]) -> Any:
-        """The stored value for the method's ``label``: the label itself where a value is its own
-        category (classify; multi-label: the list of labels), else the value most of the
-        annotators who chose that category gave (compare: their whole judgement, strength and
-        rubric included); among values given equally often, that of the first annotator by
-        name."""
+        """The stored value for the method's ``label`` (see
+        :func:`nblabel.agreement.consensus.category_value`)."""
         assert self.scheme is not None
-        if self.scheme.category is None or self.scheme.multi:
-            return list(label) if self.scheme.multi else label
-        chosen = [v for _, v in sorted(labels.items()) if _category(self.scheme, v) == label]
-        if not chosen:
-            return None
-        counts = Counter(json.dumps(v, sort_keys=True, default=str) for v in chosen)
-        best = max(counts.values())
-        return next(v for v in chosen if counts[json.dumps(v, sort_keys=True, default=str)] == best)
+        return category_value(self.scheme, label, labels)
 
 
 def aggregation_scheme(session: Any) -> AggregationScheme:
@@ -180,13 +169,6 @@ def gold_series(session: Any) -> pd.Series | None:
     index = session.frame.index[session.n_production :]
     keys = session.keys[session.n_production :]
     return pd.Series([session.gold[k] for k in keys], index=index, dtype=object)
-
-
-def _category(scheme: AggregationScheme, value: Any) -> Any:
-    try:
-        return scheme.category(value) if scheme.category is not None else value
-    except (ValueError, TypeError):
-        return None
 
 
 def task_config(session: Any) -> dict[str, Any]:
