@@ -18,6 +18,7 @@ from typing import Any
 
 from . import agreement, exchange, kinds  # noqa: F401  (registers every task kind and file format)
 from .adjudication import Adjudicate
+from .agreement.adapters import to_cleanlab, to_crowdkit
 from .agreement.aggregate import aggregate
 from .agreement.models import rank_models
 from .agreement.report import agreement_report
@@ -50,6 +51,8 @@ __all__ = [
     "plot_confusion",
     "plot_span_confusion",
     "rank_models",
+    "to_cleanlab",
+    "to_crowdkit",
 ]
 
 #: Plot functions, imported from :mod:`nblabel.agreement.plots` on first use (matplotlib takes a

@@ -17,11 +17,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..core import registry
-from ..core.frames import recorded_task
 from ..core.labelset import preview_labels
 from . import aggregate_models as models
-from .aggregate_input import Positions, Ratings, coding, factorize, gold_by_item, long_frame, objects
+from .aggregate_input import (
+    Positions,
+    Ratings,
+    coding,
+    factorize,
+    gold_by_item,
+    long_frame,
+    objects,
+    read_scheme,
+)
 
 __all__ = ["AggregateResult", "SmallPilotWarning", "aggregate"]
 
@@ -109,16 +116,7 @@ def aggregate(
         raise ValueError(f"unknown method {method!r}; methods: {', '.join(models.METHODS)}")
     models.check_options(method, options)
     frame = long_frame(annotations, task)
-    recorded = recorded_task(annotations, task)
-    config = dict(recorded.config) if recorded is not None else {}
-    if multi is not None:
-        config["multi"] = multi
-    name = kind or (recorded.kind if recorded is not None else "classify")
-    if labels is None and recorded is not None and recorded.labels:
-        labels = recorded.labels
-    scheme = registry.for_task(name, config).aggregation_scheme(
-        list(labels) if labels is not None else None, config
-    )
+    scheme = read_scheme(annotations, task, kind, labels, multi)
     ratings = Ratings.read(frame, scheme)
     gold_values = gold_by_item(gold, ratings, scheme)
     _warn_if_small(method, len(ratings.items), ratings.n)

@@ -17,12 +17,14 @@ import numpy as np
 import pandas as pd
 
 from ..core import registry
-from ..core.frames import current_from_annotations
+from ..core.frames import current_from_annotations, recorded_task
 from ..core.labelset import preview_labels
 from . import aggregate_models as models
 from .report import one_task, sort_key
 
-__all__ = ["Positions", "Ratings", "coding", "factorize", "gold_by_item", "long_frame", "objects"]
+__all__ = [
+    "Positions", "Ratings", "coding", "factorize", "gold_by_item", "long_frame", "objects", "read_scheme",
+]  # fmt: skip
 
 
 def long_frame(annotations: Any, task: str | None) -> pd.DataFrame:
@@ -38,6 +40,28 @@ def long_frame(annotations: Any, task: str | None) -> pd.DataFrame:
             f"store.annotations(task)); missing {missing}, present {[str(c) for c in annotations.columns]}"
         )
     return one_task(annotations, task)
+
+
+def read_scheme(
+    annotations: pd.DataFrame,
+    task: str | None,
+    kind: str | None,
+    labels: Sequence[Any] | None,
+    multi: bool | None,
+) -> registry.AggregationScheme:
+    """How the kind of ``annotations`` reads its values as categories: the kind and label set
+    recorded with a frame read from a store (else ``kind=``, or classify, and ``labels=``);
+    ``multi`` overrides the recorded config. ``ValueError`` for a kind without categories."""
+    recorded = recorded_task(annotations, task)
+    config = dict(recorded.config) if recorded is not None else {}
+    if multi is not None:
+        config["multi"] = multi
+    name = kind or (recorded.kind if recorded is not None else "classify")
+    if labels is None and recorded is not None and recorded.labels:
+        labels = recorded.labels
+    return registry.for_task(name, config).aggregation_scheme(
+        list(labels) if labels is not None else None, config
+    )
 
 
 def objects(values: Sequence[Any]) -> np.ndarray:
