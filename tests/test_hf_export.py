@@ -1,4 +1,5 @@
-"""The Hugging Face dataset of any task (nblabel.exports.hf_task): written from a real store,
+"""The Hugging Face dataset of any task (``store.export(task, folder, format="hf")``, written by
+nblabel.exports.hf_task through the registered ``hf`` file format): written from a real store,
 read back with ``datasets.load_from_disk``, every column checked, the card (README.md) read as
 Markdown and its YAML by huggingface_hub."""
 
@@ -13,7 +14,6 @@ import pandas as pd
 import pytest
 
 import nblabel as nl
-from nblabel.exports.hf_task import export_hf
 
 datasets = pytest.importorskip("datasets")
 
@@ -64,7 +64,7 @@ def classify_task(store: nl.Store, task: str = "t", labels: list[str] | None = N
 
 def test_a_classify_task_as_a_dataset_with_its_card(store: nl.Store, tmp_path: Path) -> None:
     names = classify_task(store)
-    out = export_hf(store, "t", tmp_path / "hf")
+    out = store.export("t", tmp_path / "hf", format="hf")
     ds = load(out)
     assert ds.column_names == [
         "item_id", "text", "annotators", "raw_labels", "final_label", "rule", "n_annotators", "agreement",
@@ -103,7 +103,7 @@ def test_the_card_survives_hostile_names(tmp_path: Path) -> None:
     hub = pytest.importorskip("huggingface_hub")
     store = nl.Store(tmp_path / "s.db")
     classify_task(store, HOSTILE_TASK, ["pos", HOSTILE_LABEL, "neu\u0085\x7f"])
-    out = export_hf(store, HOSTILE_TASK, tmp_path / "hf")
+    out = store.export(HOSTILE_TASK, tmp_path / "hf", format="hf")
     ds = load(out)
     assert column(ds, "raw_labels")[1] == [HOSTILE_LABEL, "pos", "pos"]
     readme = (out / "README.md").read_text(encoding="utf-8")
@@ -125,18 +125,18 @@ def test_a_single_annotator_task_has_no_agreement_yet(tmp_path: Path) -> None:
     w = nl.Classify(df, text="text", labels=["pos", "neg"], task="solo", annotator="ana", store=store)
     w.annotate("x", "neg")
     w.close()
-    ds = load(export_hf(store, "solo", tmp_path / "hf"))
+    ds = load(store.export("solo", tmp_path / "hf", format="hf"))
     assert column(ds, "item_id") == ["x"] and column(ds, "rule") == ["single"]
     readme = (tmp_path / "hf" / "README.md").read_text(encoding="utf-8")
     assert "No item has labels from two annotators yet." in readme
     store.register_task("empty", "classify", ["a"])
-    empty = load(export_hf(store, "empty", tmp_path / "empty"))
+    empty = load(store.export("empty", tmp_path / "empty", format="hf"))
     assert len(empty) == 0 and "item_id" in empty.column_names
     assert (
         "0 items, 0 of them labeled, by 0 annotators (none)" in (tmp_path / "empty" / "README.md").read_text()
     )
     with pytest.raises(KeyError, match="nope"):
-        export_hf(store, "nope", tmp_path / "x")
+        store.export("nope", tmp_path / "x", format="hf")
     store.close()
 
 
@@ -160,7 +160,7 @@ def multi_task(store: nl.Store) -> None:
 def test_a_multi_label_task_votes_label_by_label(tmp_path: Path) -> None:
     store = nl.Store(tmp_path / "s.db")
     multi_task(store)
-    out = export_hf(store, "m", tmp_path / "hf")
+    out = store.export("m", tmp_path / "hf", format="hf")
     ds = load(out)
     raw = [[["x", "y"], ["x"], ["x", "y"]], [["x"], ["x", "y"], ["y"]], [["z"], ["z"]]]
     assert column(ds, "raw_labels") == raw  # cy's ["y", "x"] is stored in the label set's order
@@ -178,7 +178,7 @@ def test_values_are_the_final_labels(tmp_path: Path) -> None:
     store = nl.Store(tmp_path / "s.db")
     multi_task(store)
     given = pd.DataFrame({"value": [["y"], ["x", "y"], None]}, index=[10, 20, 40])
-    ds = load(export_hf(store, "m", tmp_path / "hf", values=given))
+    ds = load(store.export("m", tmp_path / "hf", format="hf", values=given))
     assert column(ds, "item_id") == [10, 20, 30]  # 40 has no value: left out, as every exporter does
     assert column(ds, "final_label") == [["y"], ["x", "y"], None]
     assert column(ds, "rule") == ["given", "given", None]
@@ -187,14 +187,14 @@ def test_values_are_the_final_labels(tmp_path: Path) -> None:
     assert "given with the export (`values=`" in readme and "| given | 2 |" in readme
     assert "| undecided | 1 |" in readme
     unlabeled = pd.DataFrame({"item_id": [99], "value": [["z"]]})
-    ds = load(export_hf(store, "m", tmp_path / "hf2", values=unlabeled))
+    ds = load(store.export("m", tmp_path / "hf2", format="hf", values=unlabeled))
     assert column(ds, "item_id")[-1] == 99 and column(ds, "annotators")[-1] == []
     assert column(ds, "final_label")[-1] == ["z"] and column(ds, "agreement")[-1] is None
     per_annotator = pd.DataFrame({"item_id": [10], "annotator": ["ana"], "value": [["x"]]})
     with pytest.raises(ValueError, match="one value per item, without an 'annotator' column"):
-        export_hf(store, "m", tmp_path / "hf3", values=per_annotator)
+        store.export("m", tmp_path / "hf3", format="hf", values=per_annotator)
     with pytest.raises(ValueError, match="values= has no 'value' column"):
-        export_hf(store, "m", tmp_path / "hf3", values=pd.DataFrame({"label": [1]}))
+        store.export("m", tmp_path / "hf3", format="hf", values=pd.DataFrame({"label": [1]}))
     store.close()
 
 
@@ -216,7 +216,7 @@ def test_spans_and_boxes_have_no_vote_on_disagreement(tmp_path: Path) -> None:
             b.annotate(item, value)
         s.close()
         b.close()
-    ner = load(export_hf(store, "ner", tmp_path / "ner"))
+    ner = load(store.export("ner", tmp_path / "ner", format="hf"))
     span = lambda start, end, label: {"start": start, "end": end, "label": label}  # noqa: E731
     assert column(ner, "text") == ["Ann in Rome", "Bob <b>"]
     assert column(ner, "final_label") == [[span(0, 3, "PER"), span(7, 11, "LOC")], None]
@@ -225,7 +225,7 @@ def test_spans_and_boxes_have_no_vote_on_disagreement(tmp_path: Path) -> None:
     card = (tmp_path / "ner" / "README.md").read_text(encoding="utf-8")
     assert "a spans task's values are not categories to vote on" in card and "span F1" in card
     assert "| PER | 1 |" in card and "| LOC | 1 |" in card and "| undecided | 1 |" in card
-    det = load(export_hf(store, "det", tmp_path / "det"))
+    det = load(store.export("det", tmp_path / "det", format="hf"))
     assert det.column_names[:3] == ["item_id", "width", "height"]  # the store keeps the image's size
     assert column(det, "width") == [40, 40] and column(det, "height") == [30, 30]
     box = {"x": 1.0, "y": 1.0, "w": 10.0, "h": 10.0, "label": "car"}
@@ -243,7 +243,7 @@ def test_a_compare_task_keeps_the_majority_judgement(tmp_path: Path) -> None:
         w = nl.Compare(pairs, prompt="prompt", a="a", b="b", task="cmp", annotator=name, store=store)
         w.annotate(7, value)
         w.close()
-    ds = load(export_hf(store, "cmp", tmp_path / "hf"))
+    ds = load(store.export("cmp", tmp_path / "hf", format="hf"))
     row = ds[0]
     assert (row["prompt"], row["a"], row["b"]) == ("Q?", "one", "two")
     assert [v["choice"] for v in row["raw_labels"]] == ["B", "B", "A", "B"]
@@ -252,3 +252,23 @@ def test_a_compare_task_keeps_the_majority_judgement(tmp_path: Path) -> None:
     card = (tmp_path / "hf" / "README.md").read_text(encoding="utf-8")
     assert "on the category of each value" in card and "| B | 1 |" in card and "position bias" in card
     store.close()
+
+
+# ---------------------------------------------------------------------- the registered format
+def test_the_hf_format_is_written_only_and_takes_n_boot(tmp_path: Path, capsys: Any) -> None:
+    from nblabel.cli import main
+
+    store = nl.Store(tmp_path / "s.db")
+    classify_task(store)
+    out = store.export("t", tmp_path / "hf", format="hf", n_boot=0)
+    assert "| Fleiss' κ | " in (out / "README.md").read_text(encoding="utf-8")
+    assert "| — – — |" in (out / "README.md").read_text(encoding="utf-8")  # no bootstrap, no interval
+    with pytest.raises(TypeError, match=r"export options \['keep_ties'\] do not apply to format='hf'"):
+        store.export("t", tmp_path / "x", format="hf", keep_ties=True)
+    with pytest.raises(ValueError, match="format 'hf' is written by store.export, not imported"):
+        store.import_file(out, format="hf", task="again")
+    assert "again" not in set(store.tasks()["task"])  # refused before anything is written
+    store.close()
+    code = main(["export", str(tmp_path / "s.db"), "-t", "t", "-f", "hf", "-o", str(tmp_path / "cli")])
+    assert code == 0 and "wrote" in capsys.readouterr().out
+    assert column(load(tmp_path / "cli"), "final_label") == ["pos", "pos", None, "neu", None]

@@ -9,6 +9,10 @@ format (``TaskKind.exchange_codec(format)``), and a reader finds a file's kind b
 registered kind's codec whether it reads what the file recorded.
 """
 
+from ..core.registry import register_format
 from .base import ImportedTask, ImportSummary
+from .hf import HF
 
 __all__ = ["ImportSummary", "ImportedTask"]
+
+register_format(HF)
