@@ -11,8 +11,14 @@ registered kind's codec whether it reads what the file recorded.
 
 from ..core.registry import register_format
 from .base import ImportedTask, ImportSummary
+from .doccano import DOCCANO
 from .hf import HF
+from .label_studio import LABEL_STUDIO
+from .prodigy import PRODIGY
 
 __all__ = ["ImportSummary", "ImportedTask"]
 
+for _format in (PRODIGY, DOCCANO):
+    register_format(_format)
 register_format(HF)
+register_format(LABEL_STUDIO)

@@ -19,6 +19,9 @@ from ..agreement.views import CategoricalView
 from ..core.frames import recorded_task
 from ..core.labelset import MANY_LABELS, close_labels, preview_labels
 from ..core.registry import AggregationScheme, ItemContext
+from ..exchange.doccano import DoccanoClassifyCodec
+from ..exchange.label_studio_codecs import ChoicesCodec
+from ..exchange.prodigy import ProdigyClassifyCodec
 from .base import KindBase
 
 __all__ = ["ClassifyKind", "MultiLabelKind", "CLASSIFY", "MULTI_LABEL", "check_label", "labels_text"]
@@ -93,6 +96,11 @@ class ClassifyKind(KindBase):
         """The task's labels (or, without a label set, the labels given), one per item."""
         return AggregationScheme(categories=labels)
 
+    def exchange_codec(self, format: str) -> Any:
+        """Labels (and label sets) in other tools' files: Prodigy's choice and binary answers,
+        doccano's category lists."""
+        return _CODECS.get(format)
+
     def live_view(
         self, frame: pd.DataFrame, gold: Any, *, labels: list[Any] | None, config: Mapping[str, Any]
     ) -> CategoricalView:
@@ -152,6 +160,13 @@ def _scale(annotations: pd.DataFrame, task: str | None, labels: list[Any] | None
 def _as_set(value: Any) -> set[str]:
     return {str(x) for x in (value if isinstance(value, list) else [value])}
 
+
+#: This kind's codec for each file format of another tool (:mod:`nblabel.exchange`).
+_CODECS: dict[str, Any] = {
+    "label-studio": ChoicesCodec(),
+    "prodigy": ProdigyClassifyCodec(),
+    "doccano": DoccanoClassifyCodec(),
+}
 
 CLASSIFY = ClassifyKind()
 MULTI_LABEL = MultiLabelKind()

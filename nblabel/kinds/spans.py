@@ -28,6 +28,9 @@ from ..agreement.spans import (
 )
 from ..agreement.views import DocumentView
 from ..core.registry import ItemContext
+from ..exchange.doccano import DoccanoSpansCodec
+from ..exchange.label_studio_codecs import LabelsCodec
+from ..exchange.prodigy import ProdigySpansCodec
 from ..exports.spans import SPAN_FORMATS, export_spans
 from .base import KindBase
 
@@ -126,6 +129,10 @@ class SpansKind(KindBase):
                            ["f1_overlap", "F1 overlap", "value"]],  # fmt: skip
         )
 
+    def exchange_codec(self, format: str) -> Any:
+        """Spans in other tools' files: Prodigy's manual span answers, doccano's sequence labels."""
+        return _CODECS.get(format)
+
     def export_own(
         self,
         store: Any,
@@ -164,5 +171,12 @@ def _check_span(span: Any, text: str, item: ItemContext) -> dict[str, Any]:
         raise ValueError(f"{where}: span {span!r} has label {label!r}, not one of {list(item.labels)}")
     return {"start": start_i, "end": end_i, "label": item.labels[item.label_index[label]]}
 
+
+#: This kind's codec for each file format of another tool (:mod:`nblabel.exchange`).
+_CODECS: dict[str, Any] = {
+    "label-studio": LabelsCodec(),
+    "prodigy": ProdigySpansCodec(),
+    "doccano": DoccanoSpansCodec(),
+}
 
 SPANS = SpansKind()
