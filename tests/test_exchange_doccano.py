@@ -373,3 +373,17 @@ def test_tasks_doccano_cannot_carry(store: nl.Store, tmp_path: Path):
     )
     with pytest.raises(ValueError, match="compare task; doccano files carry classify and spans tasks"):
         store.export("cmp", tmp_path / "cmp.zip", format="doccano")
+
+
+def test_the_command_imports_and_exports_doccano(tmp_path: Path, capsys: pytest.CaptureFixture):
+    from nblabel.cli import main
+
+    path = sequence_export(tmp_path)
+    db = tmp_path / "s.db"
+    assert main(["import", str(db), str(path), "-f", "doccano", "-t", "ner"]) == 0
+    assert "8 events — 8 written, 0 already present" in capsys.readouterr().out
+    assert main(["import", str(db), str(path), "-f", "doccano", "-t", "bad", "-O", "offsets=bytes"]) == 2
+    assert "offsets= must be one of" in capsys.readouterr().err
+    out = tmp_path / "back.zip"
+    assert main(["export", str(db), "-t", "ner", "-f", "doccano", "-o", str(out)]) == 0
+    assert sorted(zipfile.ZipFile(out).namelist()) == ["admin.jsonl", "ana.jsonl", "bob.jsonl"]

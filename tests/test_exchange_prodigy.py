@@ -137,6 +137,18 @@ def test_session_ids_become_annotator_names():
     }
     assert annotator_names(both, dataset="") == {v: v for v in both}
     assert annotator_names(["plain"]) == {"plain": "plain"}
+    # the file's name is the dataset when every named session starts with it (db-out names the
+    # file after the dataset): hyphenated names stay whole
+    assert annotator_names(["my-data-jean-luc"], stem="my-data") == {"my-data-jean-luc": "jean-luc"}
+    assert annotator_names(["ds-jean-luc", "ds-ana"], stem="ds") == {
+        "ds-jean-luc": "jean-luc",
+        "ds-ana": "ana",
+    }
+    assert annotator_names(["ds-jean-luc", "ds-ana"], stem="export") == {
+        "ds-jean-luc": "jean-luc",
+        "ds-ana": "ana",
+    }
+    assert annotator_names(["ds-jean-luc"], stem="export") == {"ds-jean-luc": "luc"}  # the guess can be wrong
 
 
 def test_tokens_are_split_where_a_span_starts_or_ends_inside_one():
@@ -406,7 +418,7 @@ def _labeled_spans(store: nl.Store, task: str = "ner") -> None:
 def test_spans_round_trip(store_url: str, tmp_path: Path):
     with nl.Store(store_url) as store:
         _labeled_spans(store)
-        path = store.export("ner", tmp_path / "out.jsonl", format="prodigy")
+        path = store.export("ner", tmp_path / "ner_news.jsonl", format="prodigy")
         before = standing(store, "ner")
     lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     # each line is what Prodigy's manual interface saves: spans are whole tokens
@@ -415,7 +427,7 @@ def test_spans_round_trip(store_url: str, tmp_path: Path):
         for span in line["spans"]:
             assert tokens[span["token_start"]]["start"] == span["start"]
             assert tokens[span["token_end"]]["end"] == span["end"]
-        assert line["_annotator_id"] == line["_session_id"] and line["_annotator_id"].startswith("ner-")
+        assert line["_annotator_id"] == line["_session_id"] and line["_annotator_id"].startswith("ner_news-")
         assert line["meta"]["item_id"] in {"p", "h", "e", "a"} and line["_view_id"] == "ner_manual"
     assert {line["answer"] for line in lines} == {"accept", "ignore"}
     # the same item has the same tokens and input hash on every line
@@ -486,16 +498,22 @@ def test_binary_round_trip_and_final_values(store: nl.Store, tmp_path: Path):
     back.close()
 
 
-def test_hostile_annotator_names_keep_with_dataset(store: nl.Store, tmp_path: Path, make_classify, texts):
-    names = ["ana-x", "ana-y", "<img src=x onerror=alert(1)>", "🦄-ü"]
+@pytest.mark.parametrize("names", [["ana-x", "ana-y", "<img src=x onerror=alert(1)>", "🦄-ü"], ["jean-luc"]])
+def test_annotator_names_survive_a_round_trip(store: nl.Store, tmp_path: Path, make_classify, texts, names):
     for who in names:
         w = make_classify(texts, annotator=who, store=store)
         w.annotate(texts.index[0], "pos")
         w.close()
-    path = store.export("t", tmp_path / "t.jsonl", format="prodigy", dataset="my-ds")
     back = nl.Store(tmp_path / "back.db")
-    back.import_file(path, format="prodigy", task="t", dataset="my-ds")
+    # the sessions are named after the file ("labels-jean-luc"), which reading it back removes
+    path = store.export("t", tmp_path / "labels.jsonl", format="prodigy")
+    assert json.loads(path.read_text(encoding="utf-8").splitlines()[0])["_session_id"].startswith("labels-")
+    back.import_file(path, format="prodigy", task="t")
     assert sorted(back.annotations("t")["annotator"]) == sorted(names)
+    # a dataset given on both sides, whatever the file is called
+    path = store.export("t", tmp_path / "other.jsonl", format="prodigy", dataset="my-ds")
+    back.import_file(path, format="prodigy", task="u", dataset="my-ds")
+    assert sorted(back.annotations("u")["annotator"]) == sorted(names)
     back.close()
 
 
@@ -506,3 +524,24 @@ def test_tasks_prodigy_cannot_carry(store: nl.Store, tmp_path: Path):
     )
     with pytest.raises(ValueError, match="compare task; Prodigy files carry classify and spans tasks"):
         store.export("cmp", tmp_path / "cmp.jsonl", format="prodigy")
+
+
+def test_the_command_imports_and_exports_prodigy(tmp_path: Path, capsys: pytest.CaptureFixture):
+    from nblabel.cli import main
+
+    lines = [binary_line(t, lab, "accept", f"ins-{w}") for w in ("ana", "bob")
+             for t, lab in (("you idiot", "INSULT"), ("buy now", "SPAM"))]  # fmt: skip
+    path = write(tmp_path / "ins.jsonl", lines)
+    db = tmp_path / "s.db"
+    args = ["import", str(db), str(path), "-f", "prodigy", "-t", "spam"]
+    assert main(args) == 2  # two labels: one per task
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "label=" in err
+    assert main([*args, "-O", "label=SPAM", "-O", "reject_label=ham"]) == 0
+    assert "2 events — 2 written, 0 already present" in capsys.readouterr().out
+    assert main([*args, "-O", "label=SPAM", "-O", "reject_label=ham"]) == 0
+    assert "0 written, 2 already present" in capsys.readouterr().out
+    out = tmp_path / "spam.jsonl"
+    assert main(["export", str(db), "-t", "spam", "-f", "prodigy", "-o", str(out)]) == 0
+    assert {json.loads(x)["_annotator_id"] for x in out.read_text(encoding="utf-8").splitlines()} == {
+        "spam-ana", "spam-bob"}  # fmt: skip

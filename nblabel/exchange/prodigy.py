@@ -36,9 +36,11 @@ codec for ``"prodigy"`` reads it:
 ``answer``: accept gives the value; ignore is a skip; a rejected choice or span answer is a skip
 too (it says the example is wrong, not which labels are right). The annotator is
 ``_annotator_id``, else ``_session_id``, without the ``<dataset>-`` prefix Prodigy puts before a
-session name (``dataset=`` names the dataset; without it the longest prefix ending in ``-`` that
-all named sessions share is removed, ``ner_news-ana`` → ``ana``; unnamed sessions, such as
-``2024-02-06_10-17-19``, keep their name); ``annotator=`` names every line's annotator instead.
+session name: ``dataset=`` names the dataset; without it, the file's name when every named
+session starts with it (``prodigy db-out ner_news out/`` writes ``out/ner_news.jsonl``), else the
+longest prefix ending in ``-`` that all named sessions share (``ner_news-ana`` → ``ana``).
+Unnamed sessions (the time they started, ``2024-02-06_10-17-19``) keep their name;
+``annotator=`` names every line's annotator instead.
 The item id is ``id_field=`` (a top-level field, or ``meta.<field>``), else ``meta.item_id``
 when every line has one (nblabel's export writes it), else ``_input_hash``. ``_timestamp`` is
 the time of the answer; Prodigy keeps no active time.
@@ -46,7 +48,8 @@ the time of the answer; Prodigy keeps no active time.
 Written files are what db-out gives: one line per annotator and item (skips as ``ignore``),
 the tokens the item was labeled with (split where a span starts or ends inside one, so every
 span is whole tokens), ``_annotator_id``/``_session_id`` as ``<dataset>-<annotator>``
-(``dataset=``, default the task name), and 32-bit ``_input_hash``/``_task_hash`` computed by
+(``dataset=``, default the file's name, as db-out names it, so that reading it back finds every
+name whole), and 32-bit ``_input_hash``/``_task_hash`` computed by
 nblabel (Prodigy's ``set_hashes(eg, overwrite=True)`` recomputes its own).
 """
 
@@ -364,7 +367,8 @@ class ProdigyFormat:
     ) -> Path:
         """Write ``task`` as Prodigy JSON Lines at ``path``: each annotator's standing label
         (skips as ``ignore``), or ``values`` (one per item, without annotator). ``dataset``
-        (default: the task name) prefixes the session names, as Prodigy's named sessions are."""
+        (default: the file's name, as ``prodigy db-out`` names its file after the dataset)
+        prefixes the session names, as Prodigy's named sessions are."""
         path = Path(path)
         ex = export_rows(store, task, values, skips=True)
         codec = ex.kind.exchange_codec(self.name)
@@ -372,7 +376,7 @@ class ProdigyFormat:
             raise ValueError(
                 f"task {task!r} is a {ex.info.kind} task; Prodigy files carry classify and spans tasks"
             )
-        dataset = task if dataset is None else dataset
+        dataset = path.stem if dataset is None else dataset
         if not isinstance(dataset, str):
             raise TypeError(f"dataset= must be text, got {dataset!r}")
         labels, config = list(ex.info.labels), dict(ex.info.config or {})
@@ -594,22 +598,32 @@ def _annotators(
         if not isinstance(value, str) or not value:
             raise ValueError(f"{path}: {r.where}: _annotator_id: must be a non-empty string, got {value!r}")
         raw.append(value)
-    names = annotator_names(raw, dataset)
+    names = annotator_names(raw, dataset, stem=path.stem)
     return [names[v] for v in raw]
 
 
-def annotator_names(ids: Sequence[str], dataset: str | None = None) -> dict[str, str]:
+def annotator_names(
+    ids: Sequence[str], dataset: str | None = None, *, stem: str | None = None
+) -> dict[str, str]:
     """Prodigy session ids → annotator names: ``<dataset>-<name>`` → ``<name>``.
 
     ``dataset`` removes exactly ``<dataset>-`` (``""``: names stay whole). Without it, the
-    longest prefix ending in ``-`` that every named session shares is removed (for one session,
-    up to its last ``-``); unnamed sessions (the time they started, ``2024-02-06_10-17-19``)
-    keep their name."""
+    dataset is ``stem`` (the file's name) when every named session starts with ``<stem>-``;
+    else the longest prefix ending in ``-`` that every named session shares is removed (for
+    one session, up to its last ``-``). Unnamed sessions (the time they started,
+    ``2024-02-06_10-17-19``) keep their name."""
     distinct = list(dict.fromkeys(ids))
+    named = [v for v in distinct if not _SESSION_TIME.fullmatch(v)]
+    if (
+        dataset is None
+        and stem
+        and named
+        and all(v.startswith(f"{stem}-") and v != f"{stem}-" for v in named)
+    ):
+        dataset = stem
     if dataset is not None:
         prefix = f"{dataset}-" if dataset else ""
     else:
-        named = [v for v in distinct if not _SESSION_TIME.fullmatch(v)]
         common = os.path.commonprefix(named) if named else ""
         prefix = common[: common.rfind("-") + 1]
     out = {}
