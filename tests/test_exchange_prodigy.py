@@ -480,6 +480,8 @@ def test_binary_round_trip_and_final_values(store: nl.Store, tmp_path: Path):
     out = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     assert {(o["label"], o["answer"], o["_view_id"]) for o in out} == {
         ("INSULT", "accept", "classification"), ("INSULT", "reject", "classification")}  # fmt: skip
+    # items that came from Prodigy get their input hashes back
+    assert {o["_input_hash"] for o in out} == {_hash("you idiot"), _hash("get lost")}
     back = nl.Store(tmp_path / "back.db")
     back.import_file(path, format="prodigy", task="ins")
     assert standing(back, "ins") == standing(store, "ins")

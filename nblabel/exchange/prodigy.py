@@ -49,8 +49,10 @@ Written files are what db-out gives: one line per annotator and item (skips as `
 the tokens the item was labeled with (split where a span starts or ends inside one, so every
 span is whole tokens), ``_annotator_id``/``_session_id`` as ``<dataset>-<annotator>``
 (``dataset=``, default the file's name, as db-out names it, so that reading it back finds every
-name whole), and 32-bit ``_input_hash``/``_task_hash`` computed by
-nblabel (Prodigy's ``set_hashes(eg, overwrite=True)`` recomputes its own).
+name whole), the item id in ``meta.item_id`` (Prodigy shows ``meta`` beside the task), and
+32-bit hashes: ``_input_hash`` is the item id when it is a 32-bit integer (an item that came from
+Prodigy gets its hash back), else a hash of the text; ``_task_hash`` covers the input and the
+question (Prodigy's ``set_hashes(eg, overwrite=True)`` recomputes its own).
 """
 
 from __future__ import annotations
@@ -402,7 +404,7 @@ class ProdigyFormat:
             if isinstance(shown.get("image"), str):
                 line["image"] = shown["image"]
             line["meta"] = {"item_id": json_id(row["item_id"])}
-            line["_input_hash"] = hash32({k: line[k] for k in ("text", "image") if k in line})
+            line["_input_hash"] = _input_hash(row["item_id"], line)
             line["_task_hash"] = hash32(
                 [line["_input_hash"], {k: fields[k] for k in ("options", "label", "spans") if k in fields}]
             )
@@ -683,6 +685,15 @@ def aligned_tokens(
         points = [g0, *(c for c in cuts if g0 < c < g1), g1]
         out.extend((p, q) for p, q in zip(points, points[1:], strict=False) if p in starts or q in ends)
     return sorted(out)
+
+
+def _input_hash(item_id: Any, line: Mapping[str, Any]) -> int:
+    """A line's ``_input_hash``: the item id when it is a 32-bit integer (an item imported from
+    Prodigy gets its hash back), else a hash of what the item shows."""
+    item_id = plain(item_id)
+    if isinstance(item_id, int) and not isinstance(item_id, bool) and -(2**31) <= item_id < 2**31:
+        return item_id
+    return hash32({k: line[k] for k in ("text", "image") if k in line})
 
 
 def hash32(value: Any) -> int:
