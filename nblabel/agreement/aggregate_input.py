@@ -198,7 +198,8 @@ def gold_by_item(gold: Any, ratings: Ratings, scheme: registry.AggregationScheme
             "gold is indexed by the item ids of the annotations"
         )
     labeled = position >= 0
-    ids, answers, position = [i for i, k in zip(ids, labeled, strict=True) if k], answers[labeled], position[labeled]
+    ids = [item_id for item_id, known in zip(ids, labeled, strict=True) if known]
+    answers, position = answers[labeled], position[labeled]
     out: dict[int, Any] = {}
     for pos, item_id, answer in zip(position, ids, answers, strict=True):
         try:
