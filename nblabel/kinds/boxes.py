@@ -28,6 +28,7 @@ from ..agreement.matching import box_agreement
 from ..agreement.report import AgreementReport, build_report, one_task
 from ..agreement.views import DocumentView
 from ..core.registry import ItemContext
+from ..exchange.label_studio_codecs import RectanglesCodec
 from ..exports.boxes import BOX_FORMATS, export_boxes
 from .base import KindBase
 from .spans import documents_score
@@ -114,6 +115,10 @@ class BoxesKind(KindBase):
             can_majority=False,  # no "majority box"
         )
 
+    def exchange_codec(self, format: str) -> Any:
+        """Boxes in other tools' files: Label Studio's rectangle labels."""
+        return _CODECS.get(format)
+
     def export_own(
         self,
         store: Any,
@@ -156,5 +161,8 @@ def _check_box(box: Any, size: tuple[int, int], item: ItemContext) -> dict[str, 
         "label": item.labels[item.label_index[label]],
     }
 
+
+#: This kind's codec for each file format of another tool (:mod:`nblabel.exchange`).
+_CODECS: dict[str, Any] = {"label-studio": RectanglesCodec()}
 
 BOXES = BoxesKind()

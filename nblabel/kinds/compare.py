@@ -21,6 +21,7 @@ from ..agreement.compare import choice_frame, compare_report, extra_rows
 from ..agreement.report import AgreementReport, prepare
 from ..agreement.views import CategoricalView
 from ..core.registry import AggregationScheme, ItemContext
+from ..exchange.label_studio_codecs import PairwiseCodec
 from ..exports.compare import COMPARE_FORMATS, export_compare
 from .base import KindBase
 from .ranking import RANKING, outcome_frame
@@ -144,6 +145,10 @@ class CompareKind(KindBase):
     ) -> Path:
         return export_compare(store, task, path, format, values=values, **options)
 
+    def exchange_codec(self, format: str) -> Any:
+        """Comparisons in other tools' files: Label Studio's pairwise choices."""
+        return _CODECS.get(format)
+
     def pairwise_outcomes(
         self, values: Sequence[Any], config: Mapping[str, Any], items: Sequence[Any] | None = None
     ) -> pd.DataFrame:
@@ -208,5 +213,8 @@ def _check_justification(justification: Any, min_justification: int, where: str)
         raise ValueError(f"{where}: a justification of at least {min_justification} characters is required")
     return justification
 
+
+#: This kind's codec for each file format of another tool (:mod:`nblabel.exchange`).
+_CODECS: dict[str, Any] = {"label-studio": PairwiseCodec(CHOICES)}
 
 COMPARE = CompareKind()

@@ -11,7 +11,6 @@ their first copy.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import threading
 from collections.abc import Callable, Mapping
@@ -136,6 +135,7 @@ class FileImports:
         swapped = events["swapped"].tolist() if "swapped" in events.columns else [None] * n
         comments = [None if _missing(c) else str(c) for c in _column(events, "comment", n)]
         values, suggestions = [], []
+        texts: dict[str, str | None] = {}  # JSON of each distinct label, made once
         for pos, (key, event_kind, value, suggestion) in enumerate(
             zip(keys, event_kinds, events["value"].tolist(), events["suggestion"].tolist(), strict=True)
         ):
@@ -146,14 +146,14 @@ class FileImports:
                 _checked(path, where, "comment", limits.check_text, comments[pos], "comment")
             item = context(where, key, swapped[pos])
             if event_kind == "label":
-                values.append(dump_json(_checked(path, where, "value", kind.check_value, value, item)))
+                values.append(_json(_checked(path, where, "value", kind.check_value, value, item), texts))
             else:
                 values.append(None)
             if _missing(suggestion):
                 suggestions.append(None)
             else:
                 checked = _checked(path, where, "prediction", kind.check_value, suggestion, item)
-                suggestions.append(dump_json(checked))
+                suggestions.append(_json(checked, texts))
         values = [None if v is None else limits.storable_json(v) for v in values]
         suggestions = [None if v is None else limits.storable_json(v) for v in suggestions]
         created = _created_us(events["created_at"], path)
@@ -293,13 +293,24 @@ def _client_ids(
     client_ids, seqs = [], []
     seen: dict[str, int] = {}
     for row in zip(keys, item_kinds, annotators, kinds, values, created, strict=True):
-        text = json.dumps([task, *row], ensure_ascii=False, separators=(",", ":"))
+        # fields joined by a separator no field can hold unescaped (values are JSON text)
+        text = "\x1f".join([task, *("" if field is None else str(field) for field in row)])
         digest = "import:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
         seq = seen.get(digest, 0)
         seen[digest] = seq + 1
         client_ids.append(digest)
         seqs.append(seq)
     return client_ids, seqs
+
+
+def _json(value: Any, cache: dict[str, str | None]) -> str | None:
+    """JSON text of a stored value; a label (text) is encoded once however often it occurs."""
+    if type(value) is not str:
+        return dump_json(value)
+    text = cache.get(value)
+    if text is None:
+        text = cache[value] = dump_json(value)
+    return text
 
 
 def _label_index(labels: list[Any]) -> dict[Any, int]:
