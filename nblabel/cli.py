@@ -109,7 +109,8 @@ def _parser() -> argparse.ArgumentParser:
         help="write a task's labels for training",
         description="Write the current labels of a task: jsonl, csv, parquet for every task; bio, "
         "conll, spacy for spans; coco (a file), yolo, voc (folders) for boxes; dpo, reward for "
-        "compare tasks.",
+        "compare tasks; other tools' formats: label-studio (with its labeling config beside it), "
+        "prodigy, doccano, hf (a Hugging Face datasets folder).",
     )
     export.add_argument("store", metavar="STORE_URL", help="a SQLite file path or a SQLAlchemy URL")
     export.add_argument("--task", "-t", required=True, help="the task name")

@@ -174,6 +174,16 @@ def current(store: nl.Store, task: str) -> list[tuple[Any, str, str, Any]]:
     )
 
 
+def assert_dashboard_works(store: nl.Store, task: str, events: int) -> None:
+    dash = nl.Dashboard(store, task=task, live=False, n_boot=0)
+    try:
+        dash.refresh()
+        assert dash._status["state"] != "error", dash._status
+        assert dash._snapshot["events"] == events
+    finally:
+        dash.close()
+
+
 # ---------------------------------------------------------------------- choices → classify
 def test_choices_import_annotators_skips_times_and_predictions(store: nl.Store, tmp_path: Path) -> None:
     path = write(tmp_path / "project-1-at-2024.json", sentiment_export())
@@ -237,6 +247,50 @@ def test_a_single_label_annotation_without_a_choice_says_nothing(store: nl.Store
     assert list(store.annotations("t")["annotator"]) == ["ana@example.org"]
 
 
+def test_the_basic_label_studio_json_format_with_other_data_names(store: nl.Store, tmp_path: Path) -> None:
+    # labelstud.io/guide/tasks.html#Basic-Label-Studio-JSON-format: the object is named "message" and
+    # shows $my_text; tasks to import have no id and their annotations no completed_by
+    result = {"from_name": "sentiment_class", "to_name": "message", "type": "choices", "readonly": False,
+              "hidden": False, "value": {"choices": ["Positive"]}}  # fmt: skip
+    prediction = {**result, "value": {"choices": ["Neutral"]}}
+    tasks = [{
+        "data": {"my_text": "Opossums are great", "ref_id": 456,
+                 "meta_info": {"timestamp": "2020-03-09 18:15:28.212882", "location": "North Pole"}},
+        "annotations": [{"result": [result]}],
+        "predictions": [{"result": [prediction], "score": 0.5}],
+    }]  # fmt: skip
+    path = write(tmp_path / "basic.json", tasks)
+    with pytest.raises(ValueError, match=r"task 1: id: the task has no id; pass id_field="):
+        store.import_file(path, "label-studio", "t")
+    store.import_file(path, "label-studio", "t", id_field="ref_id", annotator="imported")
+    frame = store.annotations("t")
+    assert frame[["item_id", "annotator", "value", "suggestion"]].values.tolist() == [
+        [456, "imported", "Positive", "Neutral"]
+    ]
+    assert store.items("t").loc[456, "text"] == "Opossums are great"
+    assert store.task("t").labels == ["Positive", "Neutral"]
+
+
+def test_older_completions_exports_with_epoch_times(store: nl.Store, tmp_path: Path) -> None:
+    # the shape of Label Studio 0.x exports (issue HumanSignal/label-studio#539): "completions",
+    # created_at in seconds since the epoch, no completed_by
+    tasks = [{"id": 3, "data": {"text": "Великий Новгород и Тинькофф"}, "completions": [
+        {"created_at": 1609789589, "id": 25001, "lead_time": 72.553, "result": [
+            {"from_name": "label", "id": "BtfOIVC3G2", "to_name": "text", "type": "labels",
+             "value": {"end": 16, "labels": ["City"], "start": 0, "text": "Великий Новгород"}},
+            {"from_name": "label", "id": "5n2MsvFQur", "to_name": "text", "type": "labels",
+             "value": {"end": 27, "labels": ["Organization"], "start": 19, "text": "Тинькофф"}},
+        ]}]}]  # fmt: skip
+    store.import_file(write(tmp_path / "old.json", tasks), "label-studio", "ner", annotator="ls")
+    row = store.annotations("ner").iloc[0]
+    assert row["created_at"] == pd.Timestamp(1609789589, unit="s", tz="UTC")
+    assert row["active_ms"] == 72553
+    assert row["value"] == [
+        {"start": 0, "end": 16, "label": "City"},
+        {"start": 19, "end": 27, "label": "Organization"},
+    ]
+
+
 # ---------------------------------------------------------------------- labels → spans
 def test_labels_become_spans_in_code_points_and_old_utf16_offsets_are_converted(
     store: nl.Store, tmp_path: Path
@@ -268,6 +322,10 @@ def test_labels_become_spans_in_code_points_and_old_utf16_offsets_are_converted(
         {"start": paris, "end": paris + 5, "label": "LOC"},
     ]
     assert values["bob@example.org"] == [{"start": ada, "end": ada + 12, "label": "PER"}]
+    assert nl.agreement_report(store.annotations("ner"), n_boot=0).loc[
+        "span_f1_exact", "value"
+    ] == pytest.approx(2 / 3)
+    assert_dashboard_works(store, "ner", events=2)
 
 
 def test_overlapping_spans_make_an_overlap_task_and_bad_offsets_are_named(
@@ -385,6 +443,8 @@ def test_pairwise_becomes_compare_left_is_a(store: nl.Store, tmp_path: Path) -> 
     assert store.items("pref").loc[2].to_dict() == {"a": "answer one 2", "b": "answer two 2"}
     report = nl.agreement_report(frame, n_boot=0)
     assert report.loc["percent_agreement", "value"] == pytest.approx(1 / 3)
+    assert nl.aggregate(frame, "majority").loc[1, "label"] == "A"
+    assert_dashboard_works(store, "pref", events=6)
 
 
 # ---------------------------------------------------------------------- the file and its errors

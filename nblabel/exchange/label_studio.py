@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ..core import ids
 from ..core.registry import ItemContext
 from .base import ImportedTask, codecs, events_frame, items_by_id, read_json, task_rows
 from .label_studio_codecs import (
@@ -148,11 +149,13 @@ class LabelStudioFormat:
             {item_id: group for item_id, group in rows.groupby("item_id", sort=False)} if len(rows) else {}
         )
         users = {name: n for n, name in enumerate(dict.fromkeys(rows["annotator"]), 1)}
+        # Label Studio numbers its tasks: integer item ids are kept, other ids are numbered in order
+        numbered = all(isinstance(i, int) and not isinstance(i, bool) for i in order)
         out, annotation_id = [], 0
         for position, item_id in enumerate(order, 1):
             shown = items.get(item_id, {})
-            ls_id = item_id if isinstance(item_id, int) and not isinstance(item_id, bool) else position
-            data = {**codec.data(shown, config), "item_id": item_id}
+            ls_id = item_id if numbered else position
+            data = {**codec.data(shown, config), "item_id": _json_id(item_id)}
             annotations, suggestion = [], None
             group = by_item.get(item_id)
             for row in [] if group is None else group.itertuples(index=False):
@@ -168,6 +171,8 @@ class LabelStudioFormat:
             task_json: dict[str, Any] = {"id": ls_id, "data": data, "annotations": annotations}
             if suggestion is not None:
                 result = codec.encode(suggestion, shown, config, from_name, (item_id, "prediction"))
+                for region in result:
+                    region["origin"] = "prediction"
                 task_json["predictions"] = [{"model_version": "nblabel", "result": result}]
             out.append(task_json)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -434,8 +439,15 @@ class _Reader:
 
 
 def _time(path: Path, source: str, value: Any) -> str | None:
+    """An annotation's ``created_at`` as ISO 8601 text: as Label Studio writes it, or from the
+    seconds since the epoch that its older "completions" exports wrote."""
     if value is None or value == "":
         return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return datetime.fromtimestamp(value, tz=UTC).isoformat()
+        except (OverflowError, OSError, ValueError):
+            raise ValueError(f"{path}: {source}: created_at: {value!r} is not a time") from None
     if not isinstance(value, str):
         raise ValueError(f"{path}: {source}: created_at: expected an ISO 8601 time, got {value!r}")
     try:
@@ -520,6 +532,13 @@ def _annotation(n: int, task_id: Any, row: Any, user: int, result: list[Any], sk
     if isinstance(value, Mapping) and value.get("swapped"):
         annotation["nblabel_swapped"] = True
     return annotation
+
+
+def _json_id(item_id: Any) -> Any:
+    """An item id as JSON holds it: text and numbers as they are, others as their stored key."""
+    if isinstance(item_id, (str, int, float)):
+        return item_id.item() if hasattr(item_id, "item") else item_id
+    return ids.encode(item_id)[0]
 
 
 def _iso(value: Any) -> str | None:
