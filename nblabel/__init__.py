@@ -19,7 +19,7 @@ from typing import Any
 from . import agreement, exchange, kinds  # noqa: F401  (registers every task kind and file format)
 from .adjudication import Adjudicate
 from .agreement.adapters import to_cleanlab, to_crowdkit
-from .agreement.aggregate import aggregate
+from .agreement.aggregate import SmallPilotWarning, aggregate
 from .agreement.models import rank_models
 from .agreement.report import agreement_report
 from .core import __version__
@@ -38,6 +38,7 @@ __all__ = [
     "Compare",
     "Dashboard",
     "Session",
+    "SmallPilotWarning",
     "Spans",
     "Store",
     "StoreError",
