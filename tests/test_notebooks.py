@@ -139,3 +139,20 @@ def test_what_the_quickstart_writes_is_ignored_by_git() -> None:
         ["git", "check-ignore", "--no-index", *written], cwd=REPO, capture_output=True, text=True, timeout=30
     )
     assert done.stdout.split() == written, done.stderr
+
+
+def test_import_label_studio_brings_an_export_in_and_sends_it_back(tmp_path: Path) -> None:
+    """The Label Studio example: the bundled export (40 reviews, 3 annotators, 2 cancelled
+    tasks) imports as 120 events once — a second import writes none —, Dawid–Skene differs from
+    the majority only where the majority is tied, and the labels survive a round trip through
+    Label Studio's format and reach a Hugging Face dataset of 40 rows."""
+    nb = execute(copy_examples(tmp_path) / "import_label_studio.ipynb")
+    first = printed(nb, "summary = store.import_file(")
+    assert "40 items, 3 annotators, 120 events — 120 written, 0 already present" in first
+    assert "0 written, 120 already present" in printed(nb, "again = store.import_file(")
+    said = printed(nb, "side_by_side[")
+    assert "Dawid–Skene and the majority differ on 3 of 40 reviews" in said
+    assert said.count("True") == 3  # each of them a tie of the vote
+    assert "same labels after the round trip: True" in printed(nb, "round_trip.import_file(")
+    assert "num_rows: 40" in printed(nb, "load_from_disk(str(hf_folder))")
+    assert "| undecided | 3 |" in printed(nb, '## Final label")')
