@@ -30,6 +30,7 @@ from .widgets.classify import Classify
 from .widgets.compare import Compare
 from .widgets.dashboard import Dashboard
 from .widgets.spans import Spans
+from .widgets.text import Text
 
 __all__ = [
     "Adjudicate",
@@ -42,6 +43,7 @@ __all__ = [
     "Spans",
     "Store",
     "StoreError",
+    "Text",
     "__version__",
     "aggregate",
     "agreement",

@@ -11,6 +11,7 @@ spans      :mod:`.spans`               ``[{start, end, label}]`` on the item's t
 boxes      :mod:`.boxes`               ``[{x, y, w, h, label}]`` on the item's image
 compare    :mod:`.compare`             ``{choice, strength, rubric, ...}`` of two responses
 (ranking)  :mod:`.ranking`             ``[[best], [next, tied], ...]`` of 3+ responses
+text       :mod:`.text`                the text written (``str``), maybe from a draft
 ========== =========================== ================================================
 """
 
@@ -20,8 +21,10 @@ from .classify import CLASSIFY, MULTI_LABEL
 from .compare import COMPARE
 from .ranking import RANKING
 from .spans import SPANS
+from .text import TEXT
 
 for _kind in (CLASSIFY, SPANS, BOXES, COMPARE):
     registry.register(_kind)
+registry.register(TEXT)
 
-__all__ = ["BOXES", "CLASSIFY", "COMPARE", "MULTI_LABEL", "RANKING", "SPANS"]
+__all__ = ["BOXES", "CLASSIFY", "COMPARE", "MULTI_LABEL", "RANKING", "SPANS", "TEXT"]

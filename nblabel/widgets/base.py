@@ -57,6 +57,8 @@ class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol
 
     #: Task kind stored with the task ("classify", "spans", ...).
     kind: str = ""
+    #: Whether the task has a label set (``False``: a written answer, whose ``labels`` are ``[]``).
+    labeled: bool = True
 
     _css = STATIC / "nblabel.css"
     _config = traitlets.Dict().tag(sync=True)
@@ -84,7 +86,7 @@ class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol
         self.task = task
         self.annotator = _annotator_name(annotator)
         self.items = ItemSource(df, columns)
-        self._labels = _check_labels(labels)
+        self._labels = _check_labels(labels) if labels or self.labeled else []
         self._label_index = {label: i for i, label in enumerate(self._labels)}
         self._kind_config = dict(config or {})  # the task kind's options (multi=, overlap=, ...)
         self._check_setup(df)  # before the store: a refused widget registers no task
