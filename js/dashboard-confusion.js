@@ -24,15 +24,23 @@ export function confusionCaption(c) {
   const shown = c.left_out
     ? ` Shown: the ${c.categories.length - 1} most frequent of the ${c.occurring.toLocaleString()} ${c.category_kind} given; the other ${c.left_out.toLocaleString()} are counted together in the last row and column.`
     : "";
+  if (c.unit === "texts") {
+    const same = c.total ? ` · ${Math.round((100 * c.agree) / c.total)}% identical` : "";
+    return `${c.total.toLocaleString()} items written by both, by how alike their texts are (normalised edit distance)${same}. Click a band to list its items.`;
+  }
   return c.unit === "spans"
     ? `${c.total.toLocaleString()} spans, matched by overlap (“(none)”: no counterpart)${pct}. Click a cell to list its items.`
     : `${c.total.toLocaleString()} items rated by both${pct}.${shown} Click a cell to list its items.`;
 }
 
+/** The row categories of confusion `c`: its categories, unless the view gives rows their own
+ * (texts: one row against similarity bands). */
+export const rowCategories = (c) => c.row_categories ?? c.categories;
+
 /** The header cell of category `i` (a row or a column); the last one of a large label set
  * stands for every category not shown. */
-function axisName(c, i, attrs) {
-  const th = cell("th", c.categories[i], { ...attrs, title: c.categories[i] });
+function axisName(c, i, attrs, names = c.categories) {
+  const th = cell("th", names[i], { ...attrs, title: names[i] });
   if (c.left_out > 0 && i === c.categories.length - 1) {
     th.classList.add("nbl-dash-other");
     th.style.fontStyle = "italic";
@@ -44,7 +52,7 @@ function axisName(c, i, attrs) {
 function cellButton(c, i, j, { share, level, rowName, colName }) {
   const n = c.counts[i][j];
   const colour = shade(level[i][j]);
-  const label = `${rowName}: ${c.categories[i]}, ${colName}: ${c.categories[j]} — ${n} item${n === 1 ? "" : "s"}`;
+  const label = `${rowName}: ${rowCategories(c)[i]}, ${colName}: ${c.categories[j]} — ${n} item${n === 1 ? "" : "s"}`;
   const button = h(
     "button",
     { type: "button", class: "nbl-dash-cellbtn", "data-row": i, "data-col": j, "aria-label": label, title: label, disabled: n === 0 },
@@ -53,7 +61,7 @@ function cellButton(c, i, j, { share, level, rowName, colName }) {
   );
   button.style.background = colour;
   button.style.color = n ? inkFor(colour) : "var(--nbl-fg-muted)";
-  if (i === j) button.classList.add("nbl-dash-diagonal");
+  if (i === j && !c.row_categories) button.classList.add("nbl-dash-diagonal");
   return button;
 }
 
@@ -66,7 +74,7 @@ function heatmapTable(c, normalize) {
   const corner = h("th", { class: "nbl-dash-corner", scope: "col" }, h("span", { text: `${colName} →` }), h("span", { text: `${rowName} ↓` }));
   const head = h("tr", {}, corner, ...c.categories.map((_, j) => axisName(c, j, { class: "nbl-dash-col", scope: "col" })));
   const body = c.counts.map((row, i) =>
-    h("tr", {}, axisName(c, i, { class: "nbl-dash-rowname", scope: "row" }), ...row.map((_, j) => h("td", {}, cellButton(c, i, j, shading)))),
+    h("tr", {}, axisName(c, i, { class: "nbl-dash-rowname", scope: "row" }, rowCategories(c)), ...row.map((_, j) => h("td", {}, cellButton(c, i, j, shading)))),
   );
   return h("table", { class: "nbl-dash-confusion" }, h("thead", {}, head), h("tbody", {}, ...body));
 }

@@ -3,7 +3,7 @@
 // show all of it) and every rater's value.
 
 import { h, listen } from "./dom.js";
-import { choiceName } from "./dashboard-confusion.js";
+import { choiceName, rowCategories } from "./dashboard-confusion.js";
 import { cell } from "./dashboard-tables.js";
 
 function itemRow(item, hasText) {
@@ -62,7 +62,7 @@ export function createItemsPanel(model, dom, confusion) {
       if (!c) return;
       openRequest = `${client}:${++requests}`;
       cellBox.hidden = false;
-      cellTitle.textContent = `${c.categories[i]} × ${c.categories[j]}`;
+      cellTitle.textContent = `${rowCategories(c)[i]} × ${c.categories[j]}`;
       cellBody.replaceChildren(h("div", { class: "nbl-message", text: "Loading…" }));
       cellBox.focus({ preventScroll: true });
       model.send({ type: "cell", req: openRequest, rows: c.rows, columns: c.columns, row: i, col: j });

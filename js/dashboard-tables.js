@@ -62,7 +62,7 @@ function annotatorRow(a, session) {
 }
 
 export function drawAnnotators(node, s) {
-  const ref = s.reference === "gold" ? "gold" : "majority";
+  const ref = s.reference === "gold" ? "gold" : s.reference === "others" ? "the others" : "majority";
   const agreement = `${s.agreement_name || (s.multi ? "Jaccard" : "κ")} vs ${ref}`;
   const titles = ["annotator", "items", "skipped", "flagged", agreement, `accuracy vs ${ref}`, "items/h", "median s/item"];
   if (s.session) titles.push(GOLD_TITLES[0], `last ${s.session.drift_window} gold`);

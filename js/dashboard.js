@@ -47,6 +47,8 @@ function draw(v) {
   dom.empty.hidden = !isEmpty;
   dom.empty.textContent = isEmpty ? "No labels yet: this dashboard fills in as annotators label." : "";
   for (const box of [dom.coefficientsBox, dom.confusionBox, dom.labelsBox, dom.totals]) box.hidden = isEmpty;
+  // a view without a labels table (texts): `label_columns` empty
+  if (Array.isArray(s.label_columns) && !s.label_columns.length) dom.labelsBox.hidden = true;
   // a session's annotators still in calibration have gold answers before any production label
   const annotators = !isEmpty || (s.per_annotator || []).length > 0;
   dom.annotatorsBox.hidden = !annotators;

@@ -123,3 +123,23 @@ describe("the diff against the draft", () => {
     expect(diffSummary(diffSegments("", "new words here"))).toBe("+3 words");
   });
 });
+
+describe("the dashboard's strip of a text task", () => {
+  it("one row against similarity bands, captioned by the share identical", async () => {
+    const { confusionCaption, rowCategories } = await import("./dashboard-confusion.js");
+    const strip = {
+      categories: ["identical", "≥ 0.9", "0.7 – 0.9", "0.5 – 0.7", "< 0.5"],
+      row_categories: ["items written by both"],
+      counts: [[3, 4, 2, 0, 1]],
+      total: 10,
+      agree: 3,
+      unit: "texts",
+    };
+    expect(rowCategories(strip)).toEqual(["items written by both"]);
+    expect(confusionCaption(strip)).toBe(
+      "10 items written by both, by how alike their texts are (normalised edit distance) · 30% identical. Click a band to list its items.",
+    );
+    const square = { categories: ["a", "b"], counts: [[1, 0], [0, 1]], total: 2, agree: 2 };
+    expect(rowCategories(square)).toEqual(["a", "b"]);
+  });
+});

@@ -232,7 +232,9 @@ class LiveView(Protocol):
         ...
 
     def confusion(self, a: pd.Series, b: pd.Series) -> dict[str, Any]:
-        """The confusion counts of two sides: categories, codes, counts, total, agree."""
+        """The confusion counts of two sides: categories, codes, counts, total, agree; a view
+        whose rows are not its columns' categories gives them as ``row_categories`` and
+        ``row_codes`` (texts: one row against similarity bands)."""
         ...
 
     def cell_items(

@@ -157,15 +157,19 @@ class Dashboard(anywidget.AnyWidget):
     def cell_items(self, row_label: Any, column_label: Any) -> pd.DataFrame:
         """The items behind one cell of the confusion matrix shown: rows where the row side
         gave ``row_label`` and the column side ``column_label`` (for multi-label tasks, the
-        label sets as shown on the axes), with their text and every annotator's value."""
+        label sets as shown on the axes), with their text and every annotator's value. A text
+        task shows one row (``"items written by both"``) against similarity bands
+        (``"identical"``, ``"≥ 0.9"``, ...): its cells list the items of a band."""
         with self._compute_lock:
             confusion = self._live.confusion(*self._pair_or_none())
             if not confusion:
                 return pd.DataFrame()
             names = confusion["categories"]
-            row, col = _category_index(names, row_label), _category_index(names, column_label)
+            row = _category_index(confusion.get("row_categories", names), row_label)
+            col = _category_index(names, column_label)
+            row_codes = confusion.get("row_codes", confusion["codes"])
             return self._live.cell_items(
-                confusion["rows"], confusion["columns"], confusion["codes"][row], confusion["codes"][col]
+                confusion["rows"], confusion["columns"], row_codes[row], confusion["codes"][col]
             )
 
     def close(self) -> None:
@@ -277,15 +281,19 @@ class Dashboard(anywidget.AnyWidget):
             with self._compute_lock:
                 confusion = self._live.confusion(str(msg["rows"]), str(msg["columns"]))
                 codes, names = confusion["codes"], confusion["categories"]
-                if not (0 <= row < len(codes) and 0 <= col < len(codes)):
+                # a view may give its rows categories of their own (texts: one row, similarity bands)
+                row_codes = confusion.get("row_codes", codes)
+                row_names = confusion.get("row_categories", names)
+                if not (0 <= row < len(row_codes) and 0 <= col < len(codes)):
                     raise ValueError("cell out of range")
-                table = self._live.cell_items(confusion["rows"], confusion["columns"], codes[row], codes[col])
+                sides = confusion["rows"], confusion["columns"]
+                table = self._live.cell_items(*sides, row_codes[row], codes[col])
         except Exception as exc:
             return {**reply, "error": f"{type(exc).__name__}: {exc}"}
         shown = table.head(MAX_CELL_ITEMS)
         value_columns = [c for c in shown.columns if c != "text"]
         reply.update(
-            row=names[row],
+            row=row_names[row],
             col=names[col],
             total=int(len(table)),
             columns=value_columns,
@@ -294,7 +302,7 @@ class Dashboard(anywidget.AnyWidget):
                 {
                     "id": str(item_id),
                     "text": _clip(record.get("text")) if "text" in shown.columns else None,
-                    "values": [_display(record[c]) for c in value_columns],
+                    "values": [_clip(_display(record[c])) for c in value_columns],
                 }
                 for item_id, record in zip(shown.index, shown.to_dict("records"), strict=True)
             ],
