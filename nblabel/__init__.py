@@ -29,6 +29,7 @@ from .widgets.boxes import Boxes
 from .widgets.classify import Classify
 from .widgets.compare import Compare
 from .widgets.dashboard import Dashboard
+from .widgets.rate import Rate
 from .widgets.spans import Spans
 from .widgets.text import Text
 
@@ -38,6 +39,7 @@ __all__ = [
     "Classify",
     "Compare",
     "Dashboard",
+    "Rate",
     "Session",
     "SmallPilotWarning",
     "Spans",

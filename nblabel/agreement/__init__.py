@@ -21,8 +21,10 @@ from .coefficients import (
     scott_pi,
     span_agreement,
 )
+from .icc import ICCResult, icc
 
 __all__ = [
+    "ICCResult",
     "LEVELS",
     "WEIGHTS",
     "bootstrap_ci",
@@ -31,6 +33,7 @@ __all__ = [
     "cohen_kappa",
     "fleiss_kappa",
     "gwet_ac1",
+    "icc",
     "krippendorff_alpha",
     "landis_koch",
     "percent_agreement",

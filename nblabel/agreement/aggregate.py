@@ -85,6 +85,7 @@ def aggregate(
     kind: str | None = None,
     labels: Sequence[Any] | None = None,
     multi: bool | None = None,
+    criterion: str | None = None,
     **options: Any,
 ) -> AggregateResult:
     """The most likely label of every item, from the standing labels of ``annotations`` (the
@@ -106,7 +107,9 @@ def aggregate(
     what the categories are: a classify task's labels (``labels=`` or the recorded label set; the
     labels given when neither is known), a compare task's choices (rankings are not supported),
     or, for multi-label tasks (recorded, or ``multi=True``), each label on its own, present or
-    absent.
+    absent. A rating task's categories are the points of its scale; one rated on several
+    criteria is aggregated one criterion at a time: ``criterion="fluency"`` (without it, a
+    ``ValueError`` names the criteria).
 
     Warns (:class:`SmallPilotWarning`) on fewer than 50 items or fewer than 3 labels per item on
     average: the models are unstable there, so show them beside majority vote, never instead of
@@ -116,7 +119,7 @@ def aggregate(
         raise ValueError(f"unknown method {method!r}; methods: {', '.join(models.METHODS)}")
     models.check_options(method, options)
     frame = long_frame(annotations, task)
-    scheme = read_scheme(annotations, task, kind, labels, multi)
+    scheme = read_scheme(annotations, task, kind, labels, multi, criterion)
     ratings = Ratings.read(frame, scheme)
     gold_values = gold_by_item(gold, ratings, scheme)
     _warn_if_small(method, len(ratings.items), ratings.n)

@@ -48,14 +48,23 @@ def read_scheme(
     kind: str | None,
     labels: Sequence[Any] | None,
     multi: bool | None,
+    criterion: str | None = None,
 ) -> registry.AggregationScheme:
     """How the kind of ``annotations`` reads its values as categories: the kind and label set
     recorded with a frame read from a store (else ``kind=``, or classify, and ``labels=``);
-    ``multi`` overrides the recorded config. ``ValueError`` for a kind without categories."""
+    ``multi`` overrides the recorded config; ``criterion`` picks one criterion of a task rated
+    on several (``config["criterion"]``). ``ValueError`` for a kind without categories."""
     recorded = recorded_task(annotations, task)
     config = dict(recorded.config) if recorded is not None else {}
     if multi is not None:
         config["multi"] = multi
+    if criterion is not None:
+        if not config.get("criteria"):
+            raise ValueError(
+                f"criterion={criterion!r} chooses one criterion of a rating task rated on several; "
+                "this task has no criteria"
+            )
+        config["criterion"] = criterion
     name = kind or (recorded.kind if recorded is not None else "classify")
     if labels is None and recorded is not None and recorded.labels:
         labels = recorded.labels
