@@ -22,6 +22,7 @@ from .coefficients import (
     span_agreement,
 )
 from .icc import ICCResult, icc
+from .relations import relation_agreement
 
 __all__ = [
     "ICCResult",
@@ -37,6 +38,7 @@ __all__ = [
     "krippendorff_alpha",
     "landis_koch",
     "percent_agreement",
+    "relation_agreement",
     "scott_pi",
     "span_agreement",
 ]

@@ -77,12 +77,13 @@ class AgreementReport(pd.DataFrame):
 
     ``task_kind`` becomes the report's ``kind``; ``multi`` tells whether values are label sets.
     A session's report (``session.report()``) adds ``self_agreement``: each annotator's
-    test–retest agreement with a bootstrap interval.
+    test–retest agreement with a bootstrap interval. A spans task with relations adds
+    ``relations_per_label`` and ``relations_per_pair`` (:mod:`nblabel.agreement.relations`).
     """
 
     _metadata = [
         "per_label", "per_annotator", "disagreements", "kind", "multi", "reference", "level",
-        "position_bias", "win_rates", "self_agreement",
+        "position_bias", "win_rates", "self_agreement", "relations_per_label", "relations_per_pair",
     ]  # fmt: skip
 
     @property

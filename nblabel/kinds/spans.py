@@ -2,7 +2,8 @@
 
 Agreement matches spans one to one (exact bounds, or overlap) and reports F1; gold answers get
 partial credit (F1 of exact matches). Exports: ``jsonl`` with the text, IOB2 ``bio``/``conll``,
-and spaCy's ``DocBin``.
+and spaCy's ``DocBin``. A task with ``relations`` in its config is served by the variant of
+:mod:`.relations` (values ``{"spans", "relations"}``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from ..exchange.label_studio_codecs import LabelsCodec
 from ..exchange.prodigy import ProdigySpansCodec
 from ..exports.spans import SPAN_FORMATS, export_spans
 from .base import KindBase
+from .relations import RELATIONS
+from .span_values import checked_spans
 
 __all__ = ["SpansKind", "SPANS", "documents_score"]
 
@@ -55,35 +58,36 @@ class SpansKind(KindBase):
     description: ClassVar[str] = "a list of labeled spans of the item's text"
     export_formats: ClassVar[tuple[str, ...]] = SPAN_FORMATS
 
+    def for_config(self, config: Mapping[str, Any]) -> KindBase:
+        """Relations between the spans (``relations`` in the config) are the variant of
+        :mod:`.relations`."""
+        return RELATIONS if config.get("relations") else self
+
     def check_value(self, value: Any, item: ItemContext) -> list[dict[str, Any]]:
         """A list of ``{start, end, label}`` (dicts, or ``(start, end, label)`` triples) on
         ``item.text``: integer code-point offsets, ``end`` exclusive, known labels; stored sorted
         by position, duplicates dropped. Overlapping spans need ``overlap=True`` in the config."""
-        where, text = item.where, item.text or ""
-        if value is None:
-            return []
-        if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__"):
-            raise ValueError(f"{where}: spans must be a list of {{start, end, label}}, got {value!r}")
-        spans = [_check_span(span, text, item) for span in value]
-        unique = {(s["start"], s["end"], s["label"]): s for s in spans}
-        ordered = sorted(unique.values(), key=lambda s: (s["start"], s["end"], item.label_index[s["label"]]))
-        if not item.config.get("overlap"):
-            for a, b in zip(ordered, ordered[1:], strict=False):
-                if b["start"] < a["end"]:
-                    raise ValueError(f"{where}: spans {a} and {b} overlap (pass overlap=True to allow it)")
-        return ordered
+        return checked_spans(value, item)[0]
 
+    # The values of the relations variant are dicts; sessions and adjudication look a kind up
+    # by the name the task records ("spans"), so this kind describes and scores them too.
     def describe(self, value: Any, shown: Mapping[str, Any] | None = None) -> str:
+        if isinstance(value, Mapping):
+            return RELATIONS.describe(value, shown)
         text = (shown or {}).get("text")
         return describe_spans(text if isinstance(text, str) else None, value or []) or "(no spans)"
 
     def label_counts(self, value: Any) -> dict[Any, int]:
+        if isinstance(value, Mapping):
+            return RELATIONS.label_counts(value)
         counts: dict[Any, int] = {}
         for span in value or []:
             counts[span["label"]] = counts.get(span["label"], 0) + 1
         return counts
 
     def gold_score(self, value: Any, gold: Any) -> float:
+        if isinstance(value, Mapping) or isinstance(gold, Mapping):
+            return RELATIONS.gold_score(value, gold)
         return documents_score(value, gold, lambda g, v: span_agreement(g, v, mode="exact"))
 
     def report(
@@ -143,33 +147,6 @@ class SpansKind(KindBase):
         **options: Any,
     ) -> Path:
         return export_spans(store, task, path, format, values=values)
-
-
-def _check_span(span: Any, text: str, item: ItemContext) -> dict[str, Any]:
-    """One span of a value, checked against the text and the labels."""
-    where = item.where
-    if isinstance(span, Mapping):
-        try:
-            start, end, label = span["start"], span["end"], span["label"]
-        except KeyError as exc:
-            raise ValueError(f"{where}: span {span!r} has no {exc.args[0]!r}") from None
-    elif isinstance(span, (tuple, list)) and len(span) == 3:
-        start, end, label = span
-    else:
-        raise ValueError(f"{where}: span {span!r} is not a {{start, end, label}} dict")
-    if isinstance(start, bool) or isinstance(end, bool):
-        raise ValueError(f"{where}: span {span!r} has a non-integer offset")
-    try:
-        start_i, end_i = int(start), int(end)
-    except (TypeError, ValueError):
-        raise ValueError(f"{where}: span {span!r} has a non-integer offset") from None
-    if start_i != start or end_i != end:
-        raise ValueError(f"{where}: span {span!r} has a non-integer offset")
-    if not 0 <= start_i < end_i <= len(text):
-        raise ValueError(f"{where}: span {span!r} is empty or outside the text (0..{len(text)} code points)")
-    if label not in item.label_index:
-        raise ValueError(f"{where}: span {span!r} has label {label!r}, not one of {list(item.labels)}")
-    return {"start": start_i, "end": end_i, "label": item.labels[item.label_index[label]]}
 
 
 #: This kind's codec for each file format of another tool (:mod:`nblabel.exchange`).

@@ -1,8 +1,9 @@
 """``Spans``: entity and span tagging on text.
 
 A value is a list of ``{"start", "end", "label"}`` dicts with Python code-point offsets, ``end``
-exclusive, so ``text[start:end]`` is always the marked string; sorted by position. The browser
-works in UTF-16 offsets; :mod:`nblabel.offsets` converts at the boundary.
+exclusive, so ``text[start:end]`` is always the marked string; sorted by position. With
+``relations=[...]`` it is ``{"spans": [...], "relations": [{"head", "child", "label"}]}``. The
+browser works in UTF-16 offsets; :mod:`nblabel.offsets` converts at the boundary.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ..core.cache import Recent
 from ..core.offsets import Offsets
 from ..core.registry import ItemContext
 from ..core.tokens import Tokenizer, check_tokens, default_tokenizer
+from ..kinds.relations import check_relation_labels
 from ..store.store import Store
 from .base import STATIC, LabelWidget
 
@@ -43,6 +45,14 @@ class Spans(LabelWidget):
     ``tokenizer`` is a callable ``text -> [(start, end), ...]`` (default: words, numbers,
     punctuation, CJK characters, emoji). ``suggestions`` names a column of pre-annotated spans
     (lists of ``{start, end, label}``), shown dashed to accept or reject.
+
+    ``relations=["works_for", "located_in"]``: draw directed, labeled arcs between spans too.
+    Keyboard: ``r`` starts a relation from the selected span (or the span under the token
+    cursor), ``→``/``←`` or ``Tab`` pick the other span, a relation key (``1``, ``2``, ...) or
+    ``Enter`` adds it, ``Esc`` cancels; ``]``/``[`` select an arc, ``Delete`` removes it. Mouse:
+    click a span, then Shift+click (or Alt+click) the other one and choose the relation.
+    Removing a span removes its relations. The value becomes ``{"spans": [...], "relations":
+    [{"head": i, "child": j, "label": ...}]}`` (``head``/``child`` index the value's spans).
     """
 
     kind = "spans"
@@ -63,7 +73,9 @@ class Spans(LabelWidget):
         suggestions: str | None = None,
         guidelines: str | os.PathLike[str] | None = None,
         order: str | Callable[[pd.DataFrame], Any] | None = None,
+        relations: list[str] | None = None,
     ) -> None:
+        self.relations = None if relations is None else check_relation_labels(relations)
         if snap not in SNAP_MODES:
             raise ValueError(f"snap must be one of {SNAP_MODES}, got {snap!r}")
         if tokenizer is not None and not callable(tokenizer):
@@ -86,8 +98,18 @@ class Spans(LabelWidget):
             store=store,
             guidelines=guidelines,
             order=order,
-            config={"overlap": self.overlap},
+            config={"overlap": self.overlap, **({"relations": self.relations} if self.relations else {})},
         )
+
+    def _register_task(self) -> None:
+        """Register the task; a task recorded with other relation labels (or none) is refused."""
+        super()._register_task()
+        recorded = self.store.task(self.task).config.get("relations")
+        if recorded != self.relations:
+            raise ValueError(
+                f"task {self.task!r} was created with relations={recorded!r}; it cannot be re-opened "
+                f"with relations={self.relations!r} (use a new task name)"
+            )
 
     def _check_setup(self, df: pd.DataFrame) -> None:
         if any(not isinstance(label, str) for label in self._labels):
@@ -122,7 +144,12 @@ class Spans(LabelWidget):
     def _item_context(self, pos: int) -> ItemContext:
         return dataclasses.replace(super()._item_context(pos), text=self._text(pos))
 
-    def _value_from_browser(self, payload: Any, pos: int) -> list[dict[str, Any]]:
+    def _value_from_browser(self, payload: Any, pos: int) -> Any:
+        if self.relations:
+            return self._validate_value(self._relations_from_browser(payload, pos), pos)
+        return self._validate_value(self._spans_from_browser(payload, pos), pos)
+
+    def _spans_from_browser(self, payload: Any, pos: int) -> list[dict[str, Any]]:
         if not isinstance(payload, list):
             raise ValueError("spans must arrive as a list of [start, end, label index]")
         offsets = self._offsets(pos)
@@ -140,17 +167,44 @@ class Spans(LabelWidget):
                     "label": self._labels[index],
                 }
             )
-        return self._validate_value(spans, pos)
+        return spans
 
-    def _value_to_browser(self, value: Any, pos: int) -> list[list[int]]:
+    def _relations_from_browser(self, payload: Any, pos: int) -> dict[str, Any]:
+        """``{"spans": [[start, end, label index]], "relations": [[head, child, relation index]]}``."""
+        assert self.relations is not None
+        if not isinstance(payload, dict) or set(payload) != {"spans", "relations"}:
+            raise ValueError("a value with relations must arrive as {spans, relations}")
+        relations = []
+        for entry in payload["relations"] if isinstance(payload["relations"], list) else [None]:
+            if not (isinstance(entry, list) and len(entry) == 3 and all(type(v) is int for v in entry)):
+                raise ValueError(f"bad relation {entry!r} from the browser")
+            if not 0 <= entry[2] < len(self.relations):
+                raise ValueError(f"relation label index {entry[2]} is out of range")
+            relations.append({"head": entry[0], "child": entry[1], "label": self.relations[entry[2]]})
+        return {"spans": self._spans_from_browser(payload["spans"], pos), "relations": relations}
+
+    def _value_to_browser(self, value: Any, pos: int) -> Any:
+        if not self.relations:
+            return self._spans_to_browser(value, pos)[0]
+        spans, kept = self._spans_to_browser((value or {}).get("spans"), pos)
+        relations = []
+        for r in (value or {}).get("relations") or []:
+            head, child = kept.get(r["head"]), kept.get(r["child"])
+            if head is not None and child is not None and r["label"] in self.relations:
+                relations.append([head, child, self.relations.index(r["label"])])
+        return {"spans": spans, "relations": relations}
+
+    def _spans_to_browser(self, value: Any, pos: int) -> tuple[list[list[int]], dict[int, int]]:
+        """The drawable spans in the browser's encoding, and where each stored span went."""
         offsets = self._offsets(pos)
-        out = []
-        for span in value or []:
+        out, kept = [], {}
+        for i, span in enumerate(value or []):
             index = self._label_index.get(span.get("label"))
             if index is None or not 0 <= span["start"] < span["end"] <= len(offsets.text):
                 continue  # a label or text that changed since: not drawable
+            kept[i] = len(out)
             out.append([offsets.to_utf16(span["start"]), offsets.to_utf16(span["end"]), index])
-        return out
+        return out, kept
 
     # suggestions --------------------------------------------------------------
     def _suggestion(self, pos: int) -> list[dict[str, Any]] | None:
@@ -161,6 +215,10 @@ class Spans(LabelWidget):
             return None
         item = self._item_context(pos)
         item = dataclasses.replace(item, where=f"suggestions column, {item.where}")
+        if self.relations:  # suggested spans, to accept or reject
+            if isinstance(cell, dict):
+                raise ValueError(f"{item.where}: suggestions are lists of spans (relations: by hand)")
+            return self.task_kind.check_value(list(cell), item)["spans"]
         return self.task_kind.check_value(list(cell), item)
 
     def _suggestion_record(self, pos: int, value: Any) -> dict[str, Any] | None:
@@ -170,12 +228,13 @@ class Spans(LabelWidget):
         suggested = self._suggestion(pos)
         if suggested is None:
             return None
-        final = {(s["start"], s["end"], s["label"]) for s in value or []}
+        spans = (value or {}).get("spans") if self.relations else value
+        final = {(s["start"], s["end"], s["label"]) for s in spans or []}
         record: dict[str, Any] = {"spans": suggested, "accepted": [], "changed": [], "removed": []}
         for i, s in enumerate(suggested):
             if (s["start"], s["end"], s["label"]) in final:
                 record["accepted"].append(i)
-            elif any(v["start"] < s["end"] and s["start"] < v["end"] for v in value or []):
+            elif any(v["start"] < s["end"] and s["start"] < v["end"] for v in spans or []):
                 record["changed"].append(i)
             else:
                 record["removed"].append(i)
@@ -183,7 +242,11 @@ class Spans(LabelWidget):
 
     # browser -----------------------------------------------------------------
     def _browser_config(self) -> dict[str, Any]:
-        return {"labels": [str(label) for label in self._labels], "overlap": self.overlap, "snap": self.snap}
+        labels = [str(label) for label in self._labels]
+        config: dict[str, Any] = {"labels": labels, "overlap": self.overlap, "snap": self.snap}
+        if self.relations:
+            config["relations"] = list(self.relations)
+        return config
 
     def _item_fields(self, pos: int, buffers: list[bytes]) -> dict[str, Any]:
         text = self.items.text("text", pos)
@@ -195,7 +258,7 @@ class Spans(LabelWidget):
             fields["tokens"] = offsets.many_to_utf16(flat)
         suggestion = self._suggestion(pos)
         if suggestion:
-            fields["suggestion"] = self._value_to_browser(suggestion, pos)
+            fields["suggestion"] = self._spans_to_browser(suggestion, pos)[0]
         return fields
 
     def _shown(self, pos: int) -> dict[str, Any]:
