@@ -36,7 +36,7 @@ function selectedRow(d, item, labels) {
  * new spans get). */
 export function renderSpanControls(d, item, controls, { labels, keys, active }) {
   const parts = [labelChips(labels, keys, active, "label for new spans"), actionRow(d)];
-  if (d.selected) parts.push(selectedRow(d, item, labels));
+  if (d.selected && d.selected.kind !== "relation") parts.push(selectedRow(d, item, labels)); // relations: spans-relations.js
   if (d.notice) parts.push(h("div", { class: "nbl-notice", role: "status", text: d.notice }));
   controls.replaceChildren(...parts);
 }

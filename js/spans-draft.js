@@ -1,9 +1,11 @@
 // The spans being edited on one item, before they are confirmed: the spans, the suggestions
-// (pending, accepted, rejected), the selection, the token cursor, a notice, and a history for
+// (pending, accepted, rejected), the relations between spans (when the task has them; see
+// spans-relations-draft.js), the selection, the token cursor, a notice, and a history for
 // per-span undo. Pure logic, no DOM: the task draws the draft after each change. Offsets are
-// UTF-16 string indices; a span is [start, end, label].
+// UTF-16 string indices; a span is [start, end, label]. A span that goes takes its relations.
 
 import { addSpan, confirmStep, isAligned } from "./spans-model.js";
+import { pruneRelations, relationsOfValue, renameSpan, spanKey, spansOfValue } from "./spans-relations-model.js";
 
 const HISTORY = 200;
 
@@ -15,13 +17,16 @@ export const ASK_EMPTY = "No spans tagged on this item. Press Enter again to con
 
 /** The draft of `item`: its value (or nothing), its suggestions pending beside them. */
 export function newDraft(item) {
-  const labeled = Array.isArray(item.value);
+  const stored = spansOfValue(item.value);
+  const labeled = stored !== null;
   return {
     key: item.key,
-    spans: labeled ? item.value.map((s) => s.slice()) : [],
+    spans: labeled ? stored.map((s) => s.slice()) : [],
     suggestions: !labeled && Array.isArray(item.payload.suggestion) ? item.payload.suggestion.map((s) => ({ span: s.slice(), state: "pending" })) : [],
-    history: [], // previous {spans, suggestions} for per-span undo
-    selected: null, // {kind: "span"|"suggestion", index}
+    relations: relationsOfValue(item.value), // {head, child, label}: span keys (spans-relations-model.js)
+    linking: null, // a relation being drawn: {head, child}
+    history: [], // previous {spans, suggestions, relations} for per-span undo
+    selected: null, // {kind: "span"|"suggestion"|"relation", index}
     cursor: null, // {anchor, focus}: token indices
     notice: "",
     unread: false, // a selection could not be read since the last span change
@@ -48,8 +53,13 @@ export function unask(d) {
 /** Record the spans before a change (Backspace goes back to them). */
 export function remember(d) {
   d.unread = false;
+  d.linking = null; // a relation being drawn ends with any change
   unask(d);
-  d.history.push({ spans: d.spans.map((s) => s.slice()), suggestions: d.suggestions.map((x) => ({ span: x.span.slice(), state: x.state })) });
+  d.history.push({
+    spans: d.spans.map((s) => s.slice()),
+    suggestions: d.suggestions.map((x) => ({ span: x.span.slice(), state: x.state })),
+    relations: d.relations.slice(),
+  });
   if (d.history.length > HISTORY) d.history.shift();
 }
 
@@ -64,6 +74,7 @@ export function tagSpan(d, item, [s, e, label], { overlap, labels }) {
   remember(d);
   d.history[d.history.length - 1].notice = d.notice;
   d.spans = result.spans;
+  d.relations = pruneRelations(d.spans, d.relations);
   d.selected = null;
   const text = item.payload.text;
   if (result.replaced.length) {
@@ -84,7 +95,7 @@ export function tagSpan(d, item, [s, e, label], { overlap, labels }) {
 export function enterStep(d, item) {
   const step = confirmStep({
     spans: d.spans.length,
-    labeled: Array.isArray(item.value),
+    labeled: spansOfValue(item.value) !== null,
     edited: d.history.length > 0,
     unread: d.unread,
     asked: d.asked,
@@ -101,16 +112,22 @@ export function undoSpan(d) {
   if (!previous) return false;
   d.spans = previous.spans;
   d.suggestions = previous.suggestions;
+  d.relations = previous.relations;
+  d.linking = null;
   d.notice = "";
   d.selected = null;
   return true;
 }
 
-/** Delete the selected span, or reject the selected suggestion. Returns false with none. */
+/** Delete the selected span (and its relations) or relation, or reject the selected
+ * suggestion. Returns false with none. */
 export function removeSelected(d) {
   if (!d.selected) return false;
   remember(d);
-  if (d.selected.kind === "span") d.spans = d.spans.filter((_, i) => i !== d.selected.index);
+  if (d.selected.kind === "span") {
+    d.spans = d.spans.filter((_, i) => i !== d.selected.index);
+    d.relations = pruneRelations(d.spans, d.relations);
+  } else if (d.selected.kind === "relation") d.relations = d.relations.filter((_, i) => i !== d.selected.index);
   else d.suggestions[d.selected.index].state = "rejected";
   d.selected = null;
   d.notice = "";
@@ -124,6 +141,7 @@ export function acceptSuggestion(d, index, label, overlap) {
   const result = addSpan(d.spans, span, overlap);
   remember(d);
   d.spans = result.spans;
+  d.relations = pruneRelations(d.spans, d.relations);
   suggestion.state = "accepted";
   d.selected = null;
 }
@@ -137,15 +155,19 @@ export function settleAll(d, state, overlap) {
     x.state = state;
     if (state === "accepted") d.spans = addSpan(d.spans, x.span, overlap).spans;
   }
+  d.relations = pruneRelations(d.spans, d.relations);
   d.selected = null;
   return true;
 }
 
-/** Give the selected span `label` (it may then replace others, unless `overlap`). */
+/** Give the selected span `label` (it may then replace others, unless `overlap`); its
+ * relations follow it. */
 export function relabelSelected(d, label, overlap) {
   remember(d);
   const old = d.spans[d.selected.index];
-  d.spans = addSpan(d.spans.filter((_, i) => i !== d.selected.index), [old[0], old[1], label], overlap).spans;
+  const renamed = [old[0], old[1], label];
+  d.spans = addSpan(d.spans.filter((_, i) => i !== d.selected.index), renamed, overlap).spans;
+  d.relations = pruneRelations(d.spans, renameSpan(d.relations, spanKey(old), spanKey(renamed)));
   d.selected = null;
 }
 
@@ -178,11 +200,13 @@ export function markUnreadable(d) {
   d.notice = UNREADABLE;
 }
 
-/** Esc: drop the cursor, the selection and the notice. Returns false when there was nothing. */
+/** Esc: drop the cursor, the selection, a relation being drawn and the notice. Returns false
+ * when there was nothing. */
 export function clearSelection(d) {
-  if (!d.cursor && !d.selected && !d.notice) return false;
+  if (!d.cursor && !d.selected && !d.notice && !d.linking) return false;
   d.cursor = null;
   d.selected = null;
+  d.linking = null;
   d.notice = "";
   return true;
 }

@@ -2,14 +2,14 @@
 // the kernel converts them to Python code points. Label names reach the page only as text
 // (textContent, or a data attribute shown by CSS attr()). The parts: spans-draft.js (the spans
 // being edited, pure), spans-text.js (drawing the text), spans-pointer.js (the mouse on the
-// text) and spans-controls.js (chips, actions, the selection). They share the task's state `st`:
+// text), spans-controls.js (chips, actions, the selection) and, with `relations`,
+// spans-relations.js (arcs between spans). They share the task's state `st`:
 //   draft        the spans being edited on the item on screen (spans-draft.js)
 //   active       the label index new spans get
 //   view         what the text on screen was drawn from (spans-text.js)
 //   graphemes    item -> its grapheme boundaries (cached per item)
 
 import { listen } from "./dom.js";
-import { labelHotkeys } from "./keymap.js";
 import { mountLabeler } from "./labeler.js";
 import { renderSpanControls } from "./spans-controls.js";
 import {
@@ -28,6 +28,8 @@ import {
 } from "./spans-draft.js";
 import { graphemeBoundaries, tokenAfter } from "./spans-model.js";
 import { onMouseUp, onTextClick } from "./spans-pointer.js";
+import { createRelations, relationHelp, spanHotkeys } from "./spans-relations.js";
+import { encodeValue } from "./spans-relations-model.js";
 import { drawText, overlays } from "./spans-text.js";
 
 const HELP = (config) => [
@@ -54,7 +56,8 @@ function tag(st, ctx, item, s, e, label = st.active) {
 }
 
 function confirm(st, ctx, item) {
-  ctx.label(draftFor(st, item).spans.map((s) => s.slice()));
+  const d = draftFor(st, item);
+  ctx.label(encodeValue(d.spans, d.relations, !!ctx.config().relations));
 }
 
 /** Enter or Space: confirm the item, or ask first when it has no span (spans-draft.js). */
@@ -177,15 +180,16 @@ function createSpansTask() {
     },
   };
   const hotkeys = (config) => {
-    if (hotkeyCache.labels !== config.labels) hotkeyCache = { labels: config.labels, keys: labelHotkeys((config.labels || []).length) };
+    if (hotkeyCache.labels !== config.labels) hotkeyCache = { labels: config.labels, keys: spanHotkeys(config) };
     return hotkeyCache.keys;
   };
+  const relations = createRelations(st);
 
   return {
     title: "Spans",
     hotkeys,
     navKeys: { prev: "k", next: "j" }, // the arrows move the token cursor
-    helpRows: HELP,
+    helpRows: (config) => [...HELP(config), ...relationHelp(config)],
 
     setup(ctx, { body, controls }) {
       const offs = [
@@ -193,15 +197,23 @@ function createSpansTask() {
         listen(body, "click", (event) => onTextClick(st, ctx, event)),
         listen(controls, "click", (event) => onControlsClick(st, ctx, event)),
       ];
-      return () => offs.forEach((off) => off());
+      const offRelations = relations.setup(ctx, { body, controls });
+      return () => {
+        offs.forEach((off) => off());
+        offRelations();
+      };
     },
 
-    renderItem: (ctx, item, body) => renderText(st, ctx, item, body),
+    renderItem(ctx, item, body) {
+      renderText(st, ctx, item, body);
+      relations.draw(ctx, item);
+    },
     renderControls(ctx, item, controls) {
       const config = ctx.config();
       renderSpanControls(draftFor(st, item), item, controls, { labels: config.labels, keys: hotkeys(config), active: st.active });
+      relations.renderControls(ctx, item, controls);
     },
-    onKey: (ctx, event, item) => onSpansKey(st, ctx, event, item),
+    onKey: (ctx, event, item) => relations.onKey(ctx, event, item) || onSpansKey(st, ctx, event, item),
 
     onAction(ctx, action, item) {
       if (!item) return false;
