@@ -30,13 +30,13 @@ export function diffSegments(draft, text, { timeout = DIFF_TIMEOUT_MS } = {}) {
   return { segments, added, removed, changed: true };
 }
 
-/** One line saying what changed: "+3 words · −1 word" or "no changes". */
+/** What changed, after "Changes to the draft: ": "+3 words · −1 word", "none", ... */
 export function diffSummary(diff) {
-  if (diff.tooLarge) return "too long or too different to show the changes";
-  if (!diff.changed) return "no changes to the draft";
+  if (diff.tooLarge) return "too long or too different to show";
+  if (!diff.changed) return "none";
   const n = (k, sign) => `${sign}${k.toLocaleString("en-US")} word${k === 1 ? "" : "s"}`;
   const parts = [];
   if (diff.added) parts.push(n(diff.added, "+"));
   if (diff.removed) parts.push(n(diff.removed, "−"));
-  return parts.length ? parts.join(" · ") : "whitespace changed";
+  return parts.length ? parts.join(" · ") : "whitespace only";
 }

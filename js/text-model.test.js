@@ -116,8 +116,8 @@ describe("the diff against the draft", () => {
 
   it("says when nothing changed, and gives up on huge texts", () => {
     expect(diffSegments("same", "same")).toEqual({ segments: [{ type: "same", text: "same" }], added: 0, removed: 0, changed: false });
-    expect(diffSummary(diffSegments("same", "same"))).toBe("no changes to the draft");
-    expect(diffSummary(diffSegments("a  b", "a b"))).toBe("whitespace changed");
+    expect(diffSummary(diffSegments("same", "same"))).toBe("none");
+    expect(diffSummary(diffSegments("a  b", "a b"))).toBe("whitespace only");
     expect(diffSegments("x".repeat(MAX_DIFF_CHARS), "y")).toEqual({ tooLarge: true });
     expect(diffSummary({ tooLarge: true })).toMatch(/too long/);
     expect(diffSummary(diffSegments("", "new words here"))).toBe("+3 words");
