@@ -156,3 +156,24 @@ def test_import_label_studio_brings_an_export_in_and_sends_it_back(tmp_path: Pat
     assert "same labels after the round trip: True" in printed(nb, "round_trip.import_file(")
     assert "num_rows: 40" in printed(nb, "load_from_disk(str(hf_folder))")
     assert "| undecided | 3 |" in printed(nb, '## Final label")')
+
+
+def test_ratings_notebook_reads_leniency_and_guessing(tmp_path: Path) -> None:
+    """The ratings example: ben's one-point leniency lowers the absolute-agreement ICC of fluency
+    but not the consistency one (and without him the two agree); cy's guessing leaves
+    correctness poor; Dawid–Skene beats the majority on both criteria; aggregating without
+    criterion= says what to pass."""
+    nb = execute(copy_examples(tmp_path) / "ratings.ipynb")
+    icc = printed(nb, "without_ben = ")
+    agreement = float(re.search(r"^ICC\(A,1\)\s+ICC\(2,1\)\s+([\d.]+)", icc, re.M)[1])
+    consistency = float(re.search(r"^ICC\(C,1\)\s+ICC\(3,1\)\s+([\d.]+)", icc, re.M)[1])
+    assert consistency - agreement > 0.1
+    alone = re.search(r"without ben: ICC\(A,1\) ([\d.]+), ICC\(C,1\) ([\d.]+)", icc)
+    assert abs(float(alone[1]) - float(alone[2])) < 0.02
+    report = printed(nb, "report = nl.agreement_report(")
+    assert re.search(r"correctness/icc_agreement .* poor; ", report)
+    aggregated = printed(nb, 'method="dawid_skene"')
+    for criterion in ("fluency", "correctness"):
+        shares = re.search(rf"{criterion}\s+majority (\d+)% right, Dawid–Skene (\d+)% right", aggregated)
+        assert int(shares[2]) > int(shares[1])
+    assert "aggregate one at a time with criterion='fluency'" in printed(nb, "nl.aggregate(ratings)\n")
