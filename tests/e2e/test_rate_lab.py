@@ -6,6 +6,7 @@ the keyboard; hostile names and item text render as text."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import harness
@@ -145,5 +146,41 @@ def test_hostile_names_of_criteria_and_points_are_text(lab, lab_root: Path, lab_
     page.keyboard.press("Enter")
     expect(widget).to_have_attribute("data-key", "a2")
     assert list(harness.wait_for_events(db, "hostile", 1)["value"]) == [{criterion: 2}]
+    assert page.evaluate("() => window.__pwned") is None
+    assert dialogs == []
+
+
+DASHBOARD = (
+    "import pandas as pd\nimport nblabel as nl\n"
+    f"df = pd.DataFrame({{'answer': {ANSWERS!r}}}, index=pd.Index(['a1', 'a2', 'a3', 'a4'], name='aid'))\n"
+    "store = nl.Store('dash.db')\n"
+    "given = {'ana': [(4, 2), (3, 3), (5, 1), (2, 2)], 'ben': [(4, 3), (3, 3), (4, 1), (2, 2)]}\n"
+    "for name, points in given.items():\n"
+    "    r = nl.Rate(df, text='answer', criteria=['fluency', 'accuracy'], task='dash', annotator=name,\n"
+    "                store=store)\n"
+    "    for item, (f, a) in zip(df.index, points):\n"
+    "        r.annotate(item, {'fluency': f, 'accuracy': a})\n"
+    "dash = nl.Dashboard(store, task='dash', interval=0.3, n_boot=50)\n"
+    "dash"
+)
+
+
+def test_the_dashboard_of_ratings_per_criterion(lab, lab_root: Path, lab_page: Page, dialogs) -> None:
+    page = lab_page
+    harness.write_notebook(lab_root / "rate-dash" / "dash.ipynb", [DASHBOARD])
+    harness.open_notebook(page, lab, "rate-dash/dash.ipynb")
+    harness.run_all(page)
+    dash = page.locator(".nbl-dash")
+    for key in ("fluency/ordinal_alpha", "accuracy/interval_alpha", "fluency/icc_agreement"):
+        expect(dash.locator(f".nbl-dash-coefficients tr[data-key='{key}'] .nbl-dash-value")).to_have_text(
+            re.compile(r"^-?\d\.\d+$")
+        )
+    expect(dash.locator(".nbl-dash-cellbtn")).to_have_count(25)  # the five points on each axis
+    # ana 5, ben 4 on a3's fluency; ana 2, ben 3 on a1's accuracy
+    dash.locator(".nbl-dash-cellbtn[data-row='4'][data-col='3']").click()
+    listing = dash.locator(".nbl-dash-items tbody tr")
+    expect(listing).to_have_count(1)
+    assert listing.locator(".nbl-dash-id").all_inner_texts() == ["a3"]
+    assert "fluency" in listing.inner_text()
     assert page.evaluate("() => window.__pwned") is None
     assert dialogs == []
