@@ -48,7 +48,7 @@ from .report import (
     safe_value,
     sort_key,
 )
-from .views import CategoricalView, ExtraRows, _item_table, number
+from .views import CategoricalView, ExtraRows, number
 
 __all__ = ["CriteriaView", "by_criterion", "rating_live_view", "rating_report", "scale_rows"]
 
@@ -381,10 +381,11 @@ class CriteriaView(CategoricalView):
         """The (item, criterion) ratings behind one cell, indexed by item id, with the criterion
         and every annotator's rating of it."""
         table = super().cell_items(a, b, row_code, col_code, None, majority=majority)
-        units = table.index
-        items = units.get_level_values("item_id")
-        flat, _ = _item_table(pd.Index(items, name="item_id"), texts)
-        flat["criterion"] = units.get_level_values("criterion").to_numpy(dtype=object)
+        items = table.index.get_level_values("item_id")
+        flat = pd.DataFrame(index=pd.Index(items, name="item_id"))
+        if texts is not None:
+            flat["text"] = texts.reindex(items).to_numpy(dtype=object)
+        flat["criterion"] = table.index.get_level_values("criterion").to_numpy(dtype=object)
         for column in table.columns:
             flat[column] = table[column].to_numpy(dtype=object)
         return flat
