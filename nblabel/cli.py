@@ -463,7 +463,8 @@ def _text(task: str, info: Any, report: Any) -> str:
 def _write_outputs(
     out: Path, task: str, info: Any, annotations: pd.DataFrame, report: Any, *, gold: str | None
 ) -> Path:
-    from .agreement.plots import plot_agreement, plot_annotators, plot_confusion
+    from .agreement.plots import plot_agreement, plot_annotators, plot_confusion_grid
+    from .core import registry
 
     out.mkdir(parents=True, exist_ok=True)
     figures: list[tuple[str, str]] = []  # (file name, caption); names never hold user data
@@ -474,16 +475,25 @@ def _write_outputs(
 
     save(plot_agreement(report, title=f"Agreement · {task}"), "agreement.png", "Agreement coefficients")
     save(plot_annotators(report), "annotators.png", "Annotators: accuracy and throughput")
-    labels = info.labels
     annotators = list(report.per_annotator.index)
-    if gold is not None:
+    # the dashboard's confusion of two sides, as the task's kind prepares it
+    kind = registry.for_task(info.kind, info.config)
+    view = kind.live_view(annotations, gold, labels=info.labels or None, config=info.config)
+    present = set(view.annotators)
+
+    def save_pair(a: Any, b: Any, b_side: Any, name: str, caption: str) -> None:
+        if a in present:
+            fig = plot_confusion_grid(view.confusion(view.column(a), b_side), a, b)
+            if fig is not None:
+                save(fig, name, caption)
+
+    if gold is not None and view.has_gold:
         for k, a in enumerate(annotators, 1):
-            fig = plot_confusion(annotations, a, "gold", gold=gold, labels=labels, task=task)
-            save(fig, f"confusion-gold-{k}.png", f"{a} × gold ({gold})")
+            save_pair(a, "gold", view.gold_column(), f"confusion-gold-{k}.png", f"{a} × gold ({gold})")
     pairs = list(itertools.combinations(annotators, 2))
     for k, (a, b) in enumerate(pairs[:MAX_PAIRS], 1):
-        fig = plot_confusion(annotations, a, b, gold=gold, labels=labels, task=task)
-        save(fig, f"confusion-{k}.png", f"{a} × {b}")
+        if b in present:
+            save_pair(a, b, view.column(b), f"confusion-{k}.png", f"{a} × {b}")
     page = out / "index.html"
     page.write_text(_html(task, info, report, figures, len(pairs)), encoding="utf-8")
     return page

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -269,3 +270,45 @@ def test_tasks_on_postgresql_never_shows_the_password(postgres, capsys):
     assert main(["tasks", unreachable]) == 2
     err = capsys.readouterr().err
     assert "cannot open the store" in err and "s3cret" not in err
+
+
+def test_report_pages_of_spans_boxes_and_compare_tasks(tmp_path: Path) -> None:
+    """``report --out`` draws each kind's own confusion (the dashboard's, from the kind's live
+    view) and the annotators' plot with the kind's measure; it used to draw a classify confusion
+    for every kind and fail on spans and boxes (no 'accuracy' column)."""
+    path = tmp_path / "kinds.db"
+    store = nl.Store(path)
+    docs = pd.DataFrame({"text": ["Ada met Bo in Rome", "Cy flew to Oslo"]})
+    spans = {
+        "ana": [[(0, 3, "PER"), (13, 17, "LOC")], [(0, 2, "PER"), (11, 15, "LOC")]],
+        "bob": [[(0, 3, "PER"), (13, 17, "PER")], [(0, 2, "PER")]],
+    }
+    for name, values in spans.items():
+        w = nl.Spans(docs, text="text", labels=["PER", "LOC"], task="ner", annotator=name, store=store)
+        for item, value in enumerate(values):
+            w.annotate(item, [{"start": s, "end": e, "label": lab} for s, e, lab in value])
+    images = pd.DataFrame({"image": [np.zeros((40, 60, 3), dtype=np.uint8)] * 2})
+    for name, dx in (("ana", 0), ("bob", 2)):
+        w = nl.Boxes(images, image="image", labels=["car"], task="det", annotator=name, store=store)
+        for item in range(2):
+            w.annotate(item, [{"x": 5 + dx, "y": 5, "w": 20, "h": 10, "label": "car"}])
+    pairs = pd.DataFrame({"prompt": ["p1", "p2"], "a": ["x", "y"], "b": ["z", "w"]})
+    for name, choices in (("ana", ["A", "B"]), ("bob", ["A", "tie"])):
+        w = nl.Compare(pairs, prompt="prompt", a="a", b="b", task="cmp", annotator=name, store=store)
+        for item, choice in enumerate(choices):
+            w.annotate(item, {"choice": choice})
+    store.close()
+    for task, grid in (("ner", ["PER", "LOC", "(none)"]), ("det", None), ("cmp", None)):
+        out = tmp_path / f"out-{task}"
+        assert main(["report", str(path), "--task", task, "--out", str(out), "--n-boot", "0"]) == 0
+        assert (out / "index.html").exists() and (out / "annotators.png").exists()
+        if grid is not None:
+            assert (out / "confusion-1.png").exists()
+    # the span confusion drawn is the dashboard's: PER/PER twice, LOC/PER once, LOC/(none) once
+    from nblabel.agreement.plots import plot_confusion_grid
+    from nblabel.core import registry
+
+    frame = nl.Store(path).annotations("ner")
+    view = registry.for_task("spans", {}).live_view(frame, None, labels=["PER", "LOC"], config={})
+    fig = plot_confusion_grid(view.confusion(view.column("ana"), view.column("bob")), "ana", "bob")
+    assert fig.confusion.tolist() == [[2, 0, 0], [1, 0, 1], [0, 0, 0]]

@@ -221,6 +221,29 @@ def plot_span_confusion(
     return fig
 
 
+def plot_confusion_grid(
+    grid: dict[str, Any], a: Any, b: Any, normalize: str | None = None, *, cmap: Any = SEQUENTIAL
+) -> Figure | None:
+    """The heatmap of a confusion grid as a task kind's live view gives it
+    (:meth:`~nblabel.core.registry.LiveView.confusion`: ``categories``, ``counts``, ``total``,
+    ``agree``): the dashboard's matrix for any kind, drawn for a report. ``None`` for a grid
+    whose rows are not its columns (``row_categories``: texts against similarity bands)."""
+    if normalize not in _NORMALIZE:
+        raise ValueError(f"normalize must be one of None, 'true', 'pred', 'all'; got {normalize!r}")
+    if "row_categories" in grid:
+        return None
+    counts = np.asarray(grid["counts"], dtype=np.int64).reshape(len(grid["categories"]), -1)
+    total = int(grid.get("total", counts.sum()))
+    unit = str(grid.get("category_kind") or grid.get("unit") or "items")
+    subtitle = f"{total} {unit} compared"
+    if total:
+        subtitle += f" · {int(grid.get('agree', np.trace(counts))) / total:.0%} agree"
+    names = [str(c) for c in grid["categories"]]
+    fig = _confusion_figure(counts, names, a, b, normalize, cmap, subtitle, unit=unit)
+    fig.confusion = counts
+    return fig
+
+
 def _confusion_figure(
     counts: np.ndarray,
     names: list[str],
@@ -436,7 +459,8 @@ def plot_annotators(
     timed = x.notna().any()
     if not timed:
         x = table["items"].astype(float)
-    y = pd.to_numeric(table["accuracy"], errors="coerce")
+    quality = _quality_column(table)
+    y = pd.to_numeric(table[quality], errors="coerce") if quality else pd.Series(np.nan, index=table.index)
     xmax = float(np.nanmax(np.r_[x.to_numpy(dtype=float), 1.0]))
     finite_y = y.dropna()
     ybottom = 0.0 if finite_y.empty else max(0.0, math.floor((finite_y.min() - 0.05) * 10) / 10)
@@ -450,8 +474,23 @@ def plot_annotators(
             ha="right", va="bottom",
         )  # fmt: skip
     _draw_annotators(ax, table, x, y, ybottom, xlim)
-    _annotator_axes(fig, ax, has_gold=has_gold, timed=timed)
+    _annotator_axes(fig, ax, has_gold=has_gold, timed=timed, measure=_QUALITY_NAMES.get(quality, quality))
     return fig
+
+
+#: What the y axis of :func:`plot_annotators` says for each kind's per-annotator measure.
+_QUALITY_NAMES = {"accuracy": "accuracy", "f1_reference": "F1", "kappa_reference": "κ"}
+
+
+def _quality_column(table: pd.DataFrame) -> str | None:
+    """The per-annotator table's measure against the reference: ``accuracy`` (categories), else
+    the kind's ``<measure>_reference`` column (span and box F1, ...); ``None`` without one."""
+    if "accuracy" in table.columns:
+        return "accuracy"
+    return next(
+        (c for c in table.columns if isinstance(c, str) and c.endswith("_reference") and c != "n_reference"),
+        None,
+    )
 
 
 def _draw_annotators(
@@ -479,10 +518,13 @@ def _draw_annotators(
         )  # fmt: skip
 
 
-def _annotator_axes(fig: Figure, ax: Any, *, has_gold: bool, timed: bool) -> None:
+def _annotator_axes(
+    fig: Figure, ax: Any, *, has_gold: bool, timed: bool, measure: str | None = "accuracy"
+) -> None:
     """What the axes of :func:`plot_annotators` measure, its grid and titles."""
     reference = "gold" if has_gold else "majority of the other annotators"
-    ax.set_ylabel(f"accuracy vs {'gold' if has_gold else 'majority'}", fontsize=9, color=_INK)
+    measure = measure or "agreement"
+    ax.set_ylabel(f"{measure} vs {'gold' if has_gold else 'majority'}", fontsize=9, color=_INK)
     if timed:
         minutes = int(BREAK.total_seconds() // 60)
         ax.set_xlabel(f"items per hour (pauses over {minutes} min left out)", fontsize=9, color=_INK)
@@ -492,8 +534,8 @@ def _annotator_axes(fig: Figure, ax: Any, *, has_gold: bool, timed: bool) -> Non
     ax.grid(True, color=_GRID, linewidth=0.7)
     ax.set_axisbelow(True)
     _titles(
-        fig, ax, "Annotators: accuracy and throughput",
-        f"accuracy against {reference} · point size: items labeled",
+        fig, ax, f"Annotators: {measure} and throughput",
+        f"{measure} against {reference} · point size: items labeled",
     )  # fmt: skip
 
 
