@@ -33,7 +33,9 @@ export function textLength(text) {
   return codePoints(stripPy(text));
 }
 
-const plural = (n, word) => `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
+const NUMBER = new Intl.NumberFormat("en-US"); // (toLocaleString builds a formatter per call: slow)
+const num = (n) => NUMBER.format(n);
+const plural = (n, word) => `${num(n)} ${word}${n === 1 ? "" : "s"}`;
 
 /**
  * Why `text` cannot be submitted under `config` ({min_length, max_length}), or "" when it can.
@@ -45,10 +47,10 @@ export function blockReason(text, config) {
   const low = config.min_length;
   const high = config.max_length;
   if (low !== null && low !== undefined && length < low) {
-    return `Too short: ${plural(length, "character")}, at least ${low.toLocaleString("en-US")} required (${(low - length).toLocaleString("en-US")} more).`;
+    return `Too short: ${plural(length, "character")}, at least ${num(low)} required (${num(low - length)} more).`;
   }
   if (high !== null && high !== undefined && length > high) {
-    return `Too long: ${plural(length, "character")}, at most ${high.toLocaleString("en-US")} allowed (${(length - high).toLocaleString("en-US")} over).`;
+    return `Too long: ${plural(length, "character")}, at most ${num(high)} allowed (${num(length - high)} over).`;
   }
   return "";
 }
@@ -58,9 +60,9 @@ export function lengthLine(text, config) {
   const parts = [plural(textLength(text), "character")];
   const low = config.min_length;
   const high = config.max_length;
-  if (low !== null && low !== undefined && high !== null && high !== undefined) parts.push(`${low.toLocaleString("en-US")}–${high.toLocaleString("en-US")} allowed`);
-  else if (low !== null && low !== undefined) parts.push(`at least ${low.toLocaleString("en-US")}`);
-  else if (high !== null && high !== undefined) parts.push(`at most ${high.toLocaleString("en-US")}`);
+  if (low !== null && low !== undefined && high !== null && high !== undefined) parts.push(`${num(low)}–${num(high)} allowed`);
+  else if (low !== null && low !== undefined) parts.push(`at least ${num(low)}`);
+  else if (high !== null && high !== undefined) parts.push(`at most ${num(high)}`);
   return parts.join(" · ");
 }
 
