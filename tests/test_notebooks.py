@@ -177,3 +177,20 @@ def test_ratings_notebook_reads_leniency_and_guessing(tmp_path: Path) -> None:
         shares = re.search(rf"{criterion}\s+majority (\d+)% right, Dawid–Skene (\d+)% right", aggregated)
         assert int(shares[2]) > int(shares[1])
     assert "aggregate one at a time with criterion='fluency'" in printed(nb, "nl.aggregate(ratings)\n")
+
+
+def test_text_notebook_reads_the_post_edits(tmp_path: Path) -> None:
+    """The written-answers example: agreement with its intervals, cy keeping eleven of twelve
+    drafts, gold telling cy's mistakes left in from ben's rewordings, and one sft record per
+    item (the text most like the others')."""
+    nb = execute(copy_examples(tmp_path) / "text.ipynb")
+    report = printed(nb, 'print("TEXT AGREEMENT")')
+    pattern = r"mean pairwise similarity \(normalised Levenshtein\): ([\d.]+) \[([\d.]+), ([\d.]+)\]"
+    similarity = re.search(pattern, report)
+    low, value, high = float(similarity[2]), float(similarity[1]), float(similarity[3])
+    assert 0.85 < value < 0.95 and low < value < high
+    assert "identical texts (share of pairs, whitespace normalised): 0.556" in report
+    assert "KEPT DRAFTS {'ana': 0.5, 'ben': 0.5, 'cy': 0.917}" in printed(nb, 'print("KEPT DRAFTS"')
+    gold = dict(re.findall(r"'(\w+)': ([\d.]+)", printed(nb, 'print("VS GOLD"')))
+    assert float(gold["cy"]) < float(gold["ben"]) - 0.05 and float(gold["cy"]) < float(gold["ana"]) - 0.05
+    assert "SFT 12 records; {'prompt': 'The meeting was moved" in printed(nb, 'print("SFT"')

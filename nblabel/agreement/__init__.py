@@ -23,6 +23,7 @@ from .coefficients import (
 )
 from .icc import ICCResult, icc
 from .relations import relation_agreement
+from .text import edit_distance, text_similarity
 
 __all__ = [
     "ICCResult",
@@ -32,6 +33,7 @@ __all__ = [
     "box_agreement",
     "box_iou",
     "cohen_kappa",
+    "edit_distance",
     "fleiss_kappa",
     "gwet_ac1",
     "icc",
@@ -41,4 +43,5 @@ __all__ = [
     "relation_agreement",
     "scott_pi",
     "span_agreement",
+    "text_similarity",
 ]
