@@ -47,7 +47,7 @@ class TextKind(KindBase):
     """A written answer per item."""
 
     name: ClassVar[str] = "text"
-    description: ClassVar[str] = "a written answer per item (a text, possibly corrected from a draft)"
+    description: ClassVar[str] = "a written answer per item, possibly corrected from a draft"
     export_formats: ClassVar[tuple[str, ...]] = TEXT_FORMATS
 
     def check_value(self, value: Any, item: ItemContext) -> str:

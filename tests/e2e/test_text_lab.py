@@ -189,3 +189,49 @@ def test_hostile_source_and_draft_are_text(lab, lab_root: Path, lab_page: Page, 
     assert value == f"<script>{PWN}</script> <i>draft</i> <img src=y onerror=alert(1)>"
     assert page.evaluate("() => window.__pwned") is None
     assert dialogs == []
+
+
+ADJUDICATE = (
+    "import pandas as pd\nimport nblabel as nl\n"
+    "df = pd.DataFrame({'source': ['Hello, how are you?', 'Good night.'],\n"
+    "                   'mt': ['Bonjour, comment vas-tu ?', 'Bonne nuit.']},\n"
+    "                  index=pd.Index(['a', 'b'], name='sid'))\n"
+    "s = nl.Session('adj.db', 'greet', widget=nl.Text, data=df, annotators=['ana', 'ben'], overlap=2,\n"
+    "               text='source', draft='mt')\n"
+    "ana, ben = s.labeler('ana'), s.labeler('ben')\n"
+    "ana.annotate('a', 'Bonjour, comment allez-vous ?'); ana.annotate('b', 'Bonne nuit.')\n"
+    "ben.annotate('a', 'Salut, ça va ?'); ben.annotate('b', 'Bonne nuit !')\n"
+    "adj = nl.Adjudicate(s, adjudicator='boss')\n"
+    "adj"
+)
+
+
+def test_the_adjudicator_edits_one_text_or_uses_another(lab, lab_root: Path, lab_page: Page) -> None:
+    page = lab_page
+    harness.write_notebook(lab_root / "text-adjudicate" / "adjudicate.ipynb", [ADJUDICATE])
+    harness.open_notebook(page, lab, "text-adjudicate/adjudicate.ipynb")
+    harness.run_all(page)
+    widget = page.locator(harness.WIDGET)
+    area = widget.locator(".nbl-text-slot:not(.nbl-text-slot-next) .nbl-text-editor")
+    expect(widget).to_have_attribute("data-key", "a")
+    expect(widget.locator(".nbl-review-value")).to_have_text(
+        ["Bonjour, comment allez-vous ?", "Salut, ça va ?"]
+    )
+    expect(area).to_have_value("Bonjour, comment vas-tu ?")  # the draft
+    # start from ben's text, and improve it
+    widget.locator(".nbl-text-start", has_text="ben").click()
+    expect(area).to_be_focused()
+    expect(area).to_have_value("Salut, ça va ?")
+    page.keyboard.press("Control+End")
+    page.keyboard.type(" Bien dormi ?")
+    page.keyboard.press("Control+Enter")
+    expect(widget).to_have_attribute("data-key", "b")
+    # or use an annotator's text as it is: Esc, then Alt+1 (ana's)
+    page.keyboard.press("Escape")
+    page.keyboard.press("Alt+1")
+    expect(widget).to_have_attribute("data-state", "done")
+    events = harness.wait_for_events(lab_root / "text-adjudicate" / "adj.db", "greet/adjudication", 2)
+    assert dict(zip(events["item_id"], events["value"], strict=True)) == {
+        "a": "Salut, ça va ? Bien dormi ?",
+        "b": "Bonne nuit.",
+    }
