@@ -440,9 +440,9 @@ def _plain_table(frame: pd.DataFrame, index: bool = True) -> str:
 def _text(task: str, info: Any, report: Any) -> str:
     multi = " (multi-label)" if report.multi else ""
     n_items = len(report.disagreements)
+    labels = f" · labels: {', '.join(str(label) for label in info.labels)}" if info.labels else ""
     lines = [
-        f"nblabel report · task {task!r} · {info.kind}{multi} · labels: "
-        + ", ".join(str(label) for label in info.labels),
+        f"nblabel report · task {task!r} · {info.kind}{multi}{labels}",
         "",
         "Agreement",
         _plain_table(report.drop(columns=["note"]).set_index("coefficient"), index=True),
@@ -450,7 +450,8 @@ def _text(task: str, info: Any, report: Any) -> str:
     notes = [(c, n) for c, n in zip(report["coefficient"], report["note"], strict=True) if n]
     lines += [f"  {c}: {n}" for c, n in notes]
     lines += ["", f"Annotators (reference: {report.reference})", _plain_table(report.per_annotator)]
-    lines += ["", "Labels", _plain_table(report.per_label)]
+    if len(report.per_label.columns):  # a kind without labels (texts) has no label table
+        lines += ["", "Labels", _plain_table(report.per_label)]
     lines += ["", f"Disagreements: {n_items} items"]
     if n_items:
         lines.append(_plain_table(report.disagreements.head(MAX_DISAGREEMENTS)))
