@@ -479,7 +479,12 @@ def plot_annotators(
 
 
 #: What the y axis of :func:`plot_annotators` says for each kind's per-annotator measure.
-_QUALITY_NAMES = {"accuracy": "accuracy", "f1_reference": "F1", "kappa_reference": "κ"}
+_QUALITY_NAMES = {
+    "accuracy": "accuracy",
+    "f1_reference": "F1",
+    "kappa_reference": "κ",
+    "similarity_reference": "similarity",
+}
 
 
 def _quality_column(table: pd.DataFrame) -> str | None:
