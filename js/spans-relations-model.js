@@ -146,14 +146,14 @@ export function arcLevels(arcs) {
 
 /**
  * The drawing of one arc from (x1, y1) (the head span's top) to (x2, y2) (the child's) at
- * `level`: the SVG path, the arrowhead at the child (pointing down into it) and where its
- * label goes (the top of the curve).
+ * `level`: the SVG path of the curve, the arrowhead at the child (a chevron pointing down into
+ * it, to stroke with the curve) and where its label goes (the top of the curve).
  */
 export function arcGeometry(x1, y1, x2, y2, level) {
   const rise = 6 + level * ARC_STEP;
   const top = Math.min(y1, y2) - rise;
   const path = `M ${r(x1)} ${r(y1)} C ${r(x1)} ${r(top)}, ${r(x2)} ${r(top)}, ${r(x2)} ${r(y2)}`;
-  const head = `${r(x2 - 3.5)},${r(y2 - 6)} ${r(x2 + 3.5)},${r(y2 - 6)} ${r(x2)},${r(y2)}`;
+  const head = `M ${r(x2 - 4)} ${r(y2 - 6)} L ${r(x2)} ${r(y2)} L ${r(x2 + 4)} ${r(y2 - 6)}`;
   // the cubic's point at t = 1/2: halfway across, 3/4 of the way up from the ends' mean height
   return { path, head, labelX: r((x1 + x2) / 2), labelY: r((y1 + y2) / 8 + (top * 3) / 4) };
 }

@@ -1,22 +1,38 @@
-// Relations between spans on screen (a Spans widget with `relations`): directed arcs drawn as
-// SVG over the text (each arc's label is SVG text, its title says what it links), the keys that
-// draw, select and remove them, Shift/Alt+click from one span to another, and the controls (the
-// relation labels with their keys, what is being drawn or is selected). The draft's relations
-// live in spans-draft.js / spans-relations-draft.js; this module only draws and listens.
-// Relation labels reach the page only as text.
+// Relations between spans on screen (a Spans widget with `relations`): the keys that draw,
+// select and remove them, Shift/Alt+click from one span to another, the controls (the relation
+// labels with their keys, what is being drawn or is selected) and which arcs to draw (the SVG
+// layers are spans-arcs.js). A moment after an item is shown, the next one's text and arcs are
+// drawn ahead, hidden under it (spans-text.js `drawAhead`): a document with a hundred spans
+// takes longer to lay out than a frame, and the key that shows it then only swaps which text is
+// visible. The draft's relations live in spans-draft.js and spans-relations-draft.js; this
+// module only draws and listens. Relation labels reach the page only as text.
 
-import { PALETTE, colour } from "./chips.js";
 import { h, listen } from "./dom.js";
 import { labelHotkeys } from "./keymap.js";
-import { cursorRange, draftFor, removeSelected } from "./spans-draft.js";
+import { createArcLayer, relationColour } from "./spans-arcs.js";
+import { cursorRange, draftFor, newDraft, removeSelected } from "./spans-draft.js";
 import { cancelRelation, finishRelation, linkToSpan, moveChild, quoteKey, relabelRelation, selectRelation, startRelation } from "./spans-relations-draft.js";
-import { RELATION_COMMANDS, arcGeometry, arcLevels, hotkeysWithout, spanKey } from "./spans-relations-model.js";
-import { pickAt } from "./spans-text.js";
+import { RELATION_COMMANDS, hotkeysWithout, spanKey } from "./spans-relations-model.js";
+import { drawAhead, overlays, pickAt } from "./spans-text.js";
 
-const SVG = "http://www.w3.org/2000/svg";
+/** Milliseconds after an item is drawn before the next one is drawn ahead. */
+const AHEAD_MS = 30;
 
-/** Relation label `index`'s colour (from the end of the palette: span labels use its start). */
-export const relationColour = (index) => colour(PALETTE.length - 1 - (index % PALETTE.length));
+/** The arcs of draft `d`: every relation (the selected one marked), and the one being drawn. */
+function arcsOf(d) {
+  const arcs = d.relations.map((relation, index) => ({
+    relation,
+    index,
+    selected: !!(d.selected && d.selected.kind === "relation" && d.selected.index === index),
+  }));
+  if (d.linking && d.linking.child) arcs.push({ relation: { ...d.linking, label: -1 }, pending: true });
+  return arcs;
+}
+
+/** The item a key most likely shows next: the next one to label, else the next in order. */
+function nextKey(win, key) {
+  return win.upcoming.find((k) => k !== key) ?? (win.next !== key ? win.next : null);
+}
 
 /** The span labels' hotkeys: `r` is kept for relations when the task has them. */
 export function spanHotkeys(config) {
@@ -35,135 +51,6 @@ export function relationHelp(config) {
     ["] / [ · click an arc", "select the next / previous relation; Delete removes it"],
     ["Esc", "stop drawing the relation"],
   ];
-}
-
-function svg(tag, attrs = {}, ...children) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) node.setAttribute(k, String(v));
-  node.append(...children);
-  return node;
-}
-
-function svgText(tag, attrs, text) {
-  const node = svg(tag, attrs);
-  node.textContent = text;
-  return node;
-}
-
-// ---------------------------------------------------------------------------- geometry
-/** Where each span's arcs start: the middle of its first line, at the top of the text. */
-function anchors(text, keys) {
-  const segs = text.querySelectorAll(".nbl-seg");
-  const starts = Array.from(segs, (s) => Number(s.dataset.start));
-  const box = text.getBoundingClientRect();
-  const dx = text.scrollLeft - box.left - text.clientLeft;
-  const dy = text.scrollTop - box.top - text.clientTop;
-  const out = new Map();
-  for (const key of keys) {
-    if (out.has(key)) continue;
-    const [s, e] = key.split(":").map(Number);
-    let first = null;
-    let left = Infinity;
-    let right = -Infinity;
-    let wrapped = false; // the span went on to the next line: its first line is measured
-    for (let i = lowerBound(starts, s); i < segs.length && starts[i] < e && !wrapped; i++) {
-      for (const r of segs[i].getClientRects()) {
-        if (!r.width && !r.height) continue;
-        if (!first) first = r;
-        if (Math.abs(r.top - first.top) > 2) {
-          wrapped = true;
-          break;
-        }
-        left = Math.min(left, r.left);
-        right = Math.max(right, r.right);
-      }
-    }
-    if (first) out.set(key, { x: (left + right) / 2 + dx, y: first.top + dy, line: Math.round(first.top + dy) });
-  }
-  return out;
-}
-
-function lowerBound(values, target) {
-  let lo = 0;
-  let hi = values.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (values[mid] < target) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-// ---------------------------------------------------------------------------- drawing
-function arcNode(arc, geometry, names, text) {
-  const { relation, index, pending, selected } = arc;
-  const name = pending ? "?" : (names[relation.label] ?? "?");
-  const what = `${quoteKey(text, relation.head)} ${name} ${quoteKey(text, relation.child)}`;
-  const g = svg("g", {
-    class: `nbl-arc${selected ? " nbl-arc-selected" : ""}${pending ? " nbl-arc-pending" : ""}`,
-    "data-index": pending ? null : index,
-    "data-label": pending ? null : name,
-    role: "img",
-    "aria-label": what,
-  });
-  g.style.setProperty("--nbl-arc", pending ? "var(--nbl-accent)" : relationColour(relation.label));
-  g.append(
-    svgText("title", {}, what),
-    svg("path", { class: "nbl-arc-hit", d: geometry.path }),
-    svg("path", { class: "nbl-arc-line", d: geometry.path }),
-    svg("polygon", { class: "nbl-arc-head", points: geometry.head }),
-    svgText("text", { class: "nbl-arc-label", x: geometry.labelX, y: geometry.labelY - 2, "text-anchor": "middle" }, name),
-  );
-  return g;
-}
-
-/** Mark the spans of the relation being drawn, or of the selected one, on the text. */
-function markEnds(text, ends) {
-  for (const node of text.querySelectorAll(".nbl-link-head, .nbl-link-child")) node.classList.remove("nbl-link-head", "nbl-link-child");
-  for (const [key, cls] of ends) {
-    if (!key) continue;
-    const [s, e] = key.split(":").map(Number);
-    for (const seg of text.querySelectorAll(".nbl-seg")) {
-      const a = Number(seg.dataset.start);
-      if (a >= s && a < e) seg.classList.add(cls);
-    }
-  }
-}
-
-/** Draw the arcs of draft `d` over the text of `view`, in the SVG `layer`. */
-function drawArcs(layer, view, d, item, names) {
-  const text = view.text;
-  const arcs = d.relations.map((relation, index) => ({
-    relation,
-    index,
-    selected: !!(d.selected && d.selected.kind === "relation" && d.selected.index === index),
-  }));
-  if (d.linking && d.linking.child) arcs.push({ relation: { ...d.linking, label: -1 }, pending: true });
-  const ends = d.linking ? d.linking : d.selected && d.selected.kind === "relation" ? d.relations[d.selected.index] : null;
-  markEnds(text, ends ? [[ends.head, "nbl-link-head"], [ends.child, "nbl-link-child"]] : []);
-  if (!arcs.length) {
-    layer.replaceChildren();
-    return;
-  }
-  const at = anchors(text, arcs.flatMap((a) => [a.relation.head, a.relation.child]));
-  const placed = arcs.filter((a) => at.has(a.relation.head) && at.has(a.relation.child));
-  const levels = arcLevels(
-    placed.map((a) => {
-      const p = at.get(a.relation.head);
-      const q = at.get(a.relation.child);
-      return { x1: p.x, x2: q.x, line: p.line === q.line ? p.line : `${p.line}-${q.line}` };
-    }),
-  );
-  layer.setAttribute("width", String(text.scrollWidth));
-  layer.setAttribute("height", String(text.scrollHeight));
-  const source = item.payload.text || "";
-  layer.replaceChildren(
-    ...placed.map((a, i) => {
-      const p = at.get(a.relation.head);
-      const q = at.get(a.relation.child);
-      return arcNode(a, arcGeometry(p.x, p.y, q.x, q.y, levels[i]), names, source);
-    }),
-  );
 }
 
 // ---------------------------------------------------------------------------- controls
@@ -222,22 +109,46 @@ function statusRow(d, item, names, keys, active) {
  * method does nothing for a task without relations.
  */
 export function createRelations(st) {
-  let layer = null; // the SVG over the text on screen
-  let observer = null;
-  let last = null; // {ctx, item}: what the arcs were drawn for (a resize redraws them)
+  const layers = new Map(); // text element -> its arc layer (the text on screen, the one ahead)
   let keyCache = { names: null, keys: [] };
+  let body = null;
+  let timer = null;
   st.activeRelation = 0;
+
+  /** The arc layer of `view`'s text (layers of texts no longer shown are dropped). */
+  function layerFor(view) {
+    for (const [text, layer] of layers) {
+      if (!text.isConnected) {
+        layer.cleanup();
+        layers.delete(text);
+      }
+    }
+    if (!layers.has(view.text)) layers.set(view.text, createArcLayer());
+    return layers.get(view.text);
+  }
+
+  /** Draw the next item's text and arcs ahead, hidden (once the item on screen is drawn). */
+  function drawNext(ctx) {
+    timer = null;
+    const item = ctx.window.item;
+    if (!item || !body || !st.view || !st.view.text || st.view.key !== item.key) return;
+    const key = nextKey(ctx.window, item.key);
+    if (st.ahead && st.ahead.key === key && body.contains(st.ahead.text)) return;
+    if (st.ahead) st.ahead.text.remove();
+    st.ahead = null;
+    const next = key === null ? null : ctx.window.items.get(key);
+    if (!next || !next.payload || typeof next.payload.text !== "string") return;
+    const d = newDraft(next);
+    const labels = ctx.config().labels;
+    st.ahead = drawAhead(next, body, overlays(d, null), labels);
+    layerFor(st.ahead).draw(st.ahead, arcsOf(d), null, names(ctx), next.payload.text);
+  }
 
   const names = (ctx) => ctx.config().relations || [];
   const keysOf = (list) => {
     if (keyCache.names !== list) keyCache = { names: list, keys: hotkeysWithout(list.length, RELATION_COMMANDS) };
     return keyCache.keys;
   };
-
-  function redraw() {
-    if (!last || !st.view || !st.view.text || !layer) return;
-    drawArcs(layer, st.view, draftFor(st, last.item), last.item, names(last.ctx));
-  }
 
   function finish(ctx, item, label) {
     const d = draftFor(st, item);
@@ -307,8 +218,12 @@ export function createRelations(st) {
 
   return {
     /** Listeners on the text (capture: before the spans' own clicks) and the controls. */
-    setup(ctx, { body, controls }) {
+    setup(ctx, parts) {
+      const { controls } = parts;
+      body = parts.body;
       const on = () => !!ctx.config().relations;
+      // the text's room for arcs, set before any text is drawn (nblabel.css)
+      body.classList.toggle("nbl-has-relations", on());
       const offs = [
         // Shift/Alt+click must not extend the text selection (that would tag a span)
         listen(body, "mousedown", (event) => {
@@ -319,29 +234,22 @@ export function createRelations(st) {
       ];
       return () => {
         offs.forEach((off) => off());
-        if (observer) observer.disconnect();
-        observer = null;
-        layer = null;
-        last = null;
+        clearTimeout(timer);
+        for (const layer of layers.values()) layer.cleanup();
+        layers.clear();
+        body.classList.remove("nbl-has-relations");
       };
     },
 
-    /** Draw the arcs after the text was drawn (st.view). */
+    /** Draw the arcs after the text was drawn (st.view): every relation, and the one being
+     * drawn (dashed); the spans of that one, or of the selected one, are marked. */
     draw(ctx, item) {
-      const view = st.view;
-      if (!ctx.config().relations || !view || !view.text) return;
-      view.text.classList.add("nbl-with-relations");
-      if (!layer || layer.parentNode !== view.text) {
-        layer = svg("svg", { class: "nbl-arcs", role: "group", "aria-label": "relations between spans" });
-        view.text.append(layer); // after the paragraphs: the text's own nodes come first
-        if (observer) observer.disconnect();
-        if (typeof ResizeObserver !== "undefined") {
-          observer = new ResizeObserver(() => redraw());
-          observer.observe(view.text);
-        }
-      }
-      last = { ctx, item };
-      drawArcs(layer, view, draftFor(st, item), item, names(ctx));
+      if (!ctx.config().relations || !st.view || !st.view.text) return;
+      const d = draftFor(st, item);
+      const selected = d.selected && d.selected.kind === "relation" ? d.relations[d.selected.index] : null;
+      layerFor(st.view).draw(st.view, arcsOf(d), d.linking || selected, names(ctx), item.payload.text || "");
+      clearTimeout(timer);
+      timer = setTimeout(() => drawNext(ctx), AHEAD_MS);
     },
 
     /** The relation chips and the line of what is drawn or selected, under the span controls. */

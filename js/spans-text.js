@@ -1,7 +1,9 @@
 // Drawing the Spans text: one block per paragraph, each cut into segments between span
 // boundaries, with stacked underlines per span and its label after its last segment. Only the
 // paragraphs whose spans changed are drawn again. `view` is what the text on screen was drawn
-// from: {key, text (element), labels, chunks: [{start, end, el, sign, segs, shown}]}.
+// from: {key, text (element), labels, chunks: [{start, end, el, sign, segs, shown}]}. A view
+// may also be drawn ahead (`drawAhead`: the next item's text, hidden under the one on screen in
+// the same grid cell, laid out in advance); showing that item then only makes it visible.
 
 import { colour } from "./chips.js";
 import { h } from "./dom.js";
@@ -83,22 +85,59 @@ function drawChunk(item, labels, chunk, shown, number) {
   return el;
 }
 
-/** A new view of `item`'s text: its paragraphs, none drawn yet. */
-function newView(item, labels) {
-  const container = h("div", { class: "nbl-text nbl-spans-text", dir: "auto" });
+/** A new view of `item`'s text: its paragraphs, none drawn yet (`ahead`: hidden, inert). */
+function newView(item, labels, ahead = false) {
+  const container = h("div", { class: `nbl-text ${ahead ? "nbl-spans-ahead" : "nbl-spans-text"}`, dir: "auto" });
+  if (ahead) {
+    container.setAttribute("aria-hidden", "true");
+    container.inert = true;
+  }
   const chunks = chunkBounds(item.payload.text).map(([start, end]) => ({ start, end, el: null, sign: null }));
   return { key: item.key, text: container, labels, chunks };
 }
 
+/** The text drawn ahead for `item` made the one on screen: the rest of `body` goes. */
+function adopt(view, body) {
+  for (const child of Array.from(body.children)) if (child !== view.text) child.remove();
+  view.text.classList.replace("nbl-spans-ahead", "nbl-spans-text");
+  view.text.removeAttribute("aria-hidden");
+  view.text.inert = false;
+  return view;
+}
+
 /** Draw `item`'s text into `body` with the overlays `shown`, reusing `view` when it shows the
- * same item; returns the view now on screen. */
-export function drawText(view, item, body, shown, labels) {
+ * same item, or `ahead` (drawn by `drawAhead`) when it is `item`'s; returns the view now on
+ * screen. */
+export function drawText(view, item, body, shown, labels, ahead = null) {
   if (item.payload.text === null || item.payload.text === undefined) {
     body.replaceChildren(h("div", { class: "nbl-text nbl-empty", text: "(empty)" }));
     return { key: item.key, text: null, chunks: [] };
   }
-  const fresh = !view || view.key !== item.key || !view.text || !body.contains(view.text) || view.labels !== labels;
-  if (fresh) view = newView(item, labels);
+  let fresh = !view || view.key !== item.key || !view.text || !body.contains(view.text) || view.labels !== labels;
+  if (fresh && ahead && ahead.key === item.key && ahead.labels === labels && body.contains(ahead.text)) {
+    view = adopt(ahead, body);
+    fresh = false;
+  } else if (fresh) view = newView(item, labels);
+  drawChunks(view, item, shown, labels);
+  if (fresh) {
+    view.text.append(...view.chunks.map((c) => c.el));
+    body.replaceChildren(view.text);
+  }
+  return view;
+}
+
+/** Draw `item`'s text ahead, hidden after what `body` shows (`shown`: what a new draft of it
+ * shows), so that the browser lays it out before it is needed; returns its view. */
+export function drawAhead(item, body, shown, labels) {
+  const view = newView(item, labels, true);
+  drawChunks(view, item, shown, labels);
+  view.text.append(...view.chunks.map((c) => c.el));
+  body.append(view.text);
+  return view;
+}
+
+/** Draw the paragraphs of `view` whose overlays changed. */
+function drawChunks(view, item, shown, labels) {
   const buckets = bucketByChunk(view.chunks.map((c) => [c.start, c.end]), shown.map((x) => x.range));
   view.chunks.forEach((chunk, i) => {
     const mine = buckets[i].map((j) => shown[j]);
@@ -109,11 +148,6 @@ export function drawText(view, item, body, shown, labels) {
     chunk.el = el;
     chunk.sign = sign;
   });
-  if (fresh) {
-    view.text.append(...view.chunks.map((c) => c.el));
-    body.replaceChildren(view.text);
-  }
-  return view;
 }
 
 /** The text offset (UTF-16) of a DOM boundary inside the text element: segments carry their

@@ -7,6 +7,7 @@
 //   draft        the spans being edited on the item on screen (spans-draft.js)
 //   active       the label index new spans get
 //   view         what the text on screen was drawn from (spans-text.js)
+//   ahead        the next item's text, drawn hidden in advance (with relations), or null
 //   graphemes    item -> its grapheme boundaries (cached per item)
 
 import { listen } from "./dom.js";
@@ -164,7 +165,8 @@ function onControlsClick(st, ctx, event) {
 function renderText(st, ctx, item, body) {
   const d = draftFor(st, item);
   const shown = item.payload.text === null || item.payload.text === undefined ? [] : overlays(d, cursorRange(d, tokensOf(item)));
-  st.view = drawText(st.view, item, body, shown, ctx.config().labels);
+  st.view = drawText(st.view, item, body, shown, ctx.config().labels, st.ahead);
+  if (st.ahead && (st.view === st.ahead || !body.contains(st.ahead.text))) st.ahead = null;
 }
 
 function createSpansTask() {
@@ -174,6 +176,7 @@ function createSpansTask() {
     draft: null,
     active: 0,
     view: null,
+    ahead: null, // the next item's text drawn ahead (with relations: spans-relations.js)
     graphemes(item) {
       if (boundsCache.key !== item.key) boundsCache = { key: item.key, bounds: graphemeBoundaries(item.payload.text || "") };
       return boundsCache.bounds;
