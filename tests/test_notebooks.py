@@ -194,3 +194,23 @@ def test_text_notebook_reads_the_post_edits(tmp_path: Path) -> None:
     gold = dict(re.findall(r"'(\w+)': ([\d.]+)", printed(nb, 'print("VS GOLD"')))
     assert float(gold["cy"]) < float(gold["ben"]) - 0.05 and float(gold["cy"]) < float(gold["ana"]) - 0.05
     assert "SFT 12 records; {'prompt': 'The meeting was moved" in printed(nb, 'print("SFT"')
+
+
+def test_relations_notebook_reads_relation_agreement(tmp_path: Path) -> None:
+    """The relations example: relation F1 over exactly matched spans (7 of 12 + 13 relations),
+    lower than span F1 and than its two readings; located_in is where the annotators part; the
+    function gives the report's figure; gold scores count spans and relations together; the
+    spaCy DocBin keeps the relations."""
+    nb = execute(copy_examples(tmp_path) / "relations.ipynb")
+    report = printed(nb, "report = nl.agreement_report(")
+    rows = {m[0]: float(m[1]) for m in re.findall(r"^(\w+)\s+([\d.]+)\s+[\d.]+\s+[\d.]+$", report, re.M)}
+    assert rows["relation_f1"] == 0.56 and rows["span_f1_exact"] == 0.952
+    assert rows["relation_f1"] < min(rows["relation_f1_any_label"], rows["relation_f1_shared_spans"])
+    tables = printed(nb, "report.relations_per_label")
+    assert re.search(r"^works_for\s+13\s+0\.769", tables, re.M)
+    assert re.search(r"^located_in\s+12\s+0\.333", tables, re.M)
+    function = printed(nb, "relation_agreement(")
+    assert "'tp': 7" in function and "'f1': 0.56" in function
+    assert printed(nb, "kind.gold_score(").split() == ["3", "0.8", "5", "0.4", "7", "0.8"]
+    linked = "[('Ada Lovelace', 'located_in', 'London'), ('Charles Babbage', 'located_in', 'London')]"
+    assert linked in printed(nb, 'format="spacy")')

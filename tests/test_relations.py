@@ -352,6 +352,14 @@ def test_relation_report_on_a_worked_example(labeled: nl.Store) -> None:
     assert nl.agreement.relation_agreement(ana, ben)["f1"] == pytest.approx(0.25)
     assert nl.agreement.relation_agreement(ana, ben, match_label=False)["f1"] == pytest.approx(0.5)
     assert nl.agreement.relation_agreement(ANA[1], BEN[1])["tp"] == 1
+    # values as given (relations as triples, spans in any order) read the same
+    given = {
+        "spans": [span(LONDON), span(ACME), span(ADA)],
+        "relations": [(2, 1, "works_for"), (2, 0, "located_in")],
+    }
+    assert nl.agreement.relation_agreement(BEN[1], given)["f1"] == 1.0
+    with pytest.raises(ValueError, match="points outside the value's 1 span"):
+        nl.agreement.relation_agreement({"spans": [span(ADA)], "relations": [(0, 3, "works_for")]}, BEN[1])
 
 
 def test_relation_report_against_gold(labeled: nl.Store) -> None:
@@ -366,6 +374,12 @@ def test_relation_report_against_gold(labeled: nl.Store) -> None:
     assert report.per_annotator.loc["ana", "overall_f1_reference"] == pytest.approx(16 / 24)
     one = frame[frame["annotator"] == "ana"]
     assert nl.agreement_report(one, n_boot=0).loc["relation_f1", "reading"] == "undefined"
+
+
+def test_span_confusion_plot_of_a_task_with_relations(labeled: nl.Store) -> None:
+    fig = nl.plot_span_confusion(labeled.annotations("rel"), "ana", "ben", labels=LABELS)
+    # every span matched by overlap with the same label (Dee ~ De included)
+    assert fig.confusion.sum() == 8 and np.trace(fig.confusion[:-1, :-1]) == 8
 
 
 def test_dashboard_shows_relation_f1_per_label_and_pair(labeled: nl.Store) -> None:

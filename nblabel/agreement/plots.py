@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 from ..core.frames import current_from_annotations
 from ..core.media import oriented_image
 from .confusion import MAX_CATEGORIES, Grid, grid, prepare_in_use
+from .relations import prepare_relations
 from .report import (
     BREAK,
     NOT_CHANCE_CORRECTED,
@@ -34,7 +35,7 @@ from .report import (
     per_annotator_table,
     printable,
 )
-from .spans import NONE, prepare_spans, span_confusion
+from .spans import NONE, span_confusion
 
 __all__ = ["NotebookFigure", "plot_agreement", "plot_annotators", "plot_confusion"]
 
@@ -196,12 +197,14 @@ def plot_span_confusion(
     """Which labels two annotators of a span task give the same text: their spans are matched
     one to one by overlap (labels ignored) and counted by (label of ``a``, label of ``b``);
     a span without a counterpart counts against ``(none)``. ``b="gold"`` with ``gold=``
-    (an annotator's name, or span lists by item id) compares with gold."""
+    (an annotator's name, or span lists by item id) compares with gold. A task with relations
+    between its spans: the spans of its values."""
 
     if normalize not in _NORMALIZE:
         raise ValueError(f"normalize must be one of None, 'true', 'pred', 'all'; got {normalize!r}")
     frame = one_task(annotations, task) if "item_id" in annotations.columns else annotations
-    data = prepare_spans(frame, gold, labels=list(labels) if labels else None)
+    # a list of spans reads as a value without relations: the same table either way
+    data = prepare_relations(frame, gold, labels=list(labels) if labels else None)
 
     def side(name: Any) -> pd.Series:
         if name == "gold" and data.gold is not None:

@@ -72,7 +72,8 @@ def _span_key(span: Mapping[str, Any]) -> SpanKey:
 
 def document(value: Any) -> tuple[list[dict[str, Any]], list[RelationKey]] | None:
     """A value's spans and the keys of its relations (``None`` when not annotated). A plain list
-    of spans (a value of a task without relations) has no relations."""
+    of spans (a value of a task without relations) has no relations; a relation is a dict
+    ``{head, child, label}`` or a ``(head, child, label)`` triple indexing the spans as given."""
     if value is None or (not isinstance(value, (list, tuple, Mapping)) and is_missing(value)):
         return None
     if isinstance(value, Mapping):
@@ -82,10 +83,10 @@ def document(value: Any) -> tuple[list[dict[str, Any]], list[RelationKey]] | Non
     keys = [_span_key(s) for s in spans]
     out = []
     for r in relations:
-        head, child = r["head"], r["child"]
+        head, child, label = (r["head"], r["child"], r["label"]) if isinstance(r, Mapping) else r
         if not (0 <= head < len(keys) and 0 <= child < len(keys)):
-            raise ValueError(f"relation {dict(r)!r} points outside the value's {len(keys)} span(s)")
-        out.append((keys[head], keys[child], r["label"]))
+            raise ValueError(f"relation {r!r} points outside the value's {len(keys)} span(s)")
+        out.append((keys[head], keys[child], label))
     return spans, out
 
 
