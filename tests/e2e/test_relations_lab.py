@@ -36,7 +36,14 @@ def setup(texts: list[str], relations: list[str]) -> str:
 
 
 def drag(page: Page, text: str, word: str) -> None:
-    harness.drag_text(page, page.locator(harness.WIDGET).first, *harness.utf16_span(text, word))
+    """Tag ``word`` with the mouse, then wait until its span is drawn: the next drag measures
+    the characters' boxes, which a span's chip still to be drawn would move (a drag measured
+    before the previous span's chip appeared missed its word under load)."""
+    widget = page.locator(harness.WIDGET).first
+    spans = widget.locator(".nbl-seg[data-label]")
+    before = spans.count()
+    harness.drag_text(page, widget, *harness.utf16_span(text, word))
+    expect(spans).to_have_count(before + 1)
 
 
 def arcs(page: Page, count: int) -> list[str]:
