@@ -28,7 +28,7 @@ import pandas as pd
 
 from ..core.frames import is_missing
 from .matching import _scores
-from .report import NOT_CHANCE_CORRECTED, UNDEFINED, sorted_values, standing
+from .report import NOT_CHANCE_CORRECTED, UNDEFINED
 from .spans import (
     SpanData,
     bootstrap_pair_ratios,
@@ -38,6 +38,7 @@ from .spans import (
     prepare_spans,
     span_per_annotator,
     span_per_label,
+    wide_values,
 )
 from .views import DocumentView
 
@@ -113,29 +114,7 @@ def prepare_relations(
 ) -> RelationData:
     """Spans and relations per (item, annotator) from a long store frame (or a wide items x
     annotators frame of values), with gold (a Series/mapping of values, or an annotator's name)."""
-    skipped = flagged = pd.Series(dtype="int64")
-    if {"item_id", "annotator", "value"} <= set(annotations.columns):
-        values, events, skipped, flagged = standing(annotations)
-        wide = (
-            values.pivot(index="item_id", columns="annotator", values="value")
-            if len(values)
-            else pd.DataFrame()
-        )
-    else:
-        wide, events = annotations.copy(), None
-    gold_values = None
-    if isinstance(gold, str):
-        if gold not in wide.columns:
-            raise KeyError(
-                f"gold={gold!r} is not an annotator of the annotations; annotators: {list(wide.columns)}"
-            )
-        gold_values = wide[gold].dropna()
-        wide = wide.drop(columns=[gold])
-    elif gold is not None:
-        gold_values = pd.Series(dict(gold) if not isinstance(gold, pd.Series) else gold, dtype=object)
-    wide = wide.astype(object).where(wide.notna(), None)
-    if len(wide.columns):
-        wide = wide.loc[sorted_values(wide.index), sorted_values(wide.columns)]
+    wide, gold_values, events, skipped, flagged = wide_values(annotations, gold)
     parsed = {col: [document(v) for v in wide[col]] for col in wide.columns}
     spans = pd.DataFrame({c: [d[0] if d else None for d in p] for c, p in parsed.items()}, index=wide.index)
     keys = pd.DataFrame({c: [d[1] if d else None for d in p] for c, p in parsed.items()}, index=wide.index)

@@ -12,7 +12,7 @@ import math
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -44,12 +44,22 @@ class SpanData:
         return self.docs
 
 
-def prepare_spans(
-    annotations: pd.DataFrame, gold: Any = None, *, labels: list[str] | None = None
-) -> SpanData:
-    """Span labels per (item, annotator) from a long store frame (or a wide items x annotators
-    frame of span lists), with gold (a Series/mapping of span lists, or an annotator's name)."""
+class WideValues(NamedTuple):
+    """A document family's standing values as an items x annotators table, and what the events
+    say besides (:func:`wide_values`)."""
 
+    wide: pd.DataFrame
+    gold: pd.Series | None
+    events: pd.DataFrame | None
+    skipped: pd.Series
+    flagged: pd.Series
+
+
+def wide_values(annotations: pd.DataFrame, gold: Any = None) -> WideValues:
+    """Each annotator's standing value per item (items x annotators, sorted, ``None`` where not
+    labeled) from a long store frame, or a wide frame as given; ``gold`` as values by item: an
+    annotator's name (taken out of the table; ``KeyError`` if unknown) or a Series/mapping."""
+    skipped = flagged = pd.Series(dtype="int64")
     if {"item_id", "annotator", "value"} <= set(annotations.columns):
         values, events, skipped, flagged = standing(annotations)
         wide = (
@@ -59,20 +69,29 @@ def prepare_spans(
         )
     else:
         wide, events = annotations.copy(), None
-        skipped = flagged = pd.Series(dtype="int64")
-    gold_docs = None
+    gold_values = None
     if isinstance(gold, str):
         if gold not in wide.columns:
             raise KeyError(
                 f"gold={gold!r} is not an annotator of the annotations; annotators: {list(wide.columns)}"
             )
-        gold_docs = wide[gold].dropna()
+        gold_values = wide[gold].dropna()
         wide = wide.drop(columns=[gold])
     elif gold is not None:
-        gold_docs = pd.Series(dict(gold) if not isinstance(gold, pd.Series) else gold, dtype=object)
+        gold_values = pd.Series(dict(gold) if not isinstance(gold, pd.Series) else gold, dtype=object)
     wide = wide.astype(object).where(wide.notna(), None)
     if len(wide.columns):
         wide = wide.loc[sorted_values(wide.index), sorted_values(wide.columns)]
+    return WideValues(wide, gold_values, events, skipped, flagged)
+
+
+def prepare_spans(
+    annotations: pd.DataFrame, gold: Any = None, *, labels: list[str] | None = None
+) -> SpanData:
+    """Span labels per (item, annotator) from a long store frame (or a wide items x annotators
+    frame of span lists), with gold (a Series/mapping of span lists, or an annotator's name)."""
+
+    wide, gold_docs, events, skipped, flagged = wide_values(annotations, gold)
     seen = {s["label"] for col in wide.columns for doc in wide[col] if doc for s in doc}
     label_list = list(labels or []) + sorted(seen - set(labels or []))
     return SpanData(wide, label_list, gold_docs, events, skipped, flagged)

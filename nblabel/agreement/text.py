@@ -45,11 +45,9 @@ from .report import (
     AgreementReport,
     build_report,
     one_task,
-    sorted_values,
-    standing,
     throughputs,
 )
-from .spans import bootstrap_pair_ratios
+from .spans import bootstrap_pair_ratios, wide_values
 
 __all__ = [
     "COEFFICIENTS",
@@ -130,30 +128,10 @@ def prepare_texts(annotations: pd.DataFrame, gold: Any = None, *, task: str | No
         )
     edits = None
     if {"item_id", "annotator", "value"} <= set(annotations.columns):
-        frame = one_task(annotations, task)
-        values, events, skipped, flagged = standing(frame)
-        wide = (
-            values.pivot(index="item_id", columns="annotator", values="value")
-            if len(values)
-            else pd.DataFrame()
-        )
-        edits = _draft_edits(frame)
-    else:
-        wide, events = annotations.copy(), None
-        skipped = flagged = pd.Series(dtype="int64")
-    gold_texts = None
-    if isinstance(gold, str):
-        if gold not in wide.columns:
-            raise KeyError(
-                f"gold={gold!r} is not an annotator of the annotations; annotators: {list(wide.columns)}"
-            )
-        gold_texts = wide[gold].dropna()
-        wide = wide.drop(columns=[gold])
-    elif gold is not None:
-        gold_texts = pd.Series(dict(gold) if not isinstance(gold, pd.Series) else gold, dtype=object)
-    wide = wide.astype(object).where(wide.notna(), None)
+        annotations = one_task(annotations, task)
+        edits = _draft_edits(annotations)
+    wide, gold_texts, events, skipped, flagged = wide_values(annotations, gold)
     if len(wide.columns):
-        wide = wide.loc[sorted_values(wide.index), sorted_values(wide.columns)]
         wide = wide.dropna(how="all")
     _check_texts(wide)
     if gold_texts is not None:
