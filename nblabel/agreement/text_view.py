@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .text import OTHERS, TextData, TextPairs, similarity_to, text_coefficients, text_per_annotator
-from .views import coefficient_row, number
+from .views import TableColumns, coefficient_row, number
 
 __all__ = ["BANDS", "TextView", "band_of"]
 
@@ -33,7 +33,7 @@ def band_of(similarity: np.ndarray) -> np.ndarray:
 
 
 @dataclass
-class TextView:
+class TextView(TableColumns):
     """A live view of texts (:class:`~nblabel.core.registry.LiveView`): ``data`` prepared by
     :func:`~nblabel.agreement.text.prepare_texts`. There is no majority of texts."""
 
@@ -43,20 +43,9 @@ class TextView:
     _pairs: TextPairs = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.annotators = list(self.data.texts.columns)
-        self._pairs = TextPairs.of(self.data.texts)
-
-    @property
-    def has_gold(self) -> bool:
-        return self.data.gold is not None
-
-    def column(self, annotator: Any) -> pd.Series:
-        return self.data.texts[annotator]
-
-    def gold_column(self) -> pd.Series:
-        assert self.data.gold is not None
-        column = self.data.gold.reindex(self.data.texts.index)
-        return column.astype(object).where(column.notna(), None)
+        self.table = self.data.texts
+        self.annotators = list(self.table.columns)
+        self._pairs = TextPairs.of(self.table)
 
     def majority(self, exclude: Any | None) -> pd.Series:
         raise ValueError("texts have no majority: compare an annotator with another, or with gold")

@@ -95,9 +95,36 @@ def _item_table(ids: pd.Index, texts: pd.Series | None) -> tuple[pd.DataFrame, p
     return table, text_of
 
 
+# ---------------------------------------------------------------------- the shared table
+class TableColumns:
+    """What every live view reads of its items x annotators table (``table``, set by the view):
+    whether there is gold, the items, one annotator's column, and gold aligned with the items
+    (missing answers ``None`` when ``gold_none``, else as the table holds them)."""
+
+    data: Any
+    table: pd.DataFrame
+    gold_none: bool = True
+
+    @property
+    def has_gold(self) -> bool:
+        return self.data.gold is not None
+
+    @property
+    def items(self) -> pd.Index:
+        return self.table.index
+
+    def column(self, annotator: Any) -> pd.Series:
+        return self.table[annotator]
+
+    def gold_column(self) -> pd.Series:
+        assert self.data.gold is not None
+        column = self.data.gold.reindex(self.table.index)
+        return column.astype(object).where(column.notna(), None) if self.gold_none else column
+
+
 # ---------------------------------------------------------------------- categories
 @dataclass
-class CategoricalView:
+class CategoricalView(TableColumns):
     """A live view of categorical ratings.
 
     ``n_labels`` counts every label of the task (the data may hold only those in use: a large
@@ -113,23 +140,11 @@ class CategoricalView:
     can_majority: bool = True
     annotators: list[Any] = field(init=False)
 
+    gold_none = False  # gold codes stay numbers, as the table's
+
     def __post_init__(self) -> None:
-        self.annotators = list(self.data.codes.columns)
-
-    @property
-    def has_gold(self) -> bool:
-        return self.data.gold is not None
-
-    @property
-    def items(self) -> pd.Index:
-        return self.data.codes.index
-
-    def column(self, annotator: Any) -> pd.Series:
-        return self.data.codes[annotator]
-
-    def gold_column(self) -> pd.Series:
-        assert self.data.gold is not None
-        return self.data.gold.reindex(self.data.codes.index)
+        self.table = self.data.codes
+        self.annotators = list(self.table.columns)
 
     def majority(self, exclude: Any | None) -> pd.Series:
         codes = self.data.codes
@@ -319,7 +334,7 @@ DocumentMatcher = Callable[[pd.Series, pd.Series, list[Any]], tuple[np.ndarray, 
 
 
 @dataclass
-class DocumentView:
+class DocumentView(TableColumns):
     """A live view of documents — spans, boxes, any list of annotations matched one to one:
     one list per (item, annotator) in ``data.docs`` (a :class:`~nblabel.agreement.spans.SpanData`).
 
@@ -344,23 +359,8 @@ class DocumentView:
     annotators: list[Any] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.annotators = list(self.data.docs.columns)
-
-    @property
-    def has_gold(self) -> bool:
-        return self.data.gold is not None
-
-    @property
-    def items(self) -> pd.Index:
-        return self.data.docs.index
-
-    def column(self, annotator: Any) -> pd.Series:
-        return self.data.docs[annotator]
-
-    def gold_column(self) -> pd.Series:
-        assert self.data.gold is not None
-        column = self.data.gold.reindex(self.data.docs.index)
-        return column.astype(object).where(column.notna(), None)
+        self.table = self.data.docs
+        self.annotators = list(self.table.columns)
 
     def majority(self, exclude: Any | None) -> pd.Series:
         docs = self.data.docs
