@@ -22,7 +22,9 @@ from .agreement.adapters import to_cleanlab, to_crowdkit
 from .agreement.aggregate import SmallPilotWarning, aggregate
 from .agreement.models import rank_models
 from .agreement.report import agreement_report
+from .agreement.suggestions import suggestion_report
 from .core import __version__
+from .core import widget_classes as _widget_classes
 from .sessions.session import Session
 from .store import Store, StoreError
 from .widgets.boxes import Boxes
@@ -32,6 +34,9 @@ from .widgets.dashboard import Dashboard
 from .widgets.rate import Rate
 from .widgets.spans import Spans
 from .widgets.text import Text
+
+# a session stores its widget class by name; nl.Session.open finds it here
+_widget_classes.register(Boxes, Classify, Compare, Rate, Spans, Text)
 
 __all__ = [
     "Adjudicate",
@@ -55,7 +60,9 @@ __all__ = [
     "plot_boxes",
     "plot_confusion",
     "plot_span_confusion",
+    "plot_suggestions",
     "rank_models",
+    "suggestion_report",
     "to_cleanlab",
     "to_crowdkit",
 ]
@@ -64,6 +71,8 @@ __all__ = [
 #: third of a second to import, which every labeling kernel and annotator process would otherwise
 #: pay).
 _PLOTS = {"plot_agreement", "plot_annotators", "plot_boxes", "plot_confusion", "plot_span_confusion"}
+#: Plot functions of their own modules, imported on first use as well.
+_OTHER_PLOTS = {"plot_suggestions": "suggestion_plots"}
 
 
 def __getattr__(name: str) -> Any:
@@ -71,8 +80,12 @@ def __getattr__(name: str) -> Any:
         from .agreement import plots
 
         return getattr(plots, name)
+    if name in _OTHER_PLOTS:
+        import importlib
+
+        return getattr(importlib.import_module(f".agreement.{_OTHER_PLOTS[name]}", __name__), name)
     raise AttributeError(f"module 'nblabel' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _PLOTS)
+    return sorted(set(globals()) | _PLOTS | set(_OTHER_PLOTS))

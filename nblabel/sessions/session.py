@@ -42,6 +42,7 @@ from .final_export import export_final
 from .overlap import LivePlan
 from .policy import Labeler
 from .quality import plot_quality, quality_table
+from .reopen import open_session, save_setup
 from .repeats import PREFIX, choose_repeats, insert_repeats, repeat_frame, self_agreement_table
 from .soft_labels import soft_labels
 
@@ -146,12 +147,22 @@ class Session:
         self._item_order = np.random.default_rng(stable_seed("order", seed)).permutation(self.n_production)
         self.escalate_method = check_method(escalate_method, self.escalate, self.store.task(task))
         self._register()
+        save_setup(self)  # what nl.Session.open reads back (no gold answers)
         self._live = self._live_plan()
         self._repeats, self._labeler_frame, self._repeat_of = self._plan_repeats()
         # each open labeler widget and its policy (revised guidelines reach them at once)
         self._labelers: weakref.WeakKeyDictionary[Labeler, LabelerPolicy] = weakref.WeakKeyDictionary()
         if guidelines is not None:
             self.revise_guidelines(guidelines, note="initial version")
+
+    @classmethod
+    def open(cls, store: Store | str | os.PathLike[str] | None, task: str, **options: Any) -> Session:
+        """Reopen the session on ``task`` from the store alone (no DataFrame): the items, widget
+        class and options stored when it was created, the plan and gold answers as this store URL
+        may read them. ``options`` give what the store could not keep (a callable option such as
+        ``tokenizer=``, ``widget=`` for a widget class of your own, ``data=``); see
+        :mod:`nblabel.sessions.reopen`."""
+        return open_session(cls, store, task, **options)
 
     def _check_gold_pool(self) -> None:
         """Calibration and training mode need gold items: enough for one round."""

@@ -139,3 +139,30 @@ session_log = Table(
     Column("created_us", BigInteger, nullable=False),
     Index("nbl_session_log_key", "task", "key", unique=True),
 )
+
+
+#: What reopens a session from the store alone (``nl.Session.open``), written once by the process
+#: that creates the session: the widget class by name and its options (JSON), the item columns and
+#: the kinds of the item ids. No gold answer and no explanation: annotator roles may read it.
+session_setup = Table(
+    "nbl_session_setup",
+    metadata,
+    Column("task", Text, primary_key=True),
+    Column("widget", Text, nullable=False),
+    Column("setup", Text, nullable=False),  # JSON object
+    Column("created_us", BigInteger, nullable=False),
+)
+
+#: The items of a session in its frame's order (production rows, then the gold pool), one row
+#: each: the columns its widget shows (JSON; bytes base64), never a gold answer or explanation.
+session_items = Table(
+    "nbl_session_items",
+    metadata,
+    Column("task", Text, nullable=False),
+    Column("pos", Integer, nullable=False),
+    Column("item_id", Text, nullable=False),
+    Column("item_kind", Text, nullable=False),
+    Column("data", Text, nullable=False),  # JSON object
+    PrimaryKeyConstraint("task", "pos"),
+)
+

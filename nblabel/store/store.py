@@ -32,6 +32,7 @@ from .file_watch import FileWatch
 from .imports import FileImports
 from .reads import EventReads
 from .schema import EVENT_COLUMNS
+from .session_data import SessionData, SessionSetup
 from .session_tables import SessionTables
 from .sqlite_file import DEFAULT_FILENAME, READ_ONLY, SQLITE_HEADER, check_path  # noqa: F401
 
@@ -41,12 +42,12 @@ from .tasks import TaskInfo, TaskRegistry
 from .writes import EventWrites
 
 __all__ = [
-    "EVENT_COLUMNS", "Store", "StoreAccessError", "StoreError", "StoreUnavailable", "TaskInfo",
+    "EVENT_COLUMNS", "SessionSetup", "Store", "StoreAccessError", "StoreError", "StoreUnavailable", "TaskInfo",
     "default_store", "open_store",
 ]  # fmt: skip
 
 
-class Store(TaskRegistry, EventWrites, FileImports, EventReads, SessionTables, FileWatch):
+class Store(TaskRegistry, EventWrites, FileImports, EventReads, SessionTables, SessionData, FileWatch):
     """An annotation store.
 
     ``url`` is a SQLAlchemy URL (``"sqlite:///pilot.db"``, ``"postgresql://user@host/db"``) or a
@@ -61,7 +62,8 @@ class Store(TaskRegistry, EventWrites, FileImports, EventReads, SessionTables, F
       :meth:`revision`, :meth:`last_event_id`
     - sessions and guidelines: :meth:`register_session`, :meth:`session_config`,
       :meth:`session_revealed`, :meth:`set_session_revealed`, :meth:`session_log`,
-      :meth:`change_session_log`, :meth:`add_guidelines`, :meth:`guidelines`
+      :meth:`change_session_log`, :meth:`add_guidelines`, :meth:`guidelines`; what reopens a
+      session (:meth:`save_session_setup`, :meth:`session_setup`, :meth:`has_session_setup`)
     - the SQLite file: :meth:`check_file`, :meth:`reopen`, :meth:`reset`
     - :meth:`export`, :attr:`location`, :meth:`close` (also as a context manager); the
       attributes ``url``, ``backend`` and ``engine``
