@@ -25,6 +25,7 @@ __all__ = [
     "FileFormat",
     "ItemContext",
     "LiveView",
+    "SuggestionOutcome",
     "TaskKind",
     "TaskKindError",
     "file_format",
@@ -84,6 +85,32 @@ class AggregationScheme:
     #: The category (``multi``: the list of categories) of one stored value or gold answer;
     #: ``None``: the value itself. Raises ``ValueError`` for a value it cannot read.
     category: Callable[[Any], Any] | None = None
+
+
+@dataclass(frozen=True)
+class SuggestionOutcome:
+    """What an annotator did with the suggestion their label event recorded (what
+    :meth:`TaskKind.suggestion_outcome` returns): the suggested value in stored form and, part by
+    part (a span, a box; a value of one part for a label), how many parts of it were kept
+    exactly (``accepted``), kept with other bounds or label (``changed``) or dropped
+    (``removed``), and how many parts the annotator added of their own (``added``)."""
+
+    #: The suggested value, in the kind's stored form (compared with gold answers).
+    suggested: Any
+    #: How many parts the suggestion had (1 for a label, a choice, a rating or a text).
+    parts: int = 1
+    accepted: int = 0
+    changed: int = 0
+    removed: int = 0
+    added: int = 0
+
+    @property
+    def status(self) -> str:
+        """``"accepted"``: the value is the suggestion (every part kept exactly, nothing added);
+        ``"partial"``: some of it was kept (exactly or changed); ``"rejected"``: none of it."""
+        if self.accepted == self.parts and not self.changed and not self.added:
+            return "accepted"
+        return "partial" if self.accepted or self.changed else "rejected"
 
 
 @runtime_checkable
@@ -162,6 +189,15 @@ class TaskKind(Protocol):
         label set, ``None`` when unknown). A kind whose values are not categorical (spans,
         boxes, rankings) raises ``ValueError`` saying that aggregation is not supported for its
         tasks (``KindBase``'s default)."""
+        ...
+
+    # ---------------------------------------------------------------- suggestions
+    def suggestion_outcome(self, value: Any, suggestion: Any) -> SuggestionOutcome | None:
+        """What the stored ``value`` of a person's label event kept of the ``suggestion`` the
+        event recorded (its ``suggestion`` column: the suggested value, or the kind's record of
+        it such as spans' ``{spans, accepted, changed, removed}``); ``None`` when the event
+        recorded no suggestion. ``KindBase``'s default: a value of one part, accepted when
+        :meth:`values_agree` with the suggestion."""
         ...
 
     # ---------------------------------------------------------------- exports

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-from ..core.registry import AggregationScheme, ItemContext
+from ..core.registry import AggregationScheme, ItemContext, SuggestionOutcome
 from ..exports.rows import given_values
 from ..exports.table import FORMATS as TABLE_FORMATS
 from ..exports.table import export_table
@@ -70,6 +70,15 @@ class KindBase:
     def values_agree(self, a: Any, b: Any) -> bool:
         """Whether two annotators gave the same answer (unanimity, adjudication)."""
         return self.gold_score(a, b) == 1.0
+
+    # ---------------------------------------------------------------- suggestions
+    def suggestion_outcome(self, value: Any, suggestion: Any) -> SuggestionOutcome | None:
+        """The suggestion as one part: accepted when the value agrees with it
+        (:meth:`values_agree`), else removed; ``None`` without a suggestion."""
+        if suggestion is None:
+            return None
+        kept = bool(self.values_agree(value, suggestion))
+        return SuggestionOutcome(suggestion, parts=1, accepted=int(kept), removed=int(not kept))
 
     # ---------------------------------------------------------------- aggregation
     def aggregation_scheme(self, labels: list[Any] | None, config: Mapping[str, Any]) -> AggregationScheme:

@@ -27,11 +27,12 @@ from ..agreement.boxes import (
 from ..agreement.matching import box_agreement
 from ..agreement.report import AgreementReport, build_report, one_task
 from ..agreement.views import DocumentView
-from ..core.registry import ItemContext
+from ..core.registry import ItemContext, SuggestionOutcome
 from ..exchange.label_studio_codecs import RectanglesCodec
 from ..exports.boxes import BOX_FORMATS, export_boxes
 from .base import KindBase
 from .spans import documents_score
+from .suggested_parts import box_parts_outcome
 
 __all__ = ["BoxesKind", "BOXES", "MIN_SIDE"]
 
@@ -67,6 +68,11 @@ class BoxesKind(KindBase):
         for box in value or []:
             counts[box["label"]] = counts.get(box["label"], 0) + 1
         return counts
+
+    def suggestion_outcome(self, value: Any, suggestion: Any) -> SuggestionOutcome | None:
+        """Suggested boxes kept exactly (``accepted``), moved, resized or relabeled (``changed``:
+        the widget's ``adjusted``) or dropped (``removed``: its ``rejected``)."""
+        return box_parts_outcome(value, suggestion)
 
     def gold_score(self, value: Any, gold: Any) -> float:
         return documents_score(value, gold, lambda g, v: box_agreement(g, v, iou_threshold=IOU))

@@ -18,7 +18,7 @@ from ..agreement.report import AgreementReport, categorical_report, prepare
 from ..agreement.views import CategoricalView
 from ..core.frames import recorded_task
 from ..core.labelset import MANY_LABELS, close_labels, preview_labels
-from ..core.registry import AggregationScheme, ItemContext
+from ..core.registry import AggregationScheme, ItemContext, SuggestionOutcome
 from ..exchange.doccano import DoccanoClassifyCodec
 from ..exchange.label_studio_codecs import ChoicesCodec
 from ..exchange.prodigy import ProdigyClassifyCodec
@@ -133,6 +133,17 @@ class MultiLabelKind(ClassifyKind):
             check_label(v, item.labels, item.label_index)
         # in label order, as given in labels= (sorting the few chosen, not scanning them all)
         return [item.labels[i] for i in sorted({item.label_index[v] for v in value})]
+
+    def suggestion_outcome(self, value: Any, suggestion: Any) -> SuggestionOutcome | None:
+        """Label by label: each suggested label kept (``accepted``) or dropped (``removed``),
+        labels chosen beyond the suggestion ``added``."""
+        if suggestion is None:
+            return None
+        suggested, chosen = _as_set(suggestion), _as_set(value)
+        return SuggestionOutcome(
+            suggestion, parts=len(suggested), accepted=len(suggested & chosen),
+            removed=len(suggested - chosen), added=len(chosen - suggested),
+        )  # fmt: skip
 
     def aggregation_scheme(self, labels: list[Any] | None, config: Mapping[str, Any]) -> AggregationScheme:
         """A set of labels per item: each label aggregated on its own, present or absent."""

@@ -20,7 +20,7 @@ from ..agreement.compare import CHOICES as CHOICE_LABELS
 from ..agreement.compare import choice_frame, compare_report, extra_rows
 from ..agreement.report import AgreementReport, prepare
 from ..agreement.views import CategoricalView
-from ..core.registry import AggregationScheme, ItemContext
+from ..core.registry import AggregationScheme, ItemContext, SuggestionOutcome
 from ..exchange.label_studio_codecs import PairwiseCodec
 from ..exports.compare import COMPARE_FORMATS, export_compare
 from .base import KindBase
@@ -92,6 +92,16 @@ class CompareKind(KindBase):
 
     def label_counts(self, value: Any) -> dict[Any, int]:
         return {value.get("choice") if isinstance(value, Mapping) else value: 1}
+
+    def suggestion_outcome(self, value: Any, suggestion: Any) -> SuggestionOutcome | None:
+        """A suggested comparison (or choice) is accepted when the annotator made the same
+        choice (``A``/``B`` name the columns, never the side); strength and rubric aside."""
+        if suggestion is None:
+            return None
+        choice = suggestion.get("choice") if isinstance(suggestion, Mapping) else suggestion
+        suggested = suggestion if isinstance(suggestion, Mapping) else {"choice": choice}
+        kept = isinstance(value, Mapping) and value.get("choice") == choice
+        return SuggestionOutcome(suggested, parts=1, accepted=int(kept), removed=int(not kept))
 
     def gold_score(self, value: Any, gold: Any) -> float:
         """The same choice (strength aside) is right; a ranking (the values of a compare task

@@ -33,10 +33,11 @@ from ..agreement.relations import (
 )
 from ..agreement.report import AgreementReport, build_report, one_task
 from ..agreement.spans import span_coefficients, span_confusion, span_per_label
-from ..core.registry import ItemContext
+from ..core.registry import ItemContext, SuggestionOutcome
 from ..exports.spans import SPAN_FORMATS, export_spans
 from .base import KindBase
 from .span_values import checked_spans
+from .suggested_parts import span_parts_outcome
 
 __all__ = ["RELATIONS", "RelationsKind", "check_relation_labels"]
 
@@ -118,6 +119,10 @@ class RelationsKind(KindBase):
         for span in _spans_of(value):
             counts[span["label"]] = counts.get(span["label"], 0) + 1
         return counts
+
+    def suggestion_outcome(self, value: Any, suggestion: Any) -> SuggestionOutcome | None:
+        """Suggested spans (relations are drawn by hand) kept exactly, changed or removed."""
+        return span_parts_outcome(value, suggestion)
 
     def gold_score(self, value: Any, gold: Any) -> float:
         """F1 over spans and relations together: 2·(spans matched exactly + relations matched)

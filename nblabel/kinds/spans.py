@@ -28,7 +28,7 @@ from ..agreement.spans import (
     span_per_label,
 )
 from ..agreement.views import DocumentView
-from ..core.registry import ItemContext
+from ..core.registry import ItemContext, SuggestionOutcome
 from ..exchange.doccano import DoccanoSpansCodec
 from ..exchange.label_studio_codecs import LabelsCodec
 from ..exchange.prodigy import ProdigySpansCodec
@@ -36,6 +36,7 @@ from ..exports.spans import SPAN_FORMATS, export_spans
 from .base import KindBase
 from .relations import RELATIONS
 from .span_values import checked_spans
+from .suggested_parts import span_parts_outcome
 
 __all__ = ["SpansKind", "SPANS", "documents_score"]
 
@@ -84,6 +85,12 @@ class SpansKind(KindBase):
         for span in value or []:
             counts[span["label"]] = counts.get(span["label"], 0) + 1
         return counts
+
+    def suggestion_outcome(self, value: Any, suggestion: Any) -> SuggestionOutcome | None:
+        """Suggested spans kept exactly (``accepted``), with other bounds or label (``changed``:
+        an overlapping span stands) or ``removed``, from the widget's record (or the suggested
+        list of an import)."""
+        return span_parts_outcome(value, suggestion)
 
     def gold_score(self, value: Any, gold: Any) -> float:
         if isinstance(value, Mapping) or isinstance(gold, Mapping):

@@ -27,7 +27,7 @@ from ..agreement.text import normalize_text, text_report, text_similarity, texts
 from ..agreement.text import prepare_texts as _prepare_texts
 from ..agreement.text_view import TextView
 from ..core.limits import quote, text_problem
-from ..core.registry import ItemContext
+from ..core.registry import ItemContext, SuggestionOutcome
 from ..exports.text import TEXT_FORMATS, export_text
 from .base import KindBase
 
@@ -103,6 +103,17 @@ class TextKind(KindBase):
         if not isinstance(value, str) or not isinstance(gold, str):
             return 0.0
         return text_similarity(value, gold)
+
+    def suggestion_outcome(self, value: Any, suggestion: Any) -> SuggestionOutcome | None:
+        """The draft (the record's ``draft``, or the draft itself) submitted as it is
+        (``accepted``) or edited (``changed``)."""
+        if suggestion is None:
+            return None
+        draft = suggestion.get("draft") if isinstance(suggestion, Mapping) else suggestion
+        if not isinstance(draft, str):
+            return None
+        kept = isinstance(value, str) and value == draft
+        return SuggestionOutcome(draft, parts=1, accepted=int(kept), changed=int(not kept))
 
     def values_agree(self, a: Any, b: Any) -> bool:
         """Equal after whitespace normalisation (Unicode NFC, whitespace runs one space, none at

@@ -1,0 +1,79 @@
+"""What an annotator kept of a suggestion made of parts (spans, boxes): read from the record a
+widget stores with each label event (``{spans|boxes, accepted, changed|adjusted,
+removed|rejected}``, indices into the suggested list), or worked out the same way when the event
+recorded the suggested list itself (an import from another tool's predictions).
+
+A suggested part is *accepted* when the value holds it exactly, *changed* when a part of the
+value overlaps it (moved, resized or relabeled), else *removed*; parts of the value that
+neither are nor overlap a suggested part are *added*."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from ..agreement.matching import box_iou
+from ..core.registry import SuggestionOutcome
+
+__all__ = ["box_parts_outcome", "parts_outcome", "span_parts_outcome"]
+
+
+def parts_outcome(
+    value_parts: Sequence[Mapping[str, Any]] | None,
+    suggestion: Any,
+    *,
+    key: str,
+    identity: Callable[[Mapping[str, Any]], tuple[Any, ...]],
+    overlaps: Callable[[Mapping[str, Any], Mapping[str, Any]], bool],
+    names: tuple[str, str, str],
+) -> SuggestionOutcome | None:
+    """The outcome of a suggestion of parts: ``suggestion`` is the widget's record (the
+    suggested parts under ``key``, and the index lists named ``names``: accepted, changed,
+    removed) or the suggested list itself; ``value_parts`` the parts of the stored value.
+    ``identity`` says when two parts are the same, ``overlaps`` when one was made from the
+    other."""
+    if suggestion is None:
+        return None
+    value_parts = list(value_parts or [])
+    if isinstance(suggestion, Mapping):
+        suggested = list(suggestion.get(key) or [])
+        accepted, changed, removed = (len(suggestion.get(name) or []) for name in names)
+    else:
+        suggested = list(suggestion)
+        final = {identity(part) for part in value_parts}
+        accepted = changed = removed = 0
+        for part in suggested:
+            if identity(part) in final:
+                accepted += 1
+            elif any(overlaps(part, other) for other in value_parts):
+                changed += 1
+            else:
+                removed += 1
+    offered = {identity(part) for part in suggested}
+    added = sum(
+        identity(part) not in offered and not any(overlaps(part, other) for other in suggested)
+        for part in value_parts
+    )
+    return SuggestionOutcome(
+        suggested, parts=len(suggested), accepted=accepted, changed=changed, removed=removed, added=added
+    )
+
+
+def span_parts_outcome(value: Any, suggestion: Any) -> SuggestionOutcome | None:
+    """What a spans value (a list, or ``{spans, relations}``) kept of suggested spans."""
+    spans = value.get("spans") if isinstance(value, Mapping) else value
+    return parts_outcome(
+        spans, suggestion, key="spans", names=("accepted", "changed", "removed"),
+        identity=lambda s: (s["start"], s["end"], s["label"]),
+        overlaps=lambda a, b: a["start"] < b["end"] and b["start"] < a["end"],
+    )  # fmt: skip
+
+
+def box_parts_outcome(value: Any, suggestion: Any) -> SuggestionOutcome | None:
+    """What a boxes value kept of suggested boxes (``adjusted`` and ``rejected`` in the widget's
+    record are counted as changed and removed)."""
+    return parts_outcome(
+        value, suggestion, key="boxes", names=("accepted", "adjusted", "rejected"),
+        identity=lambda b: (b["x"], b["y"], b["w"], b["h"], b["label"]),
+        overlaps=lambda a, b: box_iou(a, b) > 0,
+    )  # fmt: skip
