@@ -20,6 +20,7 @@ from . import agreement, exchange, kinds  # noqa: F401  (registers every task ki
 from .adjudication import Adjudicate
 from .agreement.adapters import to_cleanlab, to_crowdkit
 from .agreement.aggregate import SmallPilotWarning, aggregate
+from .agreement.judge import judge_report
 from .agreement.models import rank_models
 from .agreement.report import agreement_report
 from .agreement.suggestions import suggestion_report
@@ -55,6 +56,7 @@ __all__ = [
     "aggregate",
     "agreement",
     "agreement_report",
+    "judge_report",
     "plot_agreement",
     "plot_annotators",
     "plot_boxes",
