@@ -11,6 +11,10 @@ format ``Store.export`` knows (``--keep-ties`` for compare tasks), other tools' 
 ``nblabel import STORE_URL PATH --format F --task T [--option KEY=VALUE ...]`` imports another
 tool's file (``Store.import_file``) and prints what it wrote; a SQLite store is created if needed.
 
+``nblabel session serve STORE_URL --task T [--host H] [--port N] [--base-url URL] [--links FILE]``
+serves each annotator of a session a page with only their labeler (a personal link each) and the
+coordinator's dashboard; no kernel runs (:mod:`nblabel.serve`).
+
 ``nblabel tasks STORE_URL`` lists the tasks of a store (kind, number of labels, events,
 annotators, items); ``nblabel --version`` prints the installed version.
 """
@@ -151,6 +155,27 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("store", metavar="STORE_URL", help="a SQLite file path or a SQLAlchemy URL")
     status.add_argument("--task", "-t", required=True, help="the session's task name")
     status.set_defaults(run=_session_status)
+    serve = session_commands.add_parser(
+        "serve",
+        help="a page per annotator: labeling in a browser, no notebook",
+        description="Serve each annotator of a session a page with only their labeler, behind a personal "
+        "link (printed here, one per annotator), and the dashboard behind a link for you. No kernel runs: "
+        "a page can only label. On PostgreSQL each annotator's labeler connects with their own login "
+        "(session grant); on SQLite with the file itself. Ctrl+C stops; labels are saved as they are given.",
+    )
+    serve.add_argument("store", metavar="STORE_URL", help="the owner's store: a SQLite file path or a URL")
+    serve.add_argument("--task", "-t", required=True, help="the session's task name")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8765, help="port (0: a free one; default 8765)")
+    serve.add_argument(
+        "--base-url", metavar="URL",
+        help="the address annotators reach (https://host/path behind a proxy); links start with it",
+    )  # fmt: skip
+    serve.add_argument(
+        "--links", type=Path, metavar="FILE",
+        help="keep the links (and annotators' logins) in FILE, mode 0600, so they survive a restart",
+    )  # fmt: skip
+    serve.set_defaults(run=_session_serve)
     return parser
 
 
@@ -396,6 +421,51 @@ def _adaptive_lines(store: Any, task: str, config: dict[str, Any]) -> list[str]:
         )
         lines += ["", f"Drift (last 10 gold answers under {threshold:.0%}): {said or 'none'}"]
     return lines
+
+
+def _session_serve(args: argparse.Namespace) -> int:
+    """``nblabel session serve``: print the personal links, then serve until Ctrl+C."""
+    _utf8_output()
+    try:
+        from .serve import SessionServer
+    except ImportError as exc:  # tornado missing
+        return _fail(f"nblabel session serve needs tornado: pip install 'nblabel[serve]' ({exc})", 2)
+    store = _open(str(args.store), args.task)
+    if isinstance(store, int):
+        return store
+    store.close()
+    try:
+        server = SessionServer(
+            str(args.store), args.task, host=args.host, port=args.port, base_url=args.base_url,
+            links_file=args.links,
+        )
+    except (KeyError, ValueError, TypeError, PermissionError) as exc:
+        return _fail(str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc), 2)
+    try:
+        server.start()
+    except OSError as exc:
+        server.stop()
+        return _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", 2)
+    links = server.links()
+    backend = server.session.store.backend
+    how = (
+        "each annotator's labeler uses their own PostgreSQL login"
+        if backend == "postgresql"
+        else "SQLite: every labeler uses the store file (all or nothing; PostgreSQL has per-annotator logins)"
+    )
+    width = max(len(name) for name in server.session.annotators)
+    lines = [
+        f"nblabel session serve · task {args.task!r} · {len(server.session.annotators)} annotators · "
+        f"store {server.session.store.location}",
+        how,
+        "Personal links (give each annotator their own only):",
+        *(f"  {name.ljust(width)}  {links[name]}" for name in server.session.annotators),
+        f"Dashboard (for you only): {links['(dashboard)']}",
+        f"Serving on {args.host}:{server.port}. Ctrl+C stops.",
+    ]
+    print(_safe("\n".join(lines)), flush=True)
+    server.serve_forever()
+    return 0
 
 
 def _utf8_output() -> None:

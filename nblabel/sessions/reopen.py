@@ -27,7 +27,9 @@ import pandas as pd
 from ..core import ids, widget_classes
 from ..core.frames import is_missing
 from ..core.media import ImageError, image_payload
+from ..store.session_gold import GOLD_KEYS
 from ..store.store import Store, open_store
+from .access import HIDDEN_GOLD
 
 __all__ = ["open_session", "save_setup", "decode_items", "encode_cell"]
 
@@ -244,5 +246,9 @@ def _open(cls: type[Any], store: Store, task: str, given: dict[str, Any]) -> Any
 
 
 def _gold_answers(store: Store, task: str, config: dict[str, Any]) -> list[tuple[str, Any]]:
-    """The session's gold answers ``(key, stored value)`` as the store lets this URL read them."""
+    """The session's gold answers ``(key, stored value)`` as the store lets this URL read them: an
+    annotator's login reads the keys only (each answer stands as ``HIDDEN_GOLD``; the labeler asks
+    the store for it once answered, see :mod:`nblabel.sessions.access`)."""
+    if "gold" not in config:
+        return [(str(k), HIDDEN_GOLD) for k in config.get(GOLD_KEYS, [])]
     return [(str(k), v) for k, v in config.get("gold", [])]
