@@ -333,6 +333,9 @@ def _report(args: argparse.Namespace, store: Any) -> int:
     except KeyError as exc:
         return _fail(str(exc.args[0]) if exc.args else str(exc), 2)
     print(_safe(_text(args.task, info, report)))
+    suggestions = _suggestions(annotations, args.gold)
+    if suggestions is not None:
+        print(_safe(_suggestions_text(suggestions)))
     if args.out is not None:
         page = _write_outputs(args.out, args.task, info, annotations, report, gold=args.gold)
         print(f"\nwrote {_safe(os.fspath(page))}")
@@ -530,6 +533,28 @@ def _text(task: str, info: Any, report: Any) -> str:
     return "\n".join(lines)
 
 
+def _suggestions(annotations: pd.DataFrame, gold: str | None) -> pd.DataFrame | None:
+    """The suggestion report of the task (``gold``: an annotator whose labels are the gold), or
+    ``None`` when no person's label recorded a suggestion."""
+    from .agreement.suggestions import has_suggestions, suggestion_report
+    from .core.frames import current_from_annotations
+
+    answers = None
+    if gold is not None:
+        current = current_from_annotations(annotations[annotations["annotator"] == gold])
+        current = current[current["kind"] == "label"]
+        answers = pd.Series(current["value"].tolist(), index=current["item_id"].tolist(), dtype=object)
+    report = suggestion_report(annotations, gold=answers)
+    return report if has_suggestions(report) else None
+
+
+def _suggestions_text(report: pd.DataFrame) -> str:
+    from .agreement.suggestions import suggestion_caption, suggestion_table
+
+    table = _plain_table(suggestion_table(report))
+    return "\n".join(["", "Suggestions", table, f"  {suggestion_caption(report)}"])
+
+
 # ---------------------------------------------------------------------- files
 def _write_outputs(
     out: Path, task: str, info: Any, annotations: pd.DataFrame, report: Any, *, gold: str | None
@@ -546,6 +571,12 @@ def _write_outputs(
 
     save(plot_agreement(report, title=f"Agreement · {task}"), "agreement.png", "Agreement coefficients")
     save(plot_annotators(report), "annotators.png", "Annotators: accuracy and throughput")
+    suggestions = _suggestions(annotations, gold)
+    if suggestions is not None:
+        from .agreement.suggestion_plots import plot_suggestions
+
+        caption = "Suggestions: accepted, wrong ones accepted, accuracy with and without"
+        save(plot_suggestions(suggestions), "suggestions.png", caption)
     annotators = list(report.per_annotator.index)
     # the dashboard's confusion of two sides, as the task's kind prepares it
     kind = registry.for_task(info.kind, info.config)

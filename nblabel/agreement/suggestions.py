@@ -46,7 +46,10 @@ from ..core.frames import current_from_annotations, is_missing, recorded_task
 from ..core.models import people_only
 from .consensus import consensus
 
-__all__ = ["ALL", "SUGGESTION_COLUMNS", "newcombe_interval", "suggestion_report", "wilson_interval"]
+__all__ = [
+    "ALL", "SUGGESTION_COLUMNS", "has_suggestions", "newcombe_interval", "suggestion_caption",
+    "suggestion_report", "suggestion_table", "wilson_interval",
+]  # fmt: skip
 
 #: The name of the row over every annotator.
 ALL = "all"
@@ -305,3 +308,75 @@ def _share(k: int, n: int) -> float:
 def _median(values: np.ndarray) -> float:
     values = values[np.isfinite(values)]
     return float(np.median(values)) if len(values) else math.nan
+
+
+# ---------------------------------------------------------------------- text
+def suggestion_table(report: pd.DataFrame) -> pd.DataFrame:
+    """The headline figures of a :func:`suggestion_report` as text cells, one row per annotator
+    (what the dashboard, ``nblabel report`` and the dataset cards show): ``shown``, ``hidden``,
+    ``accepted`` and ``wrong accepted`` (counts and rates), the accuracy with and without the
+    suggestion with intervals, their difference in percentage points, and the median active
+    seconds with and without."""
+    rows = []
+    for name, r in report.iterrows():
+        rows.append({
+            "annotator": str(name),
+            "shown": f"{int(r['shown'])}",
+            "hidden": f"{int(r['hidden'])}",
+            "accepted": _of(r["accepted"], r["shown"]),
+            "wrong accepted": _of(r["wrong_accepted"], r["wrong_shown"]),
+            "accuracy shown": _share_ci(r, "accuracy_shown"),
+            "accuracy hidden": _share_ci(r, "accuracy_hidden"),
+            "difference": _points(r["accuracy_diff"], r["accuracy_diff_low"], r["accuracy_diff_high"]),
+            "median s shown": _seconds(r["median_active_ms_shown"]),
+            "median s hidden": _seconds(r["median_active_ms_hidden"]),
+        })  # fmt: skip
+    return pd.DataFrame(rows).set_index("annotator") if rows else pd.DataFrame()
+
+
+def suggestion_caption(report: pd.DataFrame) -> str:
+    """One paragraph saying how :func:`suggestion_table` reads: the reference of "wrong" and the
+    randomised share."""
+    given = report.attrs.get("reference", "final label")
+    reference = {
+        "gold": "the gold answers",
+        "final label": "the final labels (people only; items one person labeled have none)",
+    }.get(given, f"the {given}")
+    level = report.attrs.get("level", 0.95)
+    text = f"A suggestion is wrong when it differs from {reference}. "
+    if report.attrs.get("randomised"):
+        text += (
+            "Accuracy and active time compare the randomised share (show_suggestions=p decided, by a "
+            f"seeded draw, whether each suggestion was shown): {level:.0%} Wilson intervals, the "
+            "difference (shown − hidden) with Newcombe's interval."
+        )
+    else:
+        text += "Every suggestion was shown: no randomised share to compare accuracy with and without."
+    return text
+
+
+def has_suggestions(report: pd.DataFrame) -> bool:
+    """Whether any person's label recorded a suggestion."""
+    return bool(len(report)) and int(report["suggested"].iloc[-1]) > 0
+
+
+def _of(k: Any, n: Any) -> str:
+    k, n = int(k), int(n)
+    return f"{k} of {n} ({k / n:.0%})" if n else "–"
+
+
+def _share_ci(row: pd.Series, key: str) -> str:
+    value = row[key]
+    if math.isnan(value):
+        return "–"
+    return f"{value:.0%} [{row[key + '_low']:.0%}, {row[key + '_high']:.0%}] of {int(row['n_' + key])}"
+
+
+def _points(value: float, low: float, high: float) -> str:
+    if math.isnan(value):
+        return "–"
+    return f"{value * 100:+.0f} pts [{low * 100:+.0f}, {high * 100:+.0f}]"
+
+
+def _seconds(ms: float) -> str:
+    return "–" if math.isnan(ms) else f"{ms / 1000:.1f}"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from ..exports.markdown import md_table as _md_table
 from ..exports.markdown import num as _num
 from ..exports.markdown import report_rows as coefficient_rows
 from ..exports.markdown import short as _short
+from ..exports.suggestion_section import suggestion_rows, suggestion_section
 from ..exports.table import json_row, json_value
 from .resolution import AGGREGATED, MIN_CONFIDENCE
 
@@ -55,11 +57,17 @@ def write_dataset_card(
     stats = session.progress()
     (directory / "annotators.json").write_text(_dumps(_table(stats)), encoding="utf-8")
     card = _card(session, final, guide_index)
+    suggestions, figure = _write_suggestions(session, final, directory)
+    if figure:
+        card["files"].insert(card["files"].index("annotators.json") + 1, figure)
     if method is not None:
         card["final_labels"] = {"method": method, "min_confidence": _used_confidence(min_confidence)}
     (directory / "card.json").write_text(_dumps(card), encoding="utf-8")
     (directory / "README.md").write_text(
-        _markdown(session, card, report_rows, per_label, by_version, stats, disagreement_rows, text),
+        _markdown(
+            session, card, report_rows, per_label, by_version, stats, disagreement_rows, text,
+            suggestions=suggestion_section(suggestions, figure),
+        ),  # fmt: skip
         encoding="utf-8",
     )
     return directory
@@ -89,6 +97,31 @@ def _write_annotations(session: Any, path: Path) -> None:
         ignore_index=True,
     )
     _write_jsonl(path, [json_row(r) for r in events.to_dict("records")])
+
+
+def _write_suggestions(
+    session: Any, final: pd.DataFrame, directory: Path
+) -> tuple[pd.DataFrame | None, str | None]:
+    """The suggestion report of the production labels, a suggestion wrong when it differs from
+    the final label (adjudicated, aggregated or unanimous; not one annotator's own); with
+    suggestions, ``suggestions.json`` and ``suggestions.png``. Returns the report (``None``
+    without suggestions) and the figure's file name."""
+    from ..agreement.suggestions import has_suggestions, suggestion_report
+
+    labeled = session.production_annotations()
+    if "suggestion" not in labeled.columns or not labeled["suggestion"].notna().any():
+        return None, None
+    # one annotator's label cannot check the suggestion they saw: single items have no reference
+    decided = final[final["value"].notna() & (final["status"] != "single")]["value"]
+    report = suggestion_report(labeled, gold=decided)
+    if not has_suggestions(report):
+        return None, None
+    report.attrs["reference"] = "final labels of the session (adjudicated where annotators disagreed)"
+    (directory / "suggestions.json").write_text(_dumps(suggestion_rows(report)), encoding="utf-8")
+    from ..agreement.suggestion_plots import plot_suggestions
+
+    plot_suggestions(report).savefig(directory / "suggestions.png", dpi=120)
+    return report, "suggestions.png"
 
 
 def _disagreement_rows(final: pd.DataFrame) -> list[dict[str, Any]]:
@@ -190,13 +223,15 @@ def _markdown(
     stats: pd.DataFrame,
     disagreements: list[dict[str, Any]],
     text: pd.Series | None,
+    suggestions: Sequence[str] = (),
 ) -> str:
-    """``README.md``: one section per part of the card."""
+    """``README.md``: one section per part of the card (``suggestions``: that section's lines)."""
     lines = [
         *_md_summary(session, card),
         *agreement_section(report_rows, per_label),
         *_md_by_version(by_version),
         *_md_annotators(stats),
+        *suggestions,
         *_md_disagreements(disagreements, text),
         *_md_guidelines_and_files(card),
     ]
