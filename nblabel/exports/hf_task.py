@@ -30,6 +30,7 @@ import pandas as pd
 
 from ..agreement.consensus import CONSENSUS_COLUMNS, consensus
 from ..agreement.report import AgreementReport, agreement_report
+from ..agreement.suggestions import suggestion_report
 from ..core import registry
 from .hf import item_fields, plain_ids, write_hf_dataset
 from .rows import given_values, per_annotator
@@ -68,9 +69,21 @@ def export_hf(
         given=given is not None,
         columns=columns,
         written_at=datetime.now(UTC),
+        suggestions=_suggestions(annotations, given),
     )
     (directory / "README.md").write_text(task_card(facts), encoding="utf-8")
     return directory
+
+
+def _suggestions(annotations: pd.DataFrame, given: dict[Any, Any] | None) -> pd.DataFrame | None:
+    """The suggestion report of the task (a suggestion wrong when it differs from the given
+    final labels, else the people's), or ``None`` when no label recorded a suggestion."""
+    if "suggestion" not in annotations.columns or not annotations["suggestion"].notna().any():
+        return None
+    report = suggestion_report(annotations, gold=given)
+    if given is not None:
+        report.attrs["reference"] = "final labels given (values=)"
+    return report
 
 
 def _given(values: pd.DataFrame) -> dict[Any, Any]:

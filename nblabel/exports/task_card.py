@@ -19,6 +19,7 @@ import pandas as pd
 from ..core import __version__
 from ..core.registry import AggregationScheme, TaskKind
 from .markdown import agreement_section, md, md_table, report_rows, yaml_text
+from .suggestion_section import suggestion_section
 
 __all__ = ["CardFacts", "task_card"]
 
@@ -38,8 +39,8 @@ COLUMN_MEANING = {
 class CardFacts:
     """What the card says: the task (name, kind, labels, config), the consensus table
     (:func:`nblabel.agreement.consensus.consensus`), the agreement report (``None``: no item has
-    two annotators' labels), whether the final labels were given, the dataset's columns and when
-    it was written."""
+    two annotators' labels), whether the final labels were given, the dataset's columns, when
+    it was written and the suggestion report."""
 
     task: str
     kind: TaskKind
@@ -50,6 +51,8 @@ class CardFacts:
     given: bool
     columns: list[str]
     written_at: datetime
+    #: The suggestion report (``None``: no label recorded a suggestion).
+    suggestions: pd.DataFrame | None = None
 
 
 def task_card(facts: CardFacts) -> str:
@@ -61,6 +64,7 @@ def task_card(facts: CardFacts) -> str:
         *_final_label(facts),
         *agreement_section(report_rows(facts.report), per_label if per_label is not None else pd.DataFrame()),
         *_annotators(facts),
+        *suggestion_section(facts.suggestions),
         *_columns(facts),
         *_use(facts),
     ]
