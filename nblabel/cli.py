@@ -11,6 +11,10 @@ format ``Store.export`` knows (``--keep-ties`` for compare tasks), other tools' 
 ``nblabel import STORE_URL PATH --format F --task T [--option KEY=VALUE ...]`` imports another
 tool's file (``Store.import_file``) and prints what it wrote; a SQLite store is created if needed.
 
+``nblabel session grant STORE_URL --task T --annotator NAME [--password-file PATH]`` creates a
+PostgreSQL login for one annotator of a session and prints their store URL as the last line;
+``nblabel session revoke STORE_URL --task T --annotator NAME`` drops it.
+
 ``nblabel session serve STORE_URL --task T [--host H] [--port N] [--base-url URL] [--links FILE]``
 serves each annotator of a session a page with only their labeler (a personal link each) and the
 coordinator's dashboard; no kernel runs (:mod:`nblabel.serve`).
@@ -176,6 +180,32 @@ def _parser() -> argparse.ArgumentParser:
         help="keep the links (and annotators' logins) in FILE, mode 0600, so they survive a restart",
     )  # fmt: skip
     serve.set_defaults(run=_session_serve)
+    grant = session_commands.add_parser(
+        "grant",
+        help="a PostgreSQL login for one annotator (prints their store URL)",
+        description="Create (or give a new password to) a PostgreSQL login for one annotator of a session "
+        "and print that annotator's store URL as the last line, once. With it the annotator labels as "
+        "themselves only, reads only their own labels (others' after the reveal) and never a gold answer. "
+        "SQLite is all-or-nothing: this needs a PostgreSQL store.",
+    )
+    grant.add_argument("store", metavar="STORE_URL", help="the owner's PostgreSQL URL")
+    grant.add_argument("--task", "-t", required=True, help="the session's task name")
+    grant.add_argument("--annotator", "-a", required=True, help="the annotator's name in the session")
+    grant.add_argument(
+        "--password-file", type=Path, metavar="PATH",
+        help="read the password from this file (first line); without it a strong one is generated",
+    )  # fmt: skip
+    grant.set_defaults(run=_session_grant)
+    revoke = session_commands.add_parser(
+        "revoke",
+        help="drop an annotator's PostgreSQL login",
+        description="Drop the PostgreSQL login of one annotator of a session: their URL stops working; "
+        "their labels stay.",
+    )
+    revoke.add_argument("store", metavar="STORE_URL", help="the owner's PostgreSQL URL")
+    revoke.add_argument("--task", "-t", required=True, help="the session's task name")
+    revoke.add_argument("--annotator", "-a", required=True, help="the annotator's name in the session")
+    revoke.set_defaults(run=_session_revoke)
     return parser
 
 
@@ -384,6 +414,57 @@ def _session_status(args: argparse.Namespace, store: Any) -> int:
     ]
     lines += _adaptive_lines(store, args.task, config)
     print(_safe("\n".join(lines)))
+    return 0
+
+
+def _session_grant(args: argparse.Namespace) -> int:
+    """``nblabel session grant``: the annotator's URL is the last line of the output, printed once
+    (nothing else prints the password)."""
+    from .store import roles
+    from .store.errors import StoreError
+
+    _utf8_output()
+    password = None
+    if args.password_file is not None:
+        try:
+            lines = Path(args.password_file).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            return _fail(f"cannot read the password file {args.password_file}: {exc}", 2)
+        password = lines[0] if lines else ""
+        if not password:
+            return _fail(f"the password file {args.password_file} is empty", 2)
+    store = _open(str(args.store), args.task)
+    if isinstance(store, int):
+        return store
+    try:
+        url = roles.grant(store, args.task, args.annotator, password)
+        print(
+            _safe(f"Login for annotator {args.annotator!r} of session {args.task!r} in {store.location} "
+                  "(give this URL to them only; `nblabel session revoke` drops it):")
+        )  # fmt: skip
+    except (StoreError, ValueError) as exc:
+        return _fail(str(exc), 2)
+    finally:
+        store.close()
+    print(url)
+    return 0
+
+
+def _session_revoke(args: argparse.Namespace) -> int:
+    from .store import roles
+    from .store.errors import StoreError
+
+    _utf8_output()
+    store = _open(str(args.store), args.task)
+    if isinstance(store, int):
+        return store
+    try:
+        roles.revoke(store, args.task, args.annotator)
+    except (StoreError, ValueError) as exc:
+        return _fail(str(exc), 2)
+    finally:
+        store.close()
+    print(_safe(f"Dropped the login of annotator {args.annotator!r} of session {args.task!r}."))
     return 0
 
 

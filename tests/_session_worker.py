@@ -80,7 +80,8 @@ def label_queue(cfg: dict[str, Any], name: str) -> dict[str, Any]:
     from nblabel.core import ids
 
     t0 = time.perf_counter()
-    session = make_session(nl.Store(cfg["url"]), cfg)
+    # with "urls", each annotator connects with their own login (tests/test_roles.py)
+    session = make_session(nl.Store(cfg.get("urls", {}).get(name, cfg["url"])), cfg)
     w = session.labeler(name)
     bad_status: list[dict[str, Any]] = []
     w.observe(

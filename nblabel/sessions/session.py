@@ -31,7 +31,9 @@ from ..core import ids, registry
 from ..core.frames import current_from_annotations, is_missing
 from ..core.guidelines import Guidelines, load_guidelines
 from ..core.limits import check_name, check_text
+from ..store import roles
 from ..store.store import Store, open_store
+from .access import StoreGold, annotator_scope, check_labeler, gold_differs, hidden_or
 from .adaptive import DISAGREEMENT, ESCALATE, HANDOVER, log_summary
 from .assignment import annotator_items, assign_overlap, gold_sequence, mix_gold, stable_seed
 from .confidence import AggregateConfidence, check_method
@@ -124,6 +126,7 @@ class Session:
         self.annotators = _check_annotators(annotators)
         self.overlap = _check_int("overlap", overlap, 1, len(self.annotators))
         self.escalate = _check_escalate(escalate)
+        self._scope = annotator_scope(self.store, task, self.escalate)  # an annotator's login, or None
         self.max_overlap = _check_max_overlap(max_overlap, self.overlap, self.escalate, len(self.annotators))
         self.repeat_rate = _check_share("repeat_rate", repeat_rate)
         self.gold_rate = _check_share("gold_rate", gold_rate, upper_open=True)
@@ -187,7 +190,7 @@ class Session:
             for pos in range(self.n_production, len(frame)):
                 raw = self._gold_raw[pos - self.n_production]
                 try:
-                    self.gold[self.keys[pos]] = probe.validate_gold(raw, pos)
+                    self.gold[self.keys[pos]] = hidden_or(raw, self._scope) or probe.validate_gold(raw, pos)
                 except (ValueError, TypeError) as exc:
                     raise ValueError(f"gold answer of row {frame.index[pos]!r}: {exc}") from None
             self.labels = probe.label_set
@@ -216,13 +219,17 @@ class Session:
             "assigned": {a: int(n) for a, n in zip(self.annotators, self._assigned_counts(), strict=True)},
             "gold": [[key, value] for key, value in self.gold.items()],
         }
-        stored = self.store.register_session(self.task, json.loads(json.dumps(config, default=str)))
+        stored = self.store.register_session(
+            self.task, json.loads(json.dumps(config, default=str)), explanations=self._explanations
+        )
         # a plan stored before a setting existed has that setting's default
         before = {"max_overlap": stored.get("overlap"), "escalate": None, "escalate_method": "majority",
                   "repeat_rate": 0.0}  # fmt: skip
         stored = {**before, **stored}
         differ = [k for k in config if k not in ("assigned", "gold") and stored.get(k) != config[k]]
-        if stored.get("gold") != json.loads(json.dumps(config["gold"], default=str)):
+        if gold_differs(stored, self.gold) or (
+            "gold" in stored and stored["gold"] != json.loads(json.dumps(config["gold"], default=str))
+        ):
             differ.append("gold")
         if differ:
             details = ", ".join(f"{k}={stored.get(k)!r} (now {config[k]!r})" for k in differ if k != "gold")
@@ -232,6 +239,9 @@ class Session:
                 f"session {self.task!r} in {self.store.location} was created with other settings: "
                 f"{details}. Open it with the same data and settings, or use a new task name."
             )
+        if self._scope is not None:  # an annotator's login: answers are read from the store, once answered
+            self.gold = StoreGold(self.store, self.task, list(self.gold))
+            self._explanations = self.gold.explanations
 
     def _assigned_counts(self) -> np.ndarray:
         return np.bincount(self._grid.ravel(), minlength=len(self.annotators))
@@ -336,6 +346,7 @@ class Session:
         """The task widget for ``annotator``, serving their queue (``w.current`` is ``None``
         when they are done)."""
         self._annotator_index(annotator)
+        check_labeler(self._scope, annotator)
         w: Labeler = self.widget(
             self._labeler_frame,
             task=self.task,
@@ -363,6 +374,23 @@ class Session:
         """Show every annotator the other annotators' labels on the items they labeled (for the
         discussion after a round); ``reveal(False)`` hides them again."""
         self.store.set_session_revealed(self.task, revealed)
+
+    # ------------------------------------------------------------------ logins (PostgreSQL)
+    def grant(self, name: str, password: str | None = None) -> str:
+        """Create (or give a new password to) a PostgreSQL login for annotator ``name`` and return
+        their store URL: with it, ``nl.Session(url, ...)`` / ``nl.Session.open(url, task)`` and
+        ``labeler(name)`` work, but the login writes only as ``name``, reads only ``name``'s events
+        (others' after :meth:`reveal`, on items ``name`` answered) and never a gold answer
+        (:mod:`nblabel.store.roles`). A strong password is generated when none is given.
+        ``StoreError`` on SQLite, which is all-or-nothing."""
+        self._annotator_index(name)
+        return roles.grant(self.store, self.task, name, password)
+
+    def revoke(self, name: str) -> None:
+        """Drop annotator ``name``'s login (see :meth:`grant`): their URL stops working; their
+        labels stay."""
+        self._annotator_index(name)
+        roles.revoke(self.store, self.task, name)
 
     def revise_guidelines(self, guidelines: str | os.PathLike[str], note: str = "") -> str:
         """Add a guidelines version (Markdown text or a path); open labelers switch to it (in
@@ -815,7 +843,8 @@ class LabelerPolicy:
         self.answers[key] = entry
         if entry[0] == "label":
             self._answered += 1
-            self._right += gold_score(self.session.kind, entry[1], self.session.gold[key]) >= 1.0
+            if self.session.feedback:  # the learner score is shown in training mode only
+                self._right += gold_score(self.session.kind, entry[1], self.session.gold[key]) >= 1.0
 
     def _feedback(self, w: Labeler, pos: int, key: str, value: Any) -> dict[str, Any]:
         gold = self.session.gold[key]

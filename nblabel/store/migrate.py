@@ -8,12 +8,15 @@ others wait, then read the new version and go on; on SQLite the write lock does 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.schema import CreateIndex
 
+from ..core import limits
 from . import schema
+from .session_gold import split_gold_rows
 
 __all__ = ["schema_version", "upgrade"]
 
@@ -40,12 +43,29 @@ def upgrade(conn: Any, backend: str) -> int:
     if found < 2 and backend == "postgresql":
         _postgresql_v2(conn)
     # SQLite needs no DDL for version 2: it enforces no VARCHAR length and indexes the id itself.
+    if found < 4:
+        _v4(conn)
     conn.execute(
         schema.meta.update()
         .where(schema.meta.c.key == "schema_version")
         .values(value=str(schema.SCHEMA_VERSION))
     )
     return found
+
+
+def _v4(conn: Any) -> None:
+    """Version 3 → 4 (both backends): each session's gold answers move from ``nbl_sessions.config``
+    (which annotator roles may read) to ``nbl_session_gold``; the config keeps their item keys
+    (``gold_keys``). The table itself was created by ``create_all`` before the upgrade."""
+    s = schema.sessions
+    for task, text in conn.execute(sa.select(s.c.task, s.c.config)).all():
+        config = json.loads(text)
+        if "gold" not in config:
+            continue
+        public, rows = split_gold_rows(task, config, {})
+        if rows:
+            conn.execute(schema.session_gold.insert(), rows)
+        conn.execute(s.update().where(s.c.task == task).values(config=limits.json_text(public)))
 
 
 def _postgresql_v2(conn: Any) -> None:

@@ -24,7 +24,10 @@ from sqlalchemy import (
 from ..core.event import EVENT_KINDS  # noqa: F401  (the values of nbl_events.kind)
 
 #: 1: the first schema. 2: names and ids are Text; PostgreSQL indexes item ids by their MD5.
-SCHEMA_VERSION = 2
+#: 3: ``nbl_events.suggestion_shown`` (whether a label's suggestion was shown: 1/0, NULL unknown).
+#: 4: gold answers and explanations of sessions in ``nbl_session_gold`` (out of ``nbl_sessions.config``,
+#: which annotator roles read); ``nbl_roles``: the login role of each annotator given one.
+SCHEMA_VERSION = 4
 
 metadata = MetaData()
 
@@ -166,3 +169,29 @@ session_items = Table(
     PrimaryKeyConstraint("task", "pos"),
 )
 
+
+#: The gold answers of a session (and their explanations), one row per gold item in pool order.
+#: Kept out of ``nbl_sessions.config``: annotator roles (see :mod:`nblabel.store.roles`) may read
+#: the config, never this table; a labeler reads an answer through ``nbl_gold_answer`` once it
+#: has answered the item.
+session_gold = Table(
+    "nbl_session_gold",
+    metadata,
+    Column("task", Text, nullable=False),
+    Column("position", Integer, nullable=False),  # in the gold pool's order
+    Column("key", Text, nullable=False),  # the item's stored key
+    Column("value", Text, nullable=False),  # JSON: the answer in stored form
+    Column("explanation", Text),
+    PrimaryKeyConstraint("task", "position"),
+)
+
+#: The PostgreSQL login role of an annotator of a session's task (``session.grant``): row-level
+#: security lets that role write only as ``annotator`` on ``task`` and read only what it may.
+roles = Table(
+    "nbl_roles",
+    metadata,
+    Column("role", Text, primary_key=True),
+    Column("task", Text, nullable=False),
+    Column("annotator", Text, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+)

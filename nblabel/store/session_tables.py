@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -20,6 +20,8 @@ from . import schema
 from .decode import to_datetime
 from .encode import check_query
 from .engine import insert_ignore, inserted
+from .errors import StoreError
+from .session_gold import INSUFFICIENT_PRIVILEGE, merge_gold, read_gold_rows, split_gold_rows
 
 __all__ = ["SessionTables"]
 
@@ -33,32 +35,84 @@ class SessionTables:
     engine: Engine
     _writer: Engine
     _lock: threading.RLock
+    location: str
 
     # ------------------------------------------------------------------ sessions
-    def register_session(self, task: str, config: dict[str, Any]) -> dict[str, Any]:
+    def register_session(
+        self, task: str, config: dict[str, Any], explanations: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
         """Record a session's plan, or return the one already recorded for ``task`` (the first
-        process to create a session fixes it; the caller compares)."""
+        process to create a session fixes it; the caller compares).
+
+        The gold answers (``config["gold"]``, ``[[key, answer], ...]``) and their
+        ``explanations`` (by key) go to ``nbl_session_gold``; the stored config keeps their keys
+        (``gold_keys``). A session already recorded is only read, so an annotator role (which may
+        not write session tables) opens it; it gets the config without ``gold`` (see
+        :meth:`session_config`). Explanations missing from a session recorded before they were
+        stored are filled in by its owner."""
         limits.check_key(task, "task")
-        t = schema.sessions
-        with self._lock, self._writer.begin() as conn:
-            conn.execute(
-                insert_ignore(self.backend, t, ["task"]).values(
-                    task=task,
-                    config=limits.json_text(config),
-                    revealed=0,
-                    created_us=now_us(),
-                )
+        public, gold_rows = split_gold_rows(task, config, explanations or {})
+        if self.session_config(task) is None:
+            t = schema.sessions
+            statement = insert_ignore(self.backend, t, ["task"]).values(
+                task=task, config=limits.json_text(public), revealed=0, created_us=now_us()
             )
-            row = conn.execute(sa.select(t.c.config).where(t.c.task == task)).one()
-        return json.loads(row[0])
+            if self.backend == "postgresql":
+                statement = statement.returning(t.c.task)
+            try:
+                with self._lock, self._writer.begin() as conn:
+                    if inserted(conn.execute(statement)) and gold_rows:
+                        conn.execute(schema.session_gold.insert(), gold_rows)
+            except sa.exc.ProgrammingError as exc:
+                if getattr(exc.orig, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
+                    raise StoreError(
+                        f"there is no session {task!r} in {self.location} yet, and this login may not "
+                        "create one: the session's coordinator creates it first (with the owner's URL)"
+                    ) from None
+                raise
+        elif explanations:
+            self._fill_explanations(task, explanations)
+        stored = self.session_config(task)
+        assert stored is not None
+        return stored
+
+    def _fill_explanations(self, task: str, explanations: Mapping[str, str]) -> None:
+        """Store the explanations a session recorded before schema 4 lacks (its owner only)."""
+        g = schema.session_gold
+        with self.engine.connect() as conn:
+            try:
+                missing = conn.execute(
+                    sa.select(g.c.key).where(g.c.task == task, g.c.explanation.is_(None))
+                ).scalars().all()
+            except sa.exc.ProgrammingError:
+                return  # an annotator role: nothing to fill
+        wanted = [k for k in missing if explanations.get(k) is not None]
+        if not wanted:
+            return
+        with self._lock, self._writer.begin() as conn:
+            for key in wanted:
+                conn.execute(
+                    g.update()
+                    .where(g.c.task == task, g.c.key == key, g.c.explanation.is_(None))
+                    .values(explanation=limits.check_text(str(explanations[key]), "explanation"))
+                )
 
     def session_config(self, task: str) -> dict[str, Any] | None:
-        """The plan of the session on ``task`` (``None``: ``task`` is not a session)."""
+        """The plan of the session on ``task`` (``None``: ``task`` is not a session). For a
+        login that may read the gold answers (the owner; anyone on SQLite) it has ``gold``
+        (``[[key, answer], ...]``); an annotator role gets the keys only (``gold_keys``)."""
         check_query(task=task)
         t = schema.sessions
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(t.c.config).where(t.c.task == task)).first()
-        return None if row is None else json.loads(row[0])
+        if row is None:
+            return None
+        config = json.loads(row[0])
+        if "gold" in config:  # read before the store was upgraded
+            return config
+        with self.engine.connect() as conn:
+            rows = read_gold_rows(conn, task)
+        return config if rows is None else merge_gold(config, rows)
 
     def session_revealed(self, task: str) -> bool:
         """Whether the owner of the session on ``task`` revealed the labels to the annotators."""
@@ -127,6 +181,9 @@ class SessionTables:
         limits.check_text(markdown, "guidelines")
         limits.check_text(note, "guidelines note")
         t = schema.guidelines
+        with self.engine.connect() as conn:  # already there: no write (an annotator role may not write)
+            if conn.execute(sa.select(t.c.version).where(t.c.task == task, t.c.version == version)).first():
+                return False
         with self._lock, self._writer.begin() as conn:
             result = conn.execute(
                 insert_ignore(self.backend, t, ["task", "version"]).values(

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..core import registry
 from ..core.redact import mask_passwords
-from . import migrate, schema
+from . import migrate, roles, schema
 from .encode import event_row  # noqa: F401  (offered here since it was written here)
 from .engine import SQLITE_BUSY_TIMEOUT_MS, insert_ignore, make_engine  # noqa: F401
 from .engine import parse_url as _parse_url
@@ -92,6 +92,7 @@ class Store(TaskRegistry, EventWrites, FileImports, EventReads, SessionTables, S
         self._insert_item = insert_ignore(self.backend, schema.items, item_key)
         self._ensure_schema()
         self._watch_file()
+        roles.watch_refusals(self)  # an annotator login's refused row, said clearly
 
     # ------------------------------------------------------------------ description
     @property
