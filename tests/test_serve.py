@@ -479,3 +479,37 @@ def test_cli_prints_one_link_per_annotator_and_stops_on_ctrl_c(tmp_path: Path) -
         assert process.wait(timeout=20) == 0
         process.stdout.close()
         process.stderr.close()
+
+
+def test_postgresql_labelers_use_each_annotators_own_login(postgres, tmp_path: Path) -> None:
+    if not hasattr(nl.Session, "grant"):
+        pytest.skip("per-annotator PostgreSQL logins (session.grant, issue 16 item 1) are not in nblabel yet")
+    url = postgres.new_database()
+    _session(url).close()
+    server = SessionServer(url, "serve-t", links_file=tmp_path / "links.json").start()
+    try:
+        links = server.links()
+
+        async def label() -> dict:
+            page = await Page.open(links["cy"])
+            await page.widget_msg({"type": "hello", "client": "c1", "view": 1, "have": []})
+            window = await page.custom(lambda c: c.get("type") == "window" and c.get("current"))
+            await page.widget_msg({"type": "label", "key": window["current"], "value": 0, "seq": "c1/1",
+                                   "client": "c1", "view": 2, "have": []})  # fmt: skip
+            await page.custom(lambda c: c.get("type") == "ack")
+            page.conn.close()
+            return page.state
+
+        state = run(label())
+        kept = json.loads((tmp_path / "links.json").read_text(encoding="utf-8"))["urls"]
+        assert set(kept) == {"cy"}  # granted when cy's page first opened
+        own = nl.Store(kept["cy"]).url
+        widget = server._rooms["cy"].widget
+        assert widget.store.url.username == own.username and own.username != "postgres"
+        text = json.dumps(state)
+        assert own.username not in text and (own.password or "\0") not in text and "127.0.0.1" not in text
+        assert state["_config"]["store"].endswith("(postgresql)")
+        events = nl.Store(url).annotations("serve-t")
+        assert list(events[events["kind"] == "label"]["annotator"]) == ["cy"]
+    finally:
+        server.stop()

@@ -16,6 +16,6 @@ Each annotator reaches their page through a personal link holding a random token
 
 from __future__ import annotations
 
-from .app import SessionServer
+from .server import SessionServer
 
 __all__ = ["SessionServer"]
