@@ -357,7 +357,7 @@ def test_a_version_1_store_is_upgraded_in_place_and_keeps_every_label(store_url:
     expected = make_v1_store(store_url)
     store = nl.Store(store_url)
     facts = schema_facts(store)
-    assert facts["version"] == str(schema.SCHEMA_VERSION) == "2"
+    assert facts["version"] == str(schema.SCHEMA_VERSION) == "4"
     if store.backend == "postgresql":
         assert facts["varchar"] == ["nbl_meta.key"]
         assert "md5(item_id)" in facts["indexes"]["nbl_events_task_item"]
@@ -406,7 +406,7 @@ def test_several_processes_open_a_version_1_store_at_once(store_url: str) -> Non
         results = pool.starmap(_open_store, [(store_url, barrier)] * procs)
     assert results == [f"ok {len(expected)}"] * procs
     store = nl.Store(store_url)
-    assert schema_facts(store)["version"] == "2"
+    assert schema_facts(store)["version"] == "4"
     assert stored(store) == expected
     store.close()
 
