@@ -303,11 +303,13 @@ def test_adaptive_overlap_with_logins_is_refused(owner_url):
 def test_labeler_end_to_end_with_an_annotator_url(coordinator, owner_url):
     """Calibration gate (two gold items, all right to pass) and training feedback, with gold
     answers the login cannot read until each is answered; reopened with Session.open too."""
-    session = nl.Session(owner_url, "train", **options(calibration=2, pass_mark=1.0, feedback=True))
+    settings = options(calibration=2, pass_mark=1.0, feedback=True, guidelines="# Rules\n\nBe *kind*.")
+    session = nl.Session(owner_url, "train", **settings)
     url = session.grant("ana")
-    ana = nl.Session(url, "train", **options(calibration=2, pass_mark=1.0, feedback=True))
+    ana = nl.Session(url, "train", **settings)  # the coordinator's call: guidelines found, not written
     assert ana.gold.__class__.__name__ == "StoreGold"
     w = ana.labeler("ana")
+    assert w.guidelines is not None and "kind" in w.guidelines.markdown
     policy = w._policy
     round_one = [w.current]
     wrong = "LBL_NEG" if GOLD[w.current] == "LBL_POS" else "LBL_POS"
@@ -339,7 +341,7 @@ def test_labeler_end_to_end_with_an_annotator_url(coordinator, owner_url):
     ana.close()
 
     # another annotator's role, asked through ana's login, answers nothing (not even "answered")
-    ben = nl.Session(session.grant("ben"), "train", **options(calibration=2, pass_mark=1.0, feedback=True))
+    ben = nl.Session(session.grant("ben"), "train", **settings)
     wb = ben.labeler("ben")
     ben_item = wb.current
     wb.annotate(ben_item, GOLD[ben_item])
@@ -507,6 +509,19 @@ def test_a_session_stored_before_schema_4_is_migrated_by_its_owner(store_url):
             notes = conn.execute(sa.select(schema.session_gold.c.explanation)
                                  .order_by(schema.session_gold.c.position)).scalars().all()  # fmt: skip
         assert notes == list(EXPLAIN.values())
+
+
+def test_an_annotator_login_cannot_upgrade_a_store_and_says_so(coordinator, owner_url):
+    url = coordinator.grant("ana")
+    with coordinator.store.engine.begin() as conn:  # as if a newer nblabel had not opened it yet
+        conn.execute(schema.meta.update().where(schema.meta.c.key == "schema_version").values(value="3"))
+    with pytest.raises(StoreAccessError, match="may not create or upgrade nblabel's tables: open the store"):
+        nl.Store(url)
+    # the owner's open upgrades it; the annotator opens it then
+    with nl.Store(owner_url) as owner, owner.engine.connect() as conn:
+        assert migrate.schema_version(conn) == schema.SCHEMA_VERSION
+    with nl.Store(url) as store:
+        assert store.annotations("cal").empty
 
 
 # ---------------------------------------------------------------------- twenty processes, twenty logins

@@ -42,8 +42,8 @@ from .tasks import TaskInfo, TaskRegistry
 from .writes import EventWrites
 
 __all__ = [
-    "EVENT_COLUMNS", "SessionSetup", "Store", "StoreAccessError", "StoreError", "StoreUnavailable", "TaskInfo",
-    "default_store", "open_store",
+    "EVENT_COLUMNS", "SessionSetup", "Store", "StoreAccessError", "StoreError", "StoreUnavailable",
+    "TaskInfo", "default_store", "open_store",
 ]  # fmt: skip
 
 
@@ -132,9 +132,13 @@ class Store(TaskRegistry, EventWrites, FileImports, EventReads, SessionTables, S
             self._create_or_upgrade()
         except sa.exc.DBAPIError as exc:
             self.engine.dispose()
-            raise StoreAccessError(
-                f"cannot open the store {self.location}: {self._driver_message(exc)}"
-            ) from None
+            why = self._driver_message(exc)
+            if getattr(exc.orig, "sqlstate", None) == "42501":  # e.g. an annotator's login (store/roles.py)
+                why += (
+                    "; this login may not create or upgrade nblabel's tables: open the store once with "
+                    "its owner's URL (this nblabel adds or upgrades them then)"
+                )
+            raise StoreAccessError(f"cannot open the store {self.location}: {why}") from None
         except StoreError:
             self.engine.dispose()
             raise
