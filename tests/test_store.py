@@ -54,7 +54,7 @@ def test_append_and_annotations_round_trip(store, task):
     ann = store.annotations(task)
     assert list(ann.columns) == [
         "id", "task", "item_id", "annotator", "kind", "value", "comment", "created_at", "active_ms",
-        "guideline_version", "suggestion", "client_id", "client_seq", "item_kind",
+        "guideline_version", "suggestion", "suggestion_shown", "client_id", "client_seq", "item_kind",
     ]  # fmt: skip
     assert ann["item_id"].tolist() == [1, 2, 3, 1]
     assert ann["annotator"].tolist() == ["ana", "ana", "ana", "bob"]

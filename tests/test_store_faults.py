@@ -358,6 +358,8 @@ def test_a_version_1_store_is_upgraded_in_place_and_keeps_every_label(store_url:
     store = nl.Store(store_url)
     facts = schema_facts(store)
     assert facts["version"] == str(schema.SCHEMA_VERSION) == "4"
+    shown = store.annotations("t")["suggestion_shown"]  # version 3's column: unknown for old events
+    assert str(shown.dtype) == "boolean" and shown.isna().all()
     if store.backend == "postgresql":
         assert facts["varchar"] == ["nbl_meta.key"]
         assert "md5(item_id)" in facts["indexes"]["nbl_events_task_item"]

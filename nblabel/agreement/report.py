@@ -39,7 +39,7 @@ BREAK = pd.Timedelta(minutes=10)
 #: Columns of the store's annotations frame that are not a gold column.
 _STORE_COLUMNS = {
     "id", "task", "item_id", "annotator", "kind", "value", "comment", "created_at", "active_ms",
-    "guideline_version", "suggestion", "client_id", "client_seq", "item_kind",
+    "guideline_version", "suggestion", "suggestion_shown", "client_id", "client_seq", "item_kind",
 }  # fmt: skip
 
 

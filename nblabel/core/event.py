@@ -23,7 +23,7 @@ class Event:
     """One row of the append-only event log.
 
     ``item_id`` is the encoded id (see :mod:`nblabel.ids`); ``value`` and ``suggestion`` are
-    JSON-serialisable Python values.
+    JSON-serialisable Python values; ``suggestion_shown`` says whether the suggestion was shown.
     """
 
     task: str
@@ -39,6 +39,8 @@ class Event:
     client_id: str | None = None
     client_seq: int | None = None
     created_us: int = field(default_factory=now_us)
+    #: Whether the label's suggestion was shown (``True``/``False``); ``None``: no suggestion.
+    suggestion_shown: bool | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in EVENT_KINDS:
@@ -60,6 +62,7 @@ class Event:
             "suggestion": dump_json(self.suggestion),
             "client_id": self.client_id,
             "client_seq": self.client_seq,
+            "suggestion_shown": None if self.suggestion_shown is None else int(bool(self.suggestion_shown)),
         }
 
 

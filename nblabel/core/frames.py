@@ -92,7 +92,7 @@ def current_from_annotations(frame: pd.DataFrame) -> pd.DataFrame:
     """Reduce a long annotations frame to one row per (task, item_id, annotator)."""
     columns = [
         "task", "item_id", "annotator", "kind", "value", "created_at", "active_ms",
-        "guideline_version", "suggestion",
+        "guideline_version", "suggestion", "suggestion_shown",
     ]  # fmt: skip
     if frame.empty:
         return pd.DataFrame(columns=columns)

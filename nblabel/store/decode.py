@@ -19,7 +19,7 @@ __all__ = ["ANNOTATION_ORDER", "decode_ids", "frame", "frame_from_columns", "tab
 #: The columns of :meth:`Store.annotations`, in order.
 ANNOTATION_ORDER = [
     "id", "task", "item_id", "annotator", "kind", "value", "comment", "created_at", "active_ms",
-    "guideline_version", "suggestion", "client_id", "client_seq", "item_kind",
+    "guideline_version", "suggestion", "suggestion_shown", "client_id", "client_seq", "item_kind",
 ]  # fmt: skip
 
 
@@ -70,6 +70,14 @@ def _nullable_int(values: Sequence[Any]) -> Any:
     return pd.array(values, dtype="Int64")
 
 
+def _nullable_bool(values: Sequence[Any]) -> Any:
+    """``boolean`` array of 1/0 and ``None``s (NULL: not recorded)."""
+    n = len(values)
+    if isinstance(values, (list, tuple)) and values.count(None) == n:
+        return pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
+    return pd.array([None if v is None else bool(v) for v in values], dtype="boolean")
+
+
 def table_columns(columns: Sequence[str] | None) -> list[str]:
     """The table columns to read for the frame columns asked (all by default)."""
     if columns is None:
@@ -95,6 +103,8 @@ def _empty_frame(names: Sequence[str] = EVENT_COLUMNS) -> pd.DataFrame:
     empty = pd.DataFrame({c: [] for c in names})
     if "created_us" in empty.columns:
         empty["created_at"] = pd.to_datetime(empty.pop("created_us"), unit="us", utc=True)
+    if "suggestion_shown" in empty.columns:
+        empty["suggestion_shown"] = empty["suggestion_shown"].astype("boolean")
     return empty[[c for c in ANNOTATION_ORDER if c in empty.columns]]
 
 
@@ -111,6 +121,7 @@ _BUILDERS: dict[str, Any] = {
     "active_ms": lambda d: _nullable_int(d["active_ms"]),
     "guideline_version": lambda d: pd.Series(d["guideline_version"], dtype=object),
     "suggestion": lambda d: pd.Series(decode_json_column(d["suggestion"]), dtype=object),
+    "suggestion_shown": lambda d: _nullable_bool(d["suggestion_shown"]),
     "client_id": lambda d: pd.Series(d["client_id"], dtype=object),
     "client_seq": lambda d: _nullable_int(d["client_seq"]),
     "item_kind": lambda d: _text_column(d["item_kind"]),

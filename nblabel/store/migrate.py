@@ -43,6 +43,8 @@ def upgrade(conn: Any, backend: str) -> int:
     if found < 2 and backend == "postgresql":
         _postgresql_v2(conn)
     # SQLite needs no DDL for version 2: it enforces no VARCHAR length and indexes the id itself.
+    if found < 3:
+        _v3(conn)
     if found < 4:
         _v4(conn)
     conn.execute(
@@ -51,6 +53,13 @@ def upgrade(conn: Any, backend: str) -> int:
         .values(value=str(schema.SCHEMA_VERSION))
     )
     return found
+
+
+def _v3(conn: Any) -> None:
+    """Version 2 → 3 (both backends): the nullable event column ``suggestion_shown``."""
+    present = {c["name"] for c in sa.inspect(conn).get_columns(schema.events.name)}
+    if "suggestion_shown" not in present:
+        conn.exec_driver_sql(f"ALTER TABLE {schema.events.name} ADD COLUMN suggestion_shown INTEGER")
 
 
 def _v4(conn: Any) -> None:

@@ -70,9 +70,10 @@ class EventReads:
         """Every event as a long DataFrame (one row per event, in log order).
 
         Columns: ``id, task, item_id, annotator, kind, value, comment, created_at, active_ms,
-        guideline_version, suggestion, client_id, client_seq, item_kind``. ``item_id`` has the
-        original index dtype; ``value`` and ``suggestion`` are decoded JSON. ``after_id`` keeps
-        only events with a higher ``id`` (to read what is new since a previous read);
+        guideline_version, suggestion, suggestion_shown, client_id, client_seq, item_kind``.
+        ``item_id`` has the original index dtype; ``value`` and ``suggestion`` are decoded JSON;
+        ``suggestion_shown`` is ``boolean`` (NA: no suggestion, or written before schema 3).
+        ``after_id`` keeps only events with a higher ``id`` (to read what is new since a previous read);
         ``columns`` reads only those columns (and ``id``), which is faster on large logs.
         """
         names = decode.table_columns(columns)

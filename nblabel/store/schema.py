@@ -68,6 +68,9 @@ events = Table(
     Column("suggestion", Text),  # JSON
     Column("client_id", Text),
     Column("client_seq", BigInteger),
+    # 1/0: the label's suggestion was shown / hidden (show_suggestions=p); NULL: no suggestion,
+    # or written before schema 3 (then shown when ``suggestion`` is not null).
+    Column("suggestion_shown", Integer),
     Index("nbl_events_task_annotator", "task", "annotator", "id"),
     Index("nbl_events_client", "client_id", "client_seq", unique=True),
 )
