@@ -329,13 +329,20 @@ def test_labeler_end_to_end_with_an_annotator_url(coordinator, owner_url):
         assert item in GOLD and item not in round_one
         round_two.append(item)
         w.annotate(item, GOLD[item])
+    skipped = w.current
+    w.skip(skipped)  # a skip, a flag and an undo (a retract) pass the login's policies too
+    w.flag(skipped, "unclear wording")
+    w.undo()
+    assert w.current == skipped
     production = label_all(w, "LBL_POS")
     assert production and all(i.startswith("item-") for i in production)
     assert policy.phase["phase"] == "production"
 
     stored = session.store.annotations("train")
     assert stored["annotator"].unique().tolist() == ["ana"]
-    assert stored["item_id"].tolist() == round_one + round_two + production
+    labels = stored[stored["kind"] == "label"]
+    assert labels["item_id"].tolist() == round_one + round_two + production
+    assert set(stored["kind"]) == {"label", "skip", "flag", "retract"}
     table = session.gold_accuracy()
     assert table.loc["ana", "gold_answered"] == 4 and table.loc["ana", "gold_right"] == 3
     ana.close()
@@ -417,21 +424,23 @@ HOSTILE = [
 ]
 
 
-def test_hostile_annotator_names_are_only_data(owner_url):
-    session = nl.Session(owner_url, "hostile", **options(annotators=HOSTILE, overlap=2))
+def test_hostile_annotator_and_task_names_are_only_data(owner_url):
+    task = "t'); DROP TABLE nbl_roles; -- 💥"
+    session = nl.Session(owner_url, task, **options(annotators=HOSTILE, overlap=2))
     urls = {name: session.grant(name) for name in HOSTILE}
     assert len({sa.engine.make_url(u).username for u in urls.values()}) == len(HOSTILE)
     for name, url in urls.items():
         assert sa.engine.make_url(url).username.isascii()
-        mine = nl.Session(url, "hostile", **options(annotators=HOSTILE, overlap=2))
+        mine = nl.Session(url, task, **options(annotators=HOSTILE, overlap=2))
         label_all(mine.labeler(name), "LBL_POS")
-        assert set(mine.store.annotations("hostile")["annotator"]) == {name}
+        assert set(mine.store.annotations(task)["annotator"]) == {name}
         mine.close()
-    events = session.store.annotations("hostile")
+    events = session.store.annotations(task)
     assert set(events["annotator"]) == set(HOSTILE)
     assert events.groupby("annotator").size().sum() == len(events)
     with session.store.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM pg_roles WHERE rolname = 'postgres'")).scalar() == 1
+        assert conn.execute(sa.text("SELECT count(*) FROM nbl_roles")).scalar() == len(HOSTILE)
     for name in HOSTILE:
         session.revoke(name)
     session.close()
