@@ -547,8 +547,11 @@ def _session_serve(args: argparse.Namespace) -> int:
         f"Dashboard (for you only): {links['(dashboard)']}",
         f"Serving on {args.host}:{server.port}. Ctrl+C stops.",
     ]
-    print(_safe("\n".join(lines)), flush=True)
-    server.serve_forever()
+    try:
+        print(_safe("\n".join(lines)), flush=True)
+        server.serve_forever()
+    except KeyboardInterrupt:  # Ctrl+C before serving began
+        server.stop()
     return 0
 
 

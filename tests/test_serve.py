@@ -5,6 +5,7 @@ links file; nl.Session.open round trips (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import re
@@ -476,9 +477,11 @@ def test_cli_prints_one_link_per_annotator_and_stops_on_ctrl_c(tmp_path: Path) -
         assert _get(links["cy"])[0] == 200
     finally:
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=20) == 0
+        code = process.wait(timeout=20)
+        errors = process.stderr.read()
         process.stdout.close()
         process.stderr.close()
+        assert code == 0, errors
 
 
 def test_postgresql_labelers_use_each_annotators_own_login(postgres, tmp_path: Path) -> None:
@@ -513,3 +516,36 @@ def test_postgresql_labelers_use_each_annotators_own_login(postgres, tmp_path: P
         assert list(events[events["kind"] == "label"]["annotator"]) == ["cy"]
     finally:
         server.stop()
+
+
+def test_images_travel_as_binary_buffers(tmp_path: Path) -> None:
+    from PIL import Image
+
+    def png(colour: str) -> bytes:
+        out = io.BytesIO()
+        Image.new("RGB", (8, 6), colour).save(out, format="PNG")
+        return out.getvalue()
+
+    url = f"sqlite:///{tmp_path / 'img.db'}"
+    images = [png(c) for c in ("red", "green", "blue")]
+    df = pd.DataFrame({"img": images, "caption": ["r", "g", "b"]}, index=["r", "g", "b"])
+    nl.Session(url, "img", widget=nl.Classify, data=df, annotators=["ana"], overlap=1, image="img",
+               text="caption", labels=["x", "y"]).close()  # fmt: skip
+    with SessionServer(url, "img") as server:
+
+        async def window() -> tuple[dict, list[bytes]]:
+            page = await Page.open(server.links()["ana"])
+            await page.widget_msg({"type": "hello", "client": "c", "view": 1, "have": []})
+            while True:
+                message, buffers = await page.receive("comm_msg")
+                content = message["content"]["data"].get("content", {})
+                if content.get("type") == "window" and content.get("items"):
+                    page.conn.close()
+                    return content, buffers
+
+        content, buffers = run(window())
+    by_key = {item["key"]: item for item in content["items"]}
+    current = by_key[content["current"]]
+    image = current["payload"]["image"]
+    data = buffers[image["buffer"]]
+    assert image["mime"] == "image/png" and data == images["rgb".index(content["current"])]

@@ -160,9 +160,11 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
         def opened() -> None:
             try:
                 message, buffers = room.full_state()
-            except Exception as exc:
+            except Exception:  # the reason goes to the coordinator's terminal, never to the page
                 _log.exception("nblabel serve: opening %s's widget failed", room.name)
-                loop.call_soon_threadsafe(self._fail, f"the labeler could not be opened: {exc}")
+                loop.call_soon_threadsafe(
+                    self._fail, "the labeler could not be opened; the session's coordinator can see why"
+                )
                 return
             loop.call_soon_threadsafe(self._opened, message, buffers)
 
