@@ -404,8 +404,14 @@ def test_wrong_password_is_refused_and_a_new_password_replaces_the_old(coordinat
     with pytest.raises(StoreAccessError, match="password authentication failed") as info:
         nl.Store(wrong)
     assert "not-the-password" not in str(info.value)
+    policies = sa.text("SELECT oid, polname FROM pg_policy ORDER BY oid")
+    with coordinator.store.engine.connect() as conn:
+        before = conn.execute(policies).all()
+    assert len(before) >= 2 * len(roles.ANNOTATOR_TABLES) - 3
     chosen = "pässwörd with spaces & @:/ signs"
     new_url = coordinator.grant("ana", password=chosen)
+    with coordinator.store.engine.connect() as conn:  # set up once: a later grant locks no table
+        assert conn.execute(policies).all() == before
     assert sa.engine.make_url(new_url).password == chosen
     with nl.Store(new_url) as store:
         assert store.annotations("cal").empty

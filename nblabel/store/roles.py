@@ -67,6 +67,8 @@ ANNOTATOR_TABLES: dict[str, tuple[tuple[str, ...], str | None]] = {
 #: Tables annotator roles get no privilege on.
 HIDDEN_TABLES = ("nbl_session_gold",)
 
+#: The ``nbl_meta`` key of the digest of the annotator roles' set-up (see :func:`_ensure_shared`).
+SETUP_KEY = "annotator_access"
 #: PostgreSQL advisory lock key held while roles and policies change.
 LOCK_KEY = 0x6E626C726F6C6573  # "nblroles"
 
@@ -205,8 +207,13 @@ def _create_role(cur: Any, role: str, group: str, password: str) -> None:
                  "PASSWORD {}", role, literal=_verifier(password))
         )  # fmt: skip
     else:
-        cur.execute("SELECT 1 FROM nbl_roles WHERE role = %s", (role,))
-        if cur.fetchone() is None:
+        cur.execute(
+            "SELECT 1 FROM nbl_roles WHERE role = %s UNION ALL SELECT 1 FROM pg_auth_members m "
+            "JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles r ON r.oid = m.member "
+            "WHERE g.rolname = %s AND r.rolname = %s",
+            (role, group, role),
+        )
+        if cur.fetchone() is None:  # neither this store's login nor one of its group (a store made again)
             raise StoreError(
                 f"a PostgreSQL role named {role} exists and is not an nblabel annotator login; "
                 "nblabel leaves it alone (drop or rename it to grant this annotator a login)"
@@ -251,13 +258,34 @@ def _end_connections(store: Store, role: str) -> None:
 
 # ---------------------------------------------------------------------- what annotator roles share
 def _ensure_shared(cur: Any, group: str) -> None:
-    """The group role, its privileges, the row-level security policies and the functions
-    (idempotent: run at each grant, so a table added by a newer nblabel is covered)."""
+    """The group role, its privileges, the row-level security policies and the functions.
+
+    Set up again only when something changed since the last grant (the group role is missing,
+    the tables present or this nblabel's definitions differ: a digest of them is kept in
+    ``nbl_meta``): changing policies locks the tables, so a grant while a team labels must not."""
     cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (group,))
-    if cur.fetchone() is None:
-        cur.execute(_sql("CREATE ROLE {} NOLOGIN", group))
+    has_group = cur.fetchone() is not None
     cur.execute("SELECT current_schema()")
     here = cur.fetchone()[0]
+    present = set(_tables(cur))
+    digest = _digest(json.dumps([group, here, sorted(present), ANNOTATOR_TABLES, HIDDEN_TABLES,
+                                 _FUNCTIONS, _EVENTS_READ, _EVENTS_WRITE]))  # fmt: skip
+    cur.execute("SELECT value FROM nbl_meta WHERE key = %s", (SETUP_KEY,))
+    found = cur.fetchone()
+    if has_group and found is not None and found[0] == digest:
+        return
+    if not has_group:
+        cur.execute(_sql("CREATE ROLE {} NOLOGIN", group))
+    _set_up(cur, group, here, present)
+    cur.execute(
+        "INSERT INTO nbl_meta (key, value) VALUES (%s, %s) "
+        "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+        (SETUP_KEY, digest),
+    )
+
+
+def _set_up(cur: Any, group: str, here: str, present: set[str]) -> None:
+    """Grants, row-level security policies and functions for the annotator roles of ``group``."""
     cur.execute(_sql("GRANT USAGE ON SCHEMA {} TO {}", here, group))
     for statement in _FUNCTIONS:
         cur.execute(_sql(statement, here))
@@ -266,7 +294,6 @@ def _ensure_shared(cur: Any, group: str) -> None:
         cur.execute(_sql(f"GRANT EXECUTE ON FUNCTION {name} TO {{}}", group))
     for table in HIDDEN_TABLES:
         cur.execute(_sql("REVOKE ALL ON {} FROM {}", table, group))
-    present = set(_tables(cur))
     for table, (privileges, column) in ANNOTATOR_TABLES.items():
         if table not in present:
             continue
