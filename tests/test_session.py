@@ -138,7 +138,7 @@ def test_bad_settings_name_what_is_wrong(tmp_path: Path) -> None:
         session(store, df=df)
     with pytest.raises(ValueError, match="names someone twice"):
         session(store, annotators=["ana", "ana"])
-    with pytest.raises(TypeError, match="order= is not used in a session"):
+    with pytest.raises(TypeError, match="in a session, order= is an active ordering"):
         session(store, order="text")
     with pytest.raises(KeyError, match="no column 'nope'"):
         session(store, text="nope")  # widget options are checked when the session is made

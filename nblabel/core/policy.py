@@ -62,3 +62,16 @@ class PollingPolicy(QueuePolicy[W_contra], Protocol[W_contra]):
     def poll(self, w: W_contra) -> None:
         """Look at the store: open items that became this widget's (a session's escalations)."""
         ...
+
+
+@runtime_checkable
+class RankingPolicy(QueuePolicy[W_contra], Protocol[W_contra]):
+    """A queue policy that lets a widget's active ordering (``order="uncertainty"``, ``model=``)
+    re-rank some of its items: those :meth:`movable` says (a session's production items) swap
+    places among themselves; every other item (gold, repeats) keeps its place in the queue, and
+    which items are served does not change. A policy that is not a ``RankingPolicy`` keeps its
+    own order."""
+
+    def movable(self, w: W_contra, positions: np.ndarray) -> np.ndarray:
+        """A boolean mask over ``positions``: which of them an active ordering may move."""
+        ...

@@ -191,6 +191,15 @@ class TaskKind(Protocol):
         tasks (``KindBase``'s default)."""
         ...
 
+    def active_scheme(self, labels: list[Any] | None, config: Mapping[str, Any]) -> AggregationScheme:
+        """How a model in the loop (``model=``, active ordering) reads this kind's values as
+        classes: the columns of its per-item probabilities (``categories``) and the class of one
+        value. Single-label: a distribution over the categories per item; ``multi``: each
+        category's probability of being present. ``KindBase``'s default is
+        :meth:`aggregation_scheme`; spans and boxes read a value as the set of labels it marks;
+        a kind with no per-item classes (texts, rankings) raises ``ValueError``."""
+        ...
+
     # ---------------------------------------------------------------- suggestions
     def suggestion_outcome(self, value: Any, suggestion: Any) -> SuggestionOutcome | None:
         """What the stored ``value`` of a person's label event kept of the ``suggestion`` the

@@ -89,6 +89,25 @@ class KindBase:
             "categories — the labels of classify tasks and the choices of compare tasks"
         )
 
+    def active_scheme(self, labels: list[Any] | None, config: Mapping[str, Any]) -> AggregationScheme:
+        """The classes a model in the loop predicts for an item: those of :meth:`aggregation_scheme`."""
+        try:
+            return self.aggregation_scheme(labels, config)
+        except ValueError as exc:
+            raise ValueError(
+                f"model= (active ordering) needs a class per item, which {self.name} tasks "
+                f"({self.description}) do not have: {exc}"
+            ) from None
+
+    def present_labels_scheme(self, labels: list[Any] | None) -> AggregationScheme:
+        """A value read as the set of labels it marks (its :meth:`label_counts`), each label
+        present or absent: how a model in the loop reads spans and boxes."""
+
+        def present(value: Any) -> list[Any]:
+            return [label for label, n in self.label_counts(value).items() if n > 0]
+
+        return AggregationScheme(categories=labels, multi=True, category=present)
+
     # ---------------------------------------------------------------- exports
     def export(
         self,

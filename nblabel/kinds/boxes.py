@@ -27,7 +27,7 @@ from ..agreement.boxes import (
 from ..agreement.matching import box_agreement
 from ..agreement.report import AgreementReport, build_report, one_task
 from ..agreement.views import DocumentView
-from ..core.registry import ItemContext, SuggestionOutcome
+from ..core.registry import AggregationScheme, ItemContext, SuggestionOutcome
 from ..exchange.label_studio_codecs import RectanglesCodec
 from ..exports.boxes import BOX_FORMATS, export_boxes
 from .base import KindBase
@@ -62,6 +62,10 @@ class BoxesKind(KindBase):
 
     def describe(self, value: Any, shown: Mapping[str, Any] | None = None) -> str:
         return describe_boxes(value or []) or "(no boxes)"
+
+    def active_scheme(self, labels: list[Any] | None, config: Mapping[str, Any]) -> AggregationScheme:
+        """A model in the loop reads an item as the set of labels its value marks."""
+        return self.present_labels_scheme(labels)
 
     def label_counts(self, value: Any) -> dict[Any, int]:
         counts: dict[Any, int] = {}

@@ -33,7 +33,7 @@ from ..agreement.relations import (
 )
 from ..agreement.report import AgreementReport, build_report, one_task
 from ..agreement.spans import span_coefficients, span_confusion, span_per_label
-from ..core.registry import ItemContext, SuggestionOutcome
+from ..core.registry import AggregationScheme, ItemContext, SuggestionOutcome
 from ..exports.spans import SPAN_FORMATS, export_spans
 from .base import KindBase
 from .span_values import checked_spans
@@ -112,6 +112,10 @@ class RelationsKind(KindBase):
     def describe(self, value: Any, shown: Mapping[str, Any] | None = None) -> str:
         text = (shown or {}).get("text")
         return describe_relations(text if isinstance(text, str) else None, value) or "(no spans)"
+
+    def active_scheme(self, labels: list[Any] | None, config: Mapping[str, Any]) -> AggregationScheme:
+        """A model in the loop reads an item as the set of labels its value marks."""
+        return self.present_labels_scheme(labels)
 
     def label_counts(self, value: Any) -> dict[Any, int]:
         """How often each span label occurs (the widget's chips count spans)."""

@@ -28,7 +28,7 @@ from ..agreement.spans import (
     span_per_label,
 )
 from ..agreement.views import DocumentView
-from ..core.registry import ItemContext, SuggestionOutcome
+from ..core.registry import AggregationScheme, ItemContext, SuggestionOutcome
 from ..exchange.doccano import DoccanoSpansCodec
 from ..exchange.label_studio_codecs import LabelsCodec
 from ..exchange.prodigy import ProdigySpansCodec
@@ -77,6 +77,10 @@ class SpansKind(KindBase):
             return RELATIONS.describe(value, shown)
         text = (shown or {}).get("text")
         return describe_spans(text if isinstance(text, str) else None, value or []) or "(no spans)"
+
+    def active_scheme(self, labels: list[Any] | None, config: Mapping[str, Any]) -> AggregationScheme:
+        """A model in the loop reads an item as the set of labels its value marks."""
+        return self.present_labels_scheme(labels)
 
     def label_counts(self, value: Any) -> dict[Any, int]:
         if isinstance(value, Mapping):

@@ -28,6 +28,7 @@ import pandas as pd
 from ..agreement.gold import gold_score
 from ..agreement.report import agreement_report
 from ..core import ids, registry
+from ..core.active import STRATEGIES
 from ..core.frames import current_from_annotations, is_missing
 from ..core.guidelines import Guidelines, load_guidelines
 from ..core.limits import check_name, check_text
@@ -822,6 +823,12 @@ class LabelerPolicy:
         """Labelers know no extra messages."""
         return False
 
+    def movable(self, w: Labeler, positions: np.ndarray) -> np.ndarray:
+        """What an active ordering (``order=``, ``model=``) may re-rank: production items only.
+        Gold and repeated items keep their place in the queue, and the items each annotator is
+        served stay those of the plan (:class:`~nblabel.core.policy.RankingPolicy`)."""
+        return np.asarray(positions) < self.session.n_production
+
     def may_open_more(self) -> bool:
         """Whether finishing the queue may open more items: the calibration gate; items the
         plan gave this annotator that the widget does not serve yet; an escalation while some
@@ -1061,8 +1068,14 @@ def _check_widget(widget: Any, data: Any, options: dict[str, Any]) -> None:
         raise TypeError(f"widget= must be a labeling widget class such as nl.Classify, got {widget!r}")
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data= must be a pandas DataFrame, got {type(data).__name__}")
-    if "order" in options:
-        raise TypeError("order= is not used in a session: each annotator is served a seeded random order")
+    order = options.get("order")
+    active = isinstance(order, str) and order in STRATEGIES and order not in data.columns
+    if order is not None and not active and not (callable(order) and options.get("model") is not None):
+        raise TypeError(
+            f"order={order!r}: in a session, order= is an active ordering of each annotator's production "
+            f"items ({', '.join(map(repr, STRATEGIES))}, or a callable scoring model= probabilities); "
+            "a column's priorities are not used (the plan serves a seeded random order)"
+        )
     for name in ("annotator", "store", "task", "guidelines"):
         if name in options:
             raise TypeError(f"{name}= is set by the session; pass it to nl.Session, not to the widget")

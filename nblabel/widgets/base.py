@@ -38,6 +38,7 @@ from ..core.labelset import check_labels as _check_labels
 from ..core.limits import check_name
 from ..core.policy import PollingPolicy, QueuePolicy
 from ..store.store import Store, open_store
+from .active import MIN_PER_LABEL, REFIT_EVERY, ActiveOrder, check_active, static_why
 from .assets import STATIC
 from .browser import IDLE_MS, PREFETCH, BrowserProtocol
 from .dashboard import Dashboard
@@ -80,6 +81,9 @@ class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol
         guidelines: str | os.PathLike[str] | None = None,
         order: str | Callable[[pd.DataFrame], Any] | None = None,
         config: dict[str, Any] | None = None,
+        model: Any = None,
+        refit_every: int = REFIT_EVERY,
+        min_per_label: int = MIN_PER_LABEL,
     ) -> None:
         if not isinstance(task, str) or not task.strip():
             raise ValueError(f"task= must be a non-empty string naming the labeling task, got {task!r}")
@@ -90,6 +94,12 @@ class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol
         self._label_index = {label: i for i, label in enumerate(self._labels)}
         self._kind_config = dict(config or {})  # the task kind's options (multi=, overlap=, ...)
         self._check_setup(df)  # before the store: a refused widget registers no task
+        # Active ordering (order="uncertainty", model=): checked before the store too.
+        strategy = check_active(order, model, refit_every, min_per_label, list(df.columns))
+        self._active = (
+            None if strategy is None else ActiveOrder(self, strategy, model, refit_every, min_per_label)
+        )
+        self._order = order
         # A store given as a URL or path (or None) is this widget's own: close() releases it.
         self.store, self._owns_store = open_store(store)
         try:
@@ -108,7 +118,7 @@ class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol
         """Construction once the store is open: register the task, set up each part, replay
         this annotator's events, then the traits and the first item."""
         self.guidelines: Guidelines | None = load_guidelines(guidelines)
-        self.queue = Queue(len(self.items), self.items.priority_order(order))
+        self.queue = Queue(len(self.items), None if self._active else self.items.priority_order(order))
         self._task_config = {"columns": self.items.columns, **config}
         self._task_fixed = tuple(config)
         self._register_task()
@@ -128,6 +138,8 @@ class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol
             _guidelines_html=self.guidelines.html if self.guidelines else "",
             _status={"state": "ok", "message": "", "pending": 0},
         )
+        if self._active is not None:
+            self._active.start()  # the cold-start order; a first fit in the background
         self._current = self._first_position()
         self._update_progress()
         self.on_msg(self._on_browser_message)
@@ -204,6 +216,19 @@ class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol
         self._current = self._served(self.items.position(item_id))
         self._push_window()
 
+    def why(self, item_id: Any = None, detail: bool = False) -> str | dict[str, Any]:
+        """Why ``item_id`` (default: the current item) is served where it is: one line such as
+        ``"uncertainty 0.48 (model v3 fit on 40 labels; P(pos)=0.52, P(neg)=0.48)"``,
+        ``"cold start: random, ..."`` or ``"DataFrame order"``; ``detail=True`` returns a dict
+        (``reason``, ``score``, ``probabilities``, ``model_version``, ...) with the line as ``text``."""
+        pos = self._resolve(item_id)
+        with self._lock:
+            if self._active is None:
+                info = static_why(self, pos, self._order)
+            else:
+                info = {**self._active.explain(pos), "text": self._active.why_text(pos)}
+        return info if detail else str(info["text"])
+
     def on_label(self, callback: Callable[[Any, Any], None]) -> None:
         """Call ``callback(item_id, value)`` after each label is committed to the store."""
         self._callbacks.append(callback)
@@ -237,6 +262,8 @@ class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol
             super().close()
             return
         self._closed = True
+        if self._active is not None:
+            self._active.close()
         self._stop_background()
         if self._outbox.pending:
             with contextlib.suppress(Exception):
@@ -307,6 +334,8 @@ class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol
         opening); the total and progress follow."""
         with self._lock:
             self.queue.extend(positions)
+            if self._active is not None:
+                self._active.rerank()
         self._config = {**self._config, "total": self.queue.size}
         self._update_progress()
 
@@ -317,6 +346,8 @@ class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol
             self._policy = policy
             self.queue = Queue(len(self.items), np.asarray(policy.queue(self), dtype=np.int64))
             self._mark_done()
+            if self._active is not None:
+                self._active.rerank(keep_current=False)  # movable items only (RankingPolicy)
             self._current = self._first_position()
         self._config = {**self._config, "total": self.queue.size}
         self._update_progress()

@@ -22,6 +22,7 @@ from ..core.media import ImageError, oriented_image
 from ..core.registry import ItemContext
 from ..kinds.boxes import MIN_SIDE
 from ..store.store import Store
+from .active import MIN_PER_LABEL, REFIT_EVERY
 from .base import STATIC, LabelWidget
 
 __all__ = ["Boxes", "MIN_SIDE"]
@@ -56,6 +57,9 @@ class Boxes(LabelWidget):
         suggestions: str | None = None,
         guidelines: str | os.PathLike[str] | None = None,
         order: str | Callable[[pd.DataFrame], Any] | None = None,
+        model: Any = None,
+        refit_every: int = REFIT_EVERY,
+        min_per_label: int = MIN_PER_LABEL,
     ) -> None:
         self._images = Recent(16)  # per position: (data, mime, width, height) or the ImageError
         super().__init__(
@@ -67,6 +71,9 @@ class Boxes(LabelWidget):
             store=store,
             guidelines=guidelines,
             order=order,
+            model=model,
+            refit_every=refit_every,
+            min_per_label=min_per_label,
         )
 
     def _check_setup(self, df: pd.DataFrame) -> None:

@@ -21,6 +21,7 @@ from ..core.media import ImageError, image_payload
 from ..core.policy import QueuePolicy
 from ..store.store import Store
 from . import poller
+from .active import ActiveOrder
 from .items import ItemSource
 from .messages import browser_seqs, check_comment, clamp_ms, short_error
 from .queue import Queue
@@ -49,6 +50,7 @@ class BrowserProtocol:
     _lock: threading.RLock
     _current: int | None
     _policy: QueuePolicy[Any] | None
+    _active: ActiveOrder | None
     _state: dict[str, tuple[str, Any]]
     _flags: dict[str, str | None]
     _record: Callable[..., None]
@@ -213,6 +215,8 @@ class BrowserProtocol:
             "value": self._value_to_browser(state[1], pos) if state and state[0] == "label" else None,
             "flag": self._flags.get(key),
         }
+        if self._active is not None:  # why the active ordering serves it (a line under the header)
+            item["why"] = self._active.why_text(pos)
         if include_payload:
             try:
                 item["payload"] = self._item_fields(pos, buffers)

@@ -12,6 +12,7 @@ import pandas as pd
 from ..core.labelset import MANY_LABELS
 from ..kinds.classify import check_label
 from ..store.store import Store
+from .active import MIN_PER_LABEL, REFIT_EVERY
 from .base import STATIC, LabelWidget
 
 #: Cells holding several labels (parquet list columns come back as numpy arrays).
@@ -52,6 +53,9 @@ class Classify(LabelWidget):
         suggestions: str | None = None,
         guidelines: str | os.PathLike[str] | None = None,
         order: str | Callable[[pd.DataFrame], Any] | None = None,
+        model: Any = None,
+        refit_every: int = REFIT_EVERY,
+        min_per_label: int = MIN_PER_LABEL,
     ) -> None:
         if text is None and image is None:
             raise TypeError("Classify needs text= (a column of text) and/or image= (a column of images)")
@@ -70,6 +74,9 @@ class Classify(LabelWidget):
             store=store,
             guidelines=guidelines,
             order=order,
+            model=model,
+            refit_every=refit_every,
+            min_per_label=min_per_label,
             config={"multi": self.multi, "ordered": self.ordered},
         )
 

@@ -23,6 +23,7 @@ from ..core.guidelines import render_markdown
 from ..core.registry import ItemContext
 from ..kinds.compare import CHOICES
 from ..store.store import Store
+from .active import MIN_PER_LABEL, REFIT_EVERY
 from .base import STATIC, LabelWidget
 
 __all__ = ["CHOICES", "Compare"]
@@ -74,6 +75,9 @@ class Compare(LabelWidget):
         seed: int = 0,
         guidelines: str | os.PathLike[str] | None = None,
         order: str | Callable[[pd.DataFrame], Any] | None = None,
+        model: Any = None,
+        refit_every: int = REFIT_EVERY,
+        min_per_label: int = MIN_PER_LABEL,
     ) -> None:
         self.responses = _check_responses(a, b, responses)
         self.ranking = responses is not None
@@ -107,6 +111,9 @@ class Compare(LabelWidget):
             store=store,
             guidelines=guidelines,
             order=order,
+            model=model,
+            refit_every=refit_every,
+            min_per_label=min_per_label,
             config=config,
         )
 

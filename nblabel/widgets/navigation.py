@@ -11,6 +11,7 @@ from typing import Any
 
 from ..core.event import retract_target
 from ..core.policy import QueuePolicy
+from .active import ActiveOrder
 from .annotator_state import AnnotatorState
 from .items import ItemSource
 from .outbox import Outbox
@@ -30,6 +31,7 @@ class Navigation:
     _lock: threading.RLock
     _current: int | None
     _policy: QueuePolicy[Any] | None
+    _active: ActiveOrder | None
     _annotator_state: AnnotatorState
     _foreign: set[str]
     _outbox: Outbox
@@ -62,6 +64,8 @@ class Navigation:
         """After a label or skip of ``pos``: let the policy react, then go to the next undone item."""
         if self._policy is not None:
             self._policy.advance(self, pos)  # may open more items (a calibration gate)
+        if self._active is not None:
+            self._active.after_answer(pos)  # counts; a refit is only requested, never run here
         nxt = self.queue.next_undone(pos, 1)
         self._current = nxt[0] if nxt else None
 

@@ -38,6 +38,13 @@ class Queue:
         new = new[self.rank[new] < 0] if self.rank is not None else new[:0]
         self._set_order(np.concatenate([current, new]))
 
+    def rearrange(self, order: np.ndarray) -> None:
+        """Serve the same positions in a new ``order`` (an active ordering re-ranking them)."""
+        order = np.asarray(order, dtype=np.int64)
+        if len(order) != self.size or (self.rank is not None and (self.rank[order] < 0).any()):
+            raise ValueError("a re-ranked queue must hold the same positions")
+        self._set_order(order)
+
     def serves(self, pos: int) -> bool:
         """Whether position ``pos`` is in this queue."""
         return self.rank is None or self.rank[pos] >= 0

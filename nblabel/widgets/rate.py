@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..kinds.rating import Scale, check_criteria, check_scale
 from ..store.store import Store
+from .active import MIN_PER_LABEL, REFIT_EVERY
 from .base import STATIC, LabelWidget
 
 __all__ = ["Rate"]
@@ -49,6 +50,9 @@ class Rate(LabelWidget):
         store: Store | str | os.PathLike[str] | None = None,
         guidelines: str | os.PathLike[str] | None = None,
         order: str | Callable[[pd.DataFrame], Any] | None = None,
+        model: Any = None,
+        refit_every: int = REFIT_EVERY,
+        min_per_label: int = MIN_PER_LABEL,
     ) -> None:
         recorded = check_scale(scale)
         self.criteria = check_criteria(criteria)
@@ -62,6 +66,9 @@ class Rate(LabelWidget):
             store=store,
             guidelines=guidelines,
             order=order,
+            model=model,
+            refit_every=refit_every,
+            min_per_label=min_per_label,
             config={"scale": recorded, "criteria": self.criteria},
         )
 

@@ -21,6 +21,7 @@ from ..core.registry import ItemContext
 from ..core.tokens import Tokenizer, check_tokens, default_tokenizer
 from ..kinds.relations import check_relation_labels
 from ..store.store import Store
+from .active import MIN_PER_LABEL, REFIT_EVERY
 from .base import STATIC, LabelWidget
 
 __all__ = ["Spans"]
@@ -73,6 +74,9 @@ class Spans(LabelWidget):
         suggestions: str | None = None,
         guidelines: str | os.PathLike[str] | None = None,
         order: str | Callable[[pd.DataFrame], Any] | None = None,
+        model: Any = None,
+        refit_every: int = REFIT_EVERY,
+        min_per_label: int = MIN_PER_LABEL,
         relations: list[str] | None = None,
     ) -> None:
         self.relations = None if relations is None else check_relation_labels(relations)
@@ -98,6 +102,9 @@ class Spans(LabelWidget):
             store=store,
             guidelines=guidelines,
             order=order,
+            model=model,
+            refit_every=refit_every,
+            min_per_label=min_per_label,
             config={"overlap": self.overlap, **({"relations": self.relations} if self.relations else {})},
         )
 

@@ -23,6 +23,7 @@ from ..core.limits import text_problem
 from ..core.registry import ItemContext
 from ..kinds.text import MAX_TEXT
 from ..store.store import Store
+from .active import MIN_PER_LABEL, REFIT_EVERY
 from .base import STATIC, LabelWidget
 
 __all__ = ["Text"]
@@ -63,6 +64,9 @@ class Text(LabelWidget):
         max_length: int | None = None,
         guidelines: str | os.PathLike[str] | None = None,
         order: str | Callable[[pd.DataFrame], Any] | None = None,
+        model: Any = None,
+        refit_every: int = REFIT_EVERY,
+        min_per_label: int = MIN_PER_LABEL,
     ) -> None:
         self.min_length, self.max_length = _check_bounds(min_length, max_length)
         if draft is not None and draft == text:
@@ -76,6 +80,9 @@ class Text(LabelWidget):
             store=store,
             guidelines=guidelines,
             order=order,
+            model=model,
+            refit_every=refit_every,
+            min_per_label=min_per_label,
         )
 
     def _check_setup(self, df: pd.DataFrame) -> None:
