@@ -549,3 +549,27 @@ def test_images_travel_as_binary_buffers(tmp_path: Path) -> None:
     image = current["payload"]["image"]
     data = buffers[image["buffer"]]
     assert image["mime"] == "image/png" and data == images["rgb".index(content["current"])]
+
+
+def test_two_servers_in_one_process_relay_until_each_stops(tmp_path: Path) -> None:
+    urls = [f"sqlite:///{tmp_path / f'{n}.db'}" for n in ("one", "two")]
+    for url in urls:
+        _session(url).close()
+    first = SessionServer(urls[0], "serve-t").start()
+    second = SessionServer(urls[1], "serve-t").start()
+    try:
+        first.stop()  # the second server's widgets still get the relaying comm
+
+        async def window() -> dict:
+            page = await Page.open(second.links()["ana"])
+            await page.widget_msg({"type": "hello", "client": "c", "view": 1, "have": []})
+            content = await page.custom(lambda c: c.get("type") == "window")
+            page.conn.close()
+            return content
+
+        assert run(window())["current"]
+    finally:
+        second.stop()
+    import comm
+
+    assert comm.create_comm.__module__ == "comm"  # given back once the last server stopped

@@ -34,16 +34,21 @@ _NOT_SENT = ("_esm", "_css", "layout")
 
 
 def install() -> None:
-    """Route ``comm.create_comm`` through this module (once per process; see :func:`building`)."""
+    """Route ``comm.create_comm`` through this module (see :func:`building`); counted, so that
+    several servers in one process each :func:`uninstall` their own."""
     with _install_lock:
         if "previous" not in _installed:
             _installed["previous"] = comm.create_comm
             comm.create_comm = _create_comm
+        _installed["count"] = _installed.get("count", 0) + 1
 
 
 def uninstall() -> None:
-    """Give ``comm.create_comm`` back (if nothing replaced it since)."""
+    """Give ``comm.create_comm`` back when the last server stops (if nothing replaced it since)."""
     with _install_lock:
+        _installed["count"] = max(0, _installed.get("count", 0) - 1)
+        if _installed["count"]:
+            return
         previous = _installed.pop("previous", None)
         if previous is not None and comm.create_comm is _create_comm:
             comm.create_comm = previous

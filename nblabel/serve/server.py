@@ -77,6 +77,7 @@ class SessionServer:
         self._thread: threading.Thread | None = None
         self._http: tornado.httpserver.HTTPServer | None = None
         self._stopped = threading.Event()
+        self._relaying = False
 
     # ------------------------------------------------------------------ links
     def links(self) -> dict[str, str]:
@@ -169,6 +170,7 @@ class SessionServer:
         if not PAGE_SCRIPT.exists():
             raise RuntimeError(f"{PAGE_SCRIPT} is missing: build the front end (npm run build)")
         relay.install()
+        self._relaying = True
         sockets = tornado.netutil.bind_sockets(self.port, self.host or None)
         self.port = sockets[0].getsockname()[1]
         ready = threading.Event()
@@ -227,7 +229,9 @@ class SessionServer:
         for session in self._sessions:
             session.close()
         self.session.close()
-        relay.uninstall()
+        if self._relaying:
+            relay.uninstall()
+            self._relaying = False
 
     def __enter__(self) -> SessionServer:
         return self.start()
