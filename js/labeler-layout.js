@@ -31,6 +31,7 @@ export function buildLayout(task, config, flagForm) {
   const counts = h("div", { class: "nbl-counts" });
   header.append(progressText, progressBar, counts);
   const banner = h("div", { class: "nbl-banner", role: "alert", hidden: true });
+  const why = h("div", { class: "nbl-why", hidden: true });
   const itemMeta = h("div", { class: "nbl-item-meta" });
   const body = h("div", { class: "nbl-item" });
   const controls = h("div", { class: "nbl-controls" });
@@ -49,6 +50,6 @@ export function buildLayout(task, config, flagForm) {
   const saveState = h("span", { class: "nbl-save", "aria-live": "polite" });
   const where = h("span", { class: "nbl-where" });
   footer.append(saveState, where);
-  root.append(header, banner, itemMeta, body, controls, flagForm, nav, guidelines, help, footer);
-  return { root, header, progressText, progressBar, counts, banner, itemMeta, body, controls, nav, guidelines, help, saveState, where };
+  root.append(header, banner, why, itemMeta, body, controls, flagForm, nav, guidelines, help, footer);
+  return { root, header, progressText, progressBar, counts, banner, why, itemMeta, body, controls, nav, guidelines, help, saveState, where };
 }

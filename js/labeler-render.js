@@ -4,7 +4,7 @@
 
 import { h, setSanitizedHTML } from "./dom.js";
 import { classifyHelpRows } from "./keymap.js";
-import { bannerText, countsShown, doneLine, flagNote, itemMetaLine, progressLine, progressWidth, saveState, whereLine } from "./labeler-status.js";
+import { bannerText, countsShown, doneLine, flagNote, itemMetaLine, progressLine, progressWidth, saveState, whereLine, whyLine } from "./labeler-status.js";
 
 export function renderProgress({ model, config, dom }) {
   const p = model.get("_progress") || {};
@@ -53,6 +53,7 @@ export function renderHelp({ task, config, ui, dom }) {
 function renderNoItem({ model, task, config, win, dom }) {
   const { root, itemMeta, body, controls } = dom;
   itemMeta.textContent = "";
+  renderWhy(dom, null);
   controls.replaceChildren();
   const emptyMessage = config().empty_message;
   if (emptyMessage) {
@@ -68,6 +69,13 @@ function renderNoItem({ model, task, config, win, dom }) {
     );
     root.dataset.state = "done";
   }
+}
+
+/** The line under the header saying why this item is served (active ordering only). */
+function renderWhy(dom, item) {
+  const text = whyLine(item);
+  dom.why.textContent = text;
+  dom.why.hidden = !text;
 }
 
 function renderItemMeta({ config, dom }, item) {
@@ -89,6 +97,7 @@ export function renderItem(shell) {
   }
   dom.root.dataset.state = "item";
   dom.root.dataset.key = item.key;
+  renderWhy(dom, item);
   renderItemMeta(shell, item);
   if (item.payload.error !== undefined) {
     // the kernel could not build this item: say why; it can still be skipped or flagged

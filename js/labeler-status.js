@@ -79,6 +79,15 @@ export function itemMetaLine(item, total) {
   return meta.join(" · ");
 }
 
+/**
+ * Why the item on screen is served now (an active ordering: the model's score, the cold start, or a
+ * failed refit), or "" when the kernel sent no reason (no active ordering). Shown as text.
+ */
+export function whyLine(item) {
+  const why = item && typeof item.why === "string" ? item.why.trim() : "";
+  return why ? `Why this item: ${why}` : "";
+}
+
 /** The flag note beside the meta line ("" comment: flagged without one). */
 export function flagNote(comment) {
   return `⚑ flagged${comment ? `: ${comment}` : ""}`;

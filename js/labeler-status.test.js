@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bannerText, countsShown, doneLine, flagNote, itemMetaLine, progressLine, progressWidth, saveState, storeName, whereLine } from "./labeler-status.js";
+import { bannerText, countsShown, doneLine, flagNote, itemMetaLine, progressLine, progressWidth, saveState, storeName, whereLine, whyLine } from "./labeler-status.js";
 
 describe("progress", () => {
   it("counts labeled, skipped and flagged items", () => {
@@ -99,5 +99,25 @@ describe("item lines", () => {
     expect(storeName("/")).toBe("/");
     expect(storeName("")).toBe("");
     expect(storeName(undefined)).toBe("");
+  });
+});
+
+describe("why this item", () => {
+  it("says why an active ordering serves the item", () => {
+    expect(whyLine({ why: "uncertainty 0.48 (model v3 fit on 40 labels; P(pos)=0.52, P(neg)=0.48)" })).toBe(
+      "Why this item: uncertainty 0.48 (model v3 fit on 40 labels; P(pos)=0.52, P(neg)=0.48)",
+    );
+    expect(whyLine({ why: "  cold start: random  " })).toBe("Why this item: cold start: random");
+  });
+
+  it("is empty without a reason (no active ordering) or for a value that is not text", () => {
+    expect(whyLine({})).toBe("");
+    expect(whyLine({ why: "" })).toBe("");
+    expect(whyLine({ why: 3 })).toBe("");
+    expect(whyLine(null)).toBe("");
+  });
+
+  it("keeps markup as text (the caller sets textContent)", () => {
+    expect(whyLine({ why: "<img src=x onerror=alert(1)>" })).toBe("Why this item: <img src=x onerror=alert(1)>");
   });
 });
