@@ -573,3 +573,51 @@ def test_two_servers_in_one_process_relay_until_each_stops(tmp_path: Path) -> No
     import comm
 
     assert comm.create_comm.__module__ == "comm"  # given back once the last server stopped
+
+
+def test_base_url_prefixes_links_and_routes(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    _session(url).close()
+    with SessionServer(url, "serve-t", base_url="https://label.example.org/pilot/") as server:
+        link = server.links()["ana"]
+        assert link.startswith("https://label.example.org/pilot/a/")
+        token = link.rsplit("/", 1)[1]
+        local = f"http://127.0.0.1:{server.port}"
+        status, _, body = _get(f"{local}/pilot/a/{token}")
+        assert status == 200 and 'src="/pilot/static/page.js"' in body and 'href="/pilot/a/' in body
+        assert _get(f"{local}/pilot/static/page.js")[0] == 200
+        assert _get(f"{local}/a/{token}")[0] == 404
+
+
+def test_session_open_names_a_column_the_store_cannot_keep(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'o.db'}"
+    import decimal
+
+    df = pd.DataFrame({"t": ["a", decimal.Decimal("1.5")]})
+    session = nl.Session(url, "odd", widget=nl.Classify, data=df, annotators=["x"], overlap=1, text="t",
+                         labels=["p"])  # fmt: skip
+    with pytest.raises(ValueError, match=r"column 't' .*row 1.*pass data="):
+        nl.Session.open(url, "odd")
+    reopened = nl.Session.open(url, "odd", data=df)
+    assert reopened.keys == session.keys
+    reopened.close()
+    session.close()
+
+
+def test_session_open_finds_relative_image_paths_from_another_directory(tmp_path: Path, monkeypatch) -> None:
+    from PIL import Image
+
+    made = tmp_path / "made"
+    (made / "imgs").mkdir(parents=True)
+    Image.new("RGB", (4, 4), "red").save(made / "imgs" / "a.png")
+    url = f"sqlite:///{tmp_path / 'i.db'}"
+    monkeypatch.chdir(made)
+    df = pd.DataFrame({"path": ["imgs/a.png"]})
+    nl.Session(url, "rel", widget=nl.Classify, data=df, annotators=["x"], overlap=1, image="path",
+               labels=["p"]).close()  # fmt: skip
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    reopened = nl.Session.open(url, "rel")
+    assert list(reopened.frame["path"]) == [str(made / "imgs" / "a.png")]
+    reopened.close()
