@@ -523,7 +523,7 @@ def _session_serve(args: argparse.Namespace) -> int:
             str(args.store), args.task, host=args.host, port=args.port, base_url=args.base_url,
             links_file=args.links,
         )
-    except (KeyError, ValueError, TypeError, PermissionError) as exc:
+    except (KeyError, ValueError, TypeError, OSError) as exc:  # not a session, a bad links file, ...
         return _fail(str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc), 2)
     try:
         server.start()
