@@ -79,6 +79,19 @@ function buildAggregation() {
   return { aggregation, aggregationCaption, aggregationNote, aggregationBox };
 }
 
+function buildSuggestions() {
+  const suggestions = h("table", { class: "nbl-dash-table nbl-dash-suggestions" });
+  const suggestionsCaption = h("div", { class: "nbl-dash-caption nbl-dash-suggestions-caption" });
+  const suggestionsBox = h(
+    "section",
+    { class: "nbl-dash-box nbl-dash-wide nbl-dash-suggestions-box", hidden: true },
+    h("h4", { text: "Suggestions" }),
+    suggestions,
+    suggestionsCaption,
+  );
+  return { suggestions, suggestionsCaption, suggestionsBox };
+}
+
 /** Build the dashboard's nodes; returns them by name, `root` holding them all. */
 export function buildDashboard() {
   const head = buildHeader();
@@ -86,6 +99,7 @@ export function buildDashboard() {
   const cell = buildCellPanel();
   const tables = buildTables();
   const aggregated = buildAggregation();
+  const suggested = buildSuggestions();
   const banner = h("div", { class: "nbl-banner", role: "alert", hidden: true });
   const totals = h("div", { class: "nbl-dash-totals" });
   const empty = h("div", { class: "nbl-message", hidden: true });
@@ -99,6 +113,7 @@ export function buildDashboard() {
     h("div", { class: "nbl-dash-grid" }, tables.coefficientsBox, confusion.confusionBox),
     cell.cellBox,
     h("div", { class: "nbl-dash-grid" }, tables.annotatorsBox, tables.labelsBox, aggregated.aggregationBox),
+    h("div", { class: "nbl-dash-grid" }, suggested.suggestionsBox),
   );
-  return { root, banner, totals, empty, ...head, ...confusion, ...cell, ...tables, ...aggregated };
+  return { root, banner, totals, empty, ...head, ...confusion, ...cell, ...tables, ...aggregated, ...suggested };
 }

@@ -10,6 +10,7 @@ import { drawConfusion } from "./dashboard-confusion.js";
 import { createItemsPanel } from "./dashboard-items.js";
 import { buildDashboard } from "./dashboard-layout.js";
 import { drawAggregation, sessionCaption } from "./dashboard-quality.js";
+import { drawSuggestions } from "./dashboard-suggestions.js";
 import { drawAnnotators, drawCoefficients, drawLabels, drawTotals } from "./dashboard-tables.js";
 import { ago } from "./heatmap.js";
 
@@ -64,6 +65,7 @@ function draw(v) {
     drawLabels(dom.labels, dom.labelsCaption, s);
   }
   drawAggregation(dom, s);
+  drawSuggestions(dom, s);
   drawStatus(v);
 }
 

@@ -24,14 +24,19 @@ import numpy as np
 import pandas as pd
 
 from ..agreement.aggregate_view import aggregation_summary
+from ..agreement.suggestions import has_suggestions, suggestion_caption, suggestion_report, suggestion_table
 from ..core import registry
+from ..core.frames import RecordedTask, current_from_annotations, record_tasks, recorded_task
 from ..store.store import Store
 from .live_session import SessionLens, with_gold
 
 __all__ = ["GOLD", "MAJORITY", "LiveAgreement"]
 
-#: The annotation columns the dashboard reads (comments, suggestions and client ids are not).
-COLUMNS = ["task", "item_id", "annotator", "kind", "value", "created_at", "active_ms"]
+#: The annotation columns the dashboard reads (comments and client ids are not).
+COLUMNS = [
+    "task", "item_id", "annotator", "kind", "value", "created_at", "active_ms",
+    "suggestion", "suggestion_shown",
+]  # fmt: skip
 #: Column choices of the confusion matrix besides the annotators.
 GOLD = "gold"
 MAJORITY = "majority"
@@ -175,6 +180,7 @@ class LiveAgreement:
             snap.update(view.summary())
             snap["confusion"] = self.confusion(rows, columns)
             snap["aggregation"] = self.aggregation()
+            snap["suggestions"] = self.suggestions()
         if self.session.active and self.frame is not None:
             snap["session"] = self.session.summary()
             quality = self.session.gold_quality(self.frame, self._kind())
@@ -194,6 +200,36 @@ class LiveAgreement:
             rated, self.aggregate, task=self.task, kind=info.get("kind", "classify"),
             labels=info.get("labels") or None, config=info.get("config") or {},
         )  # fmt: skip
+
+    def suggestions(self) -> dict[str, Any] | None:
+        """The suggestion report's figures as text (:func:`~nblabel.suggestion_report`: per
+        annotator, people only), with the caption that says how they read; ``None`` when no
+        person's label recorded a suggestion. ``gold`` (answers by item) checks the suggestions,
+        else the people's final labels."""
+        rated = self.rated()
+        if rated is None or "suggestion" not in rated.columns or not rated["suggestion"].notna().any():
+            return None
+        info = self.info or {}
+        if recorded_task(rated, self.task) is None:
+            kind, labels, config = info.get("kind", "classify"), info.get("labels") or (), info.get("config")
+            recorded = RecordedTask(self.task, kind, labels, config)
+            rated = record_tasks(rated.copy(deep=False), {self.task: recorded})
+        gold = self.gold
+        if isinstance(gold, str):  # an annotator whose labels are the gold: not a row
+            theirs = current_from_annotations(rated[rated["annotator"] == gold])
+            theirs = theirs[theirs["kind"] == "label"]
+            rated = rated[rated["annotator"] != gold]
+            gold = pd.Series(theirs["value"].tolist(), index=theirs["item_id"].tolist(), dtype=object)
+        report = suggestion_report(rated, gold=gold)
+        if not has_suggestions(report):
+            return None
+        table = suggestion_table(report)
+        cells = table.to_numpy().tolist()
+        return {
+            "columns": list(table.columns),
+            "rows": [[str(name), *row] for name, row in zip(table.index, cells, strict=True)],
+            "caption": suggestion_caption(report),
+        }
 
     def intervals(
         self, n_boot: int = 200, level: float = 0.95, seed: int | None = 0
