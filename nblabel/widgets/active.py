@@ -25,6 +25,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -48,6 +49,11 @@ MIN_PER_LABEL = 3
 #: Item roles that are not data the model sees (pre-annotations).
 NON_DATA_ROLES = frozenset({"suggestions", "suggest"})
 
+#: While a refit runs, the interpreter hands the GIL over this often (seconds) instead of every
+#: 5 ms: a key press handled meanwhile waits at most this long each time it needs the GIL back
+#: from the refit's Python code (TF-IDF tokenising, ...), so commits stay prompt.
+REFIT_SWITCH_INTERVAL = 0.0005
+
 #: ``predict_proba``-like: item rows -> an ``(n, n_labels)`` array.
 Predict = Callable[[Any], Any]
 
@@ -68,6 +74,32 @@ class Ranking:
     def empty(cls, n: int, width: int) -> Ranking:
         nan = np.full(n, np.nan)
         return cls(np.full((n, width), np.nan), nan, nan.copy(), np.full(n, -1, dtype=np.int64))
+
+
+class _FastSwitch:
+    """Lower the interpreter's switch interval while any refit runs (process-wide, counted, and
+    put back as it was when the last refit ends)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._saved = sys.getswitchinterval()
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._depth == 0:
+                self._saved = sys.getswitchinterval()
+                sys.setswitchinterval(min(self._saved, REFIT_SWITCH_INTERVAL))
+            self._depth += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._depth -= 1
+            if self._depth == 0:
+                sys.setswitchinterval(self._saved)
+
+
+_FAST_SWITCH = _FastSwitch()
 
 
 def check_active(
@@ -171,6 +203,7 @@ class ActiveOrder:
         self._thread: threading.Thread | None = None
         self._version = 0
         self.refits = 0  # refits completed (successful or not)
+        self.durations: list[float] = []  # seconds each refit took (fit, predict, score), for benchmarks
 
     # ------------------------------------------------------------------ set-up
     def start(self) -> None:
@@ -288,8 +321,11 @@ class ActiveOrder:
                     return
                 self._requested = False
                 self._busy = True
+            started = time.perf_counter()
             try:
-                self._refit()
+                with _FAST_SWITCH:
+                    self._refit()
+                self.durations.append(time.perf_counter() - started)
             except Exception as exc:  # the model failed: keep the last good ranking, say why
                 _log.warning("nblabel: refit of the active ordering failed", exc_info=True)
                 self.error = mask_passwords(f"{type(exc).__name__}: {exc}".splitlines()[0][:300])
