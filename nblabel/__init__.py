@@ -28,6 +28,7 @@ from .core import __version__
 from .core import widget_classes as _widget_classes
 from .sessions.session import Session
 from .store import Store, StoreError
+from .store.model_runs import record_model
 from .widgets.boxes import Boxes
 from .widgets.classify import Classify
 from .widgets.compare import Compare
@@ -64,6 +65,7 @@ __all__ = [
     "plot_span_confusion",
     "plot_suggestions",
     "rank_models",
+    "record_model",
     "suggestion_report",
     "to_cleanlab",
     "to_crowdkit",

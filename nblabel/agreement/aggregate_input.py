@@ -19,6 +19,7 @@ import pandas as pd
 from ..core import registry
 from ..core.frames import current_from_annotations, recorded_task
 from ..core.labelset import preview_labels
+from ..core.models import people_only
 from . import aggregate_models as models
 from .report import one_task, sort_key
 
@@ -39,7 +40,7 @@ def long_frame(annotations: Any, task: str | None) -> pd.DataFrame:
             f"annotations need the columns item_id, annotator and value (the long frame of "
             f"store.annotations(task)); missing {missing}, present {[str(c) for c in annotations.columns]}"
         )
-    return one_task(annotations, task)
+    return people_only(one_task(annotations, task))  # model annotators never vote
 
 
 def read_scheme(

@@ -27,6 +27,7 @@ import pandas as pd
 
 from ..core import registry
 from ..core.frames import current_from_annotations, recorded_task
+from ..core.models import people_only
 from ..core.registry import AggregationScheme
 from .aggregate import aggregate
 from .aggregate_input import factorize, objects
@@ -53,6 +54,7 @@ def consensus(
       final label; NaN when undecided or nobody labeled the item).
     """
     recorded = recorded_task(annotations)
+    annotations = people_only(annotations)  # model annotators never vote
     config = dict(recorded.config) if recorded is not None else {}
     kind = registry.for_task(recorded.kind if recorded is not None else "classify", config)
     by_item = _standing_labels(annotations)

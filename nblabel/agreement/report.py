@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..core import registry
 from ..core.frames import current_from_annotations, is_missing, recorded_task
+from ..core.models import is_model
 from . import coefficients
 
 __all__ = ["AgreementReport", "agreement_report"]
@@ -823,8 +824,9 @@ def majority_codes(data: CategoricalData, codes: pd.DataFrame) -> pd.Series:
     """The majority value of each item over the given columns (NaN on a tie or no rating).
 
     Single-label: the most frequent label, if unique. Multi-label: the set of labels chosen by
-    more than half of the ratings of the item.
+    more than half of the ratings of the item. Model annotators (``model:<name>``) do not vote.
     """
+    codes = codes[[c for c in codes.columns if not is_model(c)]]  # model annotators never vote
     values = codes.to_numpy(dtype=float)
     n_items = values.shape[0]
     out = np.full(n_items, np.nan)

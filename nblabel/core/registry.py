@@ -209,6 +209,18 @@ class TaskKind(Protocol):
         :meth:`values_agree` with the suggestion."""
         ...
 
+    def swapped_columns(self, config: Mapping[str, Any]) -> tuple[str, str] | None:
+        """For a kind whose values depend on the position of two of the item's fields (a
+        comparison of responses ``a`` and ``b``): the two column roles (keys of the task config's
+        ``columns``) a model is also asked with exchanged, to measure its position bias; ``None``
+        (``KindBase``'s default) for every other kind."""
+        ...
+
+    def from_swapped(self, value: Any) -> Any:
+        """A value given on an item whose :meth:`swapped_columns` were exchanged, mapped back to
+        the item as stored (a comparison's ``A`` and ``B`` exchanged); ``KindBase``: unchanged."""
+        ...
+
     # ---------------------------------------------------------------- exports
     def export(
         self,

@@ -80,6 +80,14 @@ class KindBase:
         kept = bool(self.values_agree(value, suggestion))
         return SuggestionOutcome(suggestion, parts=1, accepted=int(kept), removed=int(not kept))
 
+    def swapped_columns(self, config: Mapping[str, Any]) -> tuple[str, str] | None:
+        """No two fields whose order matters."""
+        return None
+
+    def from_swapped(self, value: Any) -> Any:
+        """Unchanged."""
+        return value
+
     # ---------------------------------------------------------------- aggregation
     def aggregation_scheme(self, labels: list[Any] | None, config: Mapping[str, Any]) -> AggregationScheme:
         """How ``nl.aggregate`` reads this kind's values: by default it cannot (a kind whose

@@ -103,6 +103,25 @@ class CompareKind(KindBase):
         kept = isinstance(value, Mapping) and value.get("choice") == choice
         return SuggestionOutcome(suggested, parts=1, accepted=int(kept), removed=int(not kept))
 
+    def swapped_columns(self, config: Mapping[str, Any]) -> tuple[str, str] | None:
+        """The responses ``a`` and ``b`` (a ranking of ``responses`` has no pair to exchange)."""
+        return None if config.get("responses") else ("a", "b")
+
+    def from_swapped(self, value: Any) -> Any:
+        """A verdict given with ``a`` and ``b`` exchanged, back in terms of the stored columns:
+        ``A`` and ``B`` (and their rubric scores) exchanged; ``tie`` and ``both_bad`` stay."""
+        if not isinstance(value, Mapping):
+            return value
+        flip = {"A": "B", "B": "A"}
+        back = {**value, "choice": flip.get(value.get("choice"), value.get("choice"))}
+        rubric = value.get("rubric")
+        if isinstance(rubric, Mapping):
+            back["rubric"] = {
+                dim: {flip.get(k, k): v for k, v in scores.items()} if isinstance(scores, Mapping) else scores
+                for dim, scores in rubric.items()
+            }
+        return back
+
     def gold_score(self, value: Any, gold: Any) -> float:
         """The same choice (strength aside) is right; a ranking (the values of a compare task
         with ``responses``) is scored as :mod:`nblabel.kinds.ranking` does."""

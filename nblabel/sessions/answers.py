@@ -13,6 +13,7 @@ from typing import Any
 
 from ..core.event import retract_target
 from ..core.frames import decode_json_column
+from ..core.models import is_model
 from ..store.store import Store
 
 #: (kind, value) of a standing answer: "label" or "skip".
@@ -55,7 +56,7 @@ class AnswerBook:
         values = decode_json_column([r[4] for r in rows])
         touched = set()
         for (event_id, key, annotator, kind, _raw), value in zip(rows, values, strict=True):
-            if kind == "flag":
+            if kind == "flag" or is_model(annotator):  # model annotators never vote
                 continue
             stack = self._stacks.setdefault(key, {}).setdefault(annotator, [])
             touched.add(key)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..agreement.gold import values_agree
 from ..core.frames import current_from_annotations
+from ..core.models import people_only
 from .events import item_keys, production_events
 from .resolution import AGGREGATED, Resolution
 
@@ -58,9 +59,9 @@ def is_ambiguous(kind: str, value: Any) -> bool:
 
 def ratings_by_item(store: Any, task: str, gold: Any) -> dict[str, list[Rating]]:
     """Each production item's standing rating per annotator (by name), with the annotator's
-    latest flag comment and the active time of the rating; gold items (keys in ``gold``) left
-    out."""
-    frame = production_events(store.annotations(task), gold)
+    latest flag comment and the active time of the rating (gold items, keys in ``gold``, left
+    out; model annotators never vote)."""
+    frame = production_events(people_only(store.annotations(task)), gold)
     flags = frame[frame["kind"] == "flag"].drop_duplicates(["item_id", "annotator"], keep="last")
     comments = dict(
         zip(zip(item_keys(flags), flags["annotator"], strict=True), flags["comment"], strict=True)

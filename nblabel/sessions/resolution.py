@@ -28,6 +28,7 @@ from ..agreement.aggregate import AggregateResult, aggregate
 from ..agreement.consensus import category_value
 from ..core import registry
 from ..core.frames import current_from_annotations
+from ..core.models import people_only
 from ..core.registry import AggregationScheme
 from .events import item_keys
 
@@ -145,8 +146,9 @@ def aggregation_scheme(session: Any) -> AggregationScheme:
 
 
 def session_labels(session: Any) -> pd.DataFrame:
-    """The session's events on its production and gold items (not repeats of test–retest)."""
-    frame = session.annotations
+    """The session's people's events on its production and gold items (not repeats of
+    test–retest; model annotators never vote)."""
+    frame = people_only(session.annotations)
     if frame.empty:
         return frame
     wanted = set(session.keys[: session.n_production]) | set(session.gold)

@@ -49,6 +49,7 @@ from .progress import TOP_COUNTS, Progress
 from .queue import Queue
 from .saving import SavePipeline
 from .state_sync import StateSync
+from .suggester import DEFAULT_BATCH, Suggester, check_show, shows
 
 __all__ = ["IDLE_MS", "MAX_COMMENT", "PREFETCH", "STATIC", "TOP_COUNTS", "LabelWidget"]
 
@@ -60,6 +61,9 @@ class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol
     kind: str = ""
     #: Whether the task has a label set (``False``: a written answer, whose ``labels`` are ``[]``).
     labeled: bool = True
+    #: Whether the browser shows a suggestion (``False``: suggestions are recorded, never
+    #: shown; ``None``: the widget shows its own, such as a text's draft, and records no flag).
+    suggestion_ui: bool | None = False
 
     _css = STATIC / "nblabel.css"
     _config = traitlets.Dict().tag(sync=True)
@@ -68,6 +72,8 @@ class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol
     _guidelines_html = traitlets.Unicode("").tag(sync=True)
     #: What a session tells this annotator (calibration phase, learner score, notices).
     _session = traitlets.Dict().tag(sync=True)
+    #: The suggestion engine's state: ``error``, a model failure the banner shows.
+    _suggest = traitlets.Dict().tag(sync=True)
 
     def __init__(
         self,
@@ -81,6 +87,11 @@ class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol
         guidelines: str | os.PathLike[str] | None = None,
         order: str | Callable[[pd.DataFrame], Any] | None = None,
         config: dict[str, Any] | None = None,
+        suggest: str | Callable[[pd.DataFrame], Any] | None = None,
+        suggest_name: str | None = None,
+        suggest_version: str | None = None,
+        suggest_batch: int = DEFAULT_BATCH,
+        show_suggestions: bool | float = True,
         model: Any = None,
         refit_every: int = REFIT_EVERY,
         min_per_label: int = MIN_PER_LABEL,
@@ -93,6 +104,12 @@ class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol
         self._labels = _check_labels(labels) if labels or self.labeled else []
         self._label_index = {label: i for i, label in enumerate(self._labels)}
         self._kind_config = dict(config or {})  # the task kind's options (multi=, overlap=, ...)
+        # suggest= (a model's suggestions, nblabel.widgets.suggester): checked before the store too.
+        self._show_suggestions = check_show(show_suggestions)
+        self._suggester = (
+            None if suggest is None
+            else Suggester(self, suggest, name=suggest_name, version=suggest_version, batch=suggest_batch)
+        )  # fmt: skip
         self._check_setup(df)  # before the store: a refused widget registers no task
         # Active ordering (order="uncertainty", model=): checked before the store too.
         strategy = check_active(order, model, refit_every, min_per_label, list(df.columns))
@@ -143,6 +160,8 @@ class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol
         self._current = self._first_position()
         self._update_progress()
         self.on_msg(self._on_browser_message)
+        if self._suggester is not None:
+            self._suggester.start()  # stored suggestions, then batches ahead, in the background
 
     # ------------------------------------------------------------------ public API
     @property
@@ -262,6 +281,8 @@ class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol
             super().close()
             return
         self._closed = True
+        if self._suggester is not None:
+            self._suggester.close()
         if self._active is not None:
             self._active.close()
         self._stop_background()
@@ -382,8 +403,63 @@ class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol
         raise NotImplementedError
 
     def _suggestion(self, pos: int) -> Any:
-        """The model suggestion for the item at ``pos`` in stored form, or ``None``."""
-        return None
+        """The model suggestion for the item at ``pos`` in stored form, or ``None`` (default:
+        the ``suggest=`` model's, once ready)."""
+        return self._suggested_cell(pos)
+
+    def _suggested_cell(self, pos: int) -> Any:
+        """The raw suggestion for the item at ``pos``: the ``suggest=`` model's (stored form,
+        ``None`` until ready: never waits), else the ``suggestions=`` column's cell."""
+        if self._suggester is not None:
+            return self._suggester.value(pos)
+        return self.items.cell("suggestions", pos) if self.items.has("suggestions") else None
+
+    def _shows_suggestion(self, pos: int) -> bool:
+        """Whether the annotator sees the suggestion of the item at ``pos`` (``show_suggestions=``)."""
+        return bool(self.suggestion_ui) and shows(
+            self._show_suggestions, self.task, self.annotator, self.items.key(pos)
+        )
+
+    def _suggestion_shown(self, pos: int) -> bool | None:
+        """What a label event of the item at ``pos`` records in ``suggestion_shown``: ``None``
+        without a suggestion (or for a widget showing its own, such as a text's draft)."""
+        if self.suggestion_ui is None or self._suggestion(pos) is None:
+            return None
+        return self._shows_suggestion(pos)
+
+    def _suggestion_field(self, pos: int) -> Any:
+        """The suggestion of the item at ``pos`` in the browser's encoding, or ``None`` (none,
+        not ready, or hidden by ``show_suggestions=``)."""
+        if not self._shows_suggestion(pos):
+            return None
+        suggestion = self._suggestion(pos)
+        return None if suggestion is None else self._suggestion_to_browser(suggestion, pos)
+
+    def _suggestion_to_browser(self, suggestion: Any, pos: int) -> Any:
+        """Encode a suggestion (stored form) for the browser (default: as a value)."""
+        return self._value_to_browser(suggestion, pos)
+
+    def _suggest_state(self, state: dict[str, Any]) -> None:
+        """Show the suggestion engine's state (an ``error`` in the banner; ``{}``: none)."""
+        self._suggest = dict(state)
+
+    def _window_positions(self) -> list[int]:
+        """The positions a window holds: the item on screen, the next unlabeled ones, the neighbours."""
+        cur = self._current
+        if cur is None:
+            return []
+        near = (self.queue.neighbour(cur, -1), self.queue.neighbour(cur, 1))
+        return [cur, *self.queue.next_undone(cur, PREFETCH), *(p for p in near if p is not None)]
+
+    def _suggestions_arrived(self, positions: list[int]) -> None:
+        """Suggestions became ready (in the background): push those of items in the browser's
+        window, so one on screen shows it without waiting for the next key press."""
+        with self._lock:
+            window = set(self._window_positions())
+            fields = [(self.items.key(p), self._suggestion_field(p)) for p in positions if p in window]
+        items = [{"key": key, "suggestion": field} for key, field in fields if field is not None]
+        if items:
+            self.send({"type": "suggestion", "items": items})
 
     def _suggestion_record(self, pos: int, value: Any) -> Any:
         """What a label event records about the suggestion (default: the suggestion itself)."""

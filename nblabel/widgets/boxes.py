@@ -24,6 +24,7 @@ from ..kinds.boxes import MIN_SIDE
 from ..store.store import Store
 from .active import MIN_PER_LABEL, REFIT_EVERY
 from .base import STATIC, LabelWidget
+from .suggester import DEFAULT_BATCH
 
 __all__ = ["Boxes", "MIN_SIDE"]
 
@@ -43,6 +44,7 @@ class Boxes(LabelWidget):
     """
 
     kind = "boxes"
+    suggestion_ui = True
     _esm = STATIC / "boxes.js"
 
     def __init__(
@@ -60,6 +62,11 @@ class Boxes(LabelWidget):
         model: Any = None,
         refit_every: int = REFIT_EVERY,
         min_per_label: int = MIN_PER_LABEL,
+        suggest: str | Callable[[pd.DataFrame], Any] | None = None,
+        suggest_name: str | None = None,
+        suggest_version: str | None = None,
+        suggest_batch: int = DEFAULT_BATCH,
+        show_suggestions: bool | float = True,
     ) -> None:
         self._images = Recent(16)  # per position: (data, mime, width, height) or the ImageError
         super().__init__(
@@ -71,6 +78,11 @@ class Boxes(LabelWidget):
             store=store,
             guidelines=guidelines,
             order=order,
+            suggest=suggest,
+            suggest_name=suggest_name,
+            suggest_version=suggest_version,
+            suggest_batch=suggest_batch,
+            show_suggestions=show_suggestions,
             model=model,
             refit_every=refit_every,
             min_per_label=min_per_label,
@@ -137,9 +149,7 @@ class Boxes(LabelWidget):
 
     # suggestions ----------------------------------------------------------------
     def _suggestion(self, pos: int) -> list[dict[str, Any]] | None:
-        if not self.items.has("suggestions"):
-            return None
-        cell = self.items.cell("suggestions", pos)
+        cell = self._suggested_cell(pos)
         if cell is None:
             return None
         try:
@@ -182,9 +192,9 @@ class Boxes(LabelWidget):
         buffers.append(data)
         fields["image"] = {"buffer": len(buffers) - 1, "mime": mime}
         fields["width"], fields["height"] = width, height
-        suggestion = self._suggestion(pos)
+        suggestion = self._suggestion_field(pos)
         if suggestion:
-            fields["suggestion"] = self._value_to_browser(suggestion, pos)
+            fields["suggestion"] = suggestion
         return fields
 
     def _shown(self, pos: int) -> dict[str, Any]:

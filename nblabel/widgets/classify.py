@@ -14,6 +14,7 @@ from ..kinds.classify import check_label
 from ..store.store import Store
 from .active import MIN_PER_LABEL, REFIT_EVERY
 from .base import STATIC, LabelWidget
+from .suggester import DEFAULT_BATCH
 
 #: Cells holding several labels (parquet list columns come back as numpy arrays).
 _LIST_CELLS = (list, tuple, set, frozenset, np.ndarray)
@@ -36,6 +37,7 @@ class Classify(LabelWidget):
     """
 
     kind = "classify"
+    suggestion_ui = True
     _esm = STATIC / "classify.js"
 
     def __init__(
@@ -56,6 +58,11 @@ class Classify(LabelWidget):
         model: Any = None,
         refit_every: int = REFIT_EVERY,
         min_per_label: int = MIN_PER_LABEL,
+        suggest: str | Callable[[pd.DataFrame], Any] | None = None,
+        suggest_name: str | None = None,
+        suggest_version: str | None = None,
+        suggest_batch: int = DEFAULT_BATCH,
+        show_suggestions: bool | float = True,
     ) -> None:
         if text is None and image is None:
             raise TypeError("Classify needs text= (a column of text) and/or image= (a column of images)")
@@ -74,6 +81,11 @@ class Classify(LabelWidget):
             store=store,
             guidelines=guidelines,
             order=order,
+            suggest=suggest,
+            suggest_name=suggest_name,
+            suggest_version=suggest_version,
+            suggest_batch=suggest_batch,
+            show_suggestions=show_suggestions,
             model=model,
             refit_every=refit_every,
             min_per_label=min_per_label,
@@ -121,9 +133,7 @@ class Classify(LabelWidget):
                     raise ValueError(f"suggestions column {name!r}, row {row!r}: {exc}") from None
 
     def _suggestion(self, pos: int) -> Any:
-        if not self.items.has("suggestions"):
-            return None
-        cell = self.items.cell("suggestions", pos)
+        cell = self._suggested_cell(pos)
         if cell is None:
             return None
         if self.multi:
@@ -160,7 +170,7 @@ class Classify(LabelWidget):
         image = self._image_field(pos, buffers)
         if image is not None:
             fields["image"] = image
-        suggestion = self._suggestion(pos)
+        suggestion = self._suggestion_field(pos)
         if suggestion is not None:
-            fields["suggestion"] = self._value_to_browser(suggestion, pos)
+            fields["suggestion"] = suggestion
         return fields

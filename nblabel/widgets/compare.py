@@ -25,6 +25,7 @@ from ..kinds.compare import CHOICES
 from ..store.store import Store
 from .active import MIN_PER_LABEL, REFIT_EVERY
 from .base import STATIC, LabelWidget
+from .suggester import DEFAULT_BATCH
 
 __all__ = ["CHOICES", "Compare"]
 
@@ -78,6 +79,11 @@ class Compare(LabelWidget):
         model: Any = None,
         refit_every: int = REFIT_EVERY,
         min_per_label: int = MIN_PER_LABEL,
+        suggest: str | Callable[[pd.DataFrame], Any] | None = None,
+        suggest_name: str | None = None,
+        suggest_version: str | None = None,
+        suggest_batch: int = DEFAULT_BATCH,
+        show_suggestions: bool | float = True,
     ) -> None:
         self.responses = _check_responses(a, b, responses)
         self.ranking = responses is not None
@@ -111,6 +117,11 @@ class Compare(LabelWidget):
             store=store,
             guidelines=guidelines,
             order=order,
+            suggest=suggest,
+            suggest_name=suggest_name,
+            suggest_version=suggest_version,
+            suggest_batch=suggest_batch,
+            show_suggestions=show_suggestions,
             model=model,
             refit_every=refit_every,
             min_per_label=min_per_label,

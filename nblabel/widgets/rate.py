@@ -13,6 +13,7 @@ from ..kinds.rating import Scale, check_criteria, check_scale
 from ..store.store import Store
 from .active import MIN_PER_LABEL, REFIT_EVERY
 from .base import STATIC, LabelWidget
+from .suggester import DEFAULT_BATCH
 
 __all__ = ["Rate"]
 
@@ -53,6 +54,11 @@ class Rate(LabelWidget):
         model: Any = None,
         refit_every: int = REFIT_EVERY,
         min_per_label: int = MIN_PER_LABEL,
+        suggest: str | Callable[[pd.DataFrame], Any] | None = None,
+        suggest_name: str | None = None,
+        suggest_version: str | None = None,
+        suggest_batch: int = DEFAULT_BATCH,
+        show_suggestions: bool | float = True,
     ) -> None:
         recorded = check_scale(scale)
         self.criteria = check_criteria(criteria)
@@ -66,6 +72,11 @@ class Rate(LabelWidget):
             store=store,
             guidelines=guidelines,
             order=order,
+            suggest=suggest,
+            suggest_name=suggest_name,
+            suggest_version=suggest_version,
+            suggest_batch=suggest_batch,
+            show_suggestions=show_suggestions,
             model=model,
             refit_every=refit_every,
             min_per_label=min_per_label,

@@ -58,6 +58,7 @@ class SavePipeline:
     _register_task: Callable[[], None]
     _update_progress: Callable[[], None]
     _suggestion_record: Callable[[int, Any], Any]
+    _suggestion_shown: Callable[[int], bool | None]
     _shown: Callable[[int], dict[str, Any]]
     send: Callable[..., None]
 
@@ -174,6 +175,7 @@ class SavePipeline:
             active_ms=active_ms,
             guideline_version=self.guidelines.version if self.guidelines else None,
             suggestion=self._suggestion_record(pos, value) if kind == "label" else None,
+            suggestion_shown=self._suggestion_shown(pos) if kind == "label" else None,
             client_id=self._client_id,
             client_seq=self._client_seq,
         )

@@ -23,6 +23,7 @@ from ..kinds.relations import check_relation_labels
 from ..store.store import Store
 from .active import MIN_PER_LABEL, REFIT_EVERY
 from .base import STATIC, LabelWidget
+from .suggester import DEFAULT_BATCH
 
 __all__ = ["Spans"]
 
@@ -57,6 +58,7 @@ class Spans(LabelWidget):
     """
 
     kind = "spans"
+    suggestion_ui = True
     _esm = STATIC / "spans.js"
 
     def __init__(
@@ -78,6 +80,11 @@ class Spans(LabelWidget):
         refit_every: int = REFIT_EVERY,
         min_per_label: int = MIN_PER_LABEL,
         relations: list[str] | None = None,
+        suggest: str | Callable[[pd.DataFrame], Any] | None = None,
+        suggest_name: str | None = None,
+        suggest_version: str | None = None,
+        suggest_batch: int = DEFAULT_BATCH,
+        show_suggestions: bool | float = True,
     ) -> None:
         self.relations = None if relations is None else check_relation_labels(relations)
         if snap not in SNAP_MODES:
@@ -102,6 +109,11 @@ class Spans(LabelWidget):
             store=store,
             guidelines=guidelines,
             order=order,
+            suggest=suggest,
+            suggest_name=suggest_name,
+            suggest_version=suggest_version,
+            suggest_batch=suggest_batch,
+            show_suggestions=show_suggestions,
             model=model,
             refit_every=refit_every,
             min_per_label=min_per_label,
@@ -215,9 +227,7 @@ class Spans(LabelWidget):
 
     # suggestions --------------------------------------------------------------
     def _suggestion(self, pos: int) -> list[dict[str, Any]] | None:
-        if not self.items.has("suggestions"):
-            return None
-        cell = self.items.cell("suggestions", pos)
+        cell = self._suggested_cell(pos)
         if cell is None:
             return None
         item = self._item_context(pos)
@@ -227,6 +237,9 @@ class Spans(LabelWidget):
                 raise ValueError(f"{item.where}: suggestions are lists of spans (relations: by hand)")
             return self.task_kind.check_value(list(cell), item)["spans"]
         return self.task_kind.check_value(list(cell), item)
+
+    def _suggestion_to_browser(self, suggestion: Any, pos: int) -> Any:
+        return self._spans_to_browser(suggestion, pos)[0] or None
 
     def _suggestion_record(self, pos: int, value: Any) -> dict[str, Any] | None:
         """The suggested spans and, by their position in that list, which the annotator
@@ -263,9 +276,9 @@ class Spans(LabelWidget):
             tokens = self._tokens(pos)
             flat = [v for token in tokens for v in token]
             fields["tokens"] = offsets.many_to_utf16(flat)
-        suggestion = self._suggestion(pos)
+        suggestion = self._suggestion_field(pos)
         if suggestion:
-            fields["suggestion"] = self._spans_to_browser(suggestion, pos)[0]
+            fields["suggestion"] = suggestion
         return fields
 
     def _shown(self, pos: int) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from ..kinds.text import MAX_TEXT
 from ..store.store import Store
 from .active import MIN_PER_LABEL, REFIT_EVERY
 from .base import STATIC, LabelWidget
+from .suggester import DEFAULT_BATCH
 
 __all__ = ["Text"]
 
@@ -48,6 +49,8 @@ class Text(LabelWidget):
     """
 
     kind = "text"
+    #: the draft is the text area's own start; a suggest= model is recorded beside it
+    suggestion_ui = None
     labeled = False
     _esm = STATIC / "text.js"
 
@@ -67,6 +70,11 @@ class Text(LabelWidget):
         model: Any = None,
         refit_every: int = REFIT_EVERY,
         min_per_label: int = MIN_PER_LABEL,
+        suggest: str | Callable[[pd.DataFrame], Any] | None = None,
+        suggest_name: str | None = None,
+        suggest_version: str | None = None,
+        suggest_batch: int = DEFAULT_BATCH,
+        show_suggestions: bool | float = True,
     ) -> None:
         self.min_length, self.max_length = _check_bounds(min_length, max_length)
         if draft is not None and draft == text:
@@ -80,6 +88,11 @@ class Text(LabelWidget):
             store=store,
             guidelines=guidelines,
             order=order,
+            suggest=suggest,
+            suggest_name=suggest_name,
+            suggest_version=suggest_version,
+            suggest_batch=suggest_batch,
+            show_suggestions=show_suggestions,
             model=model,
             refit_every=refit_every,
             min_per_label=min_per_label,
