@@ -7,6 +7,7 @@ import {
   deleteBox,
   draftFor,
   duplicateSelected,
+  lateSuggestion,
   newDraft,
   nudgeSelected,
   pendingSuggestions,
@@ -164,5 +165,15 @@ describe("suggestions", () => {
     d.corner = [1, 1];
     expect(clearSelection(d)).toBe(true);
     expect([d.selected, d.corner, d.notice, d.pickedSuggestion]).toEqual([-1, null, "", null]);
+  });
+});
+
+describe("a late suggestion", () => {
+  it("starts an untouched draft again with the boxes suggested after it", () => {
+    const state = {};
+    const d = draftFor(state, item(null));
+    expect(lateSuggestion(d, item(null, [[1, 2, 30, 40, 0]]))).toBe(true);
+    expect(draftFor(state, item(null, [[1, 2, 30, 40, 0]])).suggestions).toHaveLength(1);
+    expect(lateSuggestion(newDraft(item([[1, 2, 30, 40, 0]])), item([[1, 2, 30, 40, 0]], [[5, 5, 9, 9, 0]]))).toBe(false);
   });
 });

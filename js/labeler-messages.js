@@ -21,9 +21,18 @@ function onWindow(shell, msg, buffers) {
   if (win.waiting && win.current !== null) channel.send({ type: "hello" });
 }
 
+/** Suggestions computed after their items were sent: the item on screen shows its own at once. */
+function onSuggestion(shell, msg) {
+  let redraw = false;
+  for (const { key, suggestion } of msg.items || []) redraw = shell.win.setSuggestion(key, suggestion) || redraw;
+  if (redraw) renderAll(shell);
+}
+
 function onCustom(shell, msg, buffers) {
   if (msg.type === "window") {
     onWindow(shell, msg, buffers);
+  } else if (msg.type === "suggestion") {
+    onSuggestion(shell, msg);
   } else if (msg.type === "feedback") {
     shell.panels.onFeedback(msg);
   } else if (msg.type === "ack") {
@@ -47,6 +56,7 @@ export function listenToKernel(shell) {
       renderSaveState(shell);
     },
     "change:_guidelines_html": () => renderGuidelines(shell),
+    "change:_suggest": () => renderBanner(shell),
     "change:_config": () => renderAll(shell),
   };
   return Object.entries(handlers).map(([name, handler]) => {

@@ -22,7 +22,7 @@ export function renderProgress({ model, config, dom }) {
 }
 
 export function renderBanner({ model, ui, dom }) {
-  const text = bannerText(model.get("_status") || {}, ui.transientError);
+  const text = bannerText(model.get("_status") || {}, ui.transientError, model.get("_suggest") || {});
   dom.banner.textContent = text;
   dom.banner.hidden = !text;
 }

@@ -30,10 +30,12 @@ export function countsShown(p, labels) {
 }
 
 /** The banner: the store's trouble (from `_status`) and the latest error message, or "". */
-export function bannerText(status, transientError) {
+export function bannerText(status, transientError, suggest = {}) {
   let text = "";
   if (status.state && status.state !== "ok") text = status.message || "The store is unavailable; retrying.";
   if (transientError) text = text ? `${text} · ${transientError}` : transientError;
+  // a model's failure (suggest=): labeling goes on without its suggestions
+  if (suggest && suggest.error) text = text ? `${text} · ${suggest.error}` : suggest.error;
   return text;
 }
 

@@ -121,3 +121,13 @@ describe("why this item", () => {
     expect(whyLine({ why: "<img src=x onerror=alert(1)>" })).toBe("Why this item: <img src=x onerror=alert(1)>");
   });
 });
+
+describe("bannerText with a model's failure", () => {
+  it("says the suggest callable failed, after the store's own message", () => {
+    const suggest = { error: "suggest callable 'clf' failed: RuntimeError: down" };
+    expect(bannerText({}, "", suggest)).toBe(suggest.error);
+    expect(bannerText({ state: "error", message: "disk full" }, "", suggest)).toBe(`disk full · ${suggest.error}`);
+    expect(bannerText({}, "", {})).toBe("");
+    expect(bannerText({}, "")).toBe("");
+  });
+});

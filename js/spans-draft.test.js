@@ -6,6 +6,7 @@ import {
   cursorRange,
   draftFor,
   enterStep,
+  lateSuggestion,
   markUnreadable,
   moveCursor,
   newDraft,
@@ -174,5 +175,27 @@ describe("the token cursor", () => {
     const d = newDraft(item(null));
     expect(moveCursor(d, 0, 1, false)).toBe(false);
     expect(d.cursor).toBe(null);
+  });
+});
+
+describe("a late suggestion", () => {
+  it("starts an untouched draft again with the suggestion that arrived after it", () => {
+    const state = {};
+    const before = item(null);
+    const d = draftFor(state, before);
+    expect(d.suggestions).toEqual([]);
+    const after = item(null, [[21, 26, 1]]);
+    expect(lateSuggestion(d, after)).toBe(true);
+    expect(draftFor(state, after).suggestions).toEqual([{ span: [21, 26, 1], state: "pending" }]);
+  });
+
+  it("keeps a draft the annotator already changed, and a labeled item's spans", () => {
+    const state = {};
+    const d = draftFor(state, item(null));
+    tagSpan(d, item(null), [0, 12, 0], opts);
+    expect(lateSuggestion(d, item(null, [[21, 26, 1]]))).toBe(false);
+    expect(draftFor(state, item(null, [[21, 26, 1]]))).toBe(d);
+    const labeled = { spans: [], suggestions: [], history: [], key: "k" };
+    expect(lateSuggestion(labeled, item([], [[21, 26, 1]]))).toBe(false);
   });
 });

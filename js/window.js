@@ -65,6 +65,20 @@ export class ItemWindow {
     }
   }
 
+  /**
+   * A model's suggestion that arrived after its item (the kernel computes them in the
+   * background): kept in the item's payload unless it has one already. Returns whether the item
+   * on screen changed (it is drawn again); an item the browser does not hold is left alone.
+   */
+  setSuggestion(key, suggestion) {
+    const item = this.items.get(key);
+    if (!item || !item.payload || item.payload.error !== undefined) return false;
+    if (item.payload.suggestion !== undefined && item.payload.suggestion !== null) return false;
+    if (suggestion === undefined || suggestion === null) return false;
+    item.payload.suggestion = suggestion;
+    return key === this.current;
+  }
+
   /** Keys the browser holds, so the kernel can leave their payloads out. */
   haveKeys() {
     return Array.from(this.items.keys());

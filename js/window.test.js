@@ -348,3 +348,25 @@ describe("several views of one widget", () => {
     expect(win.accept(msg, { client: "A" })).toBe(false);
   });
 });
+
+describe("setSuggestion", () => {
+  it("keeps a late suggestion in its item's payload and says when the item on screen changed", () => {
+    const win = new ItemWindow();
+    win.accept(windowMsg({ current: "a", upcoming: ["b"] }));
+    expect(win.setSuggestion("a", 1)).toBe(true);
+    expect(win.item.payload.suggestion).toBe(1);
+    expect(win.setSuggestion("b", [[0, 3, 0]])).toBe(false); // held, not on screen
+    expect(win.items.get("b").payload.suggestion).toEqual([[0, 3, 0]]);
+  });
+
+  it("never replaces a suggestion, and leaves unknown items and errors alone", () => {
+    const win = new ItemWindow();
+    win.accept(windowMsg({ current: "a", items: [{ key: "a", rank: 1, status: null, value: null, flag: null, payload: { text: "a", suggestion: 0 } }, { key: "e", rank: 2, status: null, value: null, flag: null, payload: { error: "bad image" } }] }));
+    expect(win.setSuggestion("a", 1)).toBe(false);
+    expect(win.item.payload.suggestion).toBe(0);
+    expect(win.setSuggestion("e", 1)).toBe(false);
+    expect(win.items.get("e").payload.suggestion).toBeUndefined();
+    expect(win.setSuggestion("zz", 1)).toBe(false);
+    expect(win.setSuggestion("a", null)).toBe(false);
+  });
+});
