@@ -421,6 +421,50 @@ def test_wrong_password_is_refused_and_a_new_password_replaces_the_old(coordinat
         coordinator.grant("zoe")
 
 
+def test_a_coordinator_who_is_not_a_superuser(pg):
+    """The usual deployment: the coordinator's login owns the database (and so nblabel's tables)
+    and has CREATEROLE, nothing more. Without CREATEROLE, grant says what is missing."""
+    admin = sa.create_engine(f"postgresql+psycopg://postgres@127.0.0.1:{pg.port}/postgres",
+                             isolation_level="AUTOCOMMIT")  # fmt: skip
+    with admin.connect() as conn:
+        conn.exec_driver_sql("CREATE ROLE coord LOGIN CREATEROLE PASSWORD 'coord-pw'")
+        conn.exec_driver_sql("CREATE ROLE plain LOGIN PASSWORD 'plain-pw'")
+        conn.exec_driver_sql("CREATE DATABASE team OWNER coord")
+        conn.exec_driver_sql("CREATE DATABASE solo OWNER plain")
+    admin.dispose()
+    try:
+        owner = f"postgresql://coord:coord-pw@127.0.0.1:{pg.port}/team"
+        session = nl.Session(owner, "cal", **options())
+        url = session.grant("ana")
+        ana = as_annotator(url)
+        label_all(ana.labeler("ana"), "LBL_POS")
+        assert set(ana.store.annotations("cal")["annotator"]) == {"ana"}
+        ana.close()
+        assert set(session.store.annotations("cal")["annotator"]) == {"ana"}
+        held = nl.Store(url)  # a connection of ana's stays open across the revoke
+        assert len(held.annotations("cal"))
+        session.revoke("ana")  # (this login may not end her connections: it still loses everything)
+        with pytest.raises(sa.exc.ProgrammingError, match="permission denied for table nbl_events"):
+            held.annotations("cal")
+        held.close()
+        with pytest.raises(StoreAccessError, match="password authentication failed|does not exist"):
+            nl.Store(url)
+        session.close()
+
+        alone = nl.Session(f"postgresql://plain:plain-pw@127.0.0.1:{pg.port}/solo", "cal", **options())
+        refused = r"this login \(plain\) may not give annotators logins.*CREATEROLE"
+        with pytest.raises(StoreError, match=refused):
+            alone.grant("ana")
+        alone.close()
+    finally:
+        admin = sa.create_engine(f"postgresql+psycopg://postgres@127.0.0.1:{pg.port}/postgres",
+                                 isolation_level="AUTOCOMMIT")  # fmt: skip
+        with admin.connect() as conn:
+            for database in ("team", "solo"):
+                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        admin.dispose()
+
+
 HOSTILE = [
     "x'; DROP TABLE nbl_events; --",
     'Robert"); DROP ROLE postgres; --',

@@ -135,16 +135,20 @@ def grant(store: Store, task: str, annotator: str, password: str | None = None) 
         )
     password = _check_password(password) if password is not None else secrets.token_urlsafe(24)
     role, group = annotator_role(store, task, annotator), group_role(store)
-    with store._lock, store._writer.begin() as conn:
-        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(LOCK_KEY)))
-        cur = conn.connection.driver_connection.cursor()
-        _ensure_shared(cur, group)
-        _create_role(cur, role, group, password)
-        cur.execute(
-            "INSERT INTO nbl_roles (role, task, annotator, created_us) VALUES (%s, %s, %s, %s) "
-            "ON CONFLICT (role) DO NOTHING",
-            (role, task, annotator, now_us()),
-        )
+    try:
+        with store._lock, store._writer.begin() as conn:
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(LOCK_KEY)))
+            cur = conn.connection.driver_connection.cursor()
+            _ensure_shared(cur, group)
+            _create_role(cur, role, group, password)
+            cur.execute(
+                "INSERT INTO nbl_roles (role, task, annotator, created_us) VALUES (%s, %s, %s, %s) "
+                "ON CONFLICT (role) DO NOTHING",
+                (role, task, annotator, now_us()),
+            )
+    except Exception as exc:  # the driver's own error from the cursor, or SQLAlchemy's around it
+        _refused_here(store, exc, "give annotators logins")
+        raise
     url = store.url.set(drivername="postgresql", username=role, password=password)
     return url.render_as_string(hide_password=False)
 
@@ -155,6 +159,16 @@ def revoke(store: Store, task: str, annotator: str) -> None:
     _postgresql_only(store, "revoke")
     limits.check_key(task, "task")
     role = annotator_role(store, task, annotator)
+    try:
+        _revoke(store, task, annotator, role)
+    except StoreError:
+        raise
+    except Exception as exc:
+        _refused_here(store, exc, "drop annotators' logins")
+        raise
+
+
+def _revoke(store: Store, task: str, annotator: str, role: str) -> None:
     with store._lock, store._writer.begin() as conn:
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(LOCK_KEY)))
         cur = conn.connection.driver_connection.cursor()
@@ -167,8 +181,23 @@ def revoke(store: Store, task: str, annotator: str) -> None:
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(LOCK_KEY)))
         cur = conn.connection.driver_connection.cursor()
         cur.execute("DELETE FROM nbl_roles WHERE role = %s", (role,))
-        cur.execute(_sql("DROP OWNED BY {}", role))  # every privilege granted to it here
+        # it holds privileges only through the group (DROP OWNED BY would need membership of
+        # the role, which a coordinator with CREATEROLE does not have)
+        cur.execute(_sql("REVOKE {} FROM {}", group_role(store), role))
         cur.execute(_sql("DROP ROLE {}", role))
+
+
+def _refused_here(store: Store, exc: BaseException, what: str) -> None:
+    """:class:`StoreError` saying what the coordinator's login lacks, when PostgreSQL refused
+    ``exc`` for want of a privilege (otherwise nothing: the caller re-raises ``exc``)."""
+    orig = getattr(exc, "orig", None) or exc
+    if getattr(orig, "sqlstate", None) != "42501":
+        return
+    raise StoreError(
+        f"this login ({store.url.username or 'the default user'}) may not {what} in {store.location}: it "
+        "must own nblabel's tables and have CREATEROLE (ALTER ROLE ... CREATEROLE, as a superuser); "
+        f"PostgreSQL said: {str(orig).strip().splitlines()[0]}"
+    ) from None
 
 
 def _postgresql_only(store: Store, what: str) -> None:
