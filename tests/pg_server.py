@@ -64,6 +64,17 @@ class PostgresServer:
         engine.dispose()
         return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
 
+    def halt(self) -> None:
+        """Stop the server (fast shutdown: connections are cut), keeping its files and port."""
+        self._run("pg_ctl", "-D", str(self.dir / "data"), "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
+        """Start a halted server again on the same port."""
+        self._run(
+            "pg_ctl", "-D", str(self.dir / "data"), "-l", str(self.dir / "log"), "-w", "start",
+            "-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
+        )  # fmt: skip
+
     def stop(self) -> None:
         """Stop the server and delete its files."""
         try:

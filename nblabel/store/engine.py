@@ -4,6 +4,7 @@ for durable, queued writes, and the insert-or-ignore statements both backends sh
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +15,17 @@ from ..core.redact import mask_passwords
 from .errors import StoreAccessError, StoreError
 from .sqlite_file import DEFAULT_FILENAME, file_errors
 
-__all__ = ["SQLITE_BUSY_TIMEOUT_MS", "insert_ignore", "inserted", "make_engine", "parse_url"]
+__all__ = [
+    "PING_AFTER_IDLE_S", "SQLITE_BUSY_TIMEOUT_MS", "insert_ignore", "inserted", "make_engine", "parse_url",
+]  # fmt: skip
 
 #: How long a SQLite writer waits for another process's write lock before the write fails (a
 #: widget then keeps the event pending and retries it, so a long wait would only freeze the UI).
 SQLITE_BUSY_TIMEOUT_MS = 5_000
+
+#: A pooled PostgreSQL connection that sat in the pool longer than this (seconds) is pinged
+#: (``SELECT 1``) when it is taken out again; one in steady use is not (see :func:`make_engine`).
+PING_AFTER_IDLE_S = 1.0
 
 
 def parse_url(url: str | os.PathLike[str] | None) -> URL:
@@ -43,14 +50,48 @@ def parse_url(url: str | os.PathLike[str] | None) -> URL:
 
 
 def make_engine(url: URL) -> Engine:
-    """The engine of a store: SQLite set up by :func:`_sqlite_engine`, PostgreSQL with a
-    pre-ping (a server restart costs no failed operation)."""
+    """The engine of a store: SQLite set up by :func:`_sqlite_engine`, PostgreSQL by
+    :func:`_postgresql_engine`."""
     backend = url.get_backend_name()
     if backend == "sqlite":
         return _sqlite_engine(url)
     if backend == "postgresql":
-        return sa.create_engine(url, pool_pre_ping=True)
+        return _postgresql_engine(url)
     return sa.create_engine(url)
+
+
+def _postgresql_engine(url: URL) -> Engine:
+    """A PostgreSQL engine whose pooled connections are pinged only after sitting idle.
+
+    SQLAlchemy's ``pool_pre_ping`` costs a ``SELECT 1`` round trip (three statements with
+    psycopg's transaction around it) at *every* checkout: with a team labeling, one per event.
+    Here a connection is pinged when it comes out of the pool after more than
+    :data:`PING_AFTER_IDLE_S` in it — the pessimistic check where a server restart is likely
+    to have happened unseen — and a dead one is replaced before it is used (the pool's
+    ``DisconnectionError`` protocol). A connection in steady use is trusted; if the server goes
+    away under it, the operation fails as a disconnect, SQLAlchemy invalidates the connection,
+    and event writes retry once on a fresh one (:meth:`~nblabel.store.writes.EventWrites.write`).
+    """
+    engine = sa.create_engine(url)
+
+    @sa.event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        if record is not None:
+            record.info["nbl_idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop("nbl_idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+            return  # new, or back from use a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:
+            if engine.dialect.is_disconnect(exc, dbapi_conn, None):
+                raise sa.exc.DisconnectionError(str(exc)) from exc  # the pool connects anew
+            raise
+
+    return engine
 
 
 def _sqlite_engine(url: URL) -> Engine:

@@ -1,9 +1,20 @@
 """Writing the event log: one event per durable transaction, idempotent on
-``(client_id, client_seq)``; many events in one transaction; a DataFrame of labels in bulk."""
+``(client_id, client_seq)``; many events in one transaction; a DataFrame of labels in bulk.
+
+On PostgreSQL an event (and the item's row with its first label) is one statement on a
+connection the store keeps for its writes, in autocommit: the statement is its own transaction,
+committed before the server answers, in one round trip instead of ``BEGIN``, ``INSERT``,
+``INSERT``, ``COMMIT`` on a connection checked out of the pool per event. A connection lost
+under it (a server restart) is dropped and the write tried once more on a new one; still
+failing, the error goes to the caller (a widget keeps the event and retries it).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -14,7 +25,8 @@ from sqlalchemy.engine import Connection, Engine
 from ..core.event import Event
 from . import schema
 from .encode import IMPORT_COLUMNS, event_row, import_columns, item_row
-from .engine import inserted
+from .engine import insert_ignore, inserted
+from .schema import EVENT_COLUMNS
 
 __all__ = ["EventWrites"]
 
@@ -52,6 +64,8 @@ class EventWrites:
 
     def _write(self, event: Event, item: Mapping[str, Any] | None) -> tuple[int, bool]:
         self.check_file()
+        if self.backend == "postgresql":
+            return self._write_postgresql(event, item)
         with self._lock, self._writer.begin() as conn:
             result = conn.execute(self._insert_event, event_row(event))
             if item is not None:
@@ -73,6 +87,65 @@ class EventWrites:
         # (deleted, moved, replaced), this commit is not where the user will look for it.
         self.check_file()
         return event_id, bool(new_ids)
+
+    # ------------------------------------------------------------------ PostgreSQL
+    def _write_postgresql(self, event: Event, item: Mapping[str, Any] | None) -> tuple[int, bool]:
+        """One event (and its item's row) in one autocommitted statement on the store's write
+        connection; a lost connection is replaced and the write tried once more (idempotent on
+        ``(client_id, client_seq)``, so a commit whose answer was lost is not written twice)."""
+        row = event_row(event)
+        if item is not None:
+            row["content"] = item_row(event.task, event.item_id, event.item_kind, item)["content"]
+        with self._lock:
+            for attempt in (1, 2):
+                conn = self._write_connection()
+                try:
+                    new_ids = [r[0] for r in conn.execute(_event_statement(item is not None), row)]
+                    if new_ids:
+                        return int(new_ids[0]), True
+                    # already stored by an earlier attempt whose acknowledgement was lost
+                    e = schema.events
+                    found = conn.execute(
+                        sa.select(e.c.id).where(
+                            e.c.client_id == event.client_id, e.c.client_seq == event.client_seq
+                        )
+                    ).scalar_one()
+                    return int(found), False
+                except sa.exc.DBAPIError as exc:
+                    self._release_write_connection()
+                    if attempt == 2 or not exc.connection_invalidated:
+                        raise
+                except BaseException:
+                    self._release_write_connection()
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _write_connection(self) -> Connection:
+        """The connection this store writes events on (opened on first use, kept, autocommit)."""
+        conn: Connection | None = self.__dict__.get("_events_conn")
+        if conn is None or conn.closed or conn.invalidated:
+            if conn is not None:
+                self._release_write_connection()
+            if not self.__dict__.get("_events_conn_watched"):
+                # every engine.dispose() (close, reset after a failure) lets it go too
+                sa.event.listen(
+                    self.engine, "engine_disposed", functools.partial(_release, weakref.ref(self))
+                )
+                self._events_conn_watched = True
+            conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            self._events_conn = conn
+        return conn
+
+    def _release_write_connection(self) -> None:
+        """Close the write connection's socket now (not back into a pool that may have been
+        disposed already); a later write opens a new one."""
+        with self._lock:
+            conn = self.__dict__.pop("_events_conn", None)
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    conn.invalidate()
+                with contextlib.suppress(Exception):
+                    conn.close()
 
     def append_many(self, events: Iterable[Event]) -> int:
         """Write many events in one transaction (bulk import); returns how many were new."""
@@ -129,3 +202,34 @@ class EventWrites:
             written += cur.rowcount if ignore_duplicates else len(batch)
         cur.close()
         return written
+
+
+@functools.cache
+def _event_statement(with_item: bool) -> Any:
+    """PostgreSQL: insert-or-ignore an event returning its new id (nothing when its
+    ``(client_id, client_seq)`` is stored); ``with_item``: and, in the same statement, the
+    item's row (``content``; task, id and time are the event's) unless the task has it."""
+    e, i = schema.events, schema.items
+    event_columns = [c for c in EVENT_COLUMNS if c != "id"]
+    event = (
+        insert_ignore("postgresql", e, ["client_id", "client_seq"])
+        .values({c: sa.bindparam(c, type_=e.c[c].type) for c in event_columns})
+        .returning(e.c.id)
+    )
+    if not with_item:
+        return event
+    item_columns = ("task", "item_id", "item_kind", "content", "created_us")
+    shown = (
+        insert_ignore("postgresql", i, schema.ITEMS_KEY_POSTGRESQL)
+        .values({c: sa.bindparam(c, type_=i.c[c].type) for c in item_columns})
+        .cte("shown")
+    )
+    written = event.cte("written")
+    return sa.select(written.c.id).add_cte(shown)
+
+
+def _release(ref: weakref.ref[EventWrites], _engine: Any) -> None:
+    """``engine_disposed``: the store's write connection goes with the pool."""
+    store = ref()
+    if store is not None:
+        store._release_write_connection()

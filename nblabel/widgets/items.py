@@ -12,13 +12,17 @@ from ..core import ids, limits
 from ..core.frames import is_missing
 
 EMPTY = None  # what an item field holds when the cell is NaN/None
+#: Encoded ids an :class:`ItemSource` keeps (per position; emptied when full).
+KEY_CACHE = 65_536
 
 
 class ItemSource:
     """Read-only access to the rows of a DataFrame by position or by encoded id.
 
     The DataFrame is not copied; only the columns named in ``columns`` are read, one cell at a
-    time, when an item is sent to the browser.
+    time, when an item is sent to the browser — straight from each column's array (see
+    :func:`_cell_reader`), not through pandas' indexing, which cost more than the rest of a
+    window. Encoded ids are kept once computed (:data:`KEY_CACHE` of them).
     """
 
     def __init__(self, df: pd.DataFrame, columns: dict[str, str | None]) -> None:
@@ -40,6 +44,8 @@ class ItemSource:
         self.index = index
         self.columns = {role: col for role, col in columns.items() if col is not None}
         self._series = {role: df[col] for role, col in self.columns.items()}
+        self._cells = {role: _cell_reader(series) for role, series in self._series.items()}
+        self._keys: dict[int, tuple[str, str]] = {}  # position -> (encoded id, id kind)
         self._int_index = pd.api.types.is_integer_dtype(index.dtype) and not pd.api.types.is_bool_dtype(
             index.dtype
         )
@@ -76,11 +82,17 @@ class ItemSource:
     # ids -----------------------------------------------------------------
     def key(self, pos: int) -> str:
         """Encoded id of the item at ``pos``."""
-        return ids.encode(self.index[pos])[0]
+        return self.key_and_kind(pos)[0]
 
     def key_and_kind(self, pos: int) -> tuple[str, str]:
         """Encoded id and id kind of the item at ``pos``."""
-        return ids.encode(self.index[pos])
+        found = self._keys.get(pos)
+        if found is None:
+            found = ids.encode(self.index[pos])
+            if len(self._keys) >= KEY_CACHE:
+                self._keys.clear()
+            self._keys[pos] = found
+        return found
 
     def label(self, pos: int) -> Any:
         """The original index label at ``pos`` (as a plain Python value)."""
@@ -119,7 +131,7 @@ class ItemSource:
 
     def cell(self, role: str, pos: int) -> Any:
         """The cell for ``role`` at ``pos``; NaN/None/NA become ``None``."""
-        value = self._series[role].iloc[pos]
+        value = self._cells[role](pos)
         return EMPTY if is_missing(value) else value
 
     def text(self, role: str, pos: int) -> str | None:
@@ -159,6 +171,28 @@ class ItemSource:
             bad = _plain(self.index[np.flatnonzero(np.isnan(keys))[0]])
             raise ValueError(f"{source} has a missing priority at row {bad!r}")
         return np.argsort(keys, kind="stable")
+
+
+def _cell_reader(series: pd.Series) -> Callable[[int], Any]:
+    """``read(pos)``: the cell of ``series`` at position ``pos``, as ``series.iloc[pos]`` gives
+    it (up to the missing marker of Arrow text, which :meth:`ItemSource.cell` turns into
+    ``None`` either way), without pandas' indexing machinery and without copying the column:
+    a NumPy array of objects, numbers or booleans is indexed directly, Arrow-backed text through
+    its ``pyarrow`` array, any other extension array (dates, categories, ...) through its own
+    ``__getitem__``."""
+    values = series.array
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "biufcO":
+        array = series.to_numpy(copy=False)  # the column's own array: no copy
+        return array.__getitem__
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        arrow = values.__arrow_array__()  # a pyarrow ChunkedArray over the same buffers
+
+        def read(pos: int) -> Any:
+            return arrow[pos].as_py()
+
+        return read
+    return values.__getitem__
 
 
 def _check_ids_storable(index: pd.Index) -> None:

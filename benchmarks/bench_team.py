@@ -1,0 +1,375 @@
+"""Team write throughput on PostgreSQL: 20 annotator processes labeling at once, against raw
+psycopg INSERT + COMMIT from the same processes.
+
+Budget (issue 16, item 3): the labelers' events/s >= 0.8x the raw peer's, measured in the same
+run on the same server.
+
+Each of 20 writer processes (one interpreter each, started before the clock) runs, per round,
+three phases, each released for all 20 at once through a file barrier:
+
+  * ``classify``: a plain ``nl.Classify`` of its own (``annotator=`` its name) over a
+    ``PER_WRITER``-item DataFrame, ``w.annotate(w.current, label)`` until the queue is done;
+    all 20 write to one task of the store;
+  * ``session``: ``nl.Session(...).labeler(name)`` of a shared session (20 annotators,
+    overlap 2, ``PER_WRITER`` items each), labeling its whole queue the same way;
+  * ``raw``: the peer. The same process, with psycopg 3 (no SQLAlchemy), one
+    ``INSERT ... ON CONFLICT (client_id, client_seq) DO NOTHING RETURNING id`` of an event row
+    built exactly as the store builds one (``Event.row()``) into an identical ``nbl_events``
+    table (its own database on the same server), then ``COMMIT``: one event per transaction,
+    ``PER_WRITER`` rows. The widgets also write the item's row (``nbl_items``: what it showed)
+    in the same transaction as its first label; the peer writes only the event.
+
+Events/s of a phase = all events of the 20 writers / (last writer's end - first writer's
+start). Figures are medians over ``ROUNDS`` rounds; the ratio is taken per round (each widget
+phase against the raw phase of the same round) and its median printed. The events are checked
+afterwards: each phase's exact count, no (item, annotator) twice, the session's plan held.
+
+The server is the tests' throw-away PostgreSQL (``tests/pg_server.py``: ``initdb`` in a temp
+dir, ``fsync=off``), so the figures measure the client path and the server's CPU, not a disk
+flush. The machine is shared (2 CPUs): 20 writers and the server compete for them, which is why
+CPU per event in the writers is printed too.
+
+``--profile`` (no PostgreSQL server is shared): one process alone, ``w.annotate`` under
+cProfile for a plain Classify and a session labeler on a private throw-away server; prints
+the top functions by cumulative and by own time.
+
+Run: ``python benchmarks/bench_team.py`` (about 2 minutes; temp files are removed).
+Environment: ``NBL_BENCH_ROUNDS`` (default 3), ``NBL_BENCH_EVENTS`` (events per writer and
+phase, default 500).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(1, str(ROOT))
+sys.path.insert(2, str(ROOT / "tests"))
+from _common import figure, footer, header, median  # noqa: E402
+
+WRITERS = 20
+PER_WRITER = int(os.environ.get("NBL_BENCH_EVENTS", 500))
+ROUNDS = int(os.environ.get("NBL_BENCH_ROUNDS", 3))
+OVERLAP = 2
+SESSION_ITEMS = WRITERS * PER_WRITER // OVERLAP
+LABELS = ["pos", "neg"]
+ANNOTATORS = [f"a{i}" for i in range(WRITERS)]
+PHASES = ("classify", "session", "raw")
+BUDGET = 0.8
+
+
+def frame(n: int) -> Any:
+    import pandas as pd
+
+    return pd.DataFrame({"text": [f"item {i}: a short review to label" for i in range(n)]})
+
+
+def make_session(store: Any, rnd: int) -> Any:
+    import nblabel as nl
+
+    return nl.Session(
+        store, f"session-{rnd}", widget=nl.Classify, data=frame(SESSION_ITEMS), annotators=ANNOTATORS,
+        overlap=OVERLAP, gold_rate=0.0, calibration=0, seed=rnd, text="text", labels=LABELS,
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------------- worker side
+def wait_file(path: Path, timeout: float = 900.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no {path.name} after {timeout} s")
+        time.sleep(0.005)
+
+
+def label_all(w: Any) -> tuple[int, list[Any]]:
+    """``w.annotate(w.current, label)`` until the queue is done; (events, bad statuses)."""
+    bad: list[Any] = []
+    w.observe(lambda change: bad.append(change["new"]) if change["new"].get("state") != "ok" else None, "_status")
+    n = 0
+    while w.current is not None:
+        w.annotate(w.current, LABELS[n % 2])
+        n += 1
+    return n, bad
+
+
+def raw_rows(rnd: int, name: str) -> list[tuple[Any, ...]]:
+    """The peer's rows: events built as the store builds them, one per item."""
+    from nblabel.core.event import Event
+    from nblabel.store import EVENT_COLUMNS
+
+    columns = [c for c in EVENT_COLUMNS if c != "id"]
+    rows = []
+    for i in range(PER_WRITER):
+        row = Event(
+            task=f"raw-{rnd}", item_id=str(i), item_kind="int", annotator=name, kind="label",
+            value=LABELS[i % 2], client_id=f"raw-{rnd}-{name}", client_seq=i + 1,
+        ).row()  # fmt: skip
+        rows.append(tuple(row.get(c) for c in columns))
+    return rows
+
+
+def raw_insert_sql() -> str:
+    from nblabel.store import EVENT_COLUMNS
+
+    columns = [c for c in EVENT_COLUMNS if c != "id"]
+    return (
+        f"INSERT INTO nbl_events ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
+        "ON CONFLICT (client_id, client_seq) DO NOTHING RETURNING id"
+    )
+
+
+def worker(index: int, url: str, raw_url: str, barrier: str) -> None:
+    """One writer: per round, a plain Classify, a session labeler, then the raw peer."""
+    import psycopg
+
+    import nblabel as nl
+
+    gate = Path(barrier)
+    name = ANNOTATORS[index]
+    df = frame(PER_WRITER)
+    store = nl.Store(url)
+    raw = psycopg.connect(raw_url)
+    sql = raw_insert_sql()
+
+    def timed(tag: str, run: Any) -> None:
+        (gate / f"ready-{tag}-{index}").write_text("")
+        wait_file(gate / f"go-{tag}")
+        start, cpu = time.time(), time.process_time()
+        extra = run()
+        end, cpu = time.time(), time.process_time() - cpu
+        (gate / f"done-{tag}-{index}").write_text(json.dumps({"start": start, "end": end, "cpu": cpu, **extra}))
+
+    for rnd in range(ROUNDS):
+        w = nl.Classify(df, text="text", labels=LABELS, task=f"classify-{rnd}", annotator=name, store=store)
+
+        def classify(w: Any = w) -> dict[str, Any]:
+            n, bad = label_all(w)
+            return {"n": n, "bad": len(bad), "pending": w.pending}
+
+        timed(f"classify{rnd}", classify)
+        w.close()
+
+        labeler = make_session(store, rnd).labeler(name)
+
+        def session(w: Any = labeler) -> dict[str, Any]:
+            n, bad = label_all(w)
+            return {"n": n, "bad": len(bad), "pending": w.pending}
+
+        timed(f"session{rnd}", session)
+        labeler.close()
+
+        rows = raw_rows(rnd, name)
+
+        def peer(rows: list[tuple[Any, ...]] = rows) -> dict[str, Any]:
+            for row in rows:
+                with raw.cursor() as cur:
+                    cur.execute(sql, row)
+                    cur.fetchall()
+                raw.commit()
+            return {"n": len(rows)}
+
+        timed(f"raw{rnd}", peer)
+    raw.close()
+    store.close()
+
+
+# ---------------------------------------------------------------------- parent side
+def wait_all(gate: Path, prefix: str, procs: list[subprocess.Popen], timeout: float = 900.0) -> None:
+    deadline = time.monotonic() + timeout
+    while len(list(gate.glob(f"{prefix}-*"))) < len(procs):
+        dead = [i for i, p in enumerate(procs) if p.poll() is not None]
+        if dead:
+            log = gate / f"stderr-{dead[0]}.txt"
+            err = log.read_text() if log.exists() else ""
+            raise RuntimeError(f"writer {dead[0]} exited with {procs[dead[0]].returncode}: {err[-3000:]}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"waiting for {prefix}")
+        time.sleep(0.01)
+
+
+def phase(gate: Path, tag: str, procs: list[subprocess.Popen]) -> dict[str, Any]:
+    """Release one phase once every writer is ready; the overall rate when all are done."""
+    wait_all(gate, f"ready-{tag}", procs)
+    (gate / f"go-{tag}").write_text("")
+    wait_all(gate, f"done-{tag}", procs)
+    reports = [json.loads((gate / f"done-{tag}-{i}").read_text()) for i in range(len(procs))]
+    total = sum(r["n"] for r in reports)
+    span = max(r["end"] for r in reports) - min(r["start"] for r in reports)
+    return {
+        "total": total,
+        "rate": total / span,
+        "span": span,
+        "cpu_per_event": sum(r["cpu"] for r in reports) / total,
+        "errors": sum(r.get("bad", 0) + r.get("pending", 0) for r in reports),
+        "load": os.getloadavg()[0],
+    }
+
+
+def check_events(url: str, raw_url: str) -> tuple[int, int, int]:
+    """(phases with the exact events, phases checked, raw rows): counts, no doubles, the plan."""
+    import psycopg
+
+    import nblabel as nl
+
+    store = nl.Store(url)
+    good = checked = 0
+    try:
+        for rnd in range(ROUNDS):
+            events = store.annotations(f"classify-{rnd}", columns=["item_id", "annotator", "kind"])
+            checked += 1
+            good += int(
+                len(events) == WRITERS * PER_WRITER and not events.duplicated(["item_id", "annotator"]).any()
+            )
+            session = make_session(store, rnd)
+            events = store.annotations(f"session-{rnd}", columns=["item_id", "annotator", "kind"])
+            held = events.groupby("item_id")["annotator"].agg(sorted)
+            plan = session.assignments()["annotators"]
+            checked += 1
+            good += int(
+                len(events) == SESSION_ITEMS * OVERLAP
+                and not events.duplicated(["item_id", "annotator"]).any()
+                and held.to_dict() == plan.to_dict()
+            )
+    finally:
+        store.close()
+    with psycopg.connect(raw_url) as conn:
+        raw = conn.execute("SELECT count(*) FROM nbl_events").fetchone()[0]
+    return good, checked, raw
+
+
+def bench_team() -> None:
+    from pg_server import PostgresServer, pg_bin
+
+    import nblabel as nl
+
+    if pg_bin() is None:
+        figure("PostgreSQL, 20 writers", "SKIP: PostgreSQL binaries not installed")
+        return
+    server = PostgresServer()
+    procs: list[subprocess.Popen] = []
+    try:
+        url, raw_url = server.new_database(), server.new_database()
+        nl.Store(url).close()  # the schema, created once before the writers open it
+        nl.Store(raw_url).close()  # the peer's table: the same schema, in its own database
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(p for p in [str(ROOT), os.environ.get("PYTHONPATH")] if p),
+        }
+        runs: dict[str, list[dict[str, Any]]] = {p: [] for p in PHASES}
+        with tempfile.TemporaryDirectory(prefix="nbl-bench-team-") as tmp:
+            gate = Path(tmp)
+            for i in range(WRITERS):
+                with open(gate / f"stderr-{i}.txt", "w") as log:
+                    procs.append(
+                        subprocess.Popen(
+                            [sys.executable, __file__, "--worker", str(i), url, raw_url, tmp],
+                            stdout=subprocess.DEVNULL, stderr=log, env=env,
+                        )  # fmt: skip
+                    )
+            for rnd in range(ROUNDS):
+                for name in PHASES:
+                    runs[name].append(phase(gate, f"{name}{rnd}", procs))
+            for p in procs:
+                p.wait(timeout=120)
+        raw_rates = [r["rate"] for r in runs["raw"]]
+        raw_cpu = median([r["cpu_per_event"] for r in runs["raw"]])
+        figure(
+            f"raw peer: psycopg INSERT + COMMIT, {WRITERS} processes, events/s in total",
+            f"median {median(raw_rates):,.0f}/s (rounds: {', '.join(f'{r:,.0f}' for r in raw_rates)}; "
+            f"{runs['raw'][0]['total']:,} events a round); client CPU {raw_cpu * 1e3:.2f} ms/event",
+        )
+        for name, what in (("classify", "nl.Classify"), ("session", "session.labeler")):
+            rates = [r["rate"] for r in runs[name]]
+            ratios = [s / r for s, r in zip(rates, raw_rates, strict=True)]
+            cpu = median([r["cpu_per_event"] for r in runs[name]])
+            ratio = median(ratios)
+            figure(
+                f"{what}: {WRITERS} processes, w.annotate events/s in total",
+                f"median {median(rates):,.0f}/s (rounds: {', '.join(f'{r:,.0f}' for r in rates)}; "
+                f"{runs[name][0]['total']:,} events a round); client CPU {cpu * 1e3:.2f} ms/event "
+                f"({cpu / raw_cpu:.1f}x the peer's); ratio to raw median {ratio:.2f} "
+                f"(rounds: {', '.join(f'{r:.2f}' for r in ratios)})",
+                ratio >= BUDGET,
+                f">= {BUDGET}x raw",
+            )
+        loads = [r["load"] for phase_runs in runs.values() for r in phase_runs]
+        figure("load average (1 min) at the end of each phase", ", ".join(f"{x:.1f}" for x in loads))
+        good, checked, raw = check_events(url, raw_url)
+        errors = sum(r["errors"] for name in ("classify", "session") for r in runs[name])
+        expected_raw = ROUNDS * WRITERS * PER_WRITER
+        figure(
+            "events after the concurrent rounds",
+            f"{good}/{checked} widget phases with exactly the events written, none doubled, the "
+            f"session's plan held; {errors} store errors or pending events seen by the widgets; "
+            f"raw rows {raw:,} of {expected_raw:,}",
+            good == checked and errors == 0 and raw == expected_raw,
+            "exact",
+        )
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        server.stop()
+
+
+# ---------------------------------------------------------------------- profile
+def profile() -> None:
+    """One process alone: w.annotate under cProfile (plain Classify, then a session labeler)."""
+    import cProfile
+    import pstats
+
+    from pg_server import PostgresServer
+
+    import nblabel as nl
+
+    server = PostgresServer()
+    try:
+        url = server.new_database()
+        store = nl.Store(url)
+        for what in ("classify", "session"):
+            if what == "classify":
+                w = nl.Classify(frame(PER_WRITER * 4), text="text", labels=LABELS, task="p", annotator="a0", store=store)
+            else:
+                w = make_session(store, 0).labeler("a0")
+            prof = cProfile.Profile(time.process_time)  # CPU time: the server and the load are not ours
+            t0 = time.perf_counter()
+            prof.enable()
+            n, _bad = label_all(w)
+            prof.disable()
+            elapsed = time.perf_counter() - t0
+            w.close()
+            print(f"## {what}: {n} events alone in {elapsed:.2f} s ({n / elapsed:,.0f}/s under cProfile)")
+            stats = pstats.Stats(prof)
+            stats.sort_stats("cumulative").print_stats(40)
+            stats.sort_stats("tottime").print_stats(25)
+        store.close()
+    finally:
+        server.stop()
+
+
+def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
+        worker(int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5])
+        return 0
+    if len(sys.argv) > 1 and sys.argv[1] == "--profile":
+        profile()
+        return 0
+    header("bench_team")
+    bench_team()
+    footer()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
