@@ -214,3 +214,32 @@ def test_relations_notebook_reads_relation_agreement(tmp_path: Path) -> None:
     assert printed(nb, "kind.gold_score(").split() == ["3", "0.8", "5", "0.4", "7", "0.8"]
     linked = "[('Ada Lovelace', 'located_in', 'London'), ('Charles Babbage', 'located_in', 'London')]"
     assert linked in printed(nb, 'format="spacy")')
+
+
+def test_llm_judge_notebook_checks_the_judge_and_measures_anchoring(tmp_path: Path) -> None:
+    """The LLM judge example: the judge's κ with each person and the majority (fair, the
+    majority's interval down to zero), its flips when the pair is shown the other way round
+    beside the people's left shares; the suggestion report of show_suggestions=0.5 (cy takes
+    eleven of thirteen wrong suggestions, ana one of seven) and both figures."""
+    nb = execute(copy_examples(tmp_path) / "llm_judge.ipynb")
+    assert "JUDGE RECORDED 40 verdicts" in printed(nb, 'print("JUDGE RECORDED"')
+    assert "ASKED AGAIN 0 new verdicts" in printed(nb, 'print("JUDGE RECORDED"')
+    summary = printed(nb, 'print("JUDGE SUMMARY")')
+    pattern = r"^(\w+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+(-?[\d.]+)\s+([\d.]+)"
+    rows = {m[0]: m[1:] for m in re.findall(pattern, summary, re.M)}
+    assert rows["majority"] == ("39", "0.692", "0.333", "0.000", "0.629")
+    assert rows["cy"][2] == "0.389" and rows["ana"][2] == "0.261"
+    bias = printed(nb, 'print("POSITION BIAS")')
+    pattern = r"^model:length_judge\s+(\d+)\s+([\d.]+)(?:\s+[\d.]+){3}\s+(\d+)\s+(\d+)\s+([\d.]+)"
+    judge = re.search(pattern, bias, re.M)
+    assert judge.groups() == ("80", "0.600", "40", "8", "0.2")
+    assert re.search(r"^people\s+118\s+0\.576", bias, re.M)
+    report = printed(nb, 'print("SUGGESTION REPORT")')
+    pattern = r"^(\w+)\s+(\d+)\s+(\d+)\s+[\d.]+\s+[\d.]+\s+(\d+)\s+(\d+)"
+    got = {m[0]: m[1:] for m in re.findall(pattern, report, re.M)}
+    assert got["ana"] == ("31", "29", "7", "1") and got["cy"] == ("39", "21", "13", "11")
+    assert got["all"] == ("100", "80", "29", "17")
+    assert re.search(r"^all(\s+\S+){7}\s+0\.750\s+0\.900\s+-0\.150\s+-0\.255\s+-0\.037$", report, re.M)
+    figures = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+               if "image/png" in o.get("data", {})]  # fmt: skip
+    assert len(figures) == 2  # report.plot() and nl.plot_suggestions(...)

@@ -97,7 +97,8 @@ def _draw_accuracy(ax: Any, report: pd.DataFrame) -> None:
     for yy, (_, row) in zip(y, report.iterrows(), strict=True):
         d = row["accuracy_diff"]
         if not math.isnan(d):
-            ax.text(1.03, yy, f"{d:+.0%} [{row['accuracy_diff_low']:+.0%}, {row['accuracy_diff_high']:+.0%}]",
+            low, high = row["accuracy_diff_low"] * 100, row["accuracy_diff_high"] * 100
+            ax.text(1.03, yy, f"{d * 100:+.0f} pts [{low:+.0f}, {high:+.0f}]",
                     va="center", fontsize=8, color=_INK, transform=ax.get_yaxis_transform())  # fmt: skip
     ax.set_yticks(y, [_fit(n, 16, 1) for n in names])
     ax.set_xlim(-0.02, 1.02)
