@@ -346,7 +346,79 @@ def test_multi_label_uses_per_label_probabilities(tmp_path: Path) -> None:
     d = w.why(detail=True)
     row = np.array([q[df.loc[w.current, "text"]]])
     assert d["score"] == pytest.approx(float(active.entropy(row, multi=True)[0]))
-    assert " present)=" in w.why() and "P(a present)=" in w.why(detail=False) + "P(a present)="
+    assert re.search(r"P\((a|b|c) present\)=0\.\d\d", w.why())
+    w.close()
+
+
+def test_multi_label_estimator_is_fit_on_an_indicator_matrix(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import make_pipeline
+
+    topics = ["sports", "politics", "music"]
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"text": [" ".join(rng.choice([*topics, "other"], 3)) for _ in range(40)]})
+    pipe = make_pipeline(TfidfVectorizer(), OneVsRestClassifier(LogisticRegression()))
+    w = nl.Classify(
+        df, text="text", labels=topics, multi=True, task="m", store=tmp_path / "s.db", model=pipe,
+        min_per_label=1, refit_every=4,
+    )  # fmt: skip
+    for _ in range(12):
+        w.annotate(w.current, [t for t in topics if t in df.loc[w.current, "text"]])
+    assert w._active.wait()
+    d = w.why(detail=True)
+    assert d["reason"] == "uncertainty" and w._active.error is None
+    assert set(d["probabilities"]) == set(topics)  # one probability of presence per label
+    q = np.array([d["probabilities"][t] for t in topics])
+    # least confidence of the most likely label set, each label present or not on its own
+    assert d["score"] == pytest.approx(1 - np.prod(np.maximum(q, 1 - q)))
+    assert " present)=" in w.why()
+    w.close()
+
+
+def test_compare_orders_by_the_choice(store_url: str) -> None:
+    df = pd.DataFrame(
+        {
+            "prompt": [f"q{i}" for i in range(8)],
+            "a": [f"a{i}" for i in range(8)],
+            "b": [f"b{i}" for i in range(8)],
+        }
+    )
+    seen: list[pd.DataFrame] = []
+
+    def refit(labeled: pd.DataFrame):
+        seen.append(labeled)
+        # P(A) from the prompt's number: q5 is a toss-up between A and B
+        return lambda rows: np.array([[0.45, 0.45, 0.1, 0.0] if p == "q5" else [0.9, 0.05, 0.05, 0.0]
+                                      for p in rows["prompt"]])  # fmt: skip
+
+    w = nl.Compare(
+        df,
+        a="a",
+        b="b",
+        prompt="prompt",
+        task="cmp",
+        annotator="ana",
+        store=store_url,
+        model=refit,
+        min_per_label=0,
+    )
+    w.annotate(w.current, {"choice": "A"})
+    assert w._active.wait()
+    assert list(seen[-1].columns) == ["prompt", "a", "b", "label", "value"]
+    assert seen[-1]["label"].tolist() == ["A"]  # the choice is the class
+    # the seeded cold-start order of ana is 0, 2, 7, 3, 4, 1, 5, 6: 0 is labeled, 2 is on screen,
+    # 7 already on its way; the toss-up 5 comes next instead of sixth
+    assert [w.current, *[w.items.label(p) for p in w.queue.next_undone(w.items.position(w.current), 2)]] == [
+        2,
+        7,
+        5,
+    ]
+    assert w.why(5).startswith(
+        "uncertainty 0.55 (model v1 fit on 1 labels; P(A)=0.45, P(B)=0.45, P(tie)=0.10)"
+    )
     w.close()
 
 

@@ -558,7 +558,12 @@ class ActiveOrder:
                 need = (
                     f"{len(short)} of {n} labels have fewer than {self.min_per_label} examples"
                     if len(short) > 1
-                    else f"{short[0]!s} has fewer than {self.min_per_label} examples"
+                    else f"{short[0]!s} has "
+                    + (
+                        "no example yet"
+                        if self.min_per_label == 1
+                        else f"fewer than {self.min_per_label} examples"
+                    )
                 )
             else:
                 need = f"waiting for the first model fit on {d.get('waiting') or 'labels'}"
