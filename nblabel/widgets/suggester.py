@@ -176,14 +176,18 @@ class Suggester:
         self._arrived(list(found))
 
     def _next_batch(self) -> list[int]:
-        """The next items without a suggestion in serving order: the one on screen first."""
+        """The next items without a suggestion in serving order (the one on screen first), once
+        fewer than a batch of those ahead have theirs: so the model gets full batches."""
         w = self._w
         with w._lock:
             current = w._current
             if current is None:
                 return []
             ahead = w.queue.next_undone(current, self.batch * AHEAD_BATCHES)
-        return [p for p in dict.fromkeys([current, *ahead]) if p not in self._tried][: self.batch]
+        window = list(dict.fromkeys([current, *ahead]))
+        if all(p in self._tried for p in window[: self.batch]):
+            return []  # a batch or more ahead already: wait, then ask for a full batch
+        return [p for p in window if p not in self._tried][: self.batch]
 
     def _compute(self, positions: list[int]) -> None:
         w = self._w
