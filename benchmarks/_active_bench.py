@@ -59,6 +59,12 @@ ACTIVE_REPORT = """{
 }"""
 
 
+def refit_setup() -> tuple[str, str]:
+    """What ``bench_models.py --refit`` puts in its notebook: the code run before the widget, and
+    the widget's extra options (starting with ``", "``)."""
+    return ACTIVE_SETUP, ", " + ACTIVE_OPTIONS
+
+
 def report_line(report: dict[str, Any]) -> str:
     """One line about the refits that ran during a benchmark (from ``ACTIVE_REPORT``)."""
     if not report.get("refits"):
