@@ -438,3 +438,42 @@ def test_model_annotators_never_escalate_count_for_overlap_or_decide_a_session(s
     pd.testing.assert_frame_equal(s.final_labels(), final_before)
     pd.testing.assert_frame_equal(s.progress(), progress_before)
     assert "model:judge" not in set(s.assignments()["annotators"].explode())
+
+
+def test_a_compare_judge_beside_people_is_recorded_unswapped_and_never_shown(tmp_path):
+    df = pd.DataFrame({"prompt": [f"p{i}" for i in range(8)], "x": ["short"] * 8, "y": ["a longer one"] * 8},
+                      index=range(8))  # fmt: skip
+
+    def longer(batch: pd.DataFrame) -> list[Any]:
+        return [{"choice": "B", "justification": ""} for _ in range(len(batch))]
+
+    w = nl.Compare(df, prompt="prompt", a="x", b="y", task="c", annotator="ana", store=tmp_path / "s.db",
+                   suggest=longer, require_justification=True)  # fmt: skip
+    wait_for(lambda: w._suggester.ready(7))
+    assert any(w.swapped(i) for i in range(8))  # some pairs are shown B on the left to ana
+    out = Browser(w).send({"type": "hello"})
+    assert all("suggestion" not in item["payload"] for item in out["items"])  # no suggestion UI
+    w.annotate(0, {"choice": "A", "justification": "shorter is better"})
+    ann = w.store.annotations("c")
+    model = ann[ann["annotator"] == "model:longer"]
+    assert len(model) == 8 and not any(v["swapped"] for v in model["value"])  # the columns as they are
+    mine = ann[ann["annotator"] == "ana"]
+    assert mine["suggestion"].iloc[0]["choice"] == "B" and mine["suggestion_shown"].tolist() == [False]
+    w.close()
+
+
+def test_spans_with_relations_suggest_the_spans_of_a_models_value(tmp_path):
+    df = pd.DataFrame({"text": ["Ada works for Acme"]}, index=["d1"])
+
+    def linker(batch: pd.DataFrame) -> list[Any]:
+        spans = [{"start": 0, "end": 3, "label": "PER"}, {"start": 14, "end": 18, "label": "ORG"}]
+        return [{"spans": spans, "relations": [{"head": 0, "child": 1, "label": "works_for"}]}] * len(batch)
+
+    w = nl.Spans(df, text="text", labels=["PER", "ORG"], task="r", annotator="ana", store=tmp_path / "s.db",
+                 relations=["works_for"], suggest=linker)  # fmt: skip
+    wait_for(lambda: w._suggester.ready(0))
+    spans = [{"start": 0, "end": 3, "label": "PER"}, {"start": 14, "end": 18, "label": "ORG"}]
+    assert w._suggestion(0) == spans
+    model = w.store.annotations("r", annotator="model:linker")
+    assert model["value"].iloc[0]["relations"] == [{"head": 0, "child": 1, "label": "works_for"}]
+    w.close()

@@ -21,6 +21,7 @@ session's policy uses (:class:`nblabel.sessions.policy.Labeler`) and the subclas
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import os
 import threading
@@ -114,7 +115,10 @@ class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol
         # Active ordering (order="uncertainty", model=): checked before the store too.
         strategy = check_active(order, model, refit_every, min_per_label, list(df.columns))
         self._active = (
-            None if strategy is None else ActiveOrder(self, strategy, model, refit_every, min_per_label)
+            None
+            if strategy is None
+            # a re-rank leaves the items already in the browser (on screen and PREFETCH ahead) in place
+            else ActiveOrder(self, strategy, model, refit_every, min_per_label, keep=PREFETCH)
         )
         self._order = order
         # A store given as a URL or path (or None) is this widget's own: close() releases it.
@@ -406,6 +410,13 @@ class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol
         """The model suggestion for the item at ``pos`` in stored form, or ``None`` (default:
         the ``suggest=`` model's, once ready)."""
         return self._suggested_cell(pos)
+
+    def _check_model_value(self, value: Any, pos: int) -> Any:
+        """A model's output for the item at ``pos`` in stored form: the task kind's
+        ``check_value`` on the item as the task records it (the task's own config, no sides
+        swapped: a model sees the columns as they are)."""
+        item = dataclasses.replace(self._item_context(pos), swapped=False, config=self._kind_config)
+        return self.task_kind.check_value(value, item)
 
     def _suggested_cell(self, pos: int) -> Any:
         """The raw suggestion for the item at ``pos``: the ``suggest=`` model's (stored form,

@@ -233,6 +233,8 @@ class Spans(LabelWidget):
         item = self._item_context(pos)
         item = dataclasses.replace(item, where=f"suggestions column, {item.where}")
         if self.relations:  # suggested spans, to accept or reject
+            if isinstance(cell, dict) and self._suggester is not None:
+                cell = cell.get("spans") or []  # a model's {spans, relations}: its spans are suggested
             if isinstance(cell, dict):
                 raise ValueError(f"{item.where}: suggestions are lists of spans (relations: by hand)")
             return self.task_kind.check_value(list(cell), item)["spans"]

@@ -194,7 +194,7 @@ class Suggester:
         batch = w.items.df.iloc[positions]
         if self.source.fn is not None:
             self.calls += 1
-        result = run_batch(self.source, batch, lambda value, i: w._validate_value(value, positions[i]))
+        result = run_batch(self.source, batch, lambda value, i: w._check_model_value(value, positions[i]))
         kept = sorted(result.values)
         for i in kept:
             self._values[positions[i]] = result.values[i]
