@@ -93,7 +93,7 @@ def main() -> None:
                     w.annotate(item, "pos")
                     times.append(time.perf_counter() - t0)
         assert len(owner_times) == len(login_times) == ITEMS
-        assert w_owner.pending == w_login.pending == 0
+        assert w_owner.pending == w_login.pending == 0 and w_owner.failed.empty and w_login.failed.empty
         line("w.annotate per event", owner_times, login_times, 1.25, "per label with the login")
 
         owner_store, login_store = owner_session.store, login_session.store

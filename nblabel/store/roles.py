@@ -299,7 +299,7 @@ def _ensure_shared(cur: Any, group: str) -> None:
     here = cur.fetchone()[0]
     present = set(_tables(cur))
     digest = _digest(json.dumps([group, here, sorted(present), ANNOTATOR_TABLES, HIDDEN_TABLES,
-                                 _FUNCTIONS, _EVENTS_READ, _EVENTS_WRITE, _ITEMS_POLICY]))  # fmt: skip
+                                 _FUNCTIONS, _EVENTS_READ, _EVENTS_WRITE]))  # fmt: skip
     cur.execute("SELECT value FROM nbl_meta WHERE key = %s", (SETUP_KEY,))
     found = cur.fetchone()
     if has_group and found is not None and found[0] == digest:
@@ -341,8 +341,6 @@ def _set_up(cur: Any, group: str, here: str, present: set[str]) -> None:
         if table == "nbl_events":
             cur.execute(_sql(_EVENTS_READ, group))
             cur.execute(_sql(_EVENTS_WRITE, group))
-        elif table == "nbl_items":
-            cur.execute(_sql(_ITEMS_POLICY, group))
         elif column == "role":
             mine = "CREATE POLICY nbl_annotator ON {} FOR SELECT TO {} USING (role = current_user::text)"
             cur.execute(_sql(mine, table, group))
@@ -378,14 +376,6 @@ _EVENTS_READ = f"""CREATE POLICY nbl_annotator_read ON nbl_events FOR SELECT TO 
                              AND item_id IN (SELECT nbl_answered_items(current_user::text)))))"""
 _EVENTS_WRITE = f"""CREATE POLICY nbl_annotator_write ON nbl_events FOR INSERT TO {{}} WITH CHECK (
   task = {_MY_TASK} AND annotator = {_MY_NAME})"""
-
-#: What an item showed: its task's rows; a row written only with an event of this annotator on
-#: the item (the widget writes both in one transaction), so no one can give an item they have
-#: not labeled the text a report shows for it.
-_ITEMS_POLICY = f"""CREATE POLICY nbl_annotator ON nbl_items TO {{}} USING (task = {_MY_TASK})
-WITH CHECK (task = {_MY_TASK} AND EXISTS (
-  SELECT 1 FROM nbl_events e WHERE e.task = nbl_items.task AND md5(e.item_id) = md5(nbl_items.item_id)
-    AND e.item_id = nbl_items.item_id AND e.annotator = {_MY_NAME}))"""
 
 #: ``SECURITY DEFINER``: they run as the tables' owner (row-level security does not apply to
 #: it), for the login (``session_user``) acting as ``p_role`` only.
