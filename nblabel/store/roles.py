@@ -2,9 +2,10 @@
 
 ``grant(store, task, annotator)`` creates (or gives a new password to) a login role for one
 annotator of a session's task and returns that annotator's store URL; ``revoke`` drops it. The
-first grant in a database sets up what every annotator role shares (idempotent, re-run at each
-grant): a group role, the table privileges of :data:`ANNOTATOR_TABLES`, row-level security
-policies and three ``SECURITY DEFINER`` functions. Connected with an annotator's URL:
+first grant in a database sets up what every annotator role shares (again only when this
+nblabel's definitions or the tables changed): a group role, the table privileges of
+:data:`ANNOTATOR_TABLES`, row-level security policies and three ``SECURITY DEFINER`` functions.
+Connected with an annotator's URL:
 
 - events are inserted only under that annotator's own name and task (``WITH CHECK``);
 - only that annotator's own events are readable — other annotators' events once the session is
@@ -13,7 +14,9 @@ policies and three ``SECURITY DEFINER`` functions. Connected with an annotator's
 - the gold answers and explanations (``nbl_session_gold``) are not readable at all: the labeler
   asks ``nbl_gold_answer`` for the answer of an item it has already answered, which answers only
   when the session gives feedback or has a calibration gate (the first answer is what counts);
-- every other table holds only the rows of its own task (and ``nbl_roles`` only its own row).
+- every other table holds only the rows of its own task (and ``nbl_roles`` only its own row);
+  there, what any item showed (``nbl_items``, ``nbl_session_items``) and which items are gold
+  (``gold_keys`` in the config: the labeler's own process builds its queue) stay readable.
 
 Roles that are not annotator roles see no change (a permissive policy lets them through); the
 tables' owner bypasses row-level security. Identifiers are always quoted by psycopg
