@@ -343,6 +343,9 @@ def test_callable_version_is_stable_and_follows_the_code():
     assert callable_version(a) != callable_version(b)
     assert callable_version(Counting()) == callable_version(Counting())
     assert model_source(a).name == "a" and model_source("col").version == "column"
+    with pytest.raises(ValueError, match="a lambda has no name: give suggest_name="):
+        model_source(lambda batch: ["pos"] * len(batch))
+    assert model_source(lambda batch: [], "mine").annotator == "model:mine"
 
 
 # ====================================================================== nl.record_model

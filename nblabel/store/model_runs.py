@@ -98,6 +98,7 @@ def model_source(
     version: str | None = None,
     *,
     what: str = "suggest=",
+    name_option: str = "suggest_name=",
 ) -> ModelSource:
     """The :class:`ModelSource` of a column name or a callable; ``name`` defaults to the
     callable's ``__name__`` (the column's name), ``version`` to :func:`callable_version`
@@ -118,6 +119,8 @@ def model_source(
         raise ValueError(f"the model's name must be a non-blank string, got {name!r}")
     if version is not None and (not isinstance(version, str) or not version.strip()):
         raise ValueError(f"the model's version must be a non-blank string, got {version!r}")
+    if name is None and default_name == "<lambda>":
+        raise ValueError(f"{what} a lambda has no name: give {name_option} (its events are model:<name>)")
     name = name or default_name
     if name.startswith("model:"):
         name = name[len("model:"):]
@@ -292,7 +295,7 @@ def record_model(
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-    source = model_source(fn_or_column, name, version, what="fn_or_column=")
+    source = model_source(fn_or_column, name, version, what="fn_or_column=", name_option="name=")
     if source.column is not None and source.column not in data.columns:
         raise KeyError(f"no column {source.column!r} in the DataFrame; columns: {list(data.columns)}")
     opened, owns = open_store(store)

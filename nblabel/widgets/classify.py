@@ -31,6 +31,14 @@ class Classify(LabelWidget):
     Krippendorff's α and linear and quadratic weighted Cohen's κ, which count a near miss as
     less of a disagreement than a far one (numeric labels get them without it).
 
+    ``suggest=`` a column, or a callable ``fn(batch: DataFrame) -> values`` (or ``(value,
+    score)`` tuples) called in batches ahead of the annotator in the background: its outputs
+    are stored as the events of the non-voting annotator ``model:<suggest_name>`` (reused by a
+    restarted kernel or another annotator of the same ``suggest_version``) and shown as the
+    suggestion; ``show_suggestions=False`` records them without showing them, a fraction ``p``
+    shows them on a seeded share ``p`` of (item, annotator) pairs (see
+    :mod:`nblabel.widgets.suggester`). ``suggestions=`` (a column) works as before.
+
     Keys: ``1``–``9``, ``0`` then letters pick a label (shown on the buttons); ``Enter``
     confirms (multi-label, or accepts the suggestion); arrows or ``j``/``k`` navigate; ``u`` or
     Backspace undoes; ``s`` skips; ``f`` flags with a comment; ``g`` shows the guidelines.

@@ -46,7 +46,9 @@ class Spans(LabelWidget):
     which). ``overlap=True``: nested and crossing spans are kept and drawn stacked.
     ``tokenizer`` is a callable ``text -> [(start, end), ...]`` (default: words, numbers,
     punctuation, CJK characters, emoji). ``suggestions`` names a column of pre-annotated spans
-    (lists of ``{start, end, label}``), shown dashed to accept or reject.
+    (lists of ``{start, end, label}``), shown dashed to accept or reject; ``suggest=`` a
+    column or a callable ``fn(batch) -> lists of spans`` computes them in the background as the
+    non-voting annotator ``model:<suggest_name>`` (``show_suggestions=`` as in ``Classify``).
 
     ``relations=["works_for", "located_in"]``: draw directed, labeled arcs between spans too.
     Keyboard: ``r`` starts a relation from the selected span (or the span under the token
