@@ -480,3 +480,17 @@ def test_spans_with_relations_suggest_the_spans_of_a_models_value(tmp_path):
     model = w.store.annotations("r", annotator="model:linker")
     assert model["value"].iloc[0]["relations"] == [{"head": 0, "child": 1, "label": "works_for"}]
     w.close()
+
+
+def test_closing_never_waits_for_a_model_call_in_flight(tmp_path):
+    gate = threading.Event()
+    fn = Counting(gate=gate)
+    w = classify(tmp_path / "s.db", fn)
+    assert fn.started.wait(5)
+    began = time.monotonic()
+    w.close()
+    assert time.monotonic() - began < 3
+    gate.set()
+    assert fn.finished.wait(5)
+    time.sleep(0.2)
+    assert nl.Store(tmp_path / "s.db").annotations("t", annotator="model:counting").empty  # dropped

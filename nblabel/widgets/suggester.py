@@ -124,8 +124,10 @@ class Suggester:
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
-    def close(self, timeout: float = 5.0) -> None:
-        """Stop the thread (a model call under way finishes in the background)."""
+    def close(self, timeout: float = 1.0) -> None:
+        """Stop the thread. A model call under way is not waited for beyond ``timeout``: it
+        finishes in the background and its outputs are dropped (the widget's store may be
+        released by then); the next widget asks for them again."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None and self._thread is not threading.current_thread():
@@ -210,6 +212,8 @@ class Suggester:
             w.task, self.source, [w.items.key_and_kind(positions[i]) for i in kept],
             [result.values[i] for i in kept], [result.scores[i] for i in kept],
         )  # fmt: skip
+        if self._stop.is_set():
+            return  # closed meanwhile: the store may be released
         try:
             w.store.append_many(events)
         except Exception as exc:  # shown anyway; the store's failure is said
