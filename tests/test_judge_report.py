@@ -59,6 +59,18 @@ def test_kappa_with_each_person_and_the_majority_against_sklearn(store):
         assert row["items"] == 8
         assert row["agreement"] == pytest.approx(sum(a == b for a, b in zip(JUDGE, values, strict=True)) / 8)
         assert row["kappa_low"] <= row["kappa"] <= row["kappa_high"]
+    # how people agree among themselves: each one's mean kappa with the others, and over all pairs
+    pairs = {
+        (a, b): cohen_kappa_score(PEOPLE[a], PEOPLE[b])
+        for a, b in [("ana", "ben"), ("ana", "cy"), ("ben", "cy")]
+    }
+    assert report.summary.loc["ana", "kappa_people"] == pytest.approx(
+        (pairs["ana", "ben"] + pairs["ana", "cy"]) / 2
+    )
+    assert report.summary.loc["cy", "kappa_people"] == pytest.approx(
+        (pairs["ana", "cy"] + pairs["ben", "cy"]) / 2
+    )
+    assert report.summary.loc["majority", "kappa_people"] == pytest.approx(sum(pairs.values()) / 3)
     # the judge (rows) against the majority (columns), counted by hand
     assert report.confusion.loc["pos", "pos"] == 3  # items 1, 2, 6
     assert report.confusion.loc["pos", "neg"] == 1  # item 3
@@ -137,3 +149,21 @@ def test_compare_judge_flips_beside_the_peoples_position_bias(store):
     assert report.summary.loc["ana", "kappa"] == pytest.approx(
         cohen_kappa_score(["A", "A", "B", "A"], ["A", "A", "B", "tie"]))  # fmt: skip
     assert "Position bias" in str(report)
+
+
+def test_a_multi_label_judge_compares_label_sets(store):
+    store.register_task("m", "classify", ["x", "y", "z"], {"multi": True})
+    w = Writer(store, "m")
+    sets = {"ana": [["x"], ["x", "y"], ["z"], []], "ben": [["x"], ["y", "x"], ["z"], ["y"]]}
+    for name, values in sets.items():
+        for item, value in enumerate(values, start=1):
+            w.add(name, item, sorted(value))
+    for item, value in enumerate([["x"], ["x", "y"], ["y"], []], start=1):
+        w.add("model:tagger", item, value, {"model": "tagger", "version": "1", "score": None})
+    report = nl.judge_report(store.annotations("m"), judge="model:tagger", n_boot=0)
+    judge = ["x", "x + y", "y", ""]
+    assert report.summary.loc["ana", "kappa"] == pytest.approx(
+        cohen_kappa_score(judge, ["x", "x + y", "z", ""])
+    )
+    assert report.summary.loc["ana", "agreement"] == 0.75
+    assert report.confusion.loc["x + y", "x + y"] == 1  # items 1-3 are unanimous; item 4 a tie of two

@@ -229,6 +229,7 @@ def test_llm_judge_notebook_checks_the_judge_and_measures_anchoring(tmp_path: Pa
     rows = {m[0]: m[1:] for m in re.findall(pattern, summary, re.M)}
     assert rows["majority"] == ("39", "0.692", "0.333", "0.000", "0.629")
     assert rows["cy"][2] == "0.389" and rows["ana"][2] == "0.261"
+    assert re.search(r"^majority\s.*fair\s+0\.720$", summary, re.M)  # people with each other
     bias = printed(nb, 'print("POSITION BIAS")')
     pattern = r"^model:length_judge\s+(\d+)\s+([\d.]+)(?:\s+[\d.]+){3}\s+(\d+)\s+(\d+)\s+([\d.]+)"
     judge = re.search(pattern, bias, re.M)

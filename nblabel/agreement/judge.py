@@ -39,7 +39,7 @@ from .suggestions import wilson_interval
 __all__ = ["JudgeReport", "judge_report"]
 
 #: The columns of :attr:`JudgeReport.summary`.
-SUMMARY_COLUMNS = ["items", "agreement", "kappa", "kappa_low", "kappa_high", "reading"]
+SUMMARY_COLUMNS = ["items", "agreement", "kappa", "kappa_low", "kappa_high", "reading", "kappa_people"]
 #: The columns of :attr:`JudgeReport.position_bias`.
 BIAS_COLUMNS = [
     "decided", "left_share", "left_low", "left_high", "p_value", "pairs", "flips", "flip_rate", "flip_low",
@@ -51,9 +51,11 @@ class JudgeReport:
     """How a judge (``model:<name>``) agrees with people. ``summary``: one row per person and
     one for the reference (``gold`` or ``majority``) — ``items`` both labeled, ``agreement``
     (share of the same category), Cohen's ``kappa`` with ``kappa_low``/``kappa_high`` and its
-    Landis & Koch ``reading``; ``confusion``: judge (rows) × reference (columns) counts;
-    ``position_bias``: the judge's and the people's (``None`` unless the judge saw both
-    orders); ``plot()`` draws κ with intervals and the confusion heatmap."""
+    Landis & Koch ``reading``, and ``kappa_people``: that person's mean κ with the other people
+    (on the reference's row, the mean over every pair of people), to read the judge's κ
+    against; ``confusion``: judge (rows) × reference (columns) counts; ``position_bias``: the
+    judge's and the people's (``None`` unless the judge saw both orders); ``plot()`` draws κ
+    with intervals and the confusion heatmap."""
 
     def __init__(
         self,
@@ -188,6 +190,9 @@ def judge_report(
     rows[reference_name if reference_name not in rows else f"{reference_name} (reference)"] = _kappa_row(
         verdicts, reference, order, n_boot, level, seed
     )
+    between = _people_kappa(columns, order)
+    for key, row in rows.items():
+        row.append(between.get(key, between["all"]))
     summary = pd.DataFrame.from_dict(rows, orient="index", columns=SUMMARY_COLUMNS)
     summary.index.name = "against"
     summary["items"] = summary["items"].astype("int64")
@@ -258,6 +263,29 @@ def _kappa_row(
                 "cohen_kappa", both, n_boot=n_boot, level=level, seed=seed, labels=order
             )
     return [n, agreement, kappa, low, high, ag.landis_koch(kappa)]
+
+
+def _people_kappa(columns: dict[Any, pd.Series], order: list[Any]) -> dict[Any, float]:
+    """Each person's mean Cohen's κ with the other people (on the items both labeled), and under
+    ``"all"`` the mean over every pair of people: how far people agree among themselves, to
+    read the judge's κ against."""
+    names = list(columns)
+    pair: dict[tuple[Any, Any], float] = {}
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            both = pd.concat([columns[a].rename("a"), columns[b].rename("b")], axis=1, join="inner").dropna()
+            if len(both):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", UserWarning)
+                    pair[a, b] = ag.cohen_kappa(both["a"], both["b"], labels=order)
+    finite = {k: v for k, v in pair.items() if not math.isnan(v)}
+    out: dict[Any, float] = {str(n): _mean([v for (a, b), v in finite.items() if n in (a, b)]) for n in names}
+    out["all"] = _mean(list(finite.values()))
+    return out
+
+
+def _mean(values: list[float]) -> float:
+    return float(np.mean(values)) if values else math.nan
 
 
 def _confusion(judge: pd.Series, reference: pd.Series, order: list[Any], name: str, ref: str) -> pd.DataFrame:

@@ -78,6 +78,11 @@ def _draw_kappa(ax: Any, summary: Any, report: Any) -> None:
             ax.scatter([kappa], [yy], color=colour, s=30, zorder=3)
         ax.text(1.02, yy, f"{kappa:.2f} · {int(row['items'])} items", va="center", fontsize=8, color=_INK,
                 transform=ax.get_yaxis_transform())  # fmt: skip
+    between = float(summary["kappa_people"].iloc[-1]) if "kappa_people" in summary else math.nan
+    if not math.isnan(between):  # how far people agree among themselves
+        ax.axvline(between, color=_MUTED, linestyle="--", linewidth=1, zorder=2)
+        ax.text(between, 0.01, " people with\n each other", fontsize=7.5, color=_MUTED, va="bottom",
+                transform=ax.get_xaxis_transform())  # fmt: skip
     ax.set_yticks(y, [_fit(name, 16, 1) for name in summary.index])
     ax.set_xlim(min(-0.1, float(np.nanmin(summary["kappa_low"].to_numpy(float), initial=0.0)) - 0.05), 1.0)
     ax.set_ylim(-0.7, len(summary) - 0.3)
