@@ -11,7 +11,12 @@ import pandas as pd
 import pytest
 
 import nblabel as nl
-from nblabel.agreement.suggestions import newcombe_interval, suggestion_report, wilson_interval
+from nblabel.agreement.suggestions import (
+    newcombe_interval,
+    suggestion_report,
+    suggestion_table,
+    wilson_interval,
+)
 from nblabel.core import registry
 from nblabel.core.event import Event
 
@@ -81,6 +86,9 @@ def test_report_by_hand_against_gold(store):
     assert report.loc[:, "accept_rate"].tolist() == pytest.approx([2 / 3, 3 / 4, 5 / 7])
     assert report.loc[:, "wrong_accept_rate"].tolist() == pytest.approx([1.0, 1 / 2, 2 / 3])
     assert report.loc[:, "hidden_match_rate"].tolist() == pytest.approx([1 / 2, 1 / 2, 2 / 4])
+    # a label is one part: the wrong parts are the wrong suggestions
+    assert report.loc[:, "wrong_parts_shown"].tolist() == [1, 2, 3]
+    assert report.loc[:, "wrong_parts_accepted"].tolist() == [1, 1, 2]
     # one part per label: the parts are the events
     parts = ["parts_shown", "parts_accepted", "parts_changed", "parts_removed"]
     assert report.loc["all", parts].tolist() == [7, 5, 0, 2]
@@ -154,6 +162,14 @@ def test_spans_through_the_widget_count_parts(tmp_path: Path):
             row["parts_added"]) == (7, 4, 2, 1, 1)  # fmt: skip
     # every suggestion differs from the gold spans (London is a place): the accepted one is a wrong accept
     assert (row["wrong_shown"], row["wrong_accepted"], row["wrong_accept_rate"]) == (3, 1, 1 / 3)
+    table = suggestion_table(report)
+    assert table.loc["ana", "wrong parts accepted"] == "1 of 3 (33%)"
+    # part by part: the PER on London (twice) and the PER on "Ada" are wrong; only item 0 kept one
+    assert (row["wrong_parts_shown"], row["wrong_parts_accepted"], row["wrong_parts_accept_rate"]) == (
+        3,
+        1,
+        1 / 3,
+    )
     w.close()
 
 
@@ -165,6 +181,9 @@ def test_kinds_say_what_a_value_kept_of_a_suggestion():
     assert classify.suggestion_outcome("neg", None) is None
     multi = registry.for_task("classify", {"multi": True}).suggestion_outcome(["a", "c"], ["a", "b"])
     assert (multi.parts, multi.accepted, multi.removed, multi.added, multi.status) == (2, 1, 1, 1, "partial")
+    kind = registry.for_task("classify", {"multi": True})
+    checked = kind.suggestion_outcome(["a", "b"], ["a", "b"], reference=["a", "c"])
+    assert (checked.wrong, checked.wrong_accepted) == (1, 1)  # b is not in the reference, and was kept
     compare = registry.for_task("compare", {})
     taken = compare.suggestion_outcome({"choice": "A", "strength": 2, "swapped": True}, {"choice": "A"})
     assert taken.status == "accepted"
@@ -181,6 +200,11 @@ def test_kinds_say_what_a_value_kept_of_a_suggestion():
     out = boxes.suggestion_outcome([moved], record)
     assert (out.parts, out.accepted, out.changed, out.removed, out.status) == (2, 0, 1, 1, "partial")
     assert boxes.suggestion_outcome([moved], [box, far]) == out  # an imported list: worked out the same
+    # a suggested box is right when a reference box of its label overlaps it with IoU >= 0.5
+    checked = boxes.suggestion_outcome([box, far], [box, far], reference=[moved])
+    assert (checked.wrong, checked.wrong_accepted, checked.status) == (1, 1, "accepted")
+    assert classify.suggestion_outcome("neg", "pos", reference="neg").wrong == 1
+    assert classify.suggestion_outcome("neg", "pos", reference="pos").wrong == 0
     spans = registry.for_task("spans", {})
     assert spans.suggestion_outcome([], []).status == "accepted"  # nothing suggested, nothing marked
     assert spans.suggestion_outcome([sp(0, 3, "PER")], []).status == "rejected"
@@ -233,7 +257,7 @@ def test_cli_report_has_a_suggestions_section(tmp_path: Path, capsys):
     path = str(tmp_path / "s.db")
     assert main(["report", path, "--task", "t", "--n-boot", "0", "--out", str(out_dir)]) == 0
     out = capsys.readouterr().out
-    section = out[out.index("\nSuggestions\n"):]
+    section = out[out.index("\nSuggestions\n") :]
     assert "model:clf" not in section  # a model is never a row
     assert "5 of 7 (71%)" in section  # all: accepted of shown
     assert "0 of 1 (0%)" in section  # against the people's final label: ben's item 6
@@ -280,7 +304,7 @@ def test_session_dataset_card_has_a_suggestions_section(tmp_path: Path):
             w.annotate(item, value)
     out = s.export(tmp_path / "card")
     readme = (out / "README.md").read_text()
-    section = readme[readme.index("## Suggestions"):]
+    section = readme[readme.index("## Suggestions") :]
     # final labels: unanimous on 0, 1, 3, 4, 5 (3 is "pos": the suggestion "neg" is wrong); 2 unresolved
     assert "12 of 12 labels recorded a model suggestion: 12 shown, 0 hidden" in section
     assert "9 of 12 (75%)" in section  # accepted: ana 5, ben 4
@@ -297,7 +321,7 @@ def test_hf_dataset_card_has_a_suggestions_section(tmp_path: Path):
     _write(store)
     out = store.export("t", tmp_path / "hf", format="hf")
     readme = (out / "README.md").read_text()
-    section = readme[readme.index("## Suggestions"):]
+    section = readme[readme.index("## Suggestions") :]
     assert "11 of 12 labels recorded a model suggestion: 7 shown, 4 hidden on purpose" in section
     assert "model:clf" not in section and "0 of 1 (0%)" in section  # the people's final labels
     store.register_task("plain", "classify", ["pos", "neg"])

@@ -58,12 +58,16 @@ SUGGESTION_COLUMNS = [
     "events", "suggested", "shown", "hidden", "accepted", "partial", "rejected", "accept_rate",
     "hidden_match_rate", "wrong_shown", "wrong_accepted", "wrong_accept_rate",
     "parts_shown", "parts_accepted", "parts_changed", "parts_removed", "parts_added",
+    "wrong_parts_shown", "wrong_parts_accepted", "wrong_parts_accept_rate",
     "n_accuracy_shown", "accuracy_shown", "accuracy_shown_low", "accuracy_shown_high",
     "n_accuracy_hidden", "accuracy_hidden", "accuracy_hidden_low", "accuracy_hidden_high",
     "accuracy_diff", "accuracy_diff_low", "accuracy_diff_high",
     "median_active_ms_shown", "median_active_ms_hidden",
 ]  # fmt: skip
-_COUNTS = SUGGESTION_COLUMNS[:7] + ["wrong_shown", "wrong_accepted"] + SUGGESTION_COLUMNS[12:17]
+_COUNTS = [
+    *SUGGESTION_COLUMNS[:7], "wrong_shown", "wrong_accepted", *SUGGESTION_COLUMNS[12:17], "wrong_parts_shown",
+    "wrong_parts_accepted",
+]  # fmt: skip
 
 
 def suggestion_report(
@@ -82,7 +86,10 @@ def suggestion_report(
       anyway (what ``accept_rate`` would be without anchoring);
     - ``wrong_shown``, ``wrong_accepted``, ``wrong_accept_rate`` (of the wrong suggestions shown);
     - ``parts_shown``, ``parts_accepted``, ``parts_changed``, ``parts_removed``, ``parts_added``:
-      the parts of the suggestions shown (a span, a box; one for a label);
+      the parts of the suggestions shown (a span, a box, a label of a multi-label set; one for a
+      label); ``wrong_parts_shown``, ``wrong_parts_accepted`` and ``wrong_parts_accept_rate``:
+      the suggested parts the reference lacks (a span not in it exactly; a box no reference box
+      of its label overlaps with IoU ≥ 0.5), and those kept exactly;
     - on the randomised share: ``accuracy_shown`` and ``accuracy_hidden`` (with ``n_…`` and
       ``…_low``/``…_high``: Wilson), ``accuracy_diff`` = shown − hidden (Newcombe), and
       ``median_active_ms_shown`` / ``median_active_ms_hidden``.
@@ -97,8 +104,8 @@ def suggestion_report(
     config = dict(recorded.config) if recorded is not None else {}
     kind = registry.for_task(recorded.kind if recorded is not None else "classify", config)
     people = people_only(frame)
-    events = _events(people, kind)
     reference = _reference(people, gold)
+    events = _events(people, kind, reference)
     events = _judged(events, kind, reference)
     rows = {name: _row(part, level) for name, part in events.groupby("annotator", sort=True)}
     total = ALL if ALL not in rows else f"{ALL} (every annotator)"
@@ -166,7 +173,7 @@ def _one_task(annotations: pd.DataFrame, task: str | None) -> pd.DataFrame:
     return annotations
 
 
-def _events(people: pd.DataFrame, kind: Any) -> pd.DataFrame:
+def _events(people: pd.DataFrame, kind: Any, reference: dict[Any, Any]) -> pd.DataFrame:
     """Each person's standing label with its suggestion's outcome and whether it was shown."""
     current = current_from_annotations(people)
     current = current[current["kind"] == "label"]
@@ -178,7 +185,7 @@ def _events(people: pd.DataFrame, kind: Any) -> pd.DataFrame:
             outcomes.append(None)
             continue
         try:
-            outcomes.append(kind.suggestion_outcome(value, suggestion))
+            outcomes.append(kind.suggestion_outcome(value, suggestion, reference.get(item_id)))
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
             raise ValueError(
                 f"item {item_id!r}: the recorded suggestion {suggestion!r} is not a {kind.name} suggestion "
@@ -266,6 +273,7 @@ def _row(part: pd.DataFrame, level: float) -> dict[str, Any]:
     acc_hidden = wilson_interval(int(correct[without].sum()), int(without.sum()), level)
     diff = newcombe_interval(acc_shown, acc_hidden)
     active = part["active_ms"].to_numpy(float)
+    wrong_parts, wrong_parts_kept = sum(o.wrong for o in outcomes), sum(o.wrong_accepted for o in outcomes)
     n_shown, n_hidden, n_wrong = int(shown.sum()), int(hidden.sum()), int(wrong.sum())
     return {
         "events": len(part),
@@ -285,6 +293,9 @@ def _row(part: pd.DataFrame, level: float) -> dict[str, Any]:
         "parts_changed": sum(o.changed for o in outcomes),
         "parts_removed": sum(o.removed for o in outcomes),
         "parts_added": sum(o.added for o in outcomes),
+        "wrong_parts_shown": wrong_parts,
+        "wrong_parts_accepted": wrong_parts_kept,
+        "wrong_parts_accept_rate": _share(wrong_parts_kept, wrong_parts),
         "n_accuracy_shown": int(with_s.sum()),
         "accuracy_shown": acc_shown[0],
         "accuracy_shown_low": acc_shown[1],
@@ -314,7 +325,8 @@ def _median(values: np.ndarray) -> float:
 def suggestion_table(report: pd.DataFrame) -> pd.DataFrame:
     """The headline figures of a :func:`suggestion_report` as text cells, one row per annotator
     (what the dashboard, ``nblabel report`` and the dataset cards show): ``shown``, ``hidden``,
-    ``accepted`` and ``wrong accepted`` (counts and rates), the accuracy with and without the
+    ``accepted`` and ``wrong accepted`` (counts and rates; of suggestions made of parts, also
+    ``wrong parts accepted``), the accuracy with and without the
     suggestion with intervals, their difference in percentage points, and the median active
     seconds with and without."""
     rows = []
@@ -331,7 +343,12 @@ def suggestion_table(report: pd.DataFrame) -> pd.DataFrame:
             "median s shown": _seconds(r["median_active_ms_shown"]),
             "median s hidden": _seconds(r["median_active_ms_hidden"]),
         })  # fmt: skip
-    return pd.DataFrame(rows).set_index("annotator") if rows else pd.DataFrame()
+    table = pd.DataFrame(rows).set_index("annotator") if rows else pd.DataFrame()
+    if rows and (report["parts_shown"] != report["shown"]).any():  # suggestions of several parts
+        kept, wrong = report["wrong_parts_accepted"], report["wrong_parts_shown"]
+        parts = [_of(k, n) for k, n in zip(kept, wrong, strict=True)]
+        table.insert(4, "wrong parts accepted", parts)
+    return table
 
 
 def suggestion_caption(report: pd.DataFrame) -> str:

@@ -93,7 +93,9 @@ class SuggestionOutcome:
     :meth:`TaskKind.suggestion_outcome` returns): the suggested value in stored form and, part by
     part (a span, a box; a value of one part for a label), how many parts of it were kept
     exactly (``accepted``), kept with other bounds or label (``changed``) or dropped
-    (``removed``), and how many parts the annotator added of their own (``added``)."""
+    (``removed``), and how many parts the annotator added of their own (``added``). Given a
+    reference answer, ``wrong`` counts the suggested parts it does not hold and
+    ``wrong_accepted`` those of them the annotator kept exactly."""
 
     #: The suggested value, in the kind's stored form (compared with gold answers).
     suggested: Any
@@ -103,6 +105,8 @@ class SuggestionOutcome:
     changed: int = 0
     removed: int = 0
     added: int = 0
+    wrong: int = 0
+    wrong_accepted: int = 0
 
     @property
     def status(self) -> str:
@@ -201,12 +205,16 @@ class TaskKind(Protocol):
         ...
 
     # ---------------------------------------------------------------- suggestions
-    def suggestion_outcome(self, value: Any, suggestion: Any) -> SuggestionOutcome | None:
+    def suggestion_outcome(
+        self, value: Any, suggestion: Any, reference: Any = None
+    ) -> SuggestionOutcome | None:
         """What the stored ``value`` of a person's label event kept of the ``suggestion`` the
         event recorded (its ``suggestion`` column: the suggested value, or the kind's record of
-        it such as spans' ``{spans, accepted, changed, removed}``); ``None`` when the event
+        it such as spans' ``{spans, accepted, changed, removed}``), and with a ``reference``
+        answer (``None``: none known) which suggested parts were wrong; ``None`` when the event
         recorded no suggestion. ``KindBase``'s default: a value of one part, accepted when
-        :meth:`values_agree` with the suggestion."""
+        :meth:`values_agree` with the suggestion, wrong when it does not agree with the
+        reference."""
         ...
 
     def swapped_columns(self, config: Mapping[str, Any]) -> tuple[str, str] | None:

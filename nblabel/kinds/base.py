@@ -72,13 +72,20 @@ class KindBase:
         return self.gold_score(a, b) == 1.0
 
     # ---------------------------------------------------------------- suggestions
-    def suggestion_outcome(self, value: Any, suggestion: Any) -> SuggestionOutcome | None:
+    def suggestion_outcome(
+        self, value: Any, suggestion: Any, reference: Any = None
+    ) -> SuggestionOutcome | None:
         """The suggestion as one part: accepted when the value agrees with it
-        (:meth:`values_agree`), else removed; ``None`` without a suggestion."""
+        (:meth:`values_agree`), else removed; wrong when it does not agree with the
+        ``reference``; ``None`` without a suggestion."""
         if suggestion is None:
             return None
         kept = bool(self.values_agree(value, suggestion))
-        return SuggestionOutcome(suggestion, parts=1, accepted=int(kept), removed=int(not kept))
+        wrong = reference is not None and not self.values_agree(suggestion, reference)
+        return SuggestionOutcome(
+            suggestion, parts=1, accepted=int(kept), removed=int(not kept), wrong=int(wrong),
+            wrong_accepted=int(wrong and kept),
+        )  # fmt: skip
 
     def swapped_columns(self, config: Mapping[str, Any]) -> tuple[str, str] | None:
         """No two fields whose order matters."""

@@ -73,10 +73,13 @@ class BoxesKind(KindBase):
             counts[box["label"]] = counts.get(box["label"], 0) + 1
         return counts
 
-    def suggestion_outcome(self, value: Any, suggestion: Any) -> SuggestionOutcome | None:
+    def suggestion_outcome(
+        self, value: Any, suggestion: Any, reference: Any = None
+    ) -> SuggestionOutcome | None:
         """Suggested boxes kept exactly (``accepted``), moved, resized or relabeled (``changed``:
-        the widget's ``adjusted``) or dropped (``removed``: its ``rejected``)."""
-        return box_parts_outcome(value, suggestion)
+        the widget's ``adjusted``) or dropped (``removed``: its ``rejected``); a suggested box
+        no reference box of its label matches (IoU ≥ 0.5) is wrong."""
+        return box_parts_outcome(value, suggestion, reference)
 
     def gold_score(self, value: Any, gold: Any) -> float:
         return documents_score(value, gold, lambda g, v: box_agreement(g, v, iou_threshold=IOU))

@@ -134,15 +134,20 @@ class MultiLabelKind(ClassifyKind):
         # in label order, as given in labels= (sorting the few chosen, not scanning them all)
         return [item.labels[i] for i in sorted({item.label_index[v] for v in value})]
 
-    def suggestion_outcome(self, value: Any, suggestion: Any) -> SuggestionOutcome | None:
+    def suggestion_outcome(
+        self, value: Any, suggestion: Any, reference: Any = None
+    ) -> SuggestionOutcome | None:
         """Label by label: each suggested label kept (``accepted``) or dropped (``removed``),
-        labels chosen beyond the suggestion ``added``."""
+        labels chosen beyond the suggestion ``added``; a suggested label the reference lacks is
+        wrong."""
         if suggestion is None:
             return None
         suggested, chosen = _as_set(suggestion), _as_set(value)
+        wrong = suggested - _as_set(reference) if reference is not None else set()
         return SuggestionOutcome(
             suggestion, parts=len(suggested), accepted=len(suggested & chosen),
-            removed=len(suggested - chosen), added=len(chosen - suggested),
+            removed=len(suggested - chosen), added=len(chosen - suggested), wrong=len(wrong),
+            wrong_accepted=len(wrong & chosen),
         )  # fmt: skip
 
     def aggregation_scheme(self, labels: list[Any] | None, config: Mapping[str, Any]) -> AggregationScheme:

@@ -93,15 +93,23 @@ class CompareKind(KindBase):
     def label_counts(self, value: Any) -> dict[Any, int]:
         return {value.get("choice") if isinstance(value, Mapping) else value: 1}
 
-    def suggestion_outcome(self, value: Any, suggestion: Any) -> SuggestionOutcome | None:
+    def suggestion_outcome(
+        self, value: Any, suggestion: Any, reference: Any = None
+    ) -> SuggestionOutcome | None:
         """A suggested comparison (or choice) is accepted when the annotator made the same
-        choice (``A``/``B`` name the columns, never the side); strength and rubric aside."""
+        choice (``A``/``B`` name the columns, never the side), wrong when the reference's choice
+        differs; strength and rubric aside."""
         if suggestion is None:
             return None
         choice = suggestion.get("choice") if isinstance(suggestion, Mapping) else suggestion
         suggested = suggestion if isinstance(suggestion, Mapping) else {"choice": choice}
         kept = isinstance(value, Mapping) and value.get("choice") == choice
-        return SuggestionOutcome(suggested, parts=1, accepted=int(kept), removed=int(not kept))
+        right = reference.get("choice") if isinstance(reference, Mapping) else reference
+        wrong = reference is not None and right != choice
+        return SuggestionOutcome(
+            suggested, parts=1, accepted=int(kept), removed=int(not kept), wrong=int(wrong),
+            wrong_accepted=int(wrong and kept),
+        )  # fmt: skip
 
     def swapped_columns(self, config: Mapping[str, Any]) -> tuple[str, str] | None:
         """The responses ``a`` and ``b`` (a ranking of ``responses`` has no pair to exchange)."""

@@ -124,9 +124,12 @@ class RelationsKind(KindBase):
             counts[span["label"]] = counts.get(span["label"], 0) + 1
         return counts
 
-    def suggestion_outcome(self, value: Any, suggestion: Any) -> SuggestionOutcome | None:
-        """Suggested spans (relations are drawn by hand) kept exactly, changed or removed."""
-        return span_parts_outcome(value, suggestion)
+    def suggestion_outcome(
+        self, value: Any, suggestion: Any, reference: Any = None
+    ) -> SuggestionOutcome | None:
+        """Suggested spans (relations are drawn by hand) kept exactly, changed or removed;
+        wrong unless the reference has them exactly."""
+        return span_parts_outcome(value, suggestion, reference)
 
     def gold_score(self, value: Any, gold: Any) -> float:
         """F1 over spans and relations together: 2·(spans matched exactly + relations matched)

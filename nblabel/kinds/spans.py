@@ -90,11 +90,13 @@ class SpansKind(KindBase):
             counts[span["label"]] = counts.get(span["label"], 0) + 1
         return counts
 
-    def suggestion_outcome(self, value: Any, suggestion: Any) -> SuggestionOutcome | None:
+    def suggestion_outcome(
+        self, value: Any, suggestion: Any, reference: Any = None
+    ) -> SuggestionOutcome | None:
         """Suggested spans kept exactly (``accepted``), with other bounds or label (``changed``:
         an overlapping span stands) or ``removed``, from the widget's record (or the suggested
-        list of an import)."""
-        return span_parts_outcome(value, suggestion)
+        list of an import); suggested spans the reference lacks exactly are wrong."""
+        return span_parts_outcome(value, suggestion, reference)
 
     def gold_score(self, value: Any, gold: Any) -> float:
         if isinstance(value, Mapping) or isinstance(gold, Mapping):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ..agreement.boxes import IOU
 from ..agreement.matching import box_iou
 from ..core.registry import SuggestionOutcome
 
@@ -26,12 +27,15 @@ def parts_outcome(
     identity: Callable[[Mapping[str, Any]], tuple[Any, ...]],
     overlaps: Callable[[Mapping[str, Any], Mapping[str, Any]], bool],
     names: tuple[str, str, str],
+    reference: Sequence[Mapping[str, Any]] | None = None,
+    matches: Callable[[Mapping[str, Any], Mapping[str, Any]], bool] | None = None,
 ) -> SuggestionOutcome | None:
     """The outcome of a suggestion of parts: ``suggestion`` is the widget's record (the
     suggested parts under ``key``, and the index lists named ``names``: accepted, changed,
     removed) or the suggested list itself; ``value_parts`` the parts of the stored value.
     ``identity`` says when two parts are the same, ``overlaps`` when one was made from the
-    other."""
+    other. With a ``reference`` (the right parts), a suggested part no reference part
+    ``matches`` is wrong (``wrong``), and ``wrong_accepted`` when the value kept it exactly."""
     if suggestion is None:
         return None
     value_parts = list(value_parts or [])
@@ -54,26 +58,40 @@ def parts_outcome(
         identity(part) not in offered and not any(overlaps(part, other) for other in suggested)
         for part in value_parts
     )
+    wrong = wrong_accepted = 0
+    if reference is not None:
+        right = list(reference)
+        same = matches or (lambda a, b: identity(a) == identity(b))
+        kept = {identity(part) for part in value_parts}
+        for part in suggested:
+            if not any(same(part, r) for r in right):
+                wrong += 1
+                wrong_accepted += identity(part) in kept
     return SuggestionOutcome(
-        suggested, parts=len(suggested), accepted=accepted, changed=changed, removed=removed, added=added
-    )
+        suggested, parts=len(suggested), accepted=accepted, changed=changed, removed=removed, added=added,
+        wrong=wrong, wrong_accepted=wrong_accepted,
+    )  # fmt: skip
 
 
-def span_parts_outcome(value: Any, suggestion: Any) -> SuggestionOutcome | None:
-    """What a spans value (a list, or ``{spans, relations}``) kept of suggested spans."""
+def span_parts_outcome(value: Any, suggestion: Any, reference: Any = None) -> SuggestionOutcome | None:
+    """What a spans value (a list, or ``{spans, relations}``) kept of suggested spans; a
+    suggested span is wrong unless the reference has it exactly (bounds and label)."""
     spans = value.get("spans") if isinstance(value, Mapping) else value
+    right = reference.get("spans") if isinstance(reference, Mapping) else reference
     return parts_outcome(
-        spans, suggestion, key="spans", names=("accepted", "changed", "removed"),
+        spans, suggestion, key="spans", names=("accepted", "changed", "removed"), reference=right,
         identity=lambda s: (s["start"], s["end"], s["label"]),
         overlaps=lambda a, b: a["start"] < b["end"] and b["start"] < a["end"],
     )  # fmt: skip
 
 
-def box_parts_outcome(value: Any, suggestion: Any) -> SuggestionOutcome | None:
+def box_parts_outcome(value: Any, suggestion: Any, reference: Any = None) -> SuggestionOutcome | None:
     """What a boxes value kept of suggested boxes (``adjusted`` and ``rejected`` in the widget's
-    record are counted as changed and removed)."""
+    record are counted as changed and removed); a suggested box is wrong unless a reference box
+    of its label overlaps it with IoU at least 0.5 (as box agreement matches)."""
     return parts_outcome(
-        value, suggestion, key="boxes", names=("accepted", "adjusted", "rejected"),
+        value, suggestion, key="boxes", names=("accepted", "adjusted", "rejected"), reference=reference,
+        matches=lambda a, b: a["label"] == b["label"] and box_iou(a, b) >= IOU,
         identity=lambda b: (b["x"], b["y"], b["w"], b["h"], b["label"]),
         overlaps=lambda a, b: box_iou(a, b) > 0,
     )  # fmt: skip

@@ -104,16 +104,23 @@ class TextKind(KindBase):
             return 0.0
         return text_similarity(value, gold)
 
-    def suggestion_outcome(self, value: Any, suggestion: Any) -> SuggestionOutcome | None:
+    def suggestion_outcome(
+        self, value: Any, suggestion: Any, reference: Any = None
+    ) -> SuggestionOutcome | None:
         """The draft (the record's ``draft``, or the draft itself) submitted as it is
-        (``accepted``) or edited (``changed``)."""
+        (``accepted``) or edited (``changed``); wrong when it does not agree with the
+        reference text (:meth:`values_agree`)."""
         if suggestion is None:
             return None
         draft = suggestion.get("draft") if isinstance(suggestion, Mapping) else suggestion
         if not isinstance(draft, str):
             return None
         kept = isinstance(value, str) and value == draft
-        return SuggestionOutcome(draft, parts=1, accepted=int(kept), changed=int(not kept))
+        wrong = reference is not None and not self.values_agree(draft, reference)
+        return SuggestionOutcome(
+            draft, parts=1, accepted=int(kept), changed=int(not kept), wrong=int(wrong),
+            wrong_accepted=int(wrong and kept),
+        )  # fmt: skip
 
     def values_agree(self, a: Any, b: Any) -> bool:
         """Equal after whitespace normalisation (Unicode NFC, whitespace runs one space, none at
