@@ -624,10 +624,13 @@ def _suggestions(annotations: pd.DataFrame, gold: str | None) -> pd.DataFrame | 
     from .core.frames import current_from_annotations
 
     answers = None
-    if gold is not None:
+    if gold is not None:  # the gold annotator's labels check the suggestions; they are no row
         current = current_from_annotations(annotations[annotations["annotator"] == gold])
         current = current[current["kind"] == "label"]
         answers = pd.Series(current["value"].tolist(), index=current["item_id"].tolist(), dtype=object)
+        people = annotations[annotations["annotator"] != gold]
+        people.attrs = annotations.attrs
+        annotations = people
     report = suggestion_report(annotations, gold=answers)
     return report if has_suggestions(report) else None
 

@@ -264,6 +264,11 @@ def test_cli_report_has_a_suggestions_section(tmp_path: Path, capsys):
     assert "Newcombe" in section and "final labels" in section
     assert (out_dir / "suggestions.png").stat().st_size > 0
     assert 'src="suggestions.png"' in (out_dir / "index.html").read_text()
+    # an annotator named as the gold checks the suggestions and is no row
+    assert main(["report", path, "--task", "t", "--gold", "ben", "--n-boot", "0"]) == 0
+    section = capsys.readouterr().out.split("\nSuggestions\n")[1]
+    rows = [line.split()[0] for line in section.splitlines()[1:] if line and not line.startswith(" ")]
+    assert rows == ["ana", "all"]
     assert main(["report", path, "--task", "plain", "--n-boot", "0"]) == 0
     assert "Suggestions" not in capsys.readouterr().out
 
