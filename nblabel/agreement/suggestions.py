@@ -106,7 +106,6 @@ def suggestion_report(
     people = people_only(frame)
     reference = _reference(people, gold)
     events = _events(people, kind, reference)
-    events = _judged(events, kind, reference)
     rows = {name: _row(part, level) for name, part in events.groupby("annotator", sort=True)}
     total = ALL if ALL not in rows else f"{ALL} (every annotator)"
     rows[total] = _row(events, level)
@@ -173,29 +172,36 @@ def _one_task(annotations: pd.DataFrame, task: str | None) -> pd.DataFrame:
     return annotations
 
 
+#: The outcome's part counts the report sums, as columns of the events.
+_PARTS = ("parts", "accepted", "changed", "removed", "added", "wrong", "wrong_accepted")
+#: Status codes of the events' ``status`` column.
+_NONE, _ACCEPTED, _PARTIAL, _REJECTED = 0, 1, 2, 3
+_STATUS = {"accepted": _ACCEPTED, "partial": _PARTIAL, "rejected": _REJECTED}
+
+
 def _events(people: pd.DataFrame, kind: Any, reference: dict[Any, Any]) -> pd.DataFrame:
-    """Each person's standing label with its suggestion's outcome and whether it was shown."""
+    """Each person's standing label with what it kept of its suggestion (status, part counts),
+    whether the suggestion was shown, and against the reference: ``scored`` (one exists),
+    ``correct`` (the value agrees with it) and ``wrong`` (the suggestion does not)."""
     current = current_from_annotations(people)
     current = current[current["kind"] == "label"]
     n = len(current)
+    items, values = current["item_id"].tolist(), current["value"].tolist()
     suggestions = current["suggestion"].tolist() if "suggestion" in current.columns else [None] * n
-    outcomes = []
-    for item_id, value, suggestion in zip(current["item_id"], current["value"], suggestions, strict=True):
-        if is_missing(suggestion):
-            outcomes.append(None)
-            continue
-        try:
-            outcomes.append(kind.suggestion_outcome(value, suggestion, reference.get(item_id)))
-        except (TypeError, ValueError, KeyError, AttributeError) as exc:
-            raise ValueError(
-                f"item {item_id!r}: the recorded suggestion {suggestion!r} is not a {kind.name} suggestion "
-                f"({type(exc).__name__}: {exc})"
-            ) from None
+    judge = _Judge(kind, reference)
+    columns = np.zeros((n, len(_PARTS)), dtype=np.int64)
+    status = np.zeros(n, dtype=np.int8)
+    scored, correct, wrong = np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool)
+    for row, (item_id, value, suggestion) in enumerate(zip(items, values, suggestions, strict=True)):
+        scored[row], correct[row], outcome, wrong[row] = judge(item_id, value, suggestion)
+        if outcome is not None:
+            status[row] = _STATUS[outcome.status]
+            columns[row] = [getattr(outcome, name) for name in _PARTS]
     if "suggestion_shown" in current.columns:
         flag = pd.array(current["suggestion_shown"], dtype="boolean")
     else:
         flag = pd.array([pd.NA] * n, dtype="boolean")
-    suggested = np.array([o is not None for o in outcomes], dtype=bool)
+    suggested = status != _NONE
     recorded = ~np.asarray(flag.isna(), dtype=bool)
     flag_true = np.asarray(flag.fillna(False), dtype=bool)
     shown = suggested & (flag_true | ~recorded)
@@ -205,19 +211,58 @@ def _events(people: pd.DataFrame, kind: Any, reference: dict[Any, Any]) -> pd.Da
     active = pd.array(current["active_ms"], dtype="Float64") if "active_ms" in current.columns else None
     return pd.DataFrame(
         {
-            "item_id": current["item_id"].to_numpy(dtype=object),
             "annotator": current["annotator"].astype(str).to_numpy(dtype=object),
-            "value": current["value"].to_numpy(dtype=object),
-            "outcome": pd.Series(outcomes, dtype=object).to_numpy(dtype=object),
+            "status": status,
             "suggested": suggested,
             "shown": shown,
             "hidden": hidden,
             "randomised": suggested & recorded & drawn,
+            "scored": scored,
+            "correct": correct,
+            "wrong": wrong,
+            **{f"n_{name}": columns[:, i] for i, name in enumerate(_PARTS)},
             "active_ms": (
                 np.full(n, np.nan) if active is None else active.to_numpy(dtype=float, na_value=np.nan)
             ),
         }
     )
+
+
+class _Judge:
+    """One event checked: (scored, correct, outcome, wrong) — the kind asked once per distinct
+    (value, suggestion, reference) of hashable values (labels and choices repeat a lot)."""
+
+    def __init__(self, kind: Any, reference: dict[Any, Any]) -> None:
+        self.kind, self.reference = kind, reference
+        self.cache: dict[Any, tuple[bool, bool, Any, bool]] = {}
+
+    def __call__(self, item_id: Any, value: Any, suggestion: Any) -> tuple[bool, bool, Any, bool]:
+        answer = self.reference.get(item_id)
+        try:
+            key: Any = (value, suggestion, answer, item_id in self.reference)
+            found = self.cache.get(key)
+        except TypeError:  # lists and dicts: no cache
+            key, found = None, None
+        if found is None:
+            found = self._check(item_id, value, suggestion, answer)
+            if key is not None:
+                self.cache[key] = found
+        return found
+
+    def _check(self, item_id: Any, value: Any, suggestion: Any, answer: Any) -> tuple[bool, bool, Any, bool]:
+        kind, has = self.kind, item_id in self.reference
+        correct = has and bool(kind.values_agree(value, answer))
+        if is_missing(suggestion):
+            return has, correct, None, False
+        try:
+            outcome = kind.suggestion_outcome(value, suggestion, answer if has else None)
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise ValueError(
+                f"item {item_id!r}: the recorded suggestion {suggestion!r} is not a {kind.name} suggestion "
+                f"({type(exc).__name__}: {exc})"
+            ) from None
+        wrong = has and outcome is not None and not kind.values_agree(outcome.suggested, answer)
+        return has, correct, outcome, wrong
 
 
 def _reference(people: pd.DataFrame, gold: Any) -> dict[Any, Any]:
@@ -237,35 +282,12 @@ def _reference(people: pd.DataFrame, gold: Any) -> dict[Any, Any]:
     return dict(zip(decided.index, decided["final_label"], strict=True))
 
 
-def _judged(events: pd.DataFrame, kind: Any, reference: dict[Any, Any]) -> pd.DataFrame:
-    """``events`` with ``status`` (accepted | partial | rejected | None), ``scored`` (a reference
-    exists), ``correct`` (the value agrees with it), ``wrong`` (the suggestion does not) and
-    ``matches`` (the value agrees with the suggestion: for hidden ones, chance of acceptance)."""
-    status, scored, correct, wrong, matches = [], [], [], [], []
-    for item_id, value, outcome in zip(events["item_id"], events["value"], events["outcome"], strict=True):
-        status.append(None if outcome is None else outcome.status)
-        matches.append(outcome is not None and outcome.status == "accepted")
-        has = item_id in reference
-        scored.append(has)
-        correct.append(has and bool(kind.values_agree(value, reference[item_id])))
-        wrong.append(
-            has and outcome is not None and not kind.values_agree(outcome.suggested, reference[item_id])
-        )
-    return events.assign(
-        status=pd.Series(status, dtype=object, index=events.index),
-        scored=np.array(scored, dtype=bool),
-        correct=np.array(correct, dtype=bool),
-        wrong=np.array(wrong, dtype=bool),
-        matches=np.array(matches, dtype=bool),
-    )
-
-
 def _row(part: pd.DataFrame, level: float) -> dict[str, Any]:
     shown, hidden = part["shown"].to_numpy(bool), part["hidden"].to_numpy(bool)
-    status = part["status"].to_numpy(dtype=object)
-    accepted = shown & (status == "accepted")
+    status = part["status"].to_numpy()
+    accepted = shown & (status == _ACCEPTED)
     wrong = shown & part["wrong"].to_numpy(bool)
-    outcomes = [o for o, s in zip(part["outcome"], shown, strict=True) if s]
+    parts = {name: int(part[f"n_{name}"].to_numpy()[shown].sum()) for name in _PARTS}
     randomised, scored = part["randomised"].to_numpy(bool), part["scored"].to_numpy(bool)
     correct = part["correct"].to_numpy(bool)
     with_s, without = randomised & shown & scored, randomised & hidden & scored
@@ -273,7 +295,6 @@ def _row(part: pd.DataFrame, level: float) -> dict[str, Any]:
     acc_hidden = wilson_interval(int(correct[without].sum()), int(without.sum()), level)
     diff = newcombe_interval(acc_shown, acc_hidden)
     active = part["active_ms"].to_numpy(float)
-    wrong_parts, wrong_parts_kept = sum(o.wrong for o in outcomes), sum(o.wrong_accepted for o in outcomes)
     n_shown, n_hidden, n_wrong = int(shown.sum()), int(hidden.sum()), int(wrong.sum())
     return {
         "events": len(part),
@@ -281,21 +302,21 @@ def _row(part: pd.DataFrame, level: float) -> dict[str, Any]:
         "shown": n_shown,
         "hidden": n_hidden,
         "accepted": int(accepted.sum()),
-        "partial": int((shown & (status == "partial")).sum()),
-        "rejected": int((shown & (status == "rejected")).sum()),
+        "partial": int((shown & (status == _PARTIAL)).sum()),
+        "rejected": int((shown & (status == _REJECTED)).sum()),
         "accept_rate": _share(int(accepted.sum()), n_shown),
-        "hidden_match_rate": _share(int((hidden & part["matches"].to_numpy(bool)).sum()), n_hidden),
+        "hidden_match_rate": _share(int((hidden & (status == _ACCEPTED)).sum()), n_hidden),
         "wrong_shown": n_wrong,
         "wrong_accepted": int((wrong & accepted).sum()),
         "wrong_accept_rate": _share(int((wrong & accepted).sum()), n_wrong),
-        "parts_shown": sum(o.parts for o in outcomes),
-        "parts_accepted": sum(o.accepted for o in outcomes),
-        "parts_changed": sum(o.changed for o in outcomes),
-        "parts_removed": sum(o.removed for o in outcomes),
-        "parts_added": sum(o.added for o in outcomes),
-        "wrong_parts_shown": wrong_parts,
-        "wrong_parts_accepted": wrong_parts_kept,
-        "wrong_parts_accept_rate": _share(wrong_parts_kept, wrong_parts),
+        "parts_shown": parts["parts"],
+        "parts_accepted": parts["accepted"],
+        "parts_changed": parts["changed"],
+        "parts_removed": parts["removed"],
+        "parts_added": parts["added"],
+        "wrong_parts_shown": parts["wrong"],
+        "wrong_parts_accepted": parts["wrong_accepted"],
+        "wrong_parts_accept_rate": _share(parts["wrong_accepted"], parts["wrong"]),
         "n_accuracy_shown": int(with_s.sum()),
         "accuracy_shown": acc_shown[0],
         "accuracy_shown_low": acc_shown[1],
