@@ -17,7 +17,14 @@ three phases, each released for all 20 at once through a file barrier:
     built exactly as the store builds one (``Event.row()``) into an identical ``nbl_events``
     table (its own database on the same server), then ``COMMIT``: one event per transaction,
     ``PER_WRITER`` rows. The widgets also write the item's row (``nbl_items``: what it showed)
-    in the same transaction as its first label; the peer writes only the event.
+    in the same transaction as its first label; the peer writes only the event;
+  * ``raw1``: a second reference, not the budget's: the same INSERT on a psycopg connection in
+    autocommit (the statement is its own transaction: one round trip instead of ``BEGIN``,
+    ``INSERT``, ``COMMIT``), which is how the store writes an event on PostgreSQL.
+
+The server's CPU per event is measured too (``/proc``: the postmaster and its backends, those
+that exited included), so the ratio can be read as client + server CPU per event on a machine
+whose CPUs are the limit.
 
 Events/s of a phase = all events of the 20 writers / (last writer's end - first writer's
 start). Figures are medians over ``ROUNDS`` rounds; the ratio is taken per round (each widget
@@ -63,7 +70,7 @@ OVERLAP = 2
 SESSION_ITEMS = WRITERS * PER_WRITER // OVERLAP
 LABELS = ["pos", "neg"]
 ANNOTATORS = [f"a{i}" for i in range(WRITERS)]
-PHASES = ("classify", "session", "raw")
+PHASES = ("classify", "session", "raw", "raw1")
 BUDGET = 0.8
 
 
@@ -94,7 +101,9 @@ def wait_file(path: Path, timeout: float = 900.0) -> None:
 def label_all(w: Any) -> tuple[int, list[Any]]:
     """``w.annotate(w.current, label)`` until the queue is done; (events, bad statuses)."""
     bad: list[Any] = []
-    w.observe(lambda change: bad.append(change["new"]) if change["new"].get("state") != "ok" else None, "_status")
+    w.observe(
+        lambda change: bad.append(change["new"]) if change["new"].get("state") != "ok" else None, "_status"
+    )
     n = 0
     while w.current is not None:
         w.annotate(w.current, LABELS[n % 2])
@@ -102,7 +111,7 @@ def label_all(w: Any) -> tuple[int, list[Any]]:
     return n, bad
 
 
-def raw_rows(rnd: int, name: str) -> list[tuple[Any, ...]]:
+def raw_rows(rnd: int, name: str, prefix: str = "raw") -> list[tuple[Any, ...]]:
     """The peer's rows: events built as the store builds them, one per item."""
     from nblabel.core.event import Event
     from nblabel.store import EVENT_COLUMNS
@@ -111,8 +120,8 @@ def raw_rows(rnd: int, name: str) -> list[tuple[Any, ...]]:
     rows = []
     for i in range(PER_WRITER):
         row = Event(
-            task=f"raw-{rnd}", item_id=str(i), item_kind="int", annotator=name, kind="label",
-            value=LABELS[i % 2], client_id=f"raw-{rnd}-{name}", client_seq=i + 1,
+            task=f"{prefix}-{rnd}", item_id=str(i), item_kind="int", annotator=name, kind="label",
+            value=LABELS[i % 2], client_id=f"{prefix}-{rnd}-{name}", client_seq=i + 1,
         ).row()  # fmt: skip
         rows.append(tuple(row.get(c) for c in columns))
     return rows
@@ -147,7 +156,8 @@ def worker(index: int, url: str, raw_url: str, barrier: str) -> None:
         start, cpu = time.time(), time.process_time()
         extra = run()
         end, cpu = time.time(), time.process_time() - cpu
-        (gate / f"done-{tag}-{index}").write_text(json.dumps({"start": start, "end": end, "cpu": cpu, **extra}))
+        report = {"start": start, "end": end, "cpu": cpu, **extra}
+        (gate / f"done-{tag}-{index}").write_text(json.dumps(report))
 
     for rnd in range(ROUNDS):
         w = nl.Classify(df, text="text", labels=LABELS, task=f"classify-{rnd}", annotator=name, store=store)
@@ -179,6 +189,19 @@ def worker(index: int, url: str, raw_url: str, barrier: str) -> None:
             return {"n": len(rows)}
 
         timed(f"raw{rnd}", peer)
+
+        rows1 = raw_rows(rnd, name, prefix="raw1")
+        raw.autocommit = True
+
+        def peer1(rows: list[tuple[Any, ...]] = rows1) -> dict[str, Any]:
+            for row in rows:
+                with raw.cursor() as cur:
+                    cur.execute(sql, row)
+                    cur.fetchall()
+            return {"n": len(rows)}
+
+        timed(f"raw1{rnd}", peer1)
+        raw.autocommit = False
     raw.close()
     store.close()
 
@@ -197,11 +220,33 @@ def wait_all(gate: Path, prefix: str, procs: list[subprocess.Popen], timeout: fl
         time.sleep(0.01)
 
 
-def phase(gate: Path, tag: str, procs: list[subprocess.Popen]) -> dict[str, Any]:
+def server_cpu(data: Path) -> float:
+    """CPU seconds the PostgreSQL server used so far: the postmaster with its exited children,
+    and its living backends."""
+    tick = os.sysconf("SC_CLK_TCK")
+    postmaster = int((data / "postmaster.pid").read_text().split()[0])
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2 :].split()  # after "pid (comm) "
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if pid == postmaster:
+            total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+        elif ppid == postmaster:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def phase(gate: Path, tag: str, procs: list[subprocess.Popen], data: Path) -> dict[str, Any]:
     """Release one phase once every writer is ready; the overall rate when all are done."""
     wait_all(gate, f"ready-{tag}", procs)
+    server = server_cpu(data)
     (gate / f"go-{tag}").write_text("")
     wait_all(gate, f"done-{tag}", procs)
+    server = server_cpu(data) - server
     reports = [json.loads((gate / f"done-{tag}-{i}").read_text()) for i in range(len(procs))]
     total = sum(r["n"] for r in reports)
     span = max(r["end"] for r in reports) - min(r["start"] for r in reports)
@@ -210,6 +255,7 @@ def phase(gate: Path, tag: str, procs: list[subprocess.Popen]) -> dict[str, Any]
         "rate": total / span,
         "span": span,
         "cpu_per_event": sum(r["cpu"] for r in reports) / total,
+        "server_per_event": server / total,
         "errors": sum(r.get("bad", 0) + r.get("pending", 0) for r in reports),
         "load": os.getloadavg()[0],
     }
@@ -273,32 +319,45 @@ def bench_team() -> None:
                     procs.append(
                         subprocess.Popen(
                             [sys.executable, __file__, "--worker", str(i), url, raw_url, tmp],
-                            stdout=subprocess.DEVNULL, stderr=log, env=env,
+                            stdout=subprocess.DEVNULL,
+                            stderr=log,
+                            env=env,
                         )  # fmt: skip
                     )
             for rnd in range(ROUNDS):
                 for name in PHASES:
-                    runs[name].append(phase(gate, f"{name}{rnd}", procs))
+                    runs[name].append(phase(gate, f"{name}{rnd}", procs, server.dir / "data"))
             for p in procs:
                 p.wait(timeout=120)
         raw_rates = [r["rate"] for r in runs["raw"]]
-        raw_cpu = median([r["cpu_per_event"] for r in runs["raw"]])
+        raw1_rates = [r["rate"] for r in runs["raw1"]]
+
+        def cpu(name: str) -> str:
+            client = median([r["cpu_per_event"] for r in runs[name]])
+            server = median([r["server_per_event"] for r in runs[name]])
+            return f"CPU per event: client {client * 1e3:.2f} ms, server {server * 1e3:.2f} ms"
+
         figure(
             f"raw peer: psycopg INSERT + COMMIT, {WRITERS} processes, events/s in total",
             f"median {median(raw_rates):,.0f}/s (rounds: {', '.join(f'{r:,.0f}' for r in raw_rates)}; "
-            f"{runs['raw'][0]['total']:,} events a round); client CPU {raw_cpu * 1e3:.2f} ms/event",
+            f"{runs['raw'][0]['total']:,} events a round); {cpu('raw')}",
+        )
+        figure(
+            f"second reference: psycopg autocommit INSERT (one round trip), {WRITERS} processes",
+            f"median {median(raw1_rates):,.0f}/s (rounds: {', '.join(f'{r:,.0f}' for r in raw1_rates)}); "
+            f"{cpu('raw1')}",
         )
         for name, what in (("classify", "nl.Classify"), ("session", "session.labeler")):
             rates = [r["rate"] for r in runs[name]]
             ratios = [s / r for s, r in zip(rates, raw_rates, strict=True)]
-            cpu = median([r["cpu_per_event"] for r in runs[name]])
+            ratios1 = [s / r for s, r in zip(rates, raw1_rates, strict=True)]
             ratio = median(ratios)
             figure(
                 f"{what}: {WRITERS} processes, w.annotate events/s in total",
                 f"median {median(rates):,.0f}/s (rounds: {', '.join(f'{r:,.0f}' for r in rates)}; "
-                f"{runs[name][0]['total']:,} events a round); client CPU {cpu * 1e3:.2f} ms/event "
-                f"({cpu / raw_cpu:.1f}x the peer's); ratio to raw median {ratio:.2f} "
-                f"(rounds: {', '.join(f'{r:.2f}' for r in ratios)})",
+                f"{runs[name][0]['total']:,} events a round); {cpu(name)}; ratio to raw median "
+                f"{ratio:.2f} (rounds: {', '.join(f'{r:.2f}' for r in ratios)}); to the autocommit "
+                f"reference {median(ratios1):.2f}",
                 ratio >= BUDGET,
                 f">= {BUDGET}x raw",
             )
@@ -306,7 +365,7 @@ def bench_team() -> None:
         figure("load average (1 min) at the end of each phase", ", ".join(f"{x:.1f}" for x in loads))
         good, checked, raw = check_events(url, raw_url)
         errors = sum(r["errors"] for name in ("classify", "session") for r in runs[name])
-        expected_raw = ROUNDS * WRITERS * PER_WRITER
+        expected_raw = 2 * ROUNDS * WRITERS * PER_WRITER  # raw and raw1
         figure(
             "events after the concurrent rounds",
             f"{good}/{checked} widget phases with exactly the events written, none doubled, the "
@@ -324,8 +383,101 @@ def bench_team() -> None:
 
 
 # ---------------------------------------------------------------------- profile
+def breakdown(store: Any, url: str) -> None:
+    """Where one process's CPU goes per event (no contention): ``w.annotate`` whole, then with
+    the window or the progress update left out (the widget's own methods replaced by no-ops on
+    that one widget: a measurement, not a configuration), the store's write alone, and the two
+    raw references. Medians of 3 runs of ``PER_WRITER`` events each."""
+    import psycopg
+
+    import nblabel as nl
+    from nblabel.core.event import Event
+
+    def skip(*names: str) -> Any:
+        def patch(w: Any) -> None:
+            for name in names:
+                setattr(w, name, lambda *_a, **_k: None)
+
+        return patch
+
+    def annotate(tag: str, patch: Any = None, session: bool = False) -> float:
+        runs = []
+        for rnd in range(3):
+            if session:
+                w = make_session(store, 100 + len(runs) + 10 * len(tag)).labeler(f"a{rnd}")
+            else:
+                df = frame(PER_WRITER)
+                w = nl.Classify(
+                    df, text="text", labels=LABELS, task=f"{tag}-{rnd}", annotator="a0", store=store
+                )
+            if patch is not None:
+                patch(w)
+            cpu = time.process_time()
+            n, _bad = label_all(w)
+            runs.append((time.process_time() - cpu) / n)
+            w.close()
+        return median(runs)
+
+    def loop(tag: str, body: Any) -> float:
+        runs = []
+        for rnd in range(3):
+            items = body(f"{tag}-{rnd}")
+            cpu = time.process_time()
+            for item in items[0]:
+                items[1](item)
+            runs.append((time.process_time() - cpu) / len(items[0]))
+        return median(runs)
+
+    def store_write(tag: str) -> tuple[list[Any], Any]:
+        events = [
+            Event(
+                task=tag,
+                item_id=str(i),
+                item_kind="int",
+                annotator="a0",
+                kind="label",
+                value="pos",
+                client_id=tag,
+                client_seq=i + 1,
+            )  # fmt: skip
+            for i in range(PER_WRITER)
+        ]
+        return events, lambda e: store.write(e, item={"text": "item"})
+
+    raw = psycopg.connect(url)
+    sql = raw_insert_sql()
+
+    def peer(tag: str, autocommit: bool) -> tuple[list[Any], Any]:
+        raw.autocommit = autocommit
+
+        def one(row: tuple[Any, ...]) -> None:
+            with raw.cursor() as cur:
+                cur.execute(sql, row)
+                cur.fetchall()
+            if not autocommit:
+                raw.commit()
+
+        return raw_rows(0, tag, prefix=tag), one
+
+    figures = [
+        ("nl.Classify w.annotate, whole", annotate("whole")),
+        ("  without the window (_push_window)", annotate("nowindow", skip("_push_window"))),
+        ("  without the progress trait (_update_progress)", annotate("noprogress", skip("_update_progress"))),
+        ("  without both", annotate("neither", skip("_push_window", "_update_progress"))),
+        ("store.write(event, item) alone", loop("write", store_write)),
+        ("raw peer: psycopg INSERT + COMMIT", loop("peer", lambda t: peer(t, False))),
+        ("raw psycopg autocommit INSERT", loop("peer1", lambda t: peer(t, True))),
+        ("session.labeler w.annotate, whole", annotate("session", session=True)),
+        ("  without the window", annotate("sessionnw", skip("_push_window"), session=True)),
+    ]
+    raw.close()
+    for name, cpu in figures:
+        figure(f"one process alone, client CPU per event: {name}", f"{cpu * 1e6:,.0f} us")
+
+
 def profile() -> None:
-    """One process alone: w.annotate under cProfile (plain Classify, then a session labeler)."""
+    """One process alone: where the CPU goes (:func:`breakdown`), then w.annotate under cProfile
+    (CPU time) for a plain Classify and a session labeler."""
     import cProfile
     import pstats
 
@@ -337,9 +489,12 @@ def profile() -> None:
     try:
         url = server.new_database()
         store = nl.Store(url)
+        header("bench_team --profile")
+        breakdown(store, url)
         for what in ("classify", "session"):
             if what == "classify":
-                w = nl.Classify(frame(PER_WRITER * 4), text="text", labels=LABELS, task="p", annotator="a0", store=store)
+                df = frame(PER_WRITER * 4)
+                w = nl.Classify(df, text="text", labels=LABELS, task="p", annotator="a0", store=store)
             else:
                 w = make_session(store, 0).labeler("a0")
             prof = cProfile.Profile(time.process_time)  # CPU time: the server and the load are not ours

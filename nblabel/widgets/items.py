@@ -22,7 +22,7 @@ class ItemSource:
     The DataFrame is not copied; only the columns named in ``columns`` are read, one cell at a
     time, when an item is sent to the browser — straight from each column's array (see
     :func:`_cell_reader`), not through pandas' indexing, which cost more than the rest of a
-    window. Encoded ids are kept once computed (:data:`KEY_CACHE` of them).
+    window. Encoded ids and index labels are kept once computed (:data:`KEY_CACHE` of each).
     """
 
     def __init__(self, df: pd.DataFrame, columns: dict[str, str | None]) -> None:
@@ -46,6 +46,7 @@ class ItemSource:
         self._series = {role: df[col] for role, col in self.columns.items()}
         self._cells = {role: _cell_reader(series) for role, series in self._series.items()}
         self._keys: dict[int, tuple[str, str]] = {}  # position -> (encoded id, id kind)
+        self._labels_at: dict[int, Any] = {}  # position -> index label
         self._int_index = pd.api.types.is_integer_dtype(index.dtype) and not pd.api.types.is_bool_dtype(
             index.dtype
         )
@@ -96,7 +97,13 @@ class ItemSource:
 
     def label(self, pos: int) -> Any:
         """The original index label at ``pos`` (as a plain Python value)."""
-        return _plain(self.index[pos])
+        try:
+            return self._labels_at[pos]
+        except KeyError:
+            label = self._labels_at[pos] = _plain(self.index[pos])
+            if len(self._labels_at) >= KEY_CACHE:
+                self._labels_at.clear()
+            return label
 
     def position(self, item_id: Any) -> int:
         """Position of the item whose index label is ``item_id`` (``KeyError`` if absent)."""
@@ -132,6 +139,8 @@ class ItemSource:
     def cell(self, role: str, pos: int) -> Any:
         """The cell for ``role`` at ``pos``; NaN/None/NA become ``None``."""
         value = self._cells[role](pos)
+        if value.__class__ is str:  # the usual cell, never missing: no pd.isna
+            return value
         return EMPTY if is_missing(value) else value
 
     def text(self, role: str, pos: int) -> str | None:
