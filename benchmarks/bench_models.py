@@ -26,7 +26,10 @@ Keys: ``1``-``3`` at a fast human pace (60-100 ms apart), 200 timed after 10 war
 the model is called in batches of 32 (``suggest_batch``), ahead of the annotator, in the
 background.
 
-Run: ``python benchmarks/bench_models.py [--refit]`` (about a minute). Prints SKIP when
+``--baseline``: the same notebook and keys without ``suggest=`` (the machine's own figures, to
+compare with; the machine is shared).
+
+Run: ``python benchmarks/bench_models.py [--refit] [--baseline]`` (about a minute). Prints SKIP when
 JupyterLab, Playwright or Chromium are missing.
 """
 
@@ -68,7 +71,7 @@ def slow_model(batch):
     return [(LABELS[len(text) % 3], 0.7) for text in batch["review"]]
 {refit_code}
 w = nl.Classify(df, text="review", labels=LABELS, task="bench-models", annotator="bench",
-                store="bench.db", suggest=slow_model, suggest_batch={batch}{refit_options})
+                store="bench.db"{suggest_options}{refit_options})
 import time as _time
 _commits = []
 def _timed(write):
@@ -80,11 +83,12 @@ def _timed(write):
 for _name in ("append", "write"):
     if hasattr(w.store, _name):
         setattr(w.store, _name, _timed(getattr(w.store, _name)))
-print(len(df), "reviews; a suggest callable of {model_ms} ms per batch of {batch}{refit_label}")
+print(len(df), "reviews; {suggest_label}{refit_label}")
 w"""
 
 DUMP = """import json
-_probe = {"commits": _commits, "calls": w._suggester.calls, "error": w._suggester.error}
+_s = w._suggester
+_probe = {"commits": _commits, "calls": _s and _s.calls, "error": _s and _s.error}
 print("COMMITS " + json.dumps(_probe))"""
 
 #: For each item when it is first drawn: whether its suggestion is drawn with it.
@@ -115,10 +119,13 @@ def refit_setup() -> tuple[str, str]:
     return active_refit_setup()
 
 
-def cells(refit: bool = False) -> list[str]:
-    """The benchmark notebook: the widget (with a refit when ``refit``), then the probe dump."""
+def cells(refit: bool = False, suggest: bool = True) -> list[str]:
+    """The benchmark notebook: the widget (with a refit when ``refit``; without ``suggest=``
+    for the baseline), then the probe dump."""
     code, options = refit_setup() if refit else ("", "")
     setup = SETUP.format(
+        suggest_options=f", suggest=slow_model, suggest_batch={BATCH}" if suggest else "",
+        suggest_label=f"a suggest callable of {MODEL_MS} ms per batch of {BATCH}" if suggest else "no model",
         rows=ROWS, model_s=MODEL_MS / 1000, model_ms=MODEL_MS, batch=BATCH, refit_code=code,
         refit_options=options, refit_label=" and a background refit" if refit else "",
     )  # fmt: skip
@@ -172,6 +179,8 @@ def report(keys: list[dict], commits: dict[str, Any], seen: dict[str, bool], ord
         p95(committed) <= COMMIT_BUDGET_MS,
         f"p95 <= {COMMIT_BUDGET_MS} ms",
     )
+    if commits["calls"] is None:  # the baseline: no model
+        return
     served = [seen[key] for key in order[WARMUP:]]
     share = sum(served) / len(served)
     error = f"; last error: {commits['error']}" if commits["error"] else ""
@@ -186,6 +195,19 @@ def report(keys: list[dict], commits: dict[str, Any], seen: dict[str, bool], ord
 
 def main(argv: list[str]) -> int:
     refit = "--refit" in argv
+    if "--baseline" in argv:  # the same notebook and keys without suggest=, on this machine now
+        header("bench_models baseline (no suggest=)")
+        if not _lab.available():
+            return 0
+        import harness
+
+        with _lab.notebook_page(cells(refit, suggest=False), "nbl-bench-models-base-") as page:
+            keys, seen, order = press_keys(page)
+            out = harness.run_cell(page, 1)
+        lines = [line for line in out.splitlines() if line.startswith("COMMITS ")]
+        report(keys, json.loads(lines[-1][len("COMMITS ") :]), seen, order)
+        footer()
+        return 0
     header("bench_models" + (" (with a background refit)" if refit else ""))
     if not _lab.available():
         return 0
