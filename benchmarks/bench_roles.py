@@ -40,7 +40,7 @@ from _common import figure, footer, header, median, p95  # noqa: E402
 import nblabel as nl  # noqa: E402
 
 ITEMS = int(os.environ.get("NBL_BENCH_ITEMS", "1000"))
-CHUNK = 50
+CHUNK = 10
 READS = 15
 
 
