@@ -494,3 +494,44 @@ def test_closing_never_waits_for_a_model_call_in_flight(tmp_path):
     assert fn.finished.wait(5)
     time.sleep(0.2)
     assert nl.Store(tmp_path / "s.db").annotations("t", annotator="model:counting").empty  # dropped
+
+
+def test_boxes_from_a_callable_are_checked_against_the_image_and_recorded(tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (640, 480), "red").save(tmp_path / "a.png")
+    Image.new("RGB", (100, 80), "blue").save(tmp_path / "b.png")
+    df = pd.DataFrame({"image": [str(tmp_path / "a.png"), str(tmp_path / "b.png")]}, index=["a", "b"])
+
+    def detector(batch: pd.DataFrame) -> list[Any]:
+        # one box per image; on the small image it runs out of the picture: refused, named
+        return [[{"x": 10, "y": 10, "w": 200, "h": 100, "label": "car"}] for _ in range(len(batch))]
+
+    w = nl.Boxes(df, image="image", labels=["car", "person"], task="det", annotator="ana",
+                 store=tmp_path / "s.db", suggest=detector)  # fmt: skip
+    wait_for(lambda: w._suggester.ready(1))
+    assert w._suggestion(0) == [{"x": 10.0, "y": 10.0, "w": 200.0, "h": 100.0, "label": "car"}]
+    assert w._suggestion(1) is None and "row 'b'" in w._suggest["error"]
+    out = Browser(w).send({"type": "hello"})
+    assert out["items"][0]["payload"]["suggestion"] == [[10.0, 10.0, 200.0, 100.0, 0]]
+    w.annotate("a", [{"x": 10, "y": 10, "w": 200, "h": 100, "label": "car"}])
+    record = w.store.annotations("det", annotator="ana")["suggestion"].iloc[0]
+    assert record["accepted"] == [0]
+    assert len(w.store.annotations("det", annotator="model:detector")) == 1
+    w.close()
+
+
+def test_a_two_second_callable_never_delays_a_commit(tmp_path):
+    def slow(batch: pd.DataFrame) -> list[Any]:
+        time.sleep(2)
+        return ["pos"] * len(batch)
+
+    w = classify(tmp_path / "s.db", slow)
+    time.sleep(0.1)  # the first call is under way
+    began = time.monotonic()
+    w.annotate("r0", "neg")
+    took = time.monotonic() - began
+    assert not w._suggester.ready(0)  # the callable is still running
+    assert w.store.annotations("t", annotator="ana")["value"].tolist() == ["neg"]
+    assert took < 1.0
+    w.close()
