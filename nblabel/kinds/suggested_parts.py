@@ -16,7 +16,64 @@ from ..agreement.boxes import IOU
 from ..agreement.matching import box_iou
 from ..core.registry import SuggestionOutcome
 
-__all__ = ["box_parts_outcome", "parts_outcome", "span_parts_outcome"]
+__all__ = ["box_parts_outcome", "box_record", "parts_outcome", "span_parts_outcome", "span_record"]
+
+
+def split_parts(
+    value_parts: Sequence[Mapping[str, Any]],
+    suggested: Sequence[Mapping[str, Any]],
+    *,
+    identity: Callable[[Mapping[str, Any]], tuple[Any, ...]],
+    overlaps: Callable[[Mapping[str, Any], Mapping[str, Any]], bool],
+) -> tuple[list[int], list[int], list[int]]:
+    """Positions in ``suggested`` of the parts the value kept exactly, kept changed (a part of
+    the value overlaps it) and removed."""
+    final = {identity(part) for part in value_parts}
+    kept: tuple[list[int], list[int], list[int]] = ([], [], [])
+    for i, part in enumerate(suggested):
+        if identity(part) in final:
+            kept[0].append(i)
+        elif any(overlaps(part, other) for other in value_parts):
+            kept[1].append(i)
+        else:
+            kept[2].append(i)
+    return kept
+
+
+def _span_identity(s: Mapping[str, Any]) -> tuple[Any, ...]:
+    return (s["start"], s["end"], s["label"])
+
+
+def _spans_overlap(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    return a["start"] < b["end"] and b["start"] < a["end"]
+
+
+def _box_identity(b: Mapping[str, Any]) -> tuple[Any, ...]:
+    return (b["x"], b["y"], b["w"], b["h"], b["label"])
+
+
+def _boxes_overlap(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    return box_iou(a, b) > 0
+
+
+def span_record(spans: Sequence[Mapping[str, Any]] | None, suggested: list[dict[str, Any]]) -> dict[str, Any]:
+    """The record a Spans label stores about suggested spans: the list, and by position which
+    the annotator ``accepted`` (kept exactly), ``changed`` (an overlapping span stands) or
+    ``removed``."""
+    accepted, changed, removed = split_parts(
+        list(spans or []), suggested, identity=_span_identity, overlaps=_spans_overlap
+    )
+    return {"spans": suggested, "accepted": accepted, "changed": changed, "removed": removed}
+
+
+def box_record(boxes: Sequence[Mapping[str, Any]] | None, suggested: list[dict[str, Any]]) -> dict[str, Any]:
+    """The record a Boxes label stores about suggested boxes: the list, and by position which
+    were ``accepted`` (kept exactly), ``adjusted`` (a kept box overlaps it: moved, resized or
+    relabeled) or ``rejected``."""
+    accepted, adjusted, rejected = split_parts(
+        list(boxes or []), suggested, identity=_box_identity, overlaps=_boxes_overlap
+    )
+    return {"boxes": suggested, "accepted": accepted, "adjusted": adjusted, "rejected": rejected}
 
 
 def parts_outcome(
@@ -44,15 +101,9 @@ def parts_outcome(
         accepted, changed, removed = (len(suggestion.get(name) or []) for name in names)
     else:
         suggested = list(suggestion)
-        final = {identity(part) for part in value_parts}
-        accepted = changed = removed = 0
-        for part in suggested:
-            if identity(part) in final:
-                accepted += 1
-            elif any(overlaps(part, other) for other in value_parts):
-                changed += 1
-            else:
-                removed += 1
+        accepted, changed, removed = map(
+            len, split_parts(value_parts, suggested, identity=identity, overlaps=overlaps)
+        )
     offered = {identity(part) for part in suggested}
     added = sum(
         identity(part) not in offered and not any(overlaps(part, other) for other in suggested)
@@ -80,8 +131,7 @@ def span_parts_outcome(value: Any, suggestion: Any, reference: Any = None) -> Su
     right = reference.get("spans") if isinstance(reference, Mapping) else reference
     return parts_outcome(
         spans, suggestion, key="spans", names=("accepted", "changed", "removed"), reference=right,
-        identity=lambda s: (s["start"], s["end"], s["label"]),
-        overlaps=lambda a, b: a["start"] < b["end"] and b["start"] < a["end"],
+        identity=_span_identity, overlaps=_spans_overlap,
     )  # fmt: skip
 
 
@@ -92,6 +142,5 @@ def box_parts_outcome(value: Any, suggestion: Any, reference: Any = None) -> Sug
     return parts_outcome(
         value, suggestion, key="boxes", names=("accepted", "adjusted", "rejected"), reference=reference,
         matches=lambda a, b: a["label"] == b["label"] and box_iou(a, b) >= IOU,
-        identity=lambda b: (b["x"], b["y"], b["w"], b["h"], b["label"]),
-        overlaps=lambda a, b: box_iou(a, b) > 0,
+        identity=_box_identity, overlaps=_boxes_overlap,
     )  # fmt: skip

@@ -16,11 +16,11 @@ from typing import Any
 
 import pandas as pd
 
-from ..agreement.coefficients import box_iou
 from ..core.cache import Recent
 from ..core.media import ImageError, oriented_image
 from ..core.registry import ItemContext
 from ..kinds.boxes import MIN_SIDE
+from ..kinds.suggested_parts import box_record
 from ..store.store import Store
 from .active import MIN_PER_LABEL, REFIT_EVERY
 from .base import STATIC, LabelWidget
@@ -166,17 +166,7 @@ class Boxes(LabelWidget):
         suggested = self._suggestion(pos)
         if suggested is None:
             return None
-
-        final = [(b["x"], b["y"], b["w"], b["h"], b["label"]) for b in value or []]
-        record: dict[str, Any] = {"boxes": suggested, "accepted": [], "adjusted": [], "rejected": []}
-        for i, s in enumerate(suggested):
-            if (s["x"], s["y"], s["w"], s["h"], s["label"]) in final:
-                record["accepted"].append(i)
-            elif any(box_iou(s, b) > 0 for b in value or []):
-                record["adjusted"].append(i)
-            else:
-                record["rejected"].append(i)
-        return record
+        return box_record(value, suggested)
 
     # browser ------------------------------------------------------------------------
     def _browser_config(self) -> dict[str, Any]:

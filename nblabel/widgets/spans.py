@@ -20,6 +20,7 @@ from ..core.offsets import Offsets
 from ..core.registry import ItemContext
 from ..core.tokens import Tokenizer, check_tokens, default_tokenizer
 from ..kinds.relations import check_relation_labels
+from ..kinds.suggested_parts import span_record
 from ..store.store import Store
 from .active import MIN_PER_LABEL, REFIT_EVERY
 from .base import STATIC, LabelWidget
@@ -253,16 +254,7 @@ class Spans(LabelWidget):
         if suggested is None:
             return None
         spans = (value or {}).get("spans") if self.relations else value
-        final = {(s["start"], s["end"], s["label"]) for s in spans or []}
-        record: dict[str, Any] = {"spans": suggested, "accepted": [], "changed": [], "removed": []}
-        for i, s in enumerate(suggested):
-            if (s["start"], s["end"], s["label"]) in final:
-                record["accepted"].append(i)
-            elif any(v["start"] < s["end"] and s["start"] < v["end"] for v in spans or []):
-                record["changed"].append(i)
-            else:
-                record["removed"].append(i)
-        return record
+        return span_record(spans, suggested)
 
     # browser -----------------------------------------------------------------
     def _browser_config(self) -> dict[str, Any]:
