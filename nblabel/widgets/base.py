@@ -117,7 +117,7 @@ class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol
         self._active = (
             None if strategy is None else ActiveOrder(self, strategy, model, refit_every, min_per_label)
         )
-        self._order = order
+        self._order_option = order  # order= as given (why() explains it)
         # A store given as a URL or path (or None) is this widget's own: close() releases it.
         self.store, self._owns_store = open_store(store)
         try:
@@ -244,7 +244,7 @@ class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol
         pos = self._resolve(item_id)
         with self._lock:
             if self._active is None:
-                info = static_why(self, pos, self._order)
+                info = static_why(self, pos, self._order_option)
             else:
                 info = {**self._active.explain(pos), "text": self._active.why_text(pos)}
         return info if detail else str(info["text"])
