@@ -4,9 +4,10 @@
 probabilities) with ``model=`` (a scikit-learn-style estimator or a ``refit`` callable) makes a
 widget serve the items its model is least sure about first. The model is refit every
 ``refit_every`` labels in a background thread on a snapshot of the labels: never on the
-key-press path. When a refit completes, the unlabeled items not yet on screen are re-ranked (the
-item on screen and the next one, already in the browser, stay); a failing refit keeps the last
-good ranking and says why on the widget's "why" line. Until every label has ``min_per_label``
+key-press path. When a refit completes, the unlabeled items not yet in the browser are re-ranked
+(the item on screen and the next ones the browser already holds stay: ``keep``, the widget's
+prefetch window, so their suggestions stay ready); a failing refit keeps the last good ranking
+and says why on the widget's "why" line. Until every label has ``min_per_label``
 examples (the cold start), items come in a seeded random order, stratified by the model's
 guesses once a model is available.
 
@@ -166,8 +167,10 @@ class ActiveOrder:
         model: Any,
         refit_every: int,
         min_per_label: int,
+        keep: int = 1,
     ) -> None:
         self.w = w
+        self.keep = keep  # upcoming items a re-rank leaves in place (those already in the browser)
         self.strategy = strategy
         self.model = model
         self.refit_every = refit_every
@@ -195,6 +198,7 @@ class ActiveOrder:
         self._prefitted = _is_estimator(model) and _is_fitted(model)
         self._mu = threading.Lock()  # counts and categories below
         self._cats: dict[str, tuple[Any, ...]] = {}
+        self._touched: dict[str, tuple[Any, ...] | None] = {}  # answered since the last snapshot
         self.counts: dict[Any, int] = {}
         self._since = 0
         self._wake = threading.Condition()
@@ -204,6 +208,7 @@ class ActiveOrder:
         self._version = 0
         self.refits = 0  # refits completed (successful or not)
         self.durations: list[float] = []  # seconds each refit took (fit, predict, score), for benchmarks
+        self.spans: list[tuple[float, float]] = []  # (start, end) epoch seconds of each refit
 
     # ------------------------------------------------------------------ set-up
     def start(self) -> None:
@@ -211,6 +216,8 @@ class ActiveOrder:
         background when there is something to fit on (or a model fitted already)."""
         with self.w._lock:
             labeled = self._labeled_snapshot()
+            with self._mu:
+                self._touched = {}
         self._set_counts({key: self._categories(value) for key, _pos, value in labeled})
         self.rerank(keep_current=False)
         if self.model is not None and (labeled or self._prefitted):
@@ -239,11 +246,15 @@ class ActiveOrder:
         return tuple(cat) if self.multi else (cat,)
 
     def _set_counts(self, cats: dict[str, tuple[Any, ...]]) -> None:
-        counts: dict[Any, int] = {}
-        for values in cats.values():
-            for c in set(values):
-                counts[c] = counts.get(c, 0) + 1
+        """Take the categories of a snapshot of the labels; answers given since the snapshot
+        (:meth:`after_answer` ran meanwhile, on another thread) keep theirs."""
         with self._mu:
+            cats = {**cats, **self._touched}
+            cats = {key: values for key, values in cats.items() if values is not None}
+            counts: dict[Any, int] = {}
+            for values in cats.values():
+                for c in set(values):
+                    counts[c] = counts.get(c, 0) + 1
             self._cats, self.counts = cats, counts
 
     @property
@@ -265,6 +276,7 @@ class ActiveOrder:
         was_cold = bool(self.short)
         new = self._categories(entry[1]) if entry is not None and entry[0] == "label" else None
         with self._mu:
+            self._touched[key] = new  # (None: skipped; a snapshot taken before this keeps it)
             old = self._cats.pop(key, ())
             for c in set(old):
                 self.counts[c] = self.counts.get(c, 0) - 1
@@ -322,10 +334,12 @@ class ActiveOrder:
                 self._requested = False
                 self._busy = True
             started = time.perf_counter()
+            wall = time.time()
             try:
                 with _FAST_SWITCH:
                     self._refit()
                 self.durations.append(time.perf_counter() - started)
+                self.spans.append((wall, time.time()))
             except Exception as exc:  # the model failed: keep the last good ranking, say why
                 _log.warning("nblabel: refit of the active ordering failed", exc_info=True)
                 self.error = mask_passwords(f"{type(exc).__name__}: {exc}".splitlines()[0][:300])
@@ -343,6 +357,8 @@ class ActiveOrder:
         w = self.w
         with w._lock:  # a snapshot: the key-press path goes on while the model fits
             labeled = self._labeled_snapshot()
+            with self._mu:
+                self._touched = {}
             queue = w.queue
             served = np.arange(queue.n) if queue.order is None else queue.order.copy()
             todo = served[~queue.done[served]]
@@ -473,8 +489,9 @@ class ActiveOrder:
 
     def rerank(self, keep_current: bool = True) -> None:
         """Re-rank the unlabeled items the widget may move (a session's production items) by
-        :meth:`priority`; the item on screen and the next one stay (``keep_current``), and every
-        other item keeps its place in the queue. Call holding the widget's lock."""
+        :meth:`priority`; the item on screen and the ``keep`` next ones (already in the browser)
+        stay (``keep_current``), and every other item keeps its place in the queue. Call holding
+        the widget's lock."""
         w = self.w
         queue = w.queue
         order = np.arange(queue.n, dtype=np.int64) if queue.order is None else queue.order.copy()
@@ -485,7 +502,7 @@ class ActiveOrder:
         fixed: list[int] = []
         start = 0
         if cur is not None and queue.rank_of(cur) >= 0:
-            fixed = [cur, *queue.next_undone(cur, 1)]
+            fixed = [cur, *queue.next_undone(cur, self.keep)]
             start = queue.rank_of(cur) + 1
         visit = (np.arange(m) + start) % m  # ranks in the order they are served from here
         at = order[visit]

@@ -115,7 +115,10 @@ class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol
         # Active ordering (order="uncertainty", model=): checked before the store too.
         strategy = check_active(order, model, refit_every, min_per_label, list(df.columns))
         self._active = (
-            None if strategy is None else ActiveOrder(self, strategy, model, refit_every, min_per_label)
+            None
+            if strategy is None
+            # a re-rank leaves the items already in the browser (on screen and PREFETCH ahead) in place
+            else ActiveOrder(self, strategy, model, refit_every, min_per_label, keep=PREFETCH)
         )
         self._order_option = order  # order= as given (why() explains it)
         # A store given as a URL or path (or None) is this widget's own: close() releases it.

@@ -1,6 +1,6 @@
 """Active ordering end to end in JupyterLab + Chromium: the line under the header says why the
 item on screen is served (the cold start, then the model's uncertainty once a refit lands in the
-background), the most uncertain item comes next after the item already on its way, and a
+background), the most uncertain item comes next after the items already in the browser, and a
 hostile label name in that line stays text."""
 
 from __future__ import annotations
@@ -46,7 +46,9 @@ def test_why_line_and_the_uncertain_item_next(lab, lab_root: Path, lab_page: Pag
     )  # fmt: skip
     cold = [probe.items.label(p) for p in probe.queue.order.tolist()]
     probe.close()
-    uncertain = cold[5]  # not among the first three served: the model must bring it forward
+    # not among the first seven served (one labeled, one on screen, five already in the browser,
+    # which a re-rank leaves in place): the model must bring it forward
+    uncertain = cold[9]
     p = {t: (0.5 if i == IDS.index(uncertain) else (0.95 if i % 2 else 0.05)) for i, t in enumerate(texts)}
     harness.write_notebook(lab_root / "active" / "active.ipynb", [notebook(p)])
     harness.open_notebook(page, lab, "active/active.ipynb")
@@ -61,13 +63,14 @@ def test_why_line_and_the_uncertain_item_next(lab, lab_root: Path, lab_page: Pag
     expect(why).to_contain_text("Why this item: uncertainty 0.05 (model v1 fit on 1 labels; ", timeout=30_000)
     expect(why).to_contain_text(f"P({HOSTILE})=")  # the label's name, as text
     assert why.locator("img").count() == 0
-    page.keyboard.press("2")  # cold[2] was already in the browser: it stays next
-    expect(widget).to_have_attribute("data-key", cold[2])
+    for i in range(2, 7):  # cold[2] .. cold[6] were already in the browser: they stay next
+        page.keyboard.press("2")
+        expect(widget).to_have_attribute("data-key", cold[i])
     page.keyboard.press("1")
     expect(widget).to_have_attribute("data-key", uncertain)  # then the most uncertain item
     expect(why).to_contain_text("Why this item: uncertainty 0.50 (model v")
-    events = harness.wait_for_events(lab_root / "active" / "active.db", "active", 3)
-    assert events["item_id"].tolist() == [cold[0], cold[1], cold[2]]
-    assert events["value"].tolist() == [HOSTILE, "neg", HOSTILE]
+    events = harness.wait_for_events(lab_root / "active" / "active.db", "active", 7)
+    assert events["item_id"].tolist() == cold[:7]
+    assert events["value"].tolist() == [HOSTILE] + ["neg"] * 5 + [HOSTILE]
     assert page.evaluate("() => window.__pwned") is None
     assert dialogs == []
