@@ -624,3 +624,58 @@ def test_twenty_annotators_each_with_their_own_login(pg, tmp_path):
     held = assignment_of_events(events)
     assert len(held) == 2_000 and held.map(len).eq(2).all()
     assert held.to_dict() == plan["annotators"].to_dict()
+
+
+def wait_for_suggestion(w: Any) -> None:
+    deadline = time.monotonic() + 10
+    while w.current is not None and not w._suggester.ready(w.items.position(w.current)):
+        assert time.monotonic() < deadline, "no suggestion reached the labeler"
+        time.sleep(0.02)
+
+
+def test_models_events_are_read_by_a_login_but_never_written(coordinator):
+    """Suggestions the coordinator recorded (``nl.record_model``, owner URL) reach an annotator's
+    labeler through their login without calling the model; a model run in the annotator's own
+    kernel suggests too, but its outputs are never stored under their login (an annotator must
+    not plant the suggestions the others see), and that is no error in the banner."""
+    calls: list[int] = []
+
+    def guess(batch: pd.DataFrame) -> list[str]:
+        calls.append(len(batch))
+        return ["LBL_NEG"] * len(batch)
+
+    data = session_frame()
+    written = nl.record_model(data, task="cal", store=coordinator.store, fn_or_column=guess, name="guess")
+    assert written == len(data) and calls
+    calls.clear()
+    url = coordinator.grant("ana")
+
+    session = as_annotator(url, suggest=guess, suggest_name="guess")
+    try:
+        w = session.labeler("ana")
+        wait_for_suggestion(w)
+        assert calls == [], "the stored outputs were read: the model was not called"
+        w.annotate(w.current, "LBL_NEG")
+        seen = session.store.annotations("cal")
+        assert (seen["annotator"] == "model:guess").sum() == len(data), "a login reads model events"
+        mine = seen[seen["annotator"] == "ana"].iloc[-1]
+        assert mine["suggestion"] == "LBL_NEG" and bool(mine["suggestion_shown"])
+        w.close()
+    finally:
+        session.close()
+
+    session = as_annotator(url, suggest=lambda b: ["LBL_POS"] * len(b), suggest_name="own")
+    try:
+        w = session.labeler("ana")
+        wait_for_suggestion(w)
+        deadline = time.monotonic() + 10
+        while w._suggester._storing and time.monotonic() < deadline:  # the refused write was tried
+            time.sleep(0.02)
+        assert not w._suggester._storing
+        assert not (w._suggest or {}).get("error"), w._suggest
+        w.close()
+    finally:
+        session.close()
+    everything = coordinator.store.annotations("cal")
+    assert not (everything["annotator"] == "model:own").any(), "nothing of the login's own model is stored"
+    assert (everything["annotator"] == "model:guess").sum() == len(data)

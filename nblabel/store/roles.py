@@ -372,9 +372,15 @@ def _tables(cur: Any) -> list[str]:
 _MY_TASK = "(SELECT r.task FROM nbl_roles r WHERE r.role = current_user::text)"
 _MY_NAME = "(SELECT r.annotator FROM nbl_roles r WHERE r.role = current_user::text)"
 _REVEALED = f"(SELECT s.revealed FROM nbl_sessions s WHERE s.task = {_MY_TASK}) = 1"
-#: Own events; other annotators' events once revealed, on items this annotator has answered.
+#: Model annotators' events (``model:<name>``: suggestions, a judge's verdicts) are no person's
+#: labels: a login reads them, so suggestions the coordinator recorded (``nl.record_model``) are
+#: served without calling the model; it never writes them (an annotator could otherwise plant
+#: the suggestions the others are shown).
+_MODEL_EVENT = "annotator LIKE 'model:%'"
+#: Own events and models' events; other annotators' events once revealed, on items this
+#: annotator has answered.
 _EVENTS_READ = f"""CREATE POLICY nbl_annotator_read ON nbl_events FOR SELECT TO {{}} USING (
-  task = {_MY_TASK} AND (annotator = {_MY_NAME}
+  task = {_MY_TASK} AND (annotator = {_MY_NAME} OR {_MODEL_EVENT}
                          OR ({_REVEALED}
                              AND item_id IN (SELECT nbl_answered_items(current_user::text)))))"""
 _EVENTS_WRITE = f"""CREATE POLICY nbl_annotator_write ON nbl_events FOR INSERT TO {{}} WITH CHECK (

@@ -36,6 +36,7 @@ from ..store.model_runs import (
     run_batch,
     stored_outputs,
 )
+from ..store.roles import RoleRefused
 
 __all__ = ["DEFAULT_BATCH", "Suggester", "check_show", "shows"]
 
@@ -100,6 +101,8 @@ class Suggester:
         self.error: str | None = None
         self._retry_at = 0.0
         self._failures = 0
+        #: False once the store refused a model's events (an annotator's login): kept in memory.
+        self._storing = True
 
     # ------------------------------------------------------------------ the widget's side
     def value(self, pos: int) -> Any:
@@ -214,8 +217,13 @@ class Suggester:
         )  # fmt: skip
         if self._stop.is_set():
             return  # closed meanwhile: the store may be released
+        if not self._storing:
+            return
         try:
             w.store.append_many(events)
+        except RoleRefused:  # an annotator's login reads models' events but never writes them
+            self._storing = False
+            _log.info("nblabel: this login stores no outputs of %s: kept in this kernel", self.source.name)
         except Exception as exc:  # shown anyway; the store's failure is said
             said = describe(exc, [w.store.url.password or ""])
             self._fail(f"suggestions of {self.source.describe()} not saved: {said}")
