@@ -56,6 +56,7 @@ ACTIVE_REPORT = """{
     "max_s": max(w._active.durations) if w._active.durations else None,
     "error": w._active.error,
     "why": w.why(),
+    "spans": w._active.spans,
 }"""
 
 
@@ -73,6 +74,26 @@ def report_line(report: dict[str, Any]) -> str:
         f"{report['refits']} refits on {N_ITEMS:,} items completed while labeling, median "
         f"{report['median_s'] * 1000:.0f} ms, max {report['max_s'] * 1000:.0f} ms each; "
         f"error: {report.get('error')}; last why: {report.get('why')!r}"
+    )
+
+
+def commits_during_refits(report: dict[str, Any], keys: list[dict], commits: list[list], warmup: int) -> str:
+    """Key press -> committed for the keys pressed while a refit ran and for the others (the
+    page's key records and the kernel's label commits of ``bench_models.py``, one per key)."""
+    spans = report.get("spans") or []
+    labels = sorted((c for c in commits if c[1] == "label"), key=lambda c: c[0])
+    during, outside = [], []
+    for commit, key in zip(labels[warmup:], keys[warmup:], strict=True):
+        pressed = key["epoch"] / 1000
+        latency = commit[2] * 1000 - key["epoch"]
+        (during if any(a <= pressed <= b for a, b in spans) else outside).append(latency)
+
+    def stats(values: list[float]) -> str:
+        return f"median {median(values):.1f} ms, p95 {p95(values):.1f} ms" if values else "none"
+
+    return (
+        f"key press -> committed while a refit ran: {stats(during)} ({len(during)} keys); "
+        f"otherwise: {stats(outside)} ({len(outside)} keys)"
     )
 
 

@@ -226,7 +226,12 @@ def main(argv: list[str]) -> int:
         from _active_bench import report_line
 
         assert refits, f"the probe cell printed no REFIT line:\n{out[:2000]}"
-        print(f"# refit: {report_line(json.loads(refits[-1][len('REFIT ') :]))}", flush=True)
+        from _active_bench import commits_during_refits
+
+        refit_report = json.loads(refits[-1][len("REFIT ") :])
+        print(f"# refit: {report_line(refit_report)}", flush=True)
+        commits = json.loads(lines[-1][len("COMMITS ") :])["commits"]
+        print(f"# refit: {commits_during_refits(refit_report, keys, commits, WARMUP)}", flush=True)
     footer()
     return 0
 
