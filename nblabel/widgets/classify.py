@@ -39,6 +39,15 @@ class Classify(LabelWidget):
     shows them on a seeded share ``p`` of (item, annotator) pairs (see
     :mod:`nblabel.widgets.suggester`). ``suggestions=`` (a column) works as before.
 
+    Active ordering: ``model=`` a scikit-learn-style estimator (fit on the ``text`` column as a
+    Series, or on a DataFrame of the item columns) or ``refit(labeled) -> predict_proba``, and
+    ``order="uncertainty" | "margin" | "entropy" | "random"`` (or a callable scoring the
+    probabilities): the items the model is least sure about come first, refit every
+    ``refit_every`` labels in the background; a seeded random cold start (stratified by the
+    model's guesses) until every label has ``min_per_label`` examples. ``w.why(item)`` says why
+    an item is served (see :mod:`nblabel.widgets.active`). ``multi=True``: one probability of
+    presence per label.
+
     Keys: ``1``–``9``, ``0`` then letters pick a label (shown on the buttons); ``Enter``
     confirms (multi-label, or accepts the suggestion); arrows or ``j``/``k`` navigate; ``u`` or
     Backspace undoes; ``s`` skips; ``f`` flags with a comment; ``g`` shows the guidelines.

@@ -58,6 +58,12 @@ class Spans(LabelWidget):
     click a span, then Shift+click (or Alt+click) the other one and choose the relation.
     Removing a span removes its relations. The value becomes ``{"spans": [...], "relations":
     [{"head": i, "child": j, "label": ...}]}`` (``head``/``child`` index the value's spans).
+
+    Active ordering (``model=``, ``order="uncertainty"``, ...; see :class:`Classify`): a model
+    reads an item as the set of labels its spans mark, so it gives one probability of presence
+    per label (``P(ORG present)``), and an item's uncertainty is that of the most likely set of
+    labels. A ``refit(labeled)`` callable gets the spans themselves in ``labeled["value"]`` (to
+    train a tagger) and the labels they mark in ``labeled["label"]``.
     """
 
     kind = "spans"
