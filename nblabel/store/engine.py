@@ -61,7 +61,14 @@ def make_engine(url: URL) -> Engine:
 
 
 def _postgresql_engine(url: URL) -> Engine:
-    """A PostgreSQL engine whose pooled connections are pinged only after sitting idle.
+    """A PostgreSQL engine whose connections autocommit, pinged only after sitting idle.
+
+    A read is one statement and one round trip: psycopg would open a transaction for it
+    (``BEGIN``) and SQLAlchemy end it when the connection goes back to the pool
+    (``ROLLBACK``), three round trips for one ``SELECT``, at PostgreSQL's default isolation
+    (read committed: each statement its own snapshot either way). Writes of more than one
+    statement run on the store's writer view of the engine, which opens a transaction
+    (``isolation_level="READ COMMITTED"``, :class:`~nblabel.store.Store`).
 
     SQLAlchemy's ``pool_pre_ping`` costs a ``SELECT 1`` round trip (three statements with
     psycopg's transaction around it) at *every* checkout: with a team labeling, one per event.
@@ -72,7 +79,7 @@ def _postgresql_engine(url: URL) -> Engine:
     away under it, the operation fails as a disconnect, SQLAlchemy invalidates the connection,
     and event writes retry once on a fresh one (:meth:`~nblabel.store.writes.EventWrites.write`).
     """
-    engine = sa.create_engine(url)
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
 
     @sa.event.listens_for(engine, "checkin")
     def _on_checkin(_dbapi_conn: Any, record: Any) -> None:

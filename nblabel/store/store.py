@@ -79,6 +79,8 @@ class Store(TaskRegistry, EventWrites, FileImports, EventReads, SessionTables, S
         # the write lock up front, queue on the busy timeout); reads stay deferred and never
         # wait for or block a writer.
         self._writer: Engine = self.engine.execution_options(nbl_write=True)
+        if self.backend == "postgresql":  # reads autocommit (engine.py); writes are transactions
+            self._writer = self._writer.execution_options(isolation_level="READ COMMITTED")
         self._lock = threading.RLock()
         # Built once: a statement executed with a parameter dict hits SQLAlchemy's compiled
         # cache, where ``stmt.values(**row)`` would build and key a new statement per event.
