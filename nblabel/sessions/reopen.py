@@ -188,16 +188,15 @@ def open_session(
     """See :meth:`nblabel.Session.open`."""
     opened, owns = open_store(store)
     try:
-        session = _open(cls, opened, task, given)
-    except BaseException:
-        if owns:
+        arguments = _arguments(opened, task, given)
+    finally:
+        if owns:  # a store opened here from a URL or path: the session opens (and owns) its own
             opened.close()
-        raise
-    session._owns_store = owns
-    return session
+    return cls(store if owns else opened, task, **arguments)
 
 
-def _open(cls: type[Any], store: Store, task: str, given: dict[str, Any]) -> Any:
+def _arguments(store: Store, task: str, given: dict[str, Any]) -> dict[str, Any]:
+    """The constructor's arguments (after ``store`` and ``task``) of the session stored as ``task``."""
     config = store.session_config(task)
     if config is None:
         raise KeyError(f"task {task!r} in {store.location} is not a session (it was not made by nl.Session)")
@@ -242,7 +241,7 @@ def _open(cls: type[Any], store: Store, task: str, given: dict[str, Any]) -> Any
     if config.get("escalate") is not None:
         settings["max_overlap"] = config.get("max_overlap")
     options = {**setup.setup.get("options", {}), **given}
-    return cls(store, task, widget=widget, data=production, gold=gold, **settings, **options)
+    return {"widget": widget, "data": production, "gold": gold, **settings, **options}
 
 
 def _gold_answers(store: Store, task: str, config: dict[str, Any]) -> list[tuple[str, Any]]:
