@@ -7,7 +7,6 @@ import {
   deleteBox,
   draftFor,
   duplicateSelected,
-  lateSuggestion,
   newDraft,
   nudgeSelected,
   pendingSuggestions,
@@ -19,6 +18,7 @@ import {
   toggleBox,
   undoBoxes,
 } from "./boxes-draft.js";
+import { lateSuggestion } from "./suggestion-draft.js";
 
 const bounds = { min: 2, W: 100, H: 80 };
 const item = (value, suggestion) => ({ key: "k", value, payload: suggestion === undefined ? {} : { suggestion } });

@@ -6,6 +6,7 @@
 
 import { addSpan, confirmStep, isAligned } from "./spans-model.js";
 import { pruneRelations, relationsOfValue, renameSpan, spanKey, spansOfValue } from "./spans-relations-model.js";
+import { lateSuggestion } from "./suggestion-draft.js";
 
 const HISTORY = 200;
 
@@ -34,21 +35,8 @@ export function newDraft(item) {
   };
 }
 
-/** The draft in `state` for `item`, started anew when another item is on screen. */
-/** Whether draft `d` of `item` was started before the item's suggestion arrived (pushed by the
- * kernel later) and is untouched since: then it is started again, with the suggestion. */
-export function lateSuggestion(d, item) {
-  return (
-    d.key === item.key &&
-    (item.value === null || item.value === undefined) &&
-    Array.isArray(item.payload.suggestion) &&
-    item.payload.suggestion.length > 0 &&
-    d.suggestions.length === 0 &&
-    d.history.length === 0 &&
-    (d.spans ?? d.boxes).length === 0
-  );
-}
-
+/** The draft in `state` for `item`, started anew when another item is on screen (or when its
+ * suggestion arrived late, see `lateSuggestion`). */
 export function draftFor(state, item) {
   if (!state.draft || state.draft.key !== item.key || lateSuggestion(state.draft, item)) state.draft = newDraft(item);
   return state.draft;

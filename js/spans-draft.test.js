@@ -6,7 +6,6 @@ import {
   cursorRange,
   draftFor,
   enterStep,
-  lateSuggestion,
   markUnreadable,
   moveCursor,
   newDraft,
@@ -18,6 +17,7 @@ import {
   undoSpan,
   UNREADABLE,
 } from "./spans-draft.js";
+import { lateSuggestion } from "./suggestion-draft.js";
 
 // "Barack Obama visited Paris ." tokens
 const TEXT = "Barack Obama visited Paris .";
