@@ -47,6 +47,7 @@ phase, default 500).
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -400,11 +401,13 @@ def breakdown(store: Any, url: str) -> None:
 
         return patch
 
+    sessions = itertools.count(100)  # a new session (task) for each run
+
     def annotate(tag: str, patch: Any = None, session: bool = False) -> float:
         runs = []
         for rnd in range(3):
             if session:
-                w = make_session(store, 100 + len(runs) + 10 * len(tag)).labeler(f"a{rnd}")
+                w = make_session(store, next(sessions)).labeler(f"a{rnd}")
             else:
                 df = frame(PER_WRITER)
                 w = nl.Classify(
@@ -444,6 +447,9 @@ def breakdown(store: Any, url: str) -> None:
         ]
         return events, lambda e: store.write(e, item={"text": "item"})
 
+    def no_log(w: Any) -> None:  # the session's LivePlan reads nbl_session_log after every label
+        w._policy.session._live.refresh = lambda: []
+
     raw = psycopg.connect(url)
     sql = raw_insert_sql()
 
@@ -469,6 +475,7 @@ def breakdown(store: Any, url: str) -> None:
         ("raw psycopg autocommit INSERT", loop("peer1", lambda t: peer(t, True))),
         ("session.labeler w.annotate, whole", annotate("session", session=True)),
         ("  without the window", annotate("sessionnw", skip("_push_window"), session=True)),
+        ("  without reading the plan's log after each label", annotate("sessionnl", no_log, session=True)),
     ]
     raw.close()
     for name, cpu in figures:

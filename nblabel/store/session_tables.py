@@ -215,8 +215,22 @@ class SessionTables:
         )
 
 
+#: A task's log rows after an id, built once (a session labeler reads it after every label:
+#: building the statement cost more than running it).
+_LOG_AFTER = (
+    sa.select(*(schema.session_log.c[n] for n in ("id", "kind", "item_id", "annotator", "detail")))
+    .add_columns(schema.session_log.c.created_us)
+    .where(schema.session_log.c.task == sa.bindparam("task"))
+    .where(schema.session_log.c.id > sa.bindparam("after_id"))
+    .order_by(schema.session_log.c.id)
+)
+
+
 def _log_rows(conn: Any, task: str, after_id: int, backend: str) -> list[dict[str, Any]]:
     t = schema.session_log
+    if not (after_id and backend == "sqlite"):
+        rows = conn.execute(_LOG_AFTER, {"task": task, "after_id": int(after_id)}).all()
+        return _log_dicts(rows)
     query = (
         sa.select(t.c.id, t.c.kind, t.c.item_id, t.c.annotator, t.c.detail, t.c.created_us)
         .where(t.c.task == task, t.c.id > int(after_id))
@@ -228,6 +242,10 @@ def _log_rows(conn: Any, task: str, after_id: int, backend: str) -> list[dict[st
         rows = conn.exec_driver_sql(sql, tuple(compiled.params[n] for n in compiled.positiontup or ())).all()
     else:
         rows = conn.execute(query).all()
+    return _log_dicts(rows)
+
+
+def _log_dicts(rows: Any) -> list[dict[str, Any]]:
     return [
         {"id": int(i), "kind": kind, "item_id": item, "annotator": name, "detail": json.loads(detail),
          "created_us": int(us)}
