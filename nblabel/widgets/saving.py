@@ -250,6 +250,8 @@ class SavePipeline:
     def _call_back(self, result: FlushResult) -> None:
         """Call the ``on_label`` callbacks with each committed label (a broken one is reported
         and saving goes on)."""
+        if not self._callbacks:
+            return
         for out, _event_id in result.committed:
             event = out.event
             if event.kind != "label":
