@@ -36,6 +36,7 @@ class SessionTables:
     _writer: Engine
     _lock: threading.RLock
     location: str
+    _read_fast: Callable[[Any, Mapping[str, Any]], list[Any] | None]
 
     # ------------------------------------------------------------------ sessions
     def register_session(
@@ -133,6 +134,9 @@ class SessionTables:
         were decided, after ``after_id``: ``id, kind, item_id, annotator, detail`` (decoded JSON),
         ``created_us``."""
         check_query(task=task)
+        fast = self._read_fast(_LOG_AFTER, {"task": task, "after_id": int(after_id)})
+        if fast is not None:  # PostgreSQL (a labeler reads it after every label)
+            return _log_dicts(fast)
         with self.engine.connect() as conn:
             return _log_rows(conn, task, after_id, self.backend)
 

@@ -144,6 +144,27 @@ class EventWrites:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _read_fast(self, statement: Any, params: Mapping[str, Any]) -> list[Any] | None:
+        """PostgreSQL: the rows of a prebuilt ``SELECT`` read on the store's write connection
+        through the driver's cursor (no pool checkout, no SQLAlchemy execution: for a read
+        after every label). ``None`` on SQLite or when anything fails: the caller then reads
+        the usual way, which says what failed."""
+        if self.backend != "postgresql":
+            return None
+        with self._lock:
+            try:
+                conn = self._write_connection()
+                compiled: dict[Any, str] = self.__dict__.setdefault("_read_sql_text", {})
+                sql = compiled.get(statement)
+                if sql is None:
+                    sql = compiled[statement] = str(statement.compile(dialect=conn.dialect))
+                with conn.connection.driver_connection.cursor() as cursor:
+                    cursor.execute(sql, params)
+                    return cursor.fetchall()
+            except Exception:
+                self._release_write_connection()  # possibly broken: the next use opens another
+                return None
+
     def _event_sql(self, conn: Connection, with_item: bool) -> str:
         """The SQL text of :func:`_event_statement` for this store's dialect (compiled once)."""
         compiled: dict[bool, str] = self.__dict__.setdefault("_event_sql_text", {})
