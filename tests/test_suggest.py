@@ -115,6 +115,12 @@ def wait_for(condition, timeout: float = 10.0) -> None:
         time.sleep(0.01)
 
 
+def wait_stored(store, task: str, model: str, n: int) -> None:
+    """Until ``n`` events of ``model`` are in the store: a suggestion is shown as soon as the
+    model returns it, and written to the store by the suggester's thread just after."""
+    wait_for(lambda: len(store.annotations(task, annotator=model)) >= n)
+
+
 class Counting:
     """A suggest callable that counts its calls (and may wait, fail or give a bad value)."""
 
@@ -149,6 +155,7 @@ def test_a_callable_suggests_ahead_and_its_outputs_are_model_events(store_url):
     fn = Counting()
     w = classify(store_url, fn, suggest_name="clf", suggest_version="v1")
     wait_for(lambda: w._suggester.ready(5))
+    wait_stored(w.store, "t", "model:clf", 6)
     assert fn.calls == 1 and fn.rows == 6  # one batch ahead of the annotator, in the background
     out = Browser(w).send({"type": "hello"})
     shown = {item["key"]: item["payload"].get("suggestion") for item in out["items"]}
@@ -218,6 +225,7 @@ def test_a_restarted_kernel_and_another_annotator_reuse_stored_suggestions(store
     first = Counting()
     w = classify(store_url, first)
     wait_for(lambda: w._suggester.ready(5))
+    wait_stored(w.store, "t", "model:counting", 6)  # closing drops outputs not yet written
     w.close()
     assert first.calls == 1
     again = Counting()
@@ -229,6 +237,7 @@ def test_a_restarted_kernel_and_another_annotator_reuse_stored_suggestions(store
     w = classify(store_url, newer, annotator="ben", suggest_version="v2")
     wait_for(lambda: w._suggester.ready(5))
     assert newer.calls == 1  # another version is asked again
+    wait_stored(w.store, "t", "model:counting", 12)
     w.close()
     events = nl.Store(store_url).annotations("t")
     assert len(events[events["annotator"] == "model:counting"]) == 12  # 6 items x 2 versions, never doubled
@@ -292,6 +301,7 @@ def test_a_late_suggestion_is_pushed_to_the_item_on_screen(tmp_path):
 def test_suggest_column_and_the_suggestions_alias(tmp_path):
     w = classify(tmp_path / "s.db", "guess")  # a column: recorded as model:guess, version "column"
     wait_for(lambda: w._suggester.ready(5))
+    wait_stored(w.store, "t", "model:guess", 6)
     assert w._suggestion(1) == "neg"
     w.close()
     model = nl.Store(tmp_path / "s.db").annotations("t", annotator="model:guess")
@@ -328,7 +338,7 @@ def test_spans_accepting_a_callable_suggestion_lands_in_the_accepted_record(stor
     assert first["accepted"] == [0] and first["spans"] == [{"start": 12, "end": 17, "label": "LOC"}]
     assert mine["suggestion"].iloc[1]["removed"] == [0]
     assert mine["suggestion_shown"].tolist() == [True, True]
-    assert len(w.store.annotations("s", annotator="model:places")) == 2
+    wait_stored(w.store, "s", "model:places", 2)
     w.close()
 
 
@@ -477,6 +487,7 @@ def test_spans_with_relations_suggest_the_spans_of_a_models_value(tmp_path):
     wait_for(lambda: w._suggester.ready(0))
     spans = [{"start": 0, "end": 3, "label": "PER"}, {"start": 14, "end": 18, "label": "ORG"}]
     assert w._suggestion(0) == spans
+    wait_stored(w.store, "r", "model:linker", 1)
     model = w.store.annotations("r", annotator="model:linker")
     assert model["value"].iloc[0]["relations"] == [{"head": 0, "child": 1, "label": "works_for"}]
     w.close()
@@ -517,6 +528,7 @@ def test_boxes_from_a_callable_are_checked_against_the_image_and_recorded(tmp_pa
     w.annotate("a", [{"x": 10, "y": 10, "w": 200, "h": 100, "label": "car"}])
     record = w.store.annotations("det", annotator="ana")["suggestion"].iloc[0]
     assert record["accepted"] == [0]
+    wait_stored(w.store, "det", "model:detector", 1)
     assert len(w.store.annotations("det", annotator="model:detector")) == 1
     w.close()
 
