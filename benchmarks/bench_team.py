@@ -40,7 +40,7 @@ CPU per event in the writers is printed too.
 cProfile for a plain Classify and a session labeler on a private throw-away server; prints
 the top functions by cumulative and by own time.
 
-Run: ``python benchmarks/bench_team.py`` (about 2 minutes; temp files are removed).
+Run: ``python benchmarks/bench_team.py`` (about 3 minutes with 3 rounds; temp files are removed).
 Environment: ``NBL_BENCH_ROUNDS`` (default 3), ``NBL_BENCH_EVENTS`` (events per writer and
 phase, default 500).
 """
