@@ -11,6 +11,7 @@ turns, so two processes that notice the same disagreement at once escalate it on
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -57,12 +58,23 @@ class LivePlan:
         self.answers = AnswerBook(store, task)
         self._lock = threading.RLock()
         self._open: set[int] | None = None  # items that may still be escalated (see may_grow)
+        self._read_at = -float("inf")  # time.monotonic() of the last read of the log
 
     # ------------------------------------------------------------------ reading
     def refresh(self) -> list[dict[str, Any]]:
         """Fold the log rows written since the last look; returns those that changed the plan."""
         with self._lock:
-            return self._fold(self.store.session_log(self.task, self.state.last_id))
+            rows = self.store.session_log(self.task, self.state.last_id)
+            self._read_at = time.monotonic()
+            return self._fold(rows)
+
+    def due(self, max_age: float) -> bool:
+        """Whether a :meth:`sweep` is due, the last read of the log being ``max_age`` seconds
+        old at most otherwise: always with ``escalate=`` (an answer may call for an escalation
+        at once); without it the log changes only by retirements and hand-overs, which this
+        process folds in as it writes them, so only another process's (or another Session
+        object's) wait up to ``max_age``."""
+        return self.escalate is not None or time.monotonic() - self._read_at >= max_age
 
     def _fold(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return list(self.state.apply(rows, self._names))
