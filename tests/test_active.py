@@ -547,6 +547,7 @@ def test_a_failing_refit_shows_in_the_why_line_and_keeps_the_last_ranking(store_
     )
     sent: list[dict[str, Any]] = []
     w.send = lambda content, buffers=None: sent.append(content)  # type: ignore[method-assign]
+    w._handle_browser_message({"type": "hello"})  # a browser view shows it: windows follow each answer
     served_order(w, df, 2)
     assert w._active.wait()
     good = model_version(w)
@@ -627,6 +628,7 @@ def test_why_line_is_sent_with_each_item_of_a_window(tmp_path: Path) -> None:
     w = nl.Classify(df, text="text", labels=LABELS, task="t", store=tmp_path / "s.db", model=known_model())
     sent: list[dict[str, Any]] = []
     w.send = lambda content, buffers=None: sent.append(content)  # type: ignore[method-assign]
+    w._handle_browser_message({"type": "hello"})  # a browser view shows it: windows follow each answer
     w.annotate(w.current, "pos")
     window = [m for m in sent if m.get("type") == "window"][-1]
     assert all(item["why"].startswith("cold start: random") for item in window["items"])
@@ -634,6 +636,7 @@ def test_why_line_is_sent_with_each_item_of_a_window(tmp_path: Path) -> None:
     plain = nl.Classify(df, text="text", labels=LABELS, task="t2", store=tmp_path / "s.db")
     sent.clear()
     plain.send = lambda content, buffers=None: sent.append(content)  # type: ignore[method-assign]
+    plain._handle_browser_message({"type": "hello"})
     plain.annotate(plain.current, "pos")
     assert all("why" not in item for item in sent[-1]["items"])  # no line without an active order
     plain.close()

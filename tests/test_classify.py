@@ -203,8 +203,26 @@ def test_window_limits_prefetch(make_classify):
 
 
 # --------------------------------------------------------------------------- Python API
+def test_no_window_is_built_before_a_browser_view_says_hello(w):
+    """Labeled from Python while no browser view has rendered it (a script, a simulated
+    annotator): no window is built; the view that renders later gets the window as it is then."""
+    b = Browser(w)
+    w.annotate(101, "pos")
+    w.skip()
+    assert b.out.of_type("window") == [] and w.current == 103
+    window = b.hello()
+    assert window["current"] == "103" and window["prev"] == "102"
+    shown = {item["key"]: item for item in window["items"]}
+    assert shown["103"]["payload"]["text"] and shown["102"]["status"] == "skip"
+    b.out.clear()
+    w.annotate(103, "neg")  # from Python once a view is there: the window follows
+    assert b.out.last("window")["current"] == "104"
+
+
 def test_annotate_validates_and_moves_on(w):
-    out = Browser(w).out
+    b = Browser(w)
+    b.hello()
+    out = b.out
     w.annotate(101, "pos")
     assert w.current == 102
     assert out.last("window")["current"] == "102"

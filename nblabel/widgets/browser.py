@@ -72,6 +72,10 @@ class BrowserProtocol:
         # arrived before it (ipykernel >= 7 may hand one comm's messages to several threads).
         self._next_view: dict[str, int] = {}
         self._inbox: dict[str, dict[int, dict[str, Any]]] = {}
+        # Whether a browser view has spoken (a view's first message is its ``hello``): until
+        # then no window is built, as nothing would receive it (a widget labeled from Python
+        # alone, never displayed); a view that renders later says ``hello`` and gets the window.
+        self._viewed = False
 
     def _base_config(self, extra: dict[str, Any]) -> dict[str, Any]:
         """The ``_config`` trait: what every task's browser needs, then the task's own."""
@@ -121,6 +125,7 @@ class BrowserProtocol:
     def _handle_browser_message(self, msg: dict[str, Any]) -> None:
         """Handle one message and answer with a window (an ``error`` first if it was refused);
         a message nobody knows is ignored."""
+        self._viewed = True
         view = msg.get("view")
         if isinstance(view, int):
             self._client_view = max(self._client_view, view)
@@ -172,7 +177,10 @@ class BrowserProtocol:
 
     # ------------------------------------------------------------------ windows out
     def _push_window(self, have: set[str] | None = None) -> None:
-        """Send the current item, the next unlabeled items and the neighbours to the browser."""
+        """Send the current item, the next unlabeled items and the neighbours to the browser
+        (nothing until a browser view said ``hello``: its answer is the window as it is then)."""
+        if not self._viewed:
+            return
         have = have or set()
         cur = self._current
         upcoming = self.queue.next_undone(cur, PREFETCH) if cur is not None else []
