@@ -207,16 +207,23 @@ def test_no_window_is_built_before_a_browser_view_says_hello(w):
     """Labeled from Python while no browser view has rendered it (a script, a simulated
     annotator): no window is built; the view that renders later gets the window as it is then."""
     b = Browser(w)
+    synced: list[dict] = []  # trait updates to the browser's model (ipywidgets' comm messages)
+    w._send = lambda msg, buffers=None: synced.append(msg["state"])  # type: ignore[method-assign]
     w.annotate(101, "pos")
     w.skip()
     assert b.out.of_type("window") == [] and w.current == 103
+    # progress is current in Python, and held back from the browser's model until a view is there
+    assert w._progress["labeled"] == 1 and w._progress["skipped"] == 1
+    assert not [state for state in synced if "_progress" in state]
     window = b.hello()
+    assert [state["_progress"] for state in synced if "_progress" in state] == [w._progress]
     assert window["current"] == "103" and window["prev"] == "102"
     shown = {item["key"]: item for item in window["items"]}
     assert shown["103"]["payload"]["text"] and shown["102"]["status"] == "skip"
     b.out.clear()
-    w.annotate(103, "neg")  # from Python once a view is there: the window follows
+    w.annotate(103, "neg")  # from Python once a view is there: the window and progress follow
     assert b.out.last("window")["current"] == "104"
+    assert synced[-1]["_progress"]["labeled"] == 2
 
 
 def test_annotate_validates_and_moves_on(w):

@@ -76,6 +76,7 @@ class BrowserProtocol:
         # then no window is built, as nothing would receive it (a widget labeled from Python
         # alone, never displayed); a view that renders later says ``hello`` and gets the window.
         self._viewed = False
+        self._progress_held = False  # a ``_progress`` change not sent yet (see send_state)
 
     def _base_config(self, extra: dict[str, Any]) -> dict[str, Any]:
         """The ``_config`` trait: what every task's browser needs, then the task's own."""
@@ -125,7 +126,11 @@ class BrowserProtocol:
     def _handle_browser_message(self, msg: dict[str, Any]) -> None:
         """Handle one message and answer with a window (an ``error`` first if it was refused);
         a message nobody knows is ignored."""
-        self._viewed = True
+        if not self._viewed:
+            self._viewed = True
+            if self._progress_held:  # before the window: the view draws both at once
+                self._progress_held = False
+                self.send_state("_progress")
         view = msg.get("view")
         if isinstance(view, int):
             self._client_view = max(self._client_view, view)
@@ -174,6 +179,16 @@ class BrowserProtocol:
 
     def _on_nav(self, msg: dict[str, Any]) -> None:
         self._step(msg.get("key"), msg.get("step", 1))
+
+    def send_state(self, key: str | list[str] | None = None) -> None:
+        """ipywidgets' sync of traits to the browser's model, except that before a browser
+        view said ``hello`` a change of ``_progress`` (one per answer) is held back: the
+        trait's value is current in Python, and the browser's model receives it with the
+        first ``hello``'s answer, before the window."""
+        if key == "_progress" and not getattr(self, "_viewed", True):
+            self._progress_held = True
+            return
+        super().send_state(key)  # type: ignore[misc]
 
     # ------------------------------------------------------------------ windows out
     def _push_window(self, have: set[str] | None = None) -> None:
