@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 MISSES: list[str] = []
 
@@ -56,3 +58,18 @@ def footer() -> None:
     else:
         print("# every figure within budget", flush=True)
     sys.stdout.flush()
+
+
+def wait_all(gate: Path, prefix: str, procs: list[subprocess.Popen], timeout: float = 900.0) -> None:
+    """Wait until each of ``procs`` wrote its ``<prefix>-*`` file in ``gate``; a writer that exited
+    first raises with the end of its stderr (``stderr-<i>.txt``)."""
+    deadline = time.monotonic() + timeout
+    while len(list(gate.glob(f"{prefix}-*"))) < len(procs):
+        dead = [i for i, p in enumerate(procs) if p.poll() is not None]
+        if dead:
+            log = gate / f"stderr-{dead[0]}.txt"
+            err = log.read_text() if log.exists() else ""
+            raise RuntimeError(f"writer {dead[0]} exited with {procs[dead[0]].returncode}: {err[-3000:]}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"waiting for {prefix}")
+        time.sleep(0.01)

@@ -38,7 +38,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(1, str(ROOT))
 sys.path.insert(2, str(ROOT / "tests"))
-from _common import figure, footer, header, median, p95  # noqa: E402
+from _common import figure, footer, header, median, p95, wait_all  # noqa: E402
 
 WRITERS = 20
 PG_ITEMS = 5_000  # x overlap 2 / 20 writers = 500 labels each
@@ -134,19 +134,6 @@ def worker(index: int, session_url: str, raw_url: str, barrier: str) -> None:
 
 
 # ---------------------------------------------------------------------- (a) parent side
-def wait_all(gate: Path, prefix: str, procs: list[subprocess.Popen], timeout: float = 900.0) -> None:
-    deadline = time.monotonic() + timeout
-    while len(list(gate.glob(f"{prefix}-*"))) < len(procs):
-        dead = [i for i, p in enumerate(procs) if p.poll() is not None]
-        if dead:
-            log = gate / f"stderr-{dead[0]}.txt"
-            err = log.read_text() if log.exists() else ""
-            raise RuntimeError(f"writer {dead[0]} exited with {procs[dead[0]].returncode}: {err[-3000:]}")
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"waiting for {prefix}")
-        time.sleep(0.01)
-
-
 def phase(gate: Path, tag: str, procs: list[subprocess.Popen]) -> dict[str, Any]:
     """Release one phase once every writer is ready; the overall rate when all are done."""
     wait_all(gate, f"ready-{tag}", procs)

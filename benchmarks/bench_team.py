@@ -62,7 +62,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(1, str(ROOT))
 sys.path.insert(2, str(ROOT / "tests"))
-from _common import figure, footer, header, median  # noqa: E402
+from _common import figure, footer, header, median, wait_all  # noqa: E402
 
 WRITERS = 20
 PER_WRITER = int(os.environ.get("NBL_BENCH_EVENTS", 500))
@@ -208,19 +208,6 @@ def worker(index: int, url: str, raw_url: str, barrier: str) -> None:
 
 
 # ---------------------------------------------------------------------- parent side
-def wait_all(gate: Path, prefix: str, procs: list[subprocess.Popen], timeout: float = 900.0) -> None:
-    deadline = time.monotonic() + timeout
-    while len(list(gate.glob(f"{prefix}-*"))) < len(procs):
-        dead = [i for i, p in enumerate(procs) if p.poll() is not None]
-        if dead:
-            log = gate / f"stderr-{dead[0]}.txt"
-            err = log.read_text() if log.exists() else ""
-            raise RuntimeError(f"writer {dead[0]} exited with {procs[dead[0]].returncode}: {err[-3000:]}")
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"waiting for {prefix}")
-        time.sleep(0.01)
-
-
 def server_cpu(data: Path) -> float:
     """CPU seconds the PostgreSQL server used so far: the postmaster with its exited children,
     and its living backends."""
