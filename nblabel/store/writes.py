@@ -102,16 +102,17 @@ class EventWrites:
         with self._lock:
             conn = self._write_connection()
             try:
-                with conn.connection.driver_connection.cursor() as cursor:
-                    cursor.execute(self._event_sql(conn, with_item), row)
-                    new_ids = cursor.fetchall()
+                new_ids = _event_prepared(with_item).run(
+                    conn.connection.driver_connection, conn.connection.info, row
+                )
             except Exception:
-                # the driver's own error, untranslated: write it again the way that says what
-                # failed (a lost connection, a refused row) and replaces a lost connection
-                return self._write_postgresql_checked(event, row, with_item)
+                new_ids = None
             if new_ids:
-                return int(new_ids[0][0]), True
-            return self._write_postgresql_checked(event, row, with_item)  # stored before: its id
+                return int(new_ids[0]), True
+            # Not written here (the driver's own error, untranslated), or stored before: write
+            # it again the way that says what failed (a lost connection, a refused row) and
+            # replaces a lost connection, or finds the id it was stored under.
+            return self._write_postgresql_checked(event, row, with_item)
 
     def _write_postgresql_checked(
         self, event: Event, row: dict[str, Any], with_item: bool
@@ -164,13 +165,6 @@ class EventWrites:
             except Exception:
                 self._release_write_connection()  # possibly broken: the next use opens another
                 return None
-
-    def _event_sql(self, conn: Connection, with_item: bool) -> str:
-        """The SQL text of :func:`_event_statement` for this store's dialect (compiled once)."""
-        compiled: dict[bool, str] = self.__dict__.setdefault("_event_sql_text", {})
-        if with_item not in compiled:
-            compiled[with_item] = str(_event_statement(with_item).compile(dialect=conn.dialect))
-        return compiled[with_item]
 
     def _write_connection(self) -> Connection:
         """The connection this store writes events on (opened on first use, kept, autocommit)."""
@@ -278,6 +272,20 @@ def _event_statement(with_item: bool) -> Any:
     )
     written = event.cte("written")
     return sa.select(written.c.id).add_cte(shown)
+
+
+_EVENT_PREPARED: dict[bool, Any] = {}
+
+
+def _event_prepared(with_item: bool) -> Any:
+    """:func:`_event_statement` as a :class:`~nblabel.store.prepared.PreparedStatement`
+    (imported on a PostgreSQL store's first write: psycopg is an optional dependency)."""
+    prepared = _EVENT_PREPARED.get(with_item)
+    if prepared is None:
+        from .prepared import PreparedStatement
+
+        prepared = _EVENT_PREPARED[with_item] = PreparedStatement(_event_statement(with_item))
+    return prepared
 
 
 def _release(ref: weakref.ref[EventWrites], _engine: Any) -> None:
