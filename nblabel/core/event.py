@@ -66,11 +66,16 @@ class Event:
         }
 
 
+#: ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))``, without building an
+#: encoder per call (a value is dumped after every key press).
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def dump_json(value: Any) -> str | None:
     """JSON text for a value column (``None`` stays NULL)."""
     if value is None:
         return None
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _COMPACT.encode(value)
 
 
 def retract_target(value: Any) -> int | None:

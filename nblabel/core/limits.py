@@ -63,6 +63,8 @@ def text_problem(value: str) -> str | None:
 
 def check_text(value: Any, what: str) -> str:
     """``value`` if the store can keep it as text; ``TypeError``/``ValueError`` naming it otherwise."""
+    if type(value) is str and value.isascii() and "\x00" not in value:
+        return value  # the common case, checked without encoding (ASCII has no surrogates)
     if not isinstance(value, str):
         raise TypeError(f"{what} must be text, got {type(value).__name__}")
     problem = text_problem(value)
@@ -82,6 +84,8 @@ def check_name(value: Any, what: str) -> str:
 def check_key(value: Any, what: str) -> str:
     """Text that an index key holds (a name, a client id): storable, at most
     :data:`MAX_NAME_BYTES` bytes in UTF-8 (blank is allowed here: the callers decide)."""
+    if type(value) is str and value.isascii() and len(value) <= MAX_NAME_BYTES and "\x00" not in value:
+        return value  # the common case: ASCII text is one byte a character
     check_text(value, what)
     size = len(value.encode("utf-8"))
     if size > MAX_NAME_BYTES:
@@ -113,16 +117,22 @@ def first_unstorable(values: Sequence[str], *, nul_ok: bool = False) -> int | No
     return None  # pragma: no cover - the join found a problem, so some value has it
 
 
+#: ``json.dumps(value, ensure_ascii=False)`` without building an encoder per call.
+_READABLE = json.JSONEncoder(ensure_ascii=False)
+
+
 def json_text(value: Any, **options: Any) -> str:
     """``json.dumps`` that both backends can store: non-ASCII stays readable, but a value holding
     a lone surrogate (which UTF-8 cannot encode) is written with ``\\u`` escapes instead."""
-    text = json.dumps(value, ensure_ascii=False, **options)
+    text = json.dumps(value, ensure_ascii=False, **options) if options else _READABLE.encode(value)
     return storable_json(text)
 
 
 def storable_json(text: str) -> str:
     """JSON text as given, or re-encoded with ASCII escapes when it cannot be encoded as UTF-8
     (JSON escapes NUL itself, so only lone surrogates need this)."""
+    if text.isascii():
+        return text
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
