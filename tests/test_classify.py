@@ -226,6 +226,18 @@ def test_no_window_is_built_before_a_browser_view_says_hello(w):
     assert synced[-1]["_progress"]["labeled"] == 2
 
 
+def test_progress_observers_in_python_see_every_change_before_a_view_says_hello(w):
+    """Before a view said hello the trait is kept without traitlets' notification only while
+    nobody observes it: an observer in Python gets one change per answer, as always."""
+    changes: list[dict] = []
+    w.observe(lambda change: changes.append(change["new"]), "_progress")
+    w.annotate(101, "pos")
+    w.annotate(102, "neg")
+    w.skip()
+    assert [(c["labeled"], c["skipped"]) for c in changes] == [(1, 0), (2, 0), (2, 1)]
+    assert changes[-1] == w._progress
+
+
 def test_annotate_validates_and_moves_on(w):
     b = Browser(w)
     b.hello()

@@ -65,5 +65,26 @@ def test_large_queue_is_fast_to_scan():
     q.done[: n - 1] = True
     assert q.next_undone(None, 5) == [n - 1]
     assert q.next_undone(n - 1, 5) == []
-    q.done[:] = False
+    q.clear()
     assert q.next_undone(n - 1, 3) == [0, 1, 2]  # wraps around
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_remaining_is_kept_counted_through_marks_extends_and_clears(data):
+    """``remaining`` is counted once and then kept by each mark; extend, rearrange and clear
+    count it afresh: after any sequence of them it equals a count of the served undone items."""
+    n = data.draw(st.integers(min_value=1, max_value=60))
+    served = data.draw(st.lists(st.integers(0, n - 1), unique=True, min_size=1, max_size=n))
+    q = Queue(n, np.array(served, dtype=np.int64))
+    for _ in range(data.draw(st.integers(0, 40))):
+        step = data.draw(st.sampled_from(["mark", "unmark", "extend", "rearrange", "clear", "read"]))
+        if step in ("mark", "unmark"):
+            q.mark(data.draw(st.integers(0, n - 1)), step == "mark")
+        elif step == "extend":
+            q.extend([data.draw(st.integers(0, n - 1))])
+        elif step == "rearrange":
+            q.rearrange(np.array(data.draw(st.permutations(list(q.order))), dtype=np.int64))
+        elif step == "clear":
+            q.clear()
+        assert q.remaining == sum(1 for pos in q.order if not q.done[pos])

@@ -346,7 +346,8 @@ class LabelWidget(SavePipeline, StateSync, Progress, Navigation, BrowserProtocol
     def show_session(self, state: dict[str, Any]) -> None:
         """Show what a session tells this annotator (``phase``, ``message``, ``score``,
         ``notice``, ...); :attr:`session_status` returns it."""
-        self._session = dict(state)
+        if state != self._session:  # after most answers it is unchanged: skip traitlets
+            self._session = dict(state)
 
     def use_guidelines(self, guidelines: Guidelines) -> None:
         """Show new guidelines; later events record their version."""

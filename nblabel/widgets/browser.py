@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import comm
+import traitlets
 
 from ..core.guidelines import Guidelines
 from ..core.media import ImageError, image_payload
@@ -189,6 +190,18 @@ class BrowserProtocol:
             self._progress_held = True
             return
         super().send_state(key)  # type: ignore[misc]
+
+    def _set_progress(self, progress: dict[str, Any]) -> None:
+        """Set the ``_progress`` trait. Before a browser view said ``hello``, with nobody in
+        Python observing the trait, the value is kept without traitlets' validation and change
+        notification (once per answer, a fifth of labeling from Python alone): nothing would
+        receive the change, and the first ``hello`` sends the value as it is then."""
+        notifiers = self._trait_notifiers  # type: ignore[attr-defined]
+        if getattr(self, "_viewed", True) or notifiers.get("_progress") or notifiers.get(traitlets.All):
+            self._progress = progress  # type: ignore[attr-defined]
+        elif progress != self._trait_values.get("_progress"):
+            self._trait_values["_progress"] = progress  # type: ignore[attr-defined]
+            self._progress_held = True
 
     # ------------------------------------------------------------------ windows out
     def _push_window(self, have: set[str] | None = None) -> None:

@@ -33,6 +33,7 @@ class Progress:
     _foreign: set[str]
     _progress: dict[str, Any]
     _count_labels: Callable[[dict[Any, int], Any], None]  # the subclass hook
+    _set_progress: Callable[[dict[str, Any]], None]  # the trait, set (or held) by the browser side
 
     def _init_progress(self) -> None:
         self._labeled = 0
@@ -100,7 +101,7 @@ class Progress:
             # A taxonomy: one count per label would make every key press a message as long as
             # the label list. Send the most used labels (by index) and how many are in use.
             progress.update(top_counts(counts, self._label_index))
-        self._progress = progress
+        self._set_progress(progress)
 
 
 def top_counts(counts: dict[Any, int], index: dict[Any, int], n: int = TOP_COUNTS) -> dict[str, Any]:

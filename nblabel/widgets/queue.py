@@ -17,10 +17,14 @@ class Queue:
 
     def __init__(self, n: int, order: np.ndarray | None = None) -> None:
         self.n = n
+        #: Done flag per position; change it through :meth:`mark` and :meth:`clear` only (they
+        #: keep :attr:`remaining` counted).
         self.done = np.zeros(n, dtype=bool)
+        self._remaining: int | None = None  # counted on first use, then kept by mark()
         self._set_order(order)
 
     def _set_order(self, order: np.ndarray | None) -> None:
+        self._remaining = None
         self.order = None if order is None else np.asarray(order, dtype=np.int64)
         if self.order is None:
             self.size = self.n
@@ -59,7 +63,14 @@ class Queue:
 
     def mark(self, pos: int, done: bool = True) -> None:
         """Set whether the item at ``pos`` is done (labeled or skipped)."""
+        if self._remaining is not None and bool(self.done[pos]) != bool(done) and self.serves(pos):
+            self._remaining += -1 if done else 1
         self.done[pos] = done
+
+    def clear(self) -> None:
+        """Mark every item not done."""
+        self.done[:] = False
+        self._remaining = None
 
     def next_undone(self, after: int | None, count: int = 1) -> list[int]:
         """Up to ``count`` undone positions after position ``after`` (``None`` or a position
@@ -68,6 +79,10 @@ class Queue:
             return []
         rank_after = -1 if after is None else self.rank_of(after)
         start = rank_after + 1
+        if count == 1 and start < self.size:  # the next item after a label: usually undone
+            pos = self.at_rank(start)
+            if not self.done[pos] and pos != after:
+                return [pos]
         found: list[int] = []
         chunk = max(256, count * 8)
         scanned = 0
@@ -98,6 +113,9 @@ class Queue:
     @property
     def remaining(self) -> int:
         """How many served items are not done."""
-        if self.order is None:
-            return int(self.n - self.done.sum())
-        return int(self.size - self.done[self.order].sum())
+        if self._remaining is None:
+            if self.order is None:
+                self._remaining = int(self.n - self.done.sum())
+            else:
+                self._remaining = int(self.size - self.done[self.order].sum())
+        return self._remaining

@@ -331,7 +331,8 @@ class SavePipeline:
         status = {"state": state, "message": " · ".join(parts), "pending": pending}
         if failed:
             status["failed"] = failed
-        self._status = status
+        if status != self._status:  # after almost every save it is unchanged: skip traitlets
+            self._status = status
 
     def _error_message(self, error: BaseException, pending: int) -> str:
         """The banner's text for the store failure being retried."""

@@ -96,7 +96,7 @@ class StateSync:
         self._foreign.clear()
         self._shown_saved.clear()
         self._tallying = False
-        self.queue.done[:] = False
+        self.queue.clear()
         self._load_state()
         for out in self._outbox.pending:
             if out.event.kind in ("label", "skip"):
