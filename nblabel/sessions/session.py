@@ -757,8 +757,12 @@ class LabelerPolicy:
         """After a label or skip of ``pos``: score gold, open the gate, pick up news."""
         key = w.item_key(pos)
         entry = w.standing(key)
+        # What the session line shows changes with a gold answer (the score) or the calibration
+        # phase; an item handed over, a retirement or new guidelines publish it themselves.
+        news = self.phase.get("phase") != "production"
         if key in self.session.gold and entry is not None:
             self._add_answer(key, entry)
+            news = True
             if self.session.feedback and entry[0] == "label":
                 w.send({"type": "feedback", "key": key, **self._feedback(w, pos, key, entry[1])})
         if self.phase.get("phase") != "production":
@@ -768,7 +772,8 @@ class LabelerPolicy:
                 w.extend_queue(self.phase["positions"])
                 self._queued.update(self.phase["positions"].tolist())
         self.adapt(w, max_age=LOG_SECONDS)
-        self._publish(w)
+        if news:
+            self._publish(w)
         self.refresh_guidelines(w)
 
     def poll(self, w: Labeler) -> None:
