@@ -21,10 +21,26 @@ IMPORT_COLUMNS = (
 )  # fmt: skip
 
 
+#: The last event :func:`event_row` checked, with its row: a widget checks an event when it
+#: accepts it and the store when it writes it, one after the other (events are frozen).
+_last_checked: tuple[Event, dict[str, Any]] | None = None
+
+
 def event_row(event: Event) -> dict[str, Any]:
     """The ``nbl_events`` row of ``event``, checked for what the store can hold (the same on
     both backends): ``ValueError`` names a text field holding NUL or a lone surrogate, or a
-    name over :data:`nblabel.limits.MAX_NAME_BYTES`; JSON fields are always storable."""
+    name over :data:`nblabel.limits.MAX_NAME_BYTES`; JSON fields are always storable. A new
+    dict each call."""
+    global _last_checked
+    last = _last_checked
+    if last is not None and last[0] is event:
+        return dict(last[1])
+    row = _checked_row(event)
+    _last_checked = (event, row)
+    return dict(row)
+
+
+def _checked_row(event: Event) -> dict[str, Any]:
     row = event.row()
     for field in ("task", "annotator"):
         limits.check_key(row[field], field)

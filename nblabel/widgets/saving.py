@@ -25,6 +25,7 @@ import pandas as pd
 from ..core import ids
 from ..core.event import Event
 from ..core.guidelines import Guidelines
+from ..store.encode import event_row
 from ..store.failures import describe
 from ..store.store import Store, StoreUnavailable
 from .items import ItemSource
@@ -145,7 +146,7 @@ class SavePipeline:
             event = self._new_event(pos, kind, value, active_ms=active_ms, comment=comment)
             # A value the store cannot hold is the caller's error, raised now: queued, it would
             # fail every retry and hold back every later event.
-            event.row()
+            event_row(event)
             self._outbox.add(Outgoing(event, browser_seqs or [], target_seq))
             if kind in ("label", "skip"):
                 self.queue.mark(pos, True)
