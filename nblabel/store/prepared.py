@@ -4,10 +4,10 @@ statement a team's writers run after every key press: an event's insert.
 A psycopg cursor spends as much of the client's CPU adapting, parsing and tracking the
 statement as libpq spends sending it; here the statement is compiled once (``$n``
 placeholders, by SQLAlchemy), prepared once per connection, and each run sends the row's
-values as text. Anything unusual — a value that is not text, an integer or ``None``, a
-connection that is inside a transaction or not UTF-8, any error from the server — makes
-:meth:`PreparedStatement.run` return ``None`` without having written anything it does not
-report, and the caller writes the usual way, which says what failed.
+values as text. Anything unusual — a value that is not text, an integer or ``None``; a
+connection inside a transaction, or not UTF-8 when the statement is prepared; any error from
+the server — makes :meth:`PreparedStatement.run` return ``None`` having written nothing it
+does not report, and the caller writes the usual way, which says what failed.
 """
 
 from __future__ import annotations
@@ -46,14 +46,12 @@ class PreparedStatement:
         if values is None:
             return None
         pgconn = dbapi_conn.pgconn
-        if (
-            pgconn.transaction_status != pq.TransactionStatus.IDLE
-            or not dbapi_conn.autocommit
-            or dbapi_conn.info.encoding != "utf-8"
-        ):
+        if pgconn.transaction_status != pq.TransactionStatus.IDLE or not dbapi_conn.autocommit:
             return None
         prepared: set[bytes] = info.setdefault("nbl_prepared", set())
         if self.name not in prepared:
+            if dbapi_conn.info.encoding != "utf-8":  # the text sent is UTF-8
+                return None
             result = pgconn.prepare(self.name, self.sql)
             if result.status != pq.ExecStatus.COMMAND_OK and (
                 result.error_field(pq.DiagnosticField.SQLSTATE) != _DUPLICATE_PREPARED
