@@ -194,8 +194,8 @@ class BrowserProtocol:
     def _set_progress(self, progress: dict[str, Any]) -> None:
         """Set the ``_progress`` trait. Before a browser view said ``hello``, with nobody in
         Python observing the trait, the value is kept without traitlets' validation and change
-        notification (once per answer, a fifth of labeling from Python alone): nothing would
-        receive the change, and the first ``hello`` sends the value as it is then."""
+        notification (their cost comes with every answer): nothing would receive the change,
+        and the first ``hello`` sends the value as it is then."""
         notifiers = self._trait_notifiers  # type: ignore[attr-defined]
         if getattr(self, "_viewed", True) or notifiers.get("_progress") or notifiers.get(traitlets.All):
             self._progress = progress  # type: ignore[attr-defined]
