@@ -13,15 +13,15 @@ the others — and labels its whole queue with ``w.annotate(w.current, label)`` 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
-import traceback
 from pathlib import Path
 from typing import Any
+
+from _released import fork_together
 
 LABELS = ["pos", "neg"]
 
@@ -118,46 +118,9 @@ def label_queue(cfg: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def run_forked(cfg: dict[str, Any], names: list[str]) -> list[dict[str, Any]]:
-    """One forked child process per annotator of ``names``, started together; their reports.
-
-    Forked after the imports (which cost more CPU than the labeling) and before any store is
-    opened: each child opens its own store connections and builds its own session.
-    """
-    results = Path(tempfile.mkdtemp(prefix="nbl-session-worker-"))
-    gate_r, gate_w = os.pipe()
-    pids = {}
-    for name in names:
-        pid = os.fork()
-        if pid == 0:  # the child: wait for every sibling to exist, label, report, exit
-            code = 1
-            try:
-                os.close(gate_w)
-                os.read(gate_r, 1)  # returns b"" once the parent closes the write end
-                report = label_queue(cfg, name)
-                (results / f"{name}.json").write_text(json.dumps(report))
-                code = 0
-            except BaseException:
-                (results / f"{name}.err").write_text(traceback.format_exc())
-            finally:
-                os._exit(code)
-        pids[pid] = name
-    os.close(gate_r)
-    os.close(gate_w)  # go
-    failed = []
-    try:
-        for pid, name in pids.items():
-            _, status = os.waitpid(pid, 0)
-            if os.waitstatus_to_exitcode(status) != 0:
-                err = results / f"{name}.err"
-                failed.append(
-                    f"{name} (pid {pid}) exited with {status}: {err.read_text() if err.exists() else ''}"
-                )
-        if failed:
-            raise RuntimeError("\n".join(failed))
-        reports = [json.loads((results / f"{name}.json").read_text()) for name in names]
-    finally:
-        shutil.rmtree(results, ignore_errors=True)
-    return reports
+    """One forked child process per annotator of ``names``, started together; their reports
+    (each child builds its own session)."""
+    return fork_together([(name, functools.partial(label_queue, cfg, name)) for name in names])
 
 
 def main(cfg: dict[str, Any]) -> None:

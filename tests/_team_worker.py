@@ -14,16 +14,16 @@ not "ok", its queue).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-import shutil
 import sys
-import tempfile
 import threading
 import traceback
 from pathlib import Path
 from typing import Any
 
+from _released import fork_together
 from _session_worker import label_for, make_session, wait_for_go
 
 
@@ -84,38 +84,8 @@ def label_group(cfg: dict[str, Any], names: list[str]) -> list[dict[str, Any]]:
 
 def run_forked(cfg: dict[str, Any], groups: list[list[str]]) -> list[dict[str, Any]]:
     """One forked child process per group, started together; every annotator's report."""
-    results = Path(tempfile.mkdtemp(prefix="nbl-team-worker-"))
-    gate_r, gate_w = os.pipe()
-    pids = {}
-    for index, names in enumerate(groups):
-        pid = os.fork()
-        if pid == 0:  # the child: wait for every sibling to exist, label, report, exit
-            code = 1
-            try:
-                os.close(gate_w)
-                os.read(gate_r, 1)  # returns b"" once the parent closes the write end
-                (results / f"{index}.json").write_text(json.dumps(label_group(cfg, names)))
-                code = 0
-            except BaseException:
-                (results / f"{index}.err").write_text(traceback.format_exc())
-            finally:
-                os._exit(code)
-        pids[pid] = index
-    os.close(gate_r)
-    os.close(gate_w)  # go
-    failed = []
-    try:
-        for pid, index in pids.items():
-            _, status = os.waitpid(pid, 0)
-            if os.waitstatus_to_exitcode(status) != 0:
-                err = results / f"{index}.err"
-                failed.append(f"group {groups[index]} (pid {pid}) exited with {status}: "
-                              f"{err.read_text() if err.exists() else ''}")  # fmt: skip
-        if failed:
-            raise RuntimeError("\n".join(failed))
-        return [r for i in range(len(groups)) for r in json.loads((results / f"{i}.json").read_text())]
-    finally:
-        shutil.rmtree(results, ignore_errors=True)
+    jobs = [(f"group {names}", functools.partial(label_group, cfg, names)) for names in groups]
+    return [report for reports in fork_together(jobs) for report in reports]
 
 
 def main(cfg: dict[str, Any]) -> None:

@@ -6,8 +6,6 @@ says of them. Store tests run on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import threading
 import time
@@ -18,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from _released import run_interpreters
 
 import nblabel as nl
 from nblabel.cli import main as cli
@@ -337,44 +336,8 @@ def test_two_sessions_sweeping_at_once_escalate_each_item_once(store_url: str) -
 def run_workers(
     url: str, cfg: dict[str, Any], tmp_path: Path, groups: list[list[str]]
 ) -> list[dict[str, Any]]:
-    barrier = tmp_path / "barrier"
-    barrier.mkdir()
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(p for p in (str(HERE.parent), os.environ.get("PYTHONPATH")) if p),
-    }
-    procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                str(HERE / "_adaptive_worker.py"),
-                json.dumps({**cfg, "url": url, "run": group, "barrier": str(barrier)}),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )  # fmt: skip
-        for group in groups
-    ]
-    try:
-        deadline = time.monotonic() + 120
-        while len(list(barrier.glob("ready-*"))) < len(groups):
-            if any(p.poll() is not None for p in procs) or time.monotonic() > deadline:
-                break
-            time.sleep(0.02)
-        (barrier / "go").write_text("")
-        out = []
-        for proc in procs:
-            stdout, stderr = proc.communicate(timeout=180)
-            assert proc.returncode == 0, stderr[-4000:]
-            out.append(json.loads(stdout.strip().splitlines()[-1]))
-        return out
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+    configs = [{**cfg, "url": url, "run": group} for group in groups]
+    return run_interpreters(HERE / "_adaptive_worker.py", configs, tmp_path / "barrier", timeout=300)
 
 
 def test_two_processes_escalate_the_same_way(store_url: str, tmp_path: Path) -> None:

@@ -14,16 +14,12 @@ own (another interpreter, another hash seed).
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+from _released import run_interpreters
 from _session_worker import label_for, make_session
 
 import nblabel as nl
@@ -39,41 +35,9 @@ def run_annotators(
     """Start one interpreter (``sys.executable``) per group of annotators — a group of several
     forks one process per annotator after its imports — release them all together, and return
     every annotator's report."""
-    barrier = tmp_path / f"barrier-{cfg['task']}"
-    barrier.mkdir()
-    paths = [str(HERE.parent), os.environ.get("PYTHONPATH", "")]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
-    procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                str(WORKER),
-                json.dumps({**cfg, "url": url, "run": group, "barrier": str(barrier)}),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        for group in groups
-    ]
-    try:
-        deadline = time.monotonic() + timeout
-        while len(list(barrier.glob("ready-*"))) < len(groups):
-            if any(p.poll() is not None for p in procs) or time.monotonic() > deadline:
-                break  # a worker died before the barrier (its error is reported below) or a timeout
-            time.sleep(0.02)
-        (barrier / "go").write_text("")
-        reports = []
-        for group, proc in zip(groups, procs, strict=True):
-            out, err = proc.communicate(timeout=max(1.0, deadline - time.monotonic()))
-            assert proc.returncode == 0, f"worker {group} exited with {proc.returncode}:\n{err[-4000:]}"
-            reports.extend(json.loads(out.strip().splitlines()[-1]))
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+    configs = [{**cfg, "url": url, "run": group} for group in groups]
+    outputs = run_interpreters(WORKER, configs, tmp_path / f"barrier-{cfg['task']}", timeout)
+    reports = [report for group_reports in outputs for report in group_reports]
     assert sorted(r["annotator"] for r in reports) == sorted(cfg["annotators"])
     assert len({r["pid"] for r in reports}) == len(reports)  # one process per annotator
     return reports

@@ -11,10 +11,7 @@ else; overlap exact per item, as the plan says; every annotator the same load.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -23,6 +20,7 @@ from typing import Any
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from _released import run_interpreters
 from _session_worker import label_for, make_session
 
 import nblabel as nl
@@ -38,41 +36,9 @@ def run_team(
 ) -> list[dict[str, Any]]:
     """Start one interpreter per entry of ``interpreters`` (each a list of groups: one forked
     process per group, one thread per annotator), release them together, return the reports."""
-    barrier = tmp_path / "barrier"
-    barrier.mkdir()
-    paths = [str(HERE.parent), os.environ.get("PYTHONPATH", "")]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
-    configs = [
-        json.dumps({**cfg, "url": url, "run": groups, "barrier": str(barrier)}) for groups in interpreters
-    ]
-    procs = [
-        subprocess.Popen(
-            [sys.executable, str(WORKER), config],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        for config in configs
-    ]
-    try:
-        deadline = time.monotonic() + 240
-        while len(list(barrier.glob("ready-*"))) < len(procs):
-            if any(p.poll() is not None for p in procs) or time.monotonic() > deadline:
-                break  # a worker died before the barrier (its error is reported below) or a timeout
-            time.sleep(0.02)
-        (barrier / "go").write_text("")
-        reports = []
-        for proc in procs:
-            out, err = proc.communicate(timeout=max(1.0, deadline - time.monotonic()))
-            assert proc.returncode == 0, f"worker exited with {proc.returncode}:\n{err[-4000:]}"
-            reports.extend(json.loads(out.strip().splitlines()[-1]))
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-    return reports
+    configs = [{**cfg, "url": url, "run": groups} for groups in interpreters]
+    outputs = run_interpreters(WORKER, configs, tmp_path / "barrier", timeout=240)
+    return [report for reports in outputs for report in reports]
 
 
 def test_one_hundred_annotators_label_at_once_on_postgresql(postgres, tmp_path: Path) -> None:
