@@ -24,7 +24,6 @@ Environment: ``NBL_BENCH_ROUNDS`` (default 3) rounds of (a).
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -38,7 +37,17 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(1, str(ROOT))
 sys.path.insert(2, str(ROOT / "tests"))
-from _common import figure, footer, header, median, p95, wait_all  # noqa: E402
+from _common import (  # noqa: E402
+    figure,
+    footer,
+    header,
+    median,
+    p95,
+    phase_summary,
+    start_writers,
+    timed_phase,
+    wait_all,
+)
 
 WRITERS = 20
 PG_ITEMS = 5_000  # x overlap 2 / 20 writers = 500 labels each
@@ -55,14 +64,6 @@ ANNOTATORS = [f"a{i}" for i in range(WRITERS)]
 
 
 # ---------------------------------------------------------------------- (a) worker side
-def wait_file(path: Path, timeout: float = 600.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"no {path.name} after {timeout} s")
-        time.sleep(0.005)
-
-
 def pg_frame() -> Any:
     import pandas as pd
 
@@ -99,16 +100,15 @@ def worker(index: int, session_url: str, raw_url: str, barrier: str) -> None:
             lambda change, bad=bad: bad.append(change["new"]) if change["new"].get("state") != "ok" else None,
             "_status",
         )
-        (gate / f"ready-s{rnd}-{index}").write_text("")
-        wait_file(gate / f"go-s{rnd}")
-        start, cpu = time.time(), time.process_time()
-        n = 0
-        while w.current is not None:
-            w.annotate(w.current, LABELS[n % 2])
-            n += 1
-        end, cpu = time.time(), time.process_time() - cpu
-        report = {"n": n, "start": start, "end": end, "cpu": cpu, "bad": len(bad), "pending": w.pending}
-        (gate / f"done-s{rnd}-{index}").write_text(json.dumps(report))
+
+        def label(w: Any = w, bad: list[Any] = bad) -> dict[str, Any]:
+            n = 0
+            while w.current is not None:
+                w.annotate(w.current, LABELS[n % 2])
+                n += 1
+            return {"n": n, "bad": len(bad), "pending": w.pending}
+
+        timed_phase(gate, f"s{rnd}", index, label)
         w.close()
         # -- the raw peer: the same kind of rows, one INSERT + COMMIT each
         rows = [
@@ -120,15 +120,14 @@ def worker(index: int, session_url: str, raw_url: str, barrier: str) -> None:
         ]  # fmt: skip
         with engine.begin() as conn:  # open the pool's connection before the clock starts
             conn.execute(sa.text("SELECT 1"))
-        (gate / f"ready-p{rnd}-{index}").write_text("")
-        wait_file(gate / f"go-p{rnd}")
-        start, cpu = time.time(), time.process_time()
-        for row in rows:
-            with engine.begin() as conn:
-                conn.execute(insert, row)
-        end, cpu = time.time(), time.process_time() - cpu
-        report = {"n": len(rows), "start": start, "end": end, "cpu": cpu}
-        (gate / f"done-p{rnd}-{index}").write_text(json.dumps(report))
+
+        def peer(rows: list[dict[str, Any]] = rows) -> dict[str, Any]:
+            for row in rows:
+                with engine.begin() as conn:
+                    conn.execute(insert, row)
+            return {"n": len(rows)}
+
+        timed_phase(gate, f"p{rnd}", index, peer)
     engine.dispose()
     store.close()
 
@@ -139,17 +138,7 @@ def phase(gate: Path, tag: str, procs: list[subprocess.Popen]) -> dict[str, Any]
     wait_all(gate, f"ready-{tag}", procs)
     (gate / f"go-{tag}").write_text("")
     wait_all(gate, f"done-{tag}", procs)
-    reports = [json.loads((gate / f"done-{tag}-{i}").read_text()) for i in range(len(procs))]
-    total = sum(r["n"] for r in reports)
-    span = max(r["end"] for r in reports) - min(r["start"] for r in reports)
-    return {
-        "total": total,
-        "rate": total / span,
-        "span": span,
-        "cpu_per_event": sum(r["cpu"] for r in reports) / total,
-        "errors": sum(r.get("bad", 0) + r.get("pending", 0) for r in reports),
-        "per_writer": [r["n"] / (r["end"] - r["start"]) for r in reports],
-    }
+    return phase_summary(gate, tag, len(procs))
 
 
 def bench_postgres() -> None:
@@ -166,23 +155,10 @@ def bench_postgres() -> None:
     try:
         session_url, raw_url = server.new_database(), server.new_database()
         nl.Store(raw_url).close()  # the peer's table: the same schema, in its own database
-        env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join(p for p in [str(ROOT), os.environ.get("PYTHONPATH")] if p),
-        }
         with tempfile.TemporaryDirectory(prefix="nbl-bench-session-") as tmp:
             gate = Path(tmp)
             t0 = time.perf_counter()
-            for i in range(WRITERS):
-                with open(gate / f"stderr-{i}.txt", "w") as log:
-                    procs.append(
-                        subprocess.Popen(
-                            [sys.executable, __file__, "--worker", str(i), session_url, raw_url, tmp],
-                            stdout=subprocess.DEVNULL,
-                            stderr=log,
-                            env=env,
-                        )
-                    )
+            procs.extend(start_writers(__file__, WRITERS, [session_url, raw_url], gate))
             wait_all(gate, "ready-s0", procs)
             started = time.perf_counter() - t0
             session_runs, raw_runs = [], []

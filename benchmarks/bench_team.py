@@ -48,7 +48,6 @@ phase, default 500).
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import subprocess
 import sys
@@ -62,7 +61,16 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(1, str(ROOT))
 sys.path.insert(2, str(ROOT / "tests"))
-from _common import figure, footer, header, median, wait_all  # noqa: E402
+from _common import (  # noqa: E402
+    figure,
+    footer,
+    header,
+    median,
+    phase_summary,
+    start_writers,
+    timed_phase,
+    wait_all,
+)
 
 WRITERS = 20
 PER_WRITER = int(os.environ.get("NBL_BENCH_EVENTS", 500))
@@ -91,14 +99,6 @@ def make_session(store: Any, rnd: int) -> Any:
 
 
 # ---------------------------------------------------------------------- worker side
-def wait_file(path: Path, timeout: float = 900.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"no {path.name} after {timeout} s")
-        time.sleep(0.005)
-
-
 def label_all(w: Any) -> tuple[int, list[Any]]:
     """``w.annotate(w.current, label)`` until the queue is done; (events, bad statuses)."""
     bad: list[Any] = []
@@ -110,6 +110,12 @@ def label_all(w: Any) -> tuple[int, list[Any]]:
         w.annotate(w.current, LABELS[n % 2])
         n += 1
     return n, bad
+
+
+def label_report(w: Any) -> dict[str, Any]:
+    """:func:`label_all` as a phase's report: events, bad statuses, events left pending."""
+    n, bad = label_all(w)
+    return {"n": n, "bad": len(bad), "pending": w.pending}
 
 
 def raw_rows(rnd: int, name: str, prefix: str = "raw") -> list[tuple[Any, ...]]:
@@ -151,32 +157,14 @@ def worker(index: int, url: str, raw_url: str, barrier: str) -> None:
     raw = psycopg.connect(raw_url)
     sql = raw_insert_sql()
 
-    def timed(tag: str, run: Any) -> None:
-        (gate / f"ready-{tag}-{index}").write_text("")
-        wait_file(gate / f"go-{tag}")
-        start, cpu = time.time(), time.process_time()
-        extra = run()
-        end, cpu = time.time(), time.process_time() - cpu
-        report = {"start": start, "end": end, "cpu": cpu, **extra}
-        (gate / f"done-{tag}-{index}").write_text(json.dumps(report))
-
     for rnd in range(ROUNDS):
         w = nl.Classify(df, text="text", labels=LABELS, task=f"classify-{rnd}", annotator=name, store=store)
 
-        def classify(w: Any = w) -> dict[str, Any]:
-            n, bad = label_all(w)
-            return {"n": n, "bad": len(bad), "pending": w.pending}
-
-        timed(f"classify{rnd}", classify)
+        timed_phase(gate, f"classify{rnd}", index, lambda w=w: label_report(w))
         w.close()
 
         labeler = make_session(store, rnd).labeler(name)
-
-        def session(w: Any = labeler) -> dict[str, Any]:
-            n, bad = label_all(w)
-            return {"n": n, "bad": len(bad), "pending": w.pending}
-
-        timed(f"session{rnd}", session)
+        timed_phase(gate, f"session{rnd}", index, lambda w=labeler: label_report(w))
         labeler.close()
 
         rows = raw_rows(rnd, name)
@@ -189,7 +177,7 @@ def worker(index: int, url: str, raw_url: str, barrier: str) -> None:
                 raw.commit()
             return {"n": len(rows)}
 
-        timed(f"raw{rnd}", peer)
+        timed_phase(gate, f"raw{rnd}", index, peer)
 
         rows1 = raw_rows(rnd, name, prefix="raw1")
         raw.autocommit = True
@@ -201,7 +189,7 @@ def worker(index: int, url: str, raw_url: str, barrier: str) -> None:
                     cur.fetchall()
             return {"n": len(rows)}
 
-        timed(f"raw1{rnd}", peer1)
+        timed_phase(gate, f"raw1{rnd}", index, peer1)
         raw.autocommit = False
     raw.close()
     store.close()
@@ -229,24 +217,15 @@ def server_cpu(data: Path) -> float:
 
 
 def phase(gate: Path, tag: str, procs: list[subprocess.Popen], data: Path) -> dict[str, Any]:
-    """Release one phase once every writer is ready; the overall rate when all are done."""
+    """Release one phase once every writer is ready; the overall rate when all are done, with
+    the server's CPU per event and the load average."""
     wait_all(gate, f"ready-{tag}", procs)
     server = server_cpu(data)
     (gate / f"go-{tag}").write_text("")
     wait_all(gate, f"done-{tag}", procs)
     server = server_cpu(data) - server
-    reports = [json.loads((gate / f"done-{tag}-{i}").read_text()) for i in range(len(procs))]
-    total = sum(r["n"] for r in reports)
-    span = max(r["end"] for r in reports) - min(r["start"] for r in reports)
-    return {
-        "total": total,
-        "rate": total / span,
-        "span": span,
-        "cpu_per_event": sum(r["cpu"] for r in reports) / total,
-        "server_per_event": server / total,
-        "errors": sum(r.get("bad", 0) + r.get("pending", 0) for r in reports),
-        "load": os.getloadavg()[0],
-    }
+    summary = phase_summary(gate, tag, len(procs))
+    return {**summary, "server_per_event": server / summary["total"], "load": os.getloadavg()[0]}
 
 
 def check_events(url: str, raw_url: str) -> tuple[int, int, int]:
@@ -295,23 +274,10 @@ def bench_team() -> None:
         url, raw_url = server.new_database(), server.new_database()
         nl.Store(url).close()  # the schema, created once before the writers open it
         nl.Store(raw_url).close()  # the peer's table: the same schema, in its own database
-        env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join(p for p in [str(ROOT), os.environ.get("PYTHONPATH")] if p),
-        }
         runs: dict[str, list[dict[str, Any]]] = {p: [] for p in PHASES}
         with tempfile.TemporaryDirectory(prefix="nbl-bench-team-") as tmp:
             gate = Path(tmp)
-            for i in range(WRITERS):
-                with open(gate / f"stderr-{i}.txt", "w") as log:
-                    procs.append(
-                        subprocess.Popen(
-                            [sys.executable, __file__, "--worker", str(i), url, raw_url, tmp],
-                            stdout=subprocess.DEVNULL,
-                            stderr=log,
-                            env=env,
-                        )  # fmt: skip
-                    )
+            procs.extend(start_writers(__file__, WRITERS, [url, raw_url], gate))
             for rnd in range(ROUNDS):
                 for name in PHASES:
                     runs[name].append(phase(gate, f"{name}{rnd}", procs, server.dir / "data"))
